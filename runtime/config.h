@@ -1,0 +1,200 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * The typed sandbox configuration: OCI runtime-spec config.json (1.0-1.2)
+ * plus sbxctr's own settings (from org.sbxctr.* annotations and CLI flags).
+ * Parsing is pure: buffers in, struct out, errors naming the JSON path.
+ */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "runtime/error.h"
+
+struct sbx_idmap {
+	uint32_t container_id;
+	uint32_t host_id;
+	uint32_t size;
+};
+
+struct sbx_rlimit {
+	int resource; /* RLIMIT_* */
+	uint64_t soft;
+	uint64_t hard;
+};
+
+struct sbx_kv {
+	char *key;
+	char *value;
+};
+
+struct sbx_mount {
+	char *destination; /* absolute path inside the sandbox */
+	char *type;	   /* "bind", "tmpfs", "proc", ... (may be NULL for bind) */
+	char *source;	   /* for binds: absolute, or relative to the bundle */
+	char **options;	   /* NULL-terminated */
+};
+
+/* Namespace kinds, in the order the kernel documents them. */
+enum sbx_ns_type {
+	SBX_NS_USER,
+	SBX_NS_PID,
+	SBX_NS_MOUNT,
+	SBX_NS_NET,
+	SBX_NS_IPC,
+	SBX_NS_UTS,
+	SBX_NS_CGROUP,
+	SBX_NS_TIME,
+	SBX_NS__COUNT,
+};
+
+struct sbx_ns {
+	bool enabled; /* a new namespace, or the path to join */
+	char *path;   /* NULL: create a new one */
+};
+
+/* Capability sets as bitmasks of CAP_* numbers. */
+struct sbx_caps {
+	uint64_t bounding, effective, inheritable, permitted, ambient;
+};
+
+/*
+ * linux.resources (and the limit flags, which override it). Every value has a
+ * has_ flag so that "absent" and "0" stay distinct. Applied by cgroups/.
+ */
+struct sbx_resources {
+	bool has_memory_limit;
+	int64_t memory_limit; /* bytes, -1 = unlimited */
+	bool has_memory_reservation;
+	int64_t memory_reservation; /* memory.low */
+	bool has_memory_swap;
+	int64_t memory_swap; /* OCI: memory + swap total, -1 = unlimited */
+	bool has_swap_max;
+	int64_t swap_max; /* sbxctr flag --memory-swap: memory.swap.max directly */
+	bool has_memory_high;
+	int64_t memory_high;
+	bool has_cpu_shares;
+	uint64_t cpu_shares; /* cgroup v1 units, converted to cpu.weight */
+	bool has_cpu_weight;
+	uint64_t cpu_weight; /* direct cpu.weight (flag), wins over shares */
+	bool has_cpu_quota;
+	int64_t cpu_quota; /* us per period, -1 = max */
+	bool has_cpu_period;
+	uint64_t cpu_period;
+	char *cpuset_cpus;
+	char *cpuset_mems;
+	bool has_pids_limit;
+	int64_t pids_limit; /* <= 0 = unlimited */
+	struct sbx_kv *unified; /* raw cgroup v2 files, linux.resources.unified */
+	size_t n_unified;
+};
+
+/* sbxctr's network settings (org.sbxctr.net* annotations, --net* flags). */
+struct sbx_net_spec {
+	char *mode;	 /* "none" (default), "veth", "host"; joining = namespaces[net].path */
+	char *host_ip;	 /* CIDR of the host end */
+	char *ip;	 /* CIDR of eth0 in the sandbox */
+	char *ip6;	 /* optional IPv6 CIDR of eth0 */
+	char *host_ip6;	 /* optional IPv6 CIDR of the host end */
+	char *rate_out;	 /* tc-style rate, sandbox egress */
+	char *rate_in;	 /* tc-style rate, sandbox ingress */
+	char *burst;	 /* tc-style size */
+	char *latency;	 /* tc-style time */
+	char *host_name; /* host end interface name */
+};
+
+struct sbx_process {
+	char **args;
+	char **env;
+	char *cwd;
+	uint32_t uid, gid;
+	uint32_t *additional_gids;
+	size_t n_additional_gids;
+	bool has_umask;
+	mode_t umask;
+	struct sbx_rlimit *rlimits;
+	size_t n_rlimits;
+	bool has_caps;
+	struct sbx_caps caps;
+	bool no_new_privileges;
+	bool has_oom_score_adj;
+	int oom_score_adj;
+	bool terminal;
+};
+
+struct sbx_workdir {
+	char *path;	   /* NULL: no workdir */
+	uint64_t size;	   /* bytes */
+	uint64_t nr_inodes;
+};
+
+struct sbx_config {
+	char *oci_version;
+	char *bundle_dir; /* absolute; NULL for the built-in config */
+	char *root_path;  /* absolute */
+	bool root_readonly;
+	struct sbx_process process;
+	char *hostname;
+	char *domainname;
+	struct sbx_mount *mounts;
+	size_t n_mounts;
+	struct sbx_ns ns[SBX_NS__COUNT];
+	struct sbx_idmap *uid_mappings;
+	size_t n_uid_mappings;
+	struct sbx_idmap *gid_mappings;
+	size_t n_gid_mappings;
+	char **masked_paths;
+	char **readonly_paths;
+	struct sbx_kv *sysctl;
+	size_t n_sysctl;
+	unsigned long rootfs_propagation; /* MS_* propagation flag, 0 = default (private) */
+	struct sbx_resources resources;
+	/*
+	 * linux.seccomp serialised back to JSON (NULL when absent). profiles/
+	 * parses it: keeping the text decouples the two parsers.
+	 */
+	char *seccomp_json;
+	bool seccomp_unconfined; /* explicit opt-out (--seccomp unconfined) */
+	struct sbx_kv *annotations;
+	size_t n_annotations;
+
+	/* sbxctr settings beyond the OCI spec */
+	struct sbx_workdir workdir;
+	struct sbx_net_spec net;
+	bool init;	   /* --init: a reaping init as pid 1 */
+	int preserve_fds;  /* fds 3..3+N-1 are passed to the program */
+};
+
+/* Parses config.json text. bundle_dir makes root.path and bind sources absolute. */
+int sbx_config_parse(const char *buf, size_t len, const char *bundle_dir, struct sbx_config **ret,
+		     struct sbx_error *err);
+/* Reads and parses DIR/config.json. */
+int sbx_config_load_bundle(const char *bundle_dir, struct sbx_config **ret, struct sbx_error *err);
+/*
+ * The built-in default used by `sbxctr run --rootfs DIR -- CMD`: every
+ * namespace, read-only root, tmpfs workdir /work as cwd, no capabilities,
+ * no_new_privs, OCI default masked/readonly paths.
+ */
+int sbx_config_default(const char *rootfs, char *const *argv, struct sbx_config **ret, struct sbx_error *err);
+/* Cross-field checks after CLI overrides (namespaces vs. mappings, ...). */
+int sbx_config_validate(const struct sbx_config *cfg, struct sbx_error *err);
+void sbx_config_free(struct sbx_config *cfg);
+static inline void sbx_config_freep(struct sbx_config **c)
+{
+	sbx_config_free(*c);
+}
+
+/* Looks up an annotation; NULL if absent. */
+const char *sbx_config_annotation(const struct sbx_config *cfg, const char *key);
+/* Environment lookup in process.env ("KEY=value"); NULL if absent. */
+const char *sbx_config_getenv(const struct sbx_config *cfg, const char *key);
+/* Sets or replaces KEY=value in process.env. */
+void sbx_config_setenv(struct sbx_config *cfg, const char *kv);
+
+/* Capability name <-> number ("CAP_SYS_ADMIN"); -1 if unknown. */
+int sbx_cap_from_name(const char *name);
+const char *sbx_cap_to_name(int cap);
+/* The highest capability number the running kernel knows (/proc/sys/kernel/cap_last_cap). */
+int sbx_cap_last_cap(void);

@@ -1,0 +1,321 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#include "runtime/util.h"
+#include "runtime/cleanup.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+static void oom(void)
+{
+	static const char msg[] = "sbxctr: out of memory\n";
+	ssize_t r = write(2, msg, sizeof(msg) - 1);
+	(void)r;
+	abort();
+}
+
+void *sbx_xmalloc(size_t n)
+{
+	void *p = malloc(n ? n : 1);
+	if (!p)
+		oom();
+	return p;
+}
+
+void *sbx_xcalloc(size_t n, size_t size)
+{
+	void *p = calloc(n ? n : 1, size ? size : 1);
+	if (!p)
+		oom();
+	return p;
+}
+
+void *sbx_xrealloc(void *p, size_t n)
+{
+	void *q = realloc(p, n ? n : 1);
+	if (!q)
+		oom();
+	return q;
+}
+
+char *sbx_xstrdup(const char *s)
+{
+	if (!s)
+		return NULL;
+	char *p = strdup(s);
+	if (!p)
+		oom();
+	return p;
+}
+
+char *sbx_xasprintf(const char *fmt, ...)
+{
+	char *p = NULL;
+	va_list ap;
+	va_start(ap, fmt);
+	int r = vasprintf(&p, fmt, ap);
+	va_end(ap);
+	if (r < 0)
+		oom();
+	return p;
+}
+
+size_t sbx_strv_len(char *const *v)
+{
+	size_t n = 0;
+	while (v && v[n])
+		n++;
+	return n;
+}
+
+void sbx_strv_push(char ***v, const char *s)
+{
+	size_t n = sbx_strv_len(*v);
+	*v = sbx_xrealloc(*v, (n + 2) * sizeof(char *));
+	(*v)[n] = sbx_xstrdup(s);
+	(*v)[n + 1] = NULL;
+}
+
+char **sbx_strv_copy(char *const *v)
+{
+	size_t n = sbx_strv_len(v);
+	char **r = sbx_xcalloc(n + 1, sizeof(char *));
+	for (size_t i = 0; i < n; i++)
+		r[i] = sbx_xstrdup(v[i]);
+	return r;
+}
+
+bool sbx_strv_contains(char *const *v, const char *s)
+{
+	for (size_t i = 0; v && v[i]; i++)
+		if (strcmp(v[i], s) == 0)
+			return true;
+	return false;
+}
+
+int sbx_parse_u64(const char *s, uint64_t *ret)
+{
+	if (!s || !*s || !isdigit((unsigned char)*s))
+		return -EINVAL;
+	errno = 0;
+	char *end;
+	unsigned long long v = strtoull(s, &end, 10);
+	if (errno == ERANGE)
+		return -ERANGE;
+	if (*end)
+		return -EINVAL;
+	*ret = v;
+	return 0;
+}
+
+int sbx_parse_int(const char *s, int *ret)
+{
+	if (!s || !*s)
+		return -EINVAL;
+	errno = 0;
+	char *end;
+	long v = strtol(s, &end, 10);
+	if (errno == ERANGE || v > INT_MAX || v < INT_MIN)
+		return -ERANGE;
+	if (*end || end == s)
+		return -EINVAL;
+	*ret = (int)v;
+	return 0;
+}
+
+/*
+ * Parses "<digits>[.<digits>]" into an integer part and a fraction scaled by
+ * `scale` (rounded down), without floating point so that "0.3" is exact.
+ */
+static int parse_decimal(const char *s, const char **end, uint64_t *ip, uint64_t *frac, uint64_t scale)
+{
+	const char *p = s;
+	uint64_t v = 0;
+	if (!isdigit((unsigned char)*p) && !(*p == '.' && isdigit((unsigned char)p[1])))
+		return -EINVAL;
+	for (; isdigit((unsigned char)*p); p++) {
+		if (v > (UINT64_MAX - 9) / 10)
+			return -ERANGE;
+		v = v * 10 + (uint64_t)(*p - '0');
+	}
+	uint64_t f = 0;
+	if (*p == '.') {
+		p++;
+		if (!isdigit((unsigned char)*p))
+			return -EINVAL;
+		uint64_t div = 1;
+		for (; isdigit((unsigned char)*p); p++) {
+			if (div <= UINT64_MAX / 10 / (scale ? scale : 1)) {
+				f = f * 10 + (uint64_t)(*p - '0');
+				div *= 10;
+			}
+		}
+		f = f * scale / div;
+	}
+	*ip = v;
+	*frac = f;
+	*end = p;
+	return 0;
+}
+
+static int mul_add(uint64_t a, uint64_t b, uint64_t c, uint64_t *ret)
+{
+	uint64_t m;
+	if (__builtin_mul_overflow(a, b, &m) || __builtin_add_overflow(m, c, ret))
+		return -ERANGE;
+	return 0;
+}
+
+int sbx_parse_size(const char *s, uint64_t *ret)
+{
+	if (!s)
+		return -EINVAL;
+	const char *p;
+	uint64_t ip, frac;
+	/* fractions are kept to 1/1024 units so that "1.5G" is exact */
+	int r = parse_decimal(s, &p, &ip, &frac, 1024);
+	if (r < 0)
+		return r;
+	uint64_t mult = 1;
+	switch (*p) {
+	case 'k': case 'K': mult = 1ULL << 10; p++; break;
+	case 'm': case 'M': mult = 1ULL << 20; p++; break;
+	case 'g': case 'G': mult = 1ULL << 30; p++; break;
+	case 't': case 'T': mult = 1ULL << 40; p++; break;
+	default: break;
+	}
+	if (mult > 1 && *p == 'i' && p[1] == 'B')
+		p += 2;
+	else if (*p == 'B' || *p == 'b')
+		p++;
+	if (*p)
+		return -EINVAL;
+	if (mult == 1 && frac)
+		return -EINVAL; /* "1.5" bytes means nothing */
+	return mul_add(ip, mult, frac * (mult / 1024), ret);
+}
+
+int sbx_parse_seconds_us(const char *s, uint64_t *ret_us)
+{
+	if (!s)
+		return -EINVAL;
+	const char *p;
+	uint64_t ip, frac;
+	int r = parse_decimal(s, &p, &ip, &frac, 1000000);
+	if (r < 0)
+		return r;
+	uint64_t us;
+	if (*p == '\0' || strcmp(p, "s") == 0)
+		r = mul_add(ip, 1000000, frac, &us);
+	else if (strcmp(p, "ms") == 0)
+		r = mul_add(ip, 1000, frac / 1000, &us);
+	else if (strcmp(p, "us") == 0)
+		us = ip, r = frac ? -EINVAL : 0;
+	else
+		return -EINVAL;
+	if (r < 0)
+		return r;
+	*ret_us = us;
+	return 0;
+}
+
+int sbx_write_all(int fd, const void *buf, size_t len)
+{
+	const char *p = buf;
+	while (len > 0) {
+		ssize_t n = write(fd, p, len);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return -errno;
+		}
+		p += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+int sbx_write_file_at(int dirfd, const char *path, const char *data, size_t len)
+{
+	_cleanup_close_ int fd = openat(dirfd, path, O_WRONLY | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY);
+	if (fd < 0)
+		return -errno;
+	/* cgroupfs and procfs take one write per value: never split it */
+	ssize_t n = write(fd, data, len);
+	if (n < 0)
+		return -errno;
+	if ((size_t)n != len)
+		return -EIO;
+	return 0;
+}
+
+int sbx_write_str_at(int dirfd, const char *path, const char *s)
+{
+	return sbx_write_file_at(dirfd, path, s, strlen(s));
+}
+
+ssize_t sbx_read_file_at(int dirfd, const char *path, char *buf, size_t size)
+{
+	_cleanup_close_ int fd = openat(dirfd, path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY);
+	if (fd < 0)
+		return -errno;
+	size_t off = 0;
+	while (off + 1 < size) {
+		ssize_t n = read(fd, buf + off, size - 1 - off);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return -errno;
+		}
+		if (n == 0)
+			break;
+		off += (size_t)n;
+	}
+	buf[off] = '\0';
+	return (ssize_t)off;
+}
+
+int sbx_read_all(const char *path, size_t max, char **ret, size_t *ret_len)
+{
+	_cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	if (fd < 0)
+		return -errno;
+	struct stat st;
+	if (fstat(fd, &st) < 0)
+		return -errno;
+	if (S_ISDIR(st.st_mode))
+		return -EISDIR;
+	size_t cap = 4096, len = 0;
+	_cleanup_free_ char *buf = sbx_xmalloc(cap);
+	for (;;) {
+		if (len + 1 >= cap) {
+			if (cap > max)
+				return -EFBIG;
+			cap *= 2;
+			buf = sbx_xrealloc(buf, cap);
+		}
+		ssize_t n = read(fd, buf + len, cap - 1 - len);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return -errno;
+		}
+		if (n == 0)
+			break;
+		len += (size_t)n;
+		if (len > max)
+			return -EFBIG;
+	}
+	buf[len] = '\0';
+	if (ret_len)
+		*ret_len = len;
+	*ret = TAKE_PTR(buf);
+	return 0;
+}

@@ -1,0 +1,46 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* Small pure helpers (parsing, strings) and -errno file helpers. */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+/* Allocators abort on OOM (as crun does): a sandbox runtime cannot degrade usefully. */
+void *sbx_xmalloc(size_t n);
+void *sbx_xcalloc(size_t n, size_t size);
+void *sbx_xrealloc(void *p, size_t n);
+char *sbx_xstrdup(const char *s);
+char *sbx_xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+size_t sbx_strv_len(char *const *v);
+/* Appends a copy of s to the NULL-terminated vector *v. */
+void sbx_strv_push(char ***v, const char *s);
+char **sbx_strv_copy(char *const *v);
+bool sbx_strv_contains(char *const *v, const char *s);
+
+/*
+ * Byte sizes: "4096", "64k", "64K", "64M", "1.5G", "1g", "2T", optional trailing
+ * "B" or "iB". Suffixes are binary (1024), as Docker and isolate use them.
+ * Returns 0, -EINVAL (syntax) or -ERANGE (overflow).
+ */
+int sbx_parse_size(const char *s, uint64_t *ret);
+/*
+ * Durations in seconds for CLI flags: "2", "0.5", "1.25s", "300ms", "50us".
+ * Result in microseconds. Returns 0, -EINVAL or -ERANGE.
+ */
+int sbx_parse_seconds_us(const char *s, uint64_t *ret_us);
+/* Strict unsigned decimal integer, whole string. */
+int sbx_parse_u64(const char *s, uint64_t *ret);
+int sbx_parse_int(const char *s, int *ret);
+
+/* Leaf file helpers: return 0 or -errno; never follow a symlink in the last component. */
+int sbx_write_file_at(int dirfd, const char *path, const char *data, size_t len);
+int sbx_write_str_at(int dirfd, const char *path, const char *s);
+/* Reads up to size-1 bytes and NUL-terminates; returns bytes read or -errno. */
+ssize_t sbx_read_file_at(int dirfd, const char *path, char *buf, size_t size);
+/* Reads a whole regular file (max bytes); *ret is NUL-terminated. */
+int sbx_read_all(const char *path, size_t max, char **ret, size_t *ret_len);
+/* Writes all of buf to fd, retrying on EINTR/short writes. */
+int sbx_write_all(int fd, const void *buf, size_t len);
