@@ -1,6 +1,115 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* placeholder until the CLI lands */
-int main(void)
+/* sbxctr: the command-line front end. Parses, dispatches, prints errors, picks exit codes. */
+#include "runtime/cleanup.h"
+#include "runtime/cli.h"
+#include "runtime/log.h"
+#include "runtime/report.h"
+#include "runtime/sandbox.h"
+
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/signalfd.h>
+
+#define EXIT_SBX 125
+
+static const char main_usage[] =
+	"Usage: sbxctr COMMAND [OPTIONS]\n"
+	"\n"
+	"A sandbox runtime for untrusted code.\n"
+	"\n"
+	"Commands:\n"
+	"  run       run one program in a sandbox (OCI bundle or --rootfs)\n"
+	"\n"
+	"  --version print the version\n"
+	"  --help    this help; `sbxctr COMMAND --help` for a command\n";
+
+static int exit_code_for(const struct sbx_error *err)
 {
-	return 0;
+	switch (err->kind) {
+	case SBX_ERRK_EXEC_NOENT:
+		return 127;
+	case SBX_ERRK_EXEC_PERM:
+		return 126;
+	default:
+		return EXIT_SBX;
+	}
+}
+
+static void report_internal(const char *path, const struct sbx_error *e)
+{
+	if (!path)
+		return;
+	struct sbx_result res = {.reason = SBX_REASON_INTERNAL, .error = *e};
+	struct sbx_error err2 = {0};
+	if (sbx_report_write(path, &res, &err2) < 0)
+		sbx_log(SBX_LOG_ERROR, "%s", err2.msg);
+}
+
+static int cmd_run(int argc, char **argv)
+{
+	struct sbx_error err = {0};
+	struct sbx_run_opts o;
+	if (sbx_cli_parse_run(argc, argv, &o, &err) < 0) {
+		sbx_log(SBX_LOG_ERROR, "%s", err.msg);
+		sbx_run_opts_free(&o);
+		return EXIT_SBX;
+	}
+	if (o.help) {
+		fputs(sbx_run_usage, stdout);
+		sbx_run_opts_free(&o);
+		return 0;
+	}
+	int code = EXIT_SBX;
+	_cleanup_(sbx_config_freep) struct sbx_config *cfg = NULL;
+	_cleanup_(sbx_sandbox_freep) struct sbx_sandbox *sb = NULL;
+	_cleanup_close_ int sigfd = -1;
+	if (sbx_cli_build_config(&o, &cfg, &err) < 0)
+		goto fail;
+	/* forwarded signals are read from a signalfd by the supervision loop */
+	sigset_t fwd;
+	sbx_forwarded_signals(&fwd);
+	if (sigprocmask(SIG_BLOCK, &fwd, NULL) < 0 || (sigfd = signalfd(-1, &fwd, SFD_CLOEXEC)) < 0) {
+		sbx_err_sys(&err, "signalfd");
+		goto fail;
+	}
+	if (sbx_sandbox_create(cfg, &sb, &err) < 0 || sbx_sandbox_start(sb, &err) < 0)
+		goto fail;
+	struct sbx_result res;
+	if (sbx_sandbox_wait(sb, sigfd, &res, &err) < 0)
+		goto fail;
+	if (o.report && sbx_report_write(o.report, &res, &err) < 0) {
+		sbx_log(SBX_LOG_ERROR, "%s", err.msg);
+		code = EXIT_SBX;
+	} else {
+		code = res.exited ? res.exit_code : 128 + res.signal;
+	}
+	sbx_run_opts_free(&o);
+	return code;
+fail:
+	sbx_log(SBX_LOG_ERROR, "%s", err.msg);
+	report_internal(o.report, &err);
+	sbx_run_opts_free(&o);
+	return exit_code_for(&err);
+}
+
+int main(int argc, char **argv)
+{
+	if (argc < 2) {
+		fputs(main_usage, stderr);
+		return EXIT_SBX;
+	}
+	const char *cmd = argv[1];
+	if (strcmp(cmd, "--version") == 0 || strcmp(cmd, "version") == 0) {
+		printf("sbxctr %s\n", SBX_VERSION);
+		return 0;
+	}
+	if (strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0 || strcmp(cmd, "help") == 0) {
+		fputs(main_usage, stdout);
+		return 0;
+	}
+	if (strcmp(cmd, "run") == 0)
+		return cmd_run(argc - 1, argv + 1);
+	sbx_log(SBX_LOG_ERROR, "unknown command \"%s\" (see sbxctr --help)", cmd);
+	return EXIT_SBX;
 }

@@ -1,0 +1,374 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* Mount plan application with the new mount API (open_tree/fsopen/move_mount). */
+#include "rootfs/mount.h"
+#include "runtime/cleanup.h"
+#include "runtime/log.h"
+#include "runtime/util.h"
+
+#include <fcntl.h>
+#include <linux/openat2.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+int sbx_rootfs_resolve(int rootfd, const char *path, int flags)
+{
+	struct open_how how = {
+		.flags = (uint64_t)(flags | O_CLOEXEC),
+		/* ".." and absolute symlinks stay inside the root; /proc magic links are refused */
+		.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS,
+	};
+	while (*path == '/')
+		path++;
+	if (!*path)
+		path = ".";
+	int fd = (int)syscall(SYS_openat2, rootfd, path, &how, sizeof(how));
+	return fd < 0 ? -errno : fd;
+}
+
+/* Splits "/a/b/c" into a resolved fd for "/a/b" and the name "c". */
+static int resolve_parent(int rootfd, const char *path, const char **ret_name)
+{
+	const char *slash = strrchr(path, '/');
+	_cleanup_free_ char *parent = sbx_xstrdup(path);
+	parent[slash - path] = '\0';
+	*ret_name = slash + 1;
+	return sbx_rootfs_resolve(rootfd, parent[0] ? parent : "/", O_PATH | O_DIRECTORY);
+}
+
+/* mkdir -p below rootfd, one component at a time, each resolved in the root. */
+static int mkdir_in_root(int rootfd, const char *path, bool last_is_file)
+{
+	_cleanup_free_ char *p = sbx_xstrdup(path);
+	_cleanup_close_ int dirfd = dup(rootfd);
+	if (dirfd < 0)
+		return -errno;
+	char *save = NULL;
+	for (char *comp = strtok_r(p, "/", &save); comp; comp = strtok_r(NULL, "/", &save)) {
+		bool last = save == NULL || *save == '\0';
+		struct open_how how = {.flags = O_PATH | O_CLOEXEC,
+				       .resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS};
+		int fd = (int)syscall(SYS_openat2, dirfd, comp, &how, sizeof(how));
+		if (fd < 0 && errno == ENOENT) {
+			if (last && last_is_file) {
+				fd = openat(dirfd, comp, O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC | O_NOFOLLOW, 0644);
+				if (fd < 0 && errno != EEXIST)
+					return -errno;
+				if (fd >= 0)
+					close(fd);
+			} else if (mkdirat(dirfd, comp, 0755) < 0 && errno != EEXIST) {
+				return -errno;
+			}
+			fd = (int)syscall(SYS_openat2, dirfd, comp, &how, sizeof(how));
+		}
+		if (fd < 0)
+			return -errno;
+		close(dirfd);
+		dirfd = fd;
+	}
+	return 0;
+}
+
+static bool is_under(const char *path, const char *dir)
+{
+	size_t n = strlen(dir);
+	return strncmp(path, dir, n) == 0 && (path[n] == '/' || (n == 1 && dir[0] == '/'));
+}
+
+static bool source_is_dir(const char *src)
+{
+	struct stat st;
+	return stat(src, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+int sbx_rootfs_prepare(const struct sbx_mount_plan *plan, struct sbx_error *err)
+{
+	_cleanup_close_ int rootfd = open(plan->root, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (rootfd < 0)
+		return sbx_err_sys(err, "rootfs %s", plan->root);
+	for (size_t i = 0; i < plan->n_ops; i++) {
+		const struct sbx_mount_op *op = &plan->ops[i];
+		if (op->kind != SBX_MOP_BIND && op->kind != SBX_MOP_FS)
+			continue;
+		/* under an earlier mount of ours: the child creates it there */
+		bool covered = false;
+		for (size_t k = 0; k < i && !covered; k++)
+			covered = (plan->ops[k].kind == SBX_MOP_FS || plan->ops[k].kind == SBX_MOP_BIND) &&
+				  is_under(op->dest, plan->ops[k].dest);
+		if (covered)
+			continue;
+		int fd = sbx_rootfs_resolve(rootfd, op->dest, O_PATH);
+		if (fd >= 0) {
+			close(fd);
+			continue;
+		}
+		bool file = op->kind == SBX_MOP_BIND && !source_is_dir(op->source);
+		int r = mkdir_in_root(rootfd, op->dest, file);
+		if (r < 0)
+			return sbx_err_errno(err, r, "mount point %s is missing in the rootfs %s and cannot be created",
+					     op->dest, plan->root);
+	}
+	return 0;
+}
+
+/* ------------------------------------------------------------------------ */
+/* child side                                                                */
+
+static int setattr_fd(int fd, uint64_t set, uint64_t clr, unsigned long prop, bool recursive)
+{
+	struct mount_attr attr = {.attr_set = set, .attr_clr = clr, .propagation = prop & ~(unsigned long)MS_REC};
+	if (!set && !clr && !attr.propagation)
+		return 0;
+	unsigned flags = AT_EMPTY_PATH | (recursive || (prop & MS_REC) ? AT_RECURSIVE : 0);
+	if (mount_setattr(fd, "", flags, &attr, sizeof(attr)) < 0)
+		return -errno;
+	return 0;
+}
+
+static int attach(int mntfd, int targetfd)
+{
+	if (move_mount(mntfd, "", targetfd, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
+		return -errno;
+	return 0;
+}
+
+/* Finds or creates the mount point for op (the child can create it only inside our tmpfs mounts). */
+static int target_fd(int rootfd, const struct sbx_mount_op *op, bool is_file, struct sbx_error *err)
+{
+	int fd = sbx_rootfs_resolve(rootfd, op->dest, O_PATH);
+	if (fd == -ENOENT) {
+		int r = mkdir_in_root(rootfd, op->dest, is_file);
+		if (r < 0)
+			return sbx_err_errno(err, r, "mount point %s does not exist and cannot be created", op->dest);
+		fd = sbx_rootfs_resolve(rootfd, op->dest, O_PATH);
+	}
+	if (fd < 0)
+		return sbx_err_errno(err, fd, "mount point %s", op->dest);
+	return fd;
+}
+
+/* Reads the kernel's messages from an fs context into err (fsconfig explains its EINVALs). */
+static int fs_error(int fsfd, int code, struct sbx_error *err, const char *what, const char *fstype,
+		    const char *dest)
+{
+	char log[256] = "";
+	char buf[256];
+	ssize_t n;
+	while (fsfd >= 0 && (n = read(fsfd, buf, sizeof(buf) - 1)) > 0) {
+		buf[n] = '\0';
+		buf[strcspn(buf, "\n")] = '\0';
+		snprintf(log, sizeof(log), " (kernel: %s)", buf + (buf[1] == ' ' ? 2 : 0));
+	}
+	sbx_err_errno(err, code, "%s %s on %s", what, fstype, dest);
+	if (log[0]) {
+		size_t l = strlen(err->msg);
+		snprintf(err->msg + l, sizeof(err->msg) - l, "%s", log);
+	}
+	return -code;
+}
+
+static int mount_fs(int rootfd, const struct sbx_mount_op *op, struct sbx_error *err)
+{
+	_cleanup_close_ int fsfd = fsopen(op->fstype, FSOPEN_CLOEXEC);
+	if (fsfd < 0)
+		return sbx_err_sys(err, "%s on %s: fsopen", op->fstype, op->dest);
+	if (fsconfig(fsfd, FSCONFIG_SET_STRING, "source", op->source, 0) < 0)
+		return fs_error(fsfd, errno, err, "configuring", op->fstype, op->dest);
+	if (op->data) {
+		_cleanup_free_ char *data = sbx_xstrdup(op->data);
+		char *save = NULL;
+		for (char *kv = strtok_r(data, ",", &save); kv; kv = strtok_r(NULL, ",", &save)) {
+			char *eq = strchr(kv, '=');
+			int r;
+			if (eq) {
+				*eq = '\0';
+				r = fsconfig(fsfd, FSCONFIG_SET_STRING, kv, eq + 1, 0);
+			} else {
+				r = fsconfig(fsfd, FSCONFIG_SET_FLAG, kv, NULL, 0);
+			}
+			if (r < 0)
+				return fs_error(fsfd, errno, err, "option for", op->fstype, op->dest);
+		}
+	}
+	if (fsconfig(fsfd, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0)
+		return fs_error(fsfd, errno, err, "creating", op->fstype, op->dest);
+	/* atime mode 0 is "relatime", which fsmount takes as given */
+	_cleanup_close_ int mfd = fsmount(fsfd, FSMOUNT_CLOEXEC, (unsigned)op->attr_set);
+	if (mfd < 0)
+		return fs_error(fsfd, errno, err, "mounting", op->fstype, op->dest);
+	_cleanup_close_ int tfd = target_fd(rootfd, op, false, err);
+	if (tfd < 0)
+		return tfd;
+	int r = attach(mfd, tfd);
+	if (r < 0)
+		return sbx_err_errno(err, r, "attaching %s on %s", op->fstype, op->dest);
+	return 0;
+}
+
+static int mount_bind(int rootfd, const struct sbx_mount_op *op, const char *src, bool is_file,
+		      struct sbx_error *err)
+{
+	unsigned flags = OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | (op->recursive ? AT_RECURSIVE : 0);
+	_cleanup_close_ int mfd = open_tree(AT_FDCWD, src, flags);
+	if (mfd < 0) {
+		if (errno == EINVAL && !op->recursive)
+			return sbx_err_sys(err, "bind %s on %s (it has submounts: use \"rbind\")", src, op->dest);
+		return sbx_err_sys(err, "bind %s on %s", src, op->dest);
+	}
+	/* attributes are set while the tree is detached: it is never visible writable */
+	int r = setattr_fd(mfd, op->attr_set, op->attr_clr, op->propagation, op->recursive);
+	if (r < 0)
+		return sbx_err_errno(err, r, "bind %s on %s: setting mount attributes", src, op->dest);
+	_cleanup_close_ int tfd = target_fd(rootfd, op, is_file, err);
+	if (tfd < 0)
+		return tfd;
+	r = attach(mfd, tfd);
+	if (r < 0)
+		return sbx_err_errno(err, r, "bind %s on %s", src, op->dest);
+	return 0;
+}
+
+static int do_mask(int rootfd, const struct sbx_mount_op *op, struct sbx_error *err)
+{
+	_cleanup_close_ int tfd = sbx_rootfs_resolve(rootfd, op->dest, O_PATH);
+	if (tfd == -ENOENT && op->optional)
+		return 0;
+	if (tfd < 0)
+		return sbx_err_errno(err, tfd, "masking %s", op->dest);
+	struct stat st;
+	if (fstat(tfd, &st) < 0)
+		return sbx_err_sys(err, "masking %s", op->dest);
+	_cleanup_close_ int mfd = -1;
+	if (S_ISDIR(st.st_mode)) {
+		_cleanup_close_ int fsfd = fsopen("tmpfs", FSOPEN_CLOEXEC);
+		if (fsfd < 0 || fsconfig(fsfd, FSCONFIG_SET_STRING, "size", "4k", 0) < 0 ||
+		    fsconfig(fsfd, FSCONFIG_SET_STRING, "nr_inodes", "1", 0) < 0 ||
+		    fsconfig(fsfd, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0)
+			return sbx_err_sys(err, "masking %s: tmpfs", op->dest);
+		mfd = fsmount(fsfd, FSMOUNT_CLOEXEC,
+			      MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC);
+	} else {
+		mfd = open_tree(AT_FDCWD, "/dev/null", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC);
+	}
+	if (mfd < 0)
+		return sbx_err_sys(err, "masking %s", op->dest);
+	int r = attach(mfd, tfd);
+	if (r < 0)
+		return sbx_err_errno(err, r, "masking %s", op->dest);
+	return 0;
+}
+
+static int do_readonly(int rootfd, const struct sbx_mount_op *op, struct sbx_error *err)
+{
+	_cleanup_close_ int tfd = sbx_rootfs_resolve(rootfd, op->dest, O_PATH);
+	if (tfd == -ENOENT && op->optional)
+		return 0;
+	if (tfd < 0)
+		return sbx_err_errno(err, tfd, "read-only %s", op->dest);
+	_cleanup_close_ int mfd = open_tree(tfd, "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_RECURSIVE | AT_EMPTY_PATH);
+	if (mfd < 0)
+		return sbx_err_sys(err, "read-only %s", op->dest);
+	int r = setattr_fd(mfd, op->attr_set, 0, 0, true);
+	if (r < 0)
+		return sbx_err_errno(err, r, "read-only %s", op->dest);
+	r = attach(mfd, tfd);
+	if (r < 0)
+		return sbx_err_errno(err, r, "read-only %s", op->dest);
+	return 0;
+}
+
+static int do_sysctl(int rootfd, const struct sbx_mount_op *op, struct sbx_error *err)
+{
+	_cleanup_free_ char *path = sbx_xasprintf("/proc/sys/%s", op->source);
+	_cleanup_close_ int fd = sbx_rootfs_resolve(rootfd, path, O_WRONLY | O_NOFOLLOW);
+	if (fd < 0)
+		return sbx_err_errno(err, fd, "sysctl %s", op->source);
+	if (write(fd, op->data, strlen(op->data)) < 0)
+		return sbx_err_sys(err, "sysctl %s=%s", op->source, op->data);
+	return 0;
+}
+
+static int do_symlink(int rootfd, const struct sbx_mount_op *op, struct sbx_error *err)
+{
+	const char *name;
+	_cleanup_close_ int dfd = resolve_parent(rootfd, op->dest, &name);
+	if (dfd < 0)
+		return sbx_err_errno(err, dfd, "symlink %s", op->dest);
+	/* O_PATH dirfds work for symlinkat */
+	if (symlinkat(op->source, dfd, name) < 0 && errno != EEXIST)
+		return sbx_err_sys(err, "symlink %s -> %s", op->dest, op->source);
+	return 0;
+}
+
+static int do_setattr(int rootfd, const struct sbx_mount_op *op, struct sbx_error *err)
+{
+	_cleanup_close_ int tfd = sbx_rootfs_resolve(rootfd, op->dest, O_PATH);
+	if (tfd < 0)
+		return sbx_err_errno(err, tfd, "mount attributes of %s", op->dest);
+	int r = setattr_fd(tfd, op->attr_set, op->attr_clr, op->propagation, op->recursive);
+	if (r < 0)
+		return sbx_err_errno(err, r, "mount attributes of %s", op->dest);
+	return 0;
+}
+
+static int apply_op(int rootfd, const struct sbx_mount_op *op, struct sbx_error *err)
+{
+	switch (op->kind) {
+	case SBX_MOP_BIND:
+		return mount_bind(rootfd, op, op->source, !source_is_dir(op->source), err);
+	case SBX_MOP_DEVNODE:
+		return mount_bind(rootfd, op, op->source, true, err);
+	case SBX_MOP_FS:
+		return mount_fs(rootfd, op, err);
+	case SBX_MOP_SYMLINK:
+		return do_symlink(rootfd, op, err);
+	case SBX_MOP_SYSCTL:
+		return do_sysctl(rootfd, op, err);
+	case SBX_MOP_MASK:
+		return do_mask(rootfd, op, err);
+	case SBX_MOP_READONLY:
+		return do_readonly(rootfd, op, err);
+	case SBX_MOP_SETATTR:
+		return do_setattr(rootfd, op, err);
+	default:
+		return sbx_err_set(err, EINVAL, "unknown mount op %d", op->kind);
+	}
+}
+
+int sbx_rootfs_setup(const struct sbx_mount_plan *plan, struct sbx_error *err)
+{
+	/* nothing we mount may propagate back to the host */
+	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
+		return sbx_err_sys(err, "making / private");
+	_cleanup_close_ int tree = open_tree(AT_FDCWD, plan->root, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_RECURSIVE);
+	if (tree < 0)
+		return sbx_err_sys(err, "rootfs %s", plan->root);
+	int r = setattr_fd(tree, plan->root_attr_set, 0, 0, true);
+	if (r < 0)
+		return sbx_err_errno(err, r, "rootfs %s: read-only/nosuid/nodev", plan->root);
+	if (move_mount(tree, "", AT_FDCWD, plan->root, MOVE_MOUNT_F_EMPTY_PATH) < 0)
+		return sbx_err_sys(err, "rootfs %s: attaching", plan->root);
+	_cleanup_close_ int rootfd = open(plan->root, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (rootfd < 0)
+		return sbx_err_sys(err, "rootfs %s", plan->root);
+	for (size_t i = 0; i < plan->n_ops; i++) {
+		r = apply_op(rootfd, &plan->ops[i], err);
+		if (r < 0)
+			return r;
+	}
+	/* pivot_root(".", ".") stacks the old root under the new one; detach it at once */
+	if (fchdir(rootfd) < 0)
+		return sbx_err_sys(err, "chdir to the new root");
+	if (syscall(SYS_pivot_root, ".", ".") < 0)
+		return sbx_err_sys(err, "pivot_root");
+	if (umount2(".", MNT_DETACH) < 0)
+		return sbx_err_sys(err, "detaching the old root");
+	if (chdir("/") < 0)
+		return sbx_err_sys(err, "chdir /");
+	if (plan->root_propagation && mount(NULL, "/", NULL, plan->root_propagation, NULL) < 0)
+		return sbx_err_sys(err, "rootfsPropagation");
+	return 0;
+}

@@ -1,0 +1,63 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* The mount plan: config -> an ordered list of mount operations (pure). */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "runtime/config.h"
+#include "runtime/error.h"
+
+enum sbx_mop_kind {
+	SBX_MOP_BIND,	  /* clone the host tree at source onto dest */
+	SBX_MOP_FS,	  /* a new filesystem instance (proc, tmpfs, sysfs, devpts, mqueue, cgroup2) */
+	SBX_MOP_DEVNODE,  /* bind a host device node (source) onto a file dest in our /dev */
+	SBX_MOP_SYMLINK,  /* create symlink dest -> source (inside a tmpfs we mounted) */
+	SBX_MOP_SYSCTL,	  /* write data to /proc/sys/<source> (dest unused) */
+	SBX_MOP_MASK,	  /* hide dest: /dev/null over a file, an empty read-only tmpfs over a dir */
+	SBX_MOP_READONLY, /* make dest and everything below it read-only */
+	SBX_MOP_SETATTR,  /* apply attr_set/attr_clr to the mount at dest (after its children exist) */
+};
+
+/*
+ * One operation. Paths in dest are absolute inside the sandbox and are
+ * resolved under the new root with RESOLVE_IN_ROOT at apply time, so a
+ * symlink planted in the rootfs cannot redirect a mount outside it.
+ */
+struct sbx_mount_op {
+	enum sbx_mop_kind kind;
+	char *source;	/* host path (bind), fs source name, symlink target, sysctl key */
+	char *dest;
+	char *fstype;	/* SBX_MOP_FS */
+	char *data;	/* fs options, comma-separated "k=v" (SBX_MOP_FS), sysctl value */
+	bool recursive; /* rbind; recursive attribute changes */
+	uint64_t attr_set; /* MOUNT_ATTR_* */
+	uint64_t attr_clr;
+	unsigned long propagation; /* MS_SHARED/... (| MS_REC), 0 = leave */
+	bool optional;	/* a missing dest (masked/readonly paths) is not an error */
+	bool dest_is_file; /* bind of a non-directory: the mount point is a file */
+};
+
+struct sbx_mount_plan {
+	char *root;	/* host path of the rootfs */
+	uint64_t root_attr_set; /* applied recursively to the root bind before anything is mounted on it */
+	unsigned long root_propagation;
+	struct sbx_mount_op *ops;
+	size_t n_ops;
+};
+
+/*
+ * Options of one OCI mount -> attributes and data. Pure; exposed for tests.
+ * Unknown options are kept in data for filesystem mounts and are an error for
+ * binds (where they would be silently meaningless).
+ */
+int sbx_mount_options_parse(char *const *options, bool is_bind, struct sbx_mount_op *op, struct sbx_error *err);
+
+/* Builds the whole plan for cfg. uid/gid own the workdir. */
+int sbx_mount_plan_build(const struct sbx_config *cfg, struct sbx_mount_plan **ret, struct sbx_error *err);
+void sbx_mount_plan_free(struct sbx_mount_plan *plan);
+static inline void sbx_mount_plan_freep(struct sbx_mount_plan **p)
+{
+	sbx_mount_plan_free(*p);
+}

@@ -1,0 +1,249 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * The sandbox child: runs after clone3() inside the new namespaces, sets
+ * everything up in a fixed order and execs the program. Every failure is
+ * sent to the parent as a struct sbx_error and the child exits; nothing
+ * here may print.
+ */
+#include "rootfs/mount.h"
+#include "runtime/caps.h"
+#include "runtime/cleanup.h"
+#include "runtime/sandbox-internal.h"
+#include "runtime/util.h"
+
+#include <fcntl.h>
+#include <linux/close_range.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#define DEFAULT_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+
+__attribute__((noreturn)) static void child_fail(struct sbx_sandbox *sb, const struct sbx_error *err)
+{
+	struct sbx_msg m = {.type = SBX_MSG_ERROR, .err = *err};
+	/* best effort: if this fails the parent still sees our exit status */
+	ssize_t n = send(sb->child_fd, &m, sizeof(m), MSG_NOSIGNAL);
+	(void)n;
+	int code = 125;
+	if (err->kind == SBX_ERRK_EXEC_NOENT)
+		code = 127;
+	else if (err->kind == SBX_ERRK_EXEC_PERM)
+		code = 126;
+	_exit(code);
+}
+
+static int write_proc_self(const char *file, const char *value, struct sbx_error *err)
+{
+	int r = sbx_write_str_at(AT_FDCWD, file, value);
+	if (r < 0)
+		return sbx_err_errno(err, r, "writing %s", file);
+	return 0;
+}
+
+static int set_rlimits(const struct sbx_process *p, struct sbx_error *err)
+{
+	for (size_t i = 0; i < p->n_rlimits; i++) {
+		struct rlimit rl = {.rlim_cur = p->rlimits[i].soft, .rlim_max = p->rlimits[i].hard};
+		if (setrlimit(p->rlimits[i].resource, &rl) < 0) {
+			struct rlimit cur;
+			getrlimit(p->rlimits[i].resource, &cur);
+			if (errno == EPERM && rl.rlim_max > cur.rlim_max)
+				return sbx_err_sys(err, "process.rlimits[%zu]: hard limit %llu is above the current "
+						   "%llu (raising it needs CAP_SYS_RESOURCE)", i,
+						   (unsigned long long)rl.rlim_max, (unsigned long long)cur.rlim_max);
+			return sbx_err_sys(err, "process.rlimits[%zu]", i);
+		}
+	}
+	return 0;
+}
+
+/* The program's path, looked up in the sandbox's PATH as execvp would. */
+static int resolve_program(const struct sbx_config *cfg, char *buf, size_t size, struct sbx_error *err)
+{
+	const char *prog = cfg->process.args[0];
+	if (strchr(prog, '/')) {
+		snprintf(buf, size, "%s", prog);
+		return 0;
+	}
+	const char *path = sbx_config_getenv(cfg, "PATH");
+	if (!path)
+		path = DEFAULT_PATH;
+	int first_err = ENOENT;
+	for (const char *p = path;; p++) {
+		const char *end = strchrnul(p, ':');
+		int n = snprintf(buf, size, "%.*s%s%s", (int)(end - p), p, end == p ? "" : "/", prog);
+		if (n > 0 && (size_t)n < size) {
+			struct stat st;
+			if (stat(buf, &st) == 0 && S_ISREG(st.st_mode)) {
+				if (access(buf, X_OK) == 0)
+					return 0;
+				first_err = EACCES;
+			}
+		}
+		if (!*end)
+			break;
+		p = end;
+	}
+	sbx_err_errno(err, first_err, "exec \"%s\"", prog);
+	err->kind = first_err == ENOENT ? SBX_ERRK_EXEC_NOENT : SBX_ERRK_EXEC_PERM;
+	return -first_err;
+}
+
+__attribute__((noreturn)) static void do_exec(struct sbx_sandbox *sb, const char *path)
+{
+	const struct sbx_config *cfg = sb->cfg;
+	struct sbx_error err = {0};
+	execve(path, cfg->process.args, cfg->process.env ? cfg->process.env : (char *[]){NULL});
+	int e = errno;
+	sbx_err_errno(&err, e, "exec \"%s\"", cfg->process.args[0]);
+	err.kind = (e == ENOENT || e == ENOTDIR) ? SBX_ERRK_EXEC_NOENT : SBX_ERRK_EXEC_PERM;
+	child_fail(sb, &err);
+}
+
+/*
+ * --init: pid 1 stays a tiny reaper that forwards signals to the program and
+ * reports the program's wait status to the runtime through status_wr.
+ */
+static volatile sig_atomic_t init_child_pid;
+
+static void init_forward(int sig)
+{
+	if (init_child_pid > 0)
+		kill(init_child_pid, sig);
+}
+
+__attribute__((noreturn)) static void run_init(struct sbx_sandbox *sb, const char *path)
+{
+	sigset_t all, old;
+	sigfillset(&all);
+	sigprocmask(SIG_BLOCK, &all, &old);
+	pid_t pid = fork();
+	if (pid < 0) {
+		struct sbx_error err = {0};
+		sbx_err_sys(&err, "--init: fork");
+		child_fail(sb, &err);
+	}
+	if (pid == 0) {
+		sigprocmask(SIG_SETMASK, &old, NULL);
+		do_exec(sb, path);
+	}
+	init_child_pid = pid;
+	/* our end goes: the parent sees EOF once the program's copy closes on exec */
+	close(sb->child_fd);
+	/* the program must not be able to ptrace its way into the status pipe */
+	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+	static const int fwd[] = {SIGHUP, SIGINT, SIGQUIT, SIGTERM, SIGUSR1, SIGUSR2, SIGCONT, SIGWINCH};
+	struct sigaction sa = {.sa_handler = init_forward, .sa_flags = SA_RESTART};
+	for (size_t i = 0; i < SBX_ARRAY_SIZE(fwd); i++)
+		sigaction(fwd[i], &sa, NULL);
+	sigprocmask(SIG_SETMASK, &old, NULL);
+	for (;;) {
+		int status;
+		pid_t r = waitpid(-1, &status, 0);
+		if (r < 0) {
+			if (errno == EINTR)
+				continue;
+			_exit(125); /* ECHILD with the program not reaped: cannot happen */
+		}
+		if (r != pid)
+			continue; /* a reparented orphan: reaped, nothing else to do */
+		ssize_t n = write(sb->status_wr, &status, sizeof(status));
+		(void)n;
+		_exit(WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status));
+	}
+}
+
+static void reset_signals(void)
+{
+	struct sigaction sa = {.sa_handler = SIG_DFL};
+	for (int s = 1; s < NSIG; s++)
+		if (s != SIGKILL && s != SIGSTOP)
+			sigaction(s, &sa, NULL);
+	sigset_t none;
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+}
+
+static int setup(struct sbx_sandbox *sb, char *exec_path, size_t exec_size, struct sbx_error *err)
+{
+	const struct sbx_config *cfg = sb->cfg;
+	const struct sbx_process *p = &cfg->process;
+	int r;
+
+	/* maps are written: become root of the new user namespace (uid 0 inside) */
+	if (setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0)
+		return sbx_err_sys(err, "becoming root in the user namespace (is uid/gid 0 mapped?)");
+	if (cfg->hostname && sethostname(cfg->hostname, strlen(cfg->hostname)) < 0)
+		return sbx_err_sys(err, "sethostname \"%s\"", cfg->hostname);
+	if (cfg->domainname && setdomainname(cfg->domainname, strlen(cfg->domainname)) < 0)
+		return sbx_err_sys(err, "setdomainname \"%s\"", cfg->domainname);
+	if ((r = sbx_rootfs_setup(sb->plan, err)) < 0)
+		return r;
+	if (p->has_oom_score_adj) {
+		char v[16];
+		snprintf(v, sizeof(v), "%d", p->oom_score_adj);
+		if ((r = write_proc_self("/proc/self/oom_score_adj", v, err)) < 0)
+			return sbx_err_wrap(err, "process.oomScoreAdj");
+	}
+	if ((r = set_rlimits(p, err)) < 0)
+		return r;
+	if (chdir(p->cwd) < 0)
+		return sbx_err_sys(err, "process.cwd \"%s\"", p->cwd);
+	/* looked up while we still may stat anything: the filter comes later */
+	if ((r = resolve_program(cfg, exec_path, exec_size, err)) < 0)
+		return r;
+	if ((r = sbx_caps_apply_identity(p, err)) < 0)
+		return r;
+	if (p->has_umask)
+		umask(p->umask);
+	if (p->no_new_privileges && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+		return sbx_err_sys(err, "PR_SET_NO_NEW_PRIVS");
+	if (setsid() < 0)
+		return sbx_err_sys(err, "setsid");
+	/* changing credentials cleared it: set it again for the exec'd program */
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0)
+		return sbx_err_sys(err, "PR_SET_PDEATHSIG");
+	/* fds 3..3+N-1 are the caller's to pass; everything else goes at execve */
+	for (int fd = 3; fd < 3 + cfg->preserve_fds; fd++)
+		if (fcntl(fd, F_SETFD, 0) < 0)
+			return sbx_err_sys(err, "--preserve-fds: fd %d", fd);
+	if (syscall(SYS_close_range, 3 + cfg->preserve_fds, ~0U, CLOSE_RANGE_CLOEXEC) < 0)
+		return sbx_err_sys(err, "close_range");
+	return 0;
+}
+
+void sbx_child_main(struct sbx_sandbox *sb)
+{
+	struct sbx_error err = {0};
+	/* first thing: if the runtime is already gone, the read below sees EOF */
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0)
+		_exit(125);
+	close(sb->sync_fd);
+	if (sb->status_rd >= 0)
+		close(sb->status_rd);
+	sbx_slot_release(&sb->slot);
+	reset_signals();
+
+	struct sbx_msg m;
+	ssize_t n;
+	do
+		n = recv(sb->child_fd, &m, sizeof(m), 0);
+	while (n < 0 && errno == EINTR);
+	if (n != (ssize_t)sizeof(m) || m.type != SBX_MSG_GO)
+		_exit(125); /* the parent died or gave up: nothing to report to */
+
+	char exec_path[4096];
+	if (setup(sb, exec_path, sizeof(exec_path), &err) < 0)
+		child_fail(sb, &err);
+	if (sb->cfg->init)
+		run_init(sb, exec_path);
+	do_exec(sb, exec_path);
+}

@@ -1,0 +1,356 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* The parent side of one sandbox: plans, clone3, id maps, supervision, teardown. */
+#include "rootfs/mount.h"
+#include "runtime/cleanup.h"
+#include "runtime/log.h"
+#include "runtime/sandbox-internal.h"
+#include "runtime/util.h"
+
+#include <fcntl.h>
+#include <linux/sched.h>
+#include <poll.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#ifndef CLONE_NEWTIME
+#define CLONE_NEWTIME 0x00000080
+#endif
+
+static const uint64_t ns_clone_flag[SBX_NS__COUNT] = {
+	[SBX_NS_USER] = CLONE_NEWUSER, [SBX_NS_PID] = CLONE_NEWPID,	  [SBX_NS_MOUNT] = CLONE_NEWNS,
+	[SBX_NS_NET] = CLONE_NEWNET,   [SBX_NS_IPC] = CLONE_NEWIPC,	  [SBX_NS_UTS] = CLONE_NEWUTS,
+	[SBX_NS_CGROUP] = CLONE_NEWCGROUP, [SBX_NS_TIME] = CLONE_NEWTIME,
+};
+
+const char *sbx_reason_name(enum sbx_reason r)
+{
+	static const char *const names[] = {"none",   "cpu-time", "wall-time", "memory",
+					    "output", "pids",	  "seccomp",   "internal"};
+	return (unsigned)r < SBX_ARRAY_SIZE(names) ? names[r] : "internal";
+}
+
+void sbx_forwarded_signals(sigset_t *set)
+{
+	sigemptyset(set);
+	static const int sigs[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2};
+	for (size_t i = 0; i < SBX_ARRAY_SIZE(sigs); i++)
+		sigaddset(set, sigs[i]);
+}
+
+uint64_t sbx_now_us(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
+}
+
+uint64_t sbx_elapsed_us(const struct timespec *since)
+{
+	struct timespec now;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	int64_t d = (int64_t)(now.tv_sec - since->tv_sec) * 1000000 + (now.tv_nsec - since->tv_nsec) / 1000;
+	return d > 0 ? (uint64_t)d : 0;
+}
+
+pid_t sbx_sandbox_pid(const struct sbx_sandbox *sb)
+{
+	return sb->pid;
+}
+
+unsigned sbx_sandbox_slot(const struct sbx_sandbox *sb)
+{
+	return sb->slot.n;
+}
+
+static void close_fd(int *fd)
+{
+	if (*fd >= 0)
+		close(*fd);
+	*fd = -1;
+}
+
+/* Reaps the child if it has exited (or waits for it when block). */
+static int reap(struct sbx_sandbox *sb, bool block, siginfo_t *ret)
+{
+	if (sb->reaped || sb->pidfd < 0)
+		return 0;
+	siginfo_t si = {0};
+	for (;;) {
+		if (waitid(P_PIDFD, (id_t)sb->pidfd, &si, WEXITED | (block ? 0 : WNOHANG)) == 0)
+			break;
+		if (errno != EINTR)
+			return -errno;
+	}
+	if (si.si_pid == 0)
+		return 0; /* still running */
+	sb->reaped = true;
+	if (ret)
+		*ret = si;
+	return 1;
+}
+
+void sbx_sandbox_free(struct sbx_sandbox *sb)
+{
+	if (!sb)
+		return;
+	if (sb->started && !sb->reaped) {
+		/* killing pid 1 of the pid namespace takes every process in it along */
+		syscall(SYS_pidfd_send_signal, sb->pidfd, SIGKILL, NULL, 0);
+		reap(sb, true, NULL);
+	}
+	close_fd(&sb->pidfd);
+	close_fd(&sb->sync_fd);
+	close_fd(&sb->child_fd);
+	close_fd(&sb->status_rd);
+	close_fd(&sb->status_wr);
+	for (int i = 0; i < SBX_NS__COUNT; i++)
+		close_fd(&sb->join_fds[i]);
+	sbx_slot_release(&sb->slot);
+	sbx_mount_plan_free(sb->plan);
+	free(sb->exec_path);
+	free(sb);
+}
+
+int sbx_sandbox_create(const struct sbx_config *cfg, struct sbx_sandbox **ret, struct sbx_error *err)
+{
+	int r = sbx_config_validate(cfg, err);
+	if (r < 0)
+		return r;
+	_cleanup_(sbx_sandbox_freep) struct sbx_sandbox *sb = sbx_xcalloc(1, sizeof(*sb));
+	clock_gettime(CLOCK_MONOTONIC, &sb->t_create);
+	sb->cfg = cfg;
+	sb->sync_fd = sb->child_fd = sb->status_rd = sb->status_wr = sb->pidfd = -1;
+	sb->slot.lock_fd = -1;
+	for (int i = 0; i < SBX_NS__COUNT; i++)
+		sb->join_fds[i] = -1;
+	/*
+	 * The user and mount namespaces are not optional: sbxctr never runs a
+	 * program as host root, and it needs its own mounts to pivot_root.
+	 */
+	sb->clone_flags = CLONE_NEWUSER | CLONE_NEWNS;
+	for (int i = 0; i < SBX_NS__COUNT; i++)
+		if (cfg->ns[i].enabled && !cfg->ns[i].path)
+			sb->clone_flags |= ns_clone_flag[i];
+	for (int fd = 3; fd < 3 + cfg->preserve_fds; fd++)
+		if (fcntl(fd, F_GETFD) < 0)
+			return sbx_err_set(err, EBADF, "--preserve-fds %d: fd %d is not open", cfg->preserve_fds, fd);
+	for (size_t i = 0; i < cfg->process.n_rlimits; i++)
+		if (cfg->process.rlimits[i].soft > cfg->process.rlimits[i].hard)
+			return sbx_err_set(err, EINVAL, "process.rlimits[%zu]: soft above hard", i);
+	if ((r = sbx_mount_plan_build(cfg, &sb->plan, err)) < 0)
+		return r;
+	*ret = TAKE_PTR(sb);
+	return 0;
+}
+
+/* The id map text: the config's, or container 0..65535 -> this slot's private range. */
+static void format_idmap(const struct sbx_idmap *m, size_t n, unsigned slot, char *buf, size_t size)
+{
+	if (n == 0) {
+		snprintf(buf, size, "0 %u %u\n", SBX_ID_BASE + slot * SBX_ID_RANGE, SBX_ID_RANGE);
+		return;
+	}
+	size_t off = 0;
+	for (size_t i = 0; i < n && off < size; i++)
+		off += (size_t)snprintf(buf + off, size - off, "%u %u %u\n", m[i].container_id, m[i].host_id,
+					m[i].size);
+}
+
+static int write_idmaps(struct sbx_sandbox *sb, struct sbx_error *err)
+{
+	const struct sbx_config *cfg = sb->cfg;
+	char path[64], buf[340 * 36];
+	/*
+	 * "allow": we are privileged in the parent namespace, and the child must
+	 * call setgroups() to shed the runtime's own supplementary groups.
+	 */
+	snprintf(path, sizeof(path), "/proc/%d/setgroups", sb->pid);
+	int r = sbx_write_str_at(AT_FDCWD, path, "allow");
+	if (r < 0 && r != -ENOENT)
+		return sbx_err_errno(err, r, "writing %s", path);
+	format_idmap(cfg->uid_mappings, cfg->n_uid_mappings, sb->slot.n, buf, sizeof(buf));
+	snprintf(path, sizeof(path), "/proc/%d/uid_map", sb->pid);
+	if ((r = sbx_write_str_at(AT_FDCWD, path, buf)) < 0)
+		return sbx_err_errno(err, r, "linux.uidMappings: writing %s", path);
+	format_idmap(cfg->gid_mappings, cfg->n_gid_mappings, sb->slot.n, buf, sizeof(buf));
+	snprintf(path, sizeof(path), "/proc/%d/gid_map", sb->pid);
+	if ((r = sbx_write_str_at(AT_FDCWD, path, buf)) < 0)
+		return sbx_err_errno(err, r, "linux.gidMappings: writing %s", path);
+	return 0;
+}
+
+/*
+ * Namespaces given by path are joined by the runtime itself before clone3,
+ * so that the child starts inside them; the child could not setns() into
+ * namespaces owned by the host's user namespace from its new one.
+ */
+static int join_namespaces(struct sbx_sandbox *sb, struct sbx_error *err)
+{
+	const struct sbx_config *cfg = sb->cfg;
+	static const char *const names[SBX_NS__COUNT] = {"user", "pid", "mount", "network", "ipc", "uts",
+							 "cgroup", "time"};
+	for (int i = 0; i < SBX_NS__COUNT; i++) {
+		if (!cfg->ns[i].enabled || !cfg->ns[i].path)
+			continue;
+		sb->join_fds[i] = open(cfg->ns[i].path, O_RDONLY | O_CLOEXEC);
+		if (sb->join_fds[i] < 0)
+			return sbx_err_sys(err, "linux.namespaces: %s namespace %s", names[i], cfg->ns[i].path);
+		if (setns(sb->join_fds[i], (int)ns_clone_flag[i]) < 0)
+			return sbx_err_sys(err, "linux.namespaces: joining %s namespace %s", names[i],
+					   cfg->ns[i].path);
+	}
+	return 0;
+}
+
+static int do_clone(struct sbx_sandbox *sb, struct sbx_error *err)
+{
+	struct clone_args args = {
+		.flags = sb->clone_flags | CLONE_PIDFD,
+		.pidfd = (uint64_t)(uintptr_t)&sb->pidfd,
+		.exit_signal = SIGCHLD,
+	};
+	long pid = syscall(SYS_clone3, &args, sizeof(args));
+	if (pid < 0)
+		return sbx_err_sys(err, "clone3 into new namespaces");
+	if (pid == 0)
+		sbx_child_main(sb);
+	sb->pid = (pid_t)pid;
+	sb->started = true;
+	return 0;
+}
+
+/* After GO: EOF means the program was exec'd; a message means setup failed. */
+static int wait_child_setup(struct sbx_sandbox *sb, struct sbx_error *err)
+{
+	struct sbx_msg m;
+	ssize_t n;
+	do
+		n = recv(sb->sync_fd, &m, sizeof(m), 0);
+	while (n < 0 && errno == EINTR);
+	if (n == 0)
+		return 0;
+	if (n == (ssize_t)sizeof(m) && m.type == SBX_MSG_ERROR) {
+		*err = m.err;
+		err->msg[sizeof(err->msg) - 1] = '\0';
+		if (err->code <= 0)
+			err->code = EIO;
+		reap(sb, true, NULL);
+		return -err->code;
+	}
+	if (n < 0)
+		return sbx_err_sys(err, "sandbox setup: sync socket");
+	siginfo_t si = {0};
+	reap(sb, true, &si);
+	return sbx_err_set(err, EPROTO, "sandbox setup: the child died unexpectedly (%s %d)",
+			   si.si_code == CLD_EXITED ? "exit" : "signal", si.si_status);
+}
+
+int sbx_sandbox_start(struct sbx_sandbox *sb, struct sbx_error *err)
+{
+	const struct sbx_config *cfg = sb->cfg;
+	int r;
+	if (sb->started)
+		return sbx_err_set(err, EALREADY, "sandbox already started");
+	if ((r = sbx_slot_acquire(&sb->slot, err)) < 0)
+		return r;
+	if ((r = sbx_rootfs_prepare(sb->plan, err)) < 0)
+		return r;
+	int sp[2];
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sp) < 0)
+		return sbx_err_sys(err, "socketpair");
+	sb->sync_fd = sp[0];
+	sb->child_fd = sp[1];
+	if (cfg->init) {
+		int pp[2];
+		if (pipe2(pp, O_CLOEXEC) < 0)
+			return sbx_err_sys(err, "pipe");
+		sb->status_rd = pp[0];
+		sb->status_wr = pp[1];
+	}
+	if ((r = join_namespaces(sb, err)) < 0)
+		return r;
+	if ((r = do_clone(sb, err)) < 0)
+		return r;
+	close_fd(&sb->child_fd);
+	close_fd(&sb->status_wr);
+	if ((r = write_idmaps(sb, err)) < 0)
+		return r;
+	struct sbx_msg go = {.type = SBX_MSG_GO};
+	if (send(sb->sync_fd, &go, sizeof(go), MSG_NOSIGNAL) != (ssize_t)sizeof(go))
+		return sbx_err_sys(err, "sandbox setup: sync socket");
+	if ((r = wait_child_setup(sb, err)) < 0)
+		return r;
+	close_fd(&sb->sync_fd);
+	clock_gettime(CLOCK_MONOTONIC, &sb->t_exec);
+	return 0;
+}
+
+int sbx_sandbox_signal(struct sbx_sandbox *sb, int sig)
+{
+	if (!sb->started || sb->reaped)
+		return -ESRCH;
+	if (syscall(SYS_pidfd_send_signal, sb->pidfd, sig, NULL, 0) < 0)
+		return -errno;
+	return 0;
+}
+
+static void fill_exit(struct sbx_sandbox *sb, const siginfo_t *si, struct sbx_result *res)
+{
+	int status = 0;
+	/* with --init, our init reports the program's own status */
+	if (sb->status_rd >= 0 && read(sb->status_rd, &status, sizeof(status)) == (ssize_t)sizeof(status)) {
+		if (WIFEXITED(status)) {
+			res->exited = true;
+			res->exit_code = WEXITSTATUS(status);
+		} else {
+			res->signal = WTERMSIG(status);
+		}
+		return;
+	}
+	if (si->si_code == CLD_EXITED) {
+		res->exited = true;
+		res->exit_code = si->si_status;
+	} else {
+		res->signal = si->si_status;
+	}
+}
+
+int sbx_sandbox_wait(struct sbx_sandbox *sb, int sigfd, struct sbx_result *res, struct sbx_error *err)
+{
+	memset(res, 0, sizeof(*res));
+	res->setup_us = (uint64_t)((sb->t_exec.tv_sec - sb->t_create.tv_sec) * 1000000 +
+				   (sb->t_exec.tv_nsec - sb->t_create.tv_nsec) / 1000);
+	siginfo_t si = {0};
+	for (;;) {
+		struct pollfd pfd[2] = {{.fd = sb->pidfd, .events = POLLIN}, {.fd = sigfd, .events = POLLIN}};
+		int n = poll(pfd, sigfd >= 0 ? 2 : 1, -1);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return sbx_err_sys(err, "poll");
+		}
+		if (sigfd >= 0 && (pfd[1].revents & POLLIN)) {
+			struct signalfd_siginfo ssi;
+			if (read(sigfd, &ssi, sizeof(ssi)) == (ssize_t)sizeof(ssi))
+				sbx_sandbox_signal(sb, (int)ssi.ssi_signo);
+		}
+		if (pfd[0].revents & (POLLIN | POLLHUP)) {
+			int r = reap(sb, false, &si);
+			if (r < 0)
+				return sbx_err_errno(err, r, "waitid");
+			if (r > 0)
+				break;
+		}
+	}
+	res->wall_us = sbx_elapsed_us(&sb->t_exec);
+	fill_exit(sb, &si, res);
+	res->reason = SBX_REASON_NONE;
+	return 0;
+}

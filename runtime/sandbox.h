@@ -1,0 +1,75 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * One sandbox: create (plan, host-side preparation), start (clone3 into the
+ * namespaces, set up, execve), supervise, collect the result, tear down.
+ */
+#pragma once
+
+#include <signal.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "runtime/config.h"
+#include "runtime/error.h"
+
+/* Why the run ended (the report's "reason"). */
+enum sbx_reason {
+	SBX_REASON_NONE = 0, /* the program ended by itself */
+	SBX_REASON_CPU_TIME,
+	SBX_REASON_WALL_TIME,
+	SBX_REASON_MEMORY,
+	SBX_REASON_OUTPUT,
+	SBX_REASON_PIDS,
+	SBX_REASON_SECCOMP,
+	SBX_REASON_INTERNAL,
+};
+
+const char *sbx_reason_name(enum sbx_reason r);
+
+struct sbx_result {
+	enum sbx_reason reason;
+	bool exited;	   /* exit_code is valid */
+	int exit_code;
+	int signal;	   /* terminating signal, 0 if it exited */
+	uint64_t wall_us;  /* from execve to the end of the sandbox */
+	uint64_t setup_us; /* from start to execve */
+	struct sbx_error error; /* reason == SBX_REASON_INTERNAL */
+};
+
+struct sbx_sandbox;
+
+/*
+ * Validates cfg and builds every plan; touches nothing on the host yet.
+ * cfg must outlive the sandbox.
+ */
+int sbx_sandbox_create(const struct sbx_config *cfg, struct sbx_sandbox **ret, struct sbx_error *err);
+
+/*
+ * Prepares the host side, clones the sandbox and runs its setup. Returns 0
+ * once the program has been exec'd, or an error (setup failure; exec
+ * failures carry err->kind SBX_ERRK_EXEC_*) after reaping the child and
+ * undoing everything.
+ */
+int sbx_sandbox_start(struct sbx_sandbox *sb, struct sbx_error *err);
+
+/*
+ * Supervises until the sandbox ends. sigfd (or -1) is a signalfd whose
+ * signals are forwarded to the sandbox.
+ */
+int sbx_sandbox_wait(struct sbx_sandbox *sb, int sigfd, struct sbx_result *ret, struct sbx_error *err);
+
+/* Sends sig to the sandbox's pid 1. */
+int sbx_sandbox_signal(struct sbx_sandbox *sb, int sig);
+pid_t sbx_sandbox_pid(const struct sbx_sandbox *sb);
+unsigned sbx_sandbox_slot(const struct sbx_sandbox *sb);
+
+/* Kills whatever still runs, releases everything. NULL is fine. */
+void sbx_sandbox_free(struct sbx_sandbox *sb);
+static inline void sbx_sandbox_freep(struct sbx_sandbox **sb)
+{
+	sbx_sandbox_free(*sb);
+}
+
+/* The signals `sbxctr run` forwards to the sandbox. */
+void sbx_forwarded_signals(sigset_t *set);

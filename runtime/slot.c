@@ -1,0 +1,78 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#include "runtime/slot.h"
+#include "runtime/cleanup.h"
+#include "runtime/util.h"
+
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+const char *sbx_state_dir(void)
+{
+	const char *d = getenv("SBXCTR_STATE_DIR");
+	return d && d[0] == '/' ? d : "/run/sbxctr";
+}
+
+static int slots_dir(void)
+{
+	char path[512];
+	snprintf(path, sizeof(path), "%s", sbx_state_dir());
+	if (mkdir(path, 0700) < 0 && errno != EEXIST)
+		return -errno;
+	snprintf(path, sizeof(path), "%s/slots", sbx_state_dir());
+	if (mkdir(path, 0700) < 0 && errno != EEXIST)
+		return -errno;
+	int fd = open(path, O_PATH | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+	return fd < 0 ? -errno : fd;
+}
+
+int sbx_slot_acquire(struct sbx_slot *ret, struct sbx_error *err)
+{
+	_cleanup_close_ int dfd = slots_dir();
+	if (dfd < 0)
+		return sbx_err_errno(err, dfd, "state directory %s/slots", sbx_state_dir());
+	/*
+	 * Lowest free slot first: a runtime that crashed left its slot free, so
+	 * the next start usually reuses (and so cleans) exactly that slot.
+	 */
+	for (unsigned n = 0; n < SBX_SLOT_MAX; n++) {
+		char name[32];
+		snprintf(name, sizeof(name), "%u.lock", n);
+		int fd = openat(dfd, name, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+		if (fd < 0)
+			return sbx_err_sys(err, "slot lock %s/slots/%s", sbx_state_dir(), name);
+		if (flock(fd, LOCK_EX | LOCK_NB) == 0) {
+			ret->n = n;
+			ret->lock_fd = fd;
+			return 0;
+		}
+		int e = errno;
+		close(fd);
+		if (e != EWOULDBLOCK)
+			return sbx_err_errno(err, e, "slot lock %s", name);
+	}
+	return sbx_err_set(err, EBUSY, "all %d sandbox slots are in use", SBX_SLOT_MAX);
+}
+
+void sbx_slot_release(struct sbx_slot *slot)
+{
+	if (slot->lock_fd >= 0)
+		close(slot->lock_fd);
+	slot->lock_fd = -1;
+}
+
+bool sbx_slot_alive(unsigned n, void *userdata)
+{
+	char path[512];
+	snprintf(path, sizeof(path), "%s/slots/%u.lock", sbx_state_dir(), n);
+	_cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	if (fd < 0)
+		return false;
+	if (flock(fd, LOCK_SH | LOCK_NB) == 0)
+		return false; /* nobody holds it: closing the fd drops our probe lock */
+	return true;
+}
