@@ -100,8 +100,12 @@ int sbx_mount_options_parse(char *const *options, bool is_bind, struct sbx_mount
 			found = true;
 			op->attr_set = (op->attr_set & ~mount_opts[k].clr) | mount_opts[k].set;
 			op->attr_clr = (op->attr_clr & ~mount_opts[k].set) | mount_opts[k].clr;
-			/* the atime modes are one field, not bits: setting one replaces the others */
-			if (mount_opts[k].set & MOUNT_ATTR__ATIME) {
+			/*
+			 * The atime modes are one field, not bits (relatime is 0): setting
+			 * one replaces the others.
+			 */
+			if (strstr(mount_opts[k].name, "atime") && strcmp(mount_opts[k].name, "nodiratime") != 0 &&
+			    strcmp(mount_opts[k].name, "diratime") != 0) {
 				op->attr_set = (op->attr_set & ~MOUNT_ATTR__ATIME) | mount_opts[k].set;
 				op->attr_clr |= MOUNT_ATTR__ATIME;
 			}

@@ -85,11 +85,11 @@ int sbx_cli_parse_run(int argc, char **argv, struct sbx_run_opts *o, struct sbx_
 		{NULL, 0, NULL, 0},
 	};
 	memset(o, 0, sizeof(*o));
-	/* "+": stop at the first non-option, so CMD's own flags are never ours */
+	/* "+": stop at the first non-option, so CMD's own flags are never ours; ":": report missing values */
 	optind = 0;
 	opterr = 0;
 	int c;
-	while ((c = getopt_long(argc, argv, "+h", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+:h", longopts, NULL)) != -1) {
 		switch (c) {
 		case OPT_BUNDLE:
 			set_str(&o->bundle, optarg);

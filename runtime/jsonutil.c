@@ -5,6 +5,7 @@
 
 #include <inttypes.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 struct sbx_jloc sbx_jloc_key(const struct sbx_jloc *parent, const char *key)
@@ -76,6 +77,53 @@ int sbx_json_error(const struct sbx_jloc *loc, struct sbx_error *err, const char
 	return sbx_err_set(err, EINVAL, "%s: %s: %s", loc->doc, loc_path(loc), m);
 }
 
+/* Finds an integer literal outside strings that does not fit in 64 bits. */
+static bool find_int_overflow(const char *buf, size_t len, size_t *ret_off)
+{
+	bool in_str = false;
+	for (size_t i = 0; i < len; i++) {
+		char c = buf[i];
+		if (in_str) {
+			if (c == '\\')
+				i++;
+			else if (c == '"')
+				in_str = false;
+			continue;
+		}
+		if (c == '"') {
+			in_str = true;
+			continue;
+		}
+		if (c != '-' && !(c >= '0' && c <= '9'))
+			continue;
+		size_t start = i, j = i + (c == '-');
+		while (j < len && buf[j] >= '0' && buf[j] <= '9')
+			j++;
+		bool integer = j == len || (buf[j] != '.' && buf[j] != 'e' && buf[j] != 'E');
+		size_t digits = j - start - (c == '-');
+		if (integer && digits >= 19) {
+			char tmp[64];
+			size_t n = j - start < sizeof(tmp) - 1 ? j - start : sizeof(tmp) - 1;
+			memcpy(tmp, buf + start, n);
+			tmp[n] = '\0';
+			errno = 0;
+			if (c == '-')
+				(void)strtoll(tmp, NULL, 10);
+			else
+				(void)strtoull(tmp, NULL, 10);
+			if (errno == ERANGE || digits > 20) {
+				*ret_off = start;
+				return true;
+			}
+		}
+		/* skip the rest of this number token (fraction, exponent) */
+		while (j < len && strchr("0123456789.eE+-", buf[j]))
+			j++;
+		i = j - 1;
+	}
+	return false;
+}
+
 int sbx_json_parse(const char *doc, const char *buf, size_t len, json_object **ret, struct sbx_error *err)
 {
 	json_tokener *tok = json_tokener_new_ex(64);
@@ -107,6 +155,11 @@ int sbx_json_parse(const char *doc, const char *buf, size_t len, json_object **r
 			return sbx_err_set(err, EINVAL, "%s: invalid JSON at byte %zu: trailing data", doc, i);
 		}
 	}
+	size_t bad;
+	if (find_int_overflow(buf, len, &bad)) {
+		json_object_put(o);
+		return sbx_err_set(err, ERANGE, "%s: number at byte %zu does not fit in 64 bits", doc, bad);
+	}
 	*ret = o;
 	return 0;
 }
@@ -130,22 +183,14 @@ int sbx_json_expect(json_object *o, enum json_type type, const struct sbx_jloc *
 }
 
 /*
- * json-c keeps integers as int64 or, above INT64_MAX, as uint64. get_int64
- * saturates at INT64_MAX for the latter, so sign is read first and the
- * magnitude second. A literal beyond UINT64_MAX is saturated by json-c with
- * errno ERANGE during parsing; detect it through the textual form.
+ * json-c keeps integers as int64 or, above INT64_MAX, as uint64; get_int64
+ * saturates at INT64_MAX for the latter, so the sign is read first and the
+ * magnitude second. Literals beyond the 64-bit range are refused while
+ * parsing (json-c would silently saturate them).
  */
-static bool int_overflowed(json_object *o)
-{
-	const char *s = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN);
-	if (s[0] == '-')
-		return json_object_get_int64(o) == INT64_MIN && strcmp(s, "-9223372036854775808") != 0;
-	return json_object_get_uint64(o) == UINT64_MAX && strcmp(s, "18446744073709551615") != 0;
-}
-
 int sbx_json_u64(json_object *o, const struct sbx_jloc *loc, uint64_t *ret, struct sbx_error *err)
 {
-	if (!json_object_is_type(o, json_type_int) || json_object_get_int64(o) < 0 || int_overflowed(o))
+	if (!json_object_is_type(o, json_type_int) || json_object_get_int64(o) < 0)
 		return sbx_json_type_error(loc, o, "an unsigned integer", err);
 	*ret = json_object_get_uint64(o);
 	return 0;
@@ -163,7 +208,7 @@ int sbx_json_u32(json_object *o, const struct sbx_jloc *loc, uint32_t *ret, stru
 
 int sbx_json_i64(json_object *o, const struct sbx_jloc *loc, int64_t *ret, struct sbx_error *err)
 {
-	if (!json_object_is_type(o, json_type_int) || int_overflowed(o) ||
+	if (!json_object_is_type(o, json_type_int) ||
 	    (json_object_get_int64(o) == INT64_MAX && json_object_get_uint64(o) > (uint64_t)INT64_MAX))
 		return sbx_json_type_error(loc, o, "an integer", err);
 	*ret = json_object_get_int64(o);

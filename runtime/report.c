@@ -26,7 +26,7 @@ json_object *sbx_report_build(const struct sbx_result *res)
 int sbx_report_write(const char *path, const struct sbx_result *res, struct sbx_error *err)
 {
 	json_object *o = sbx_report_build(res);
-	const char *text = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE);
+	const char *text = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED | JSON_C_TO_STRING_NOSLASHESCAPE);
 	_cleanup_free_ char *tmp = sbx_xasprintf("%s.tmp.%d", path, getpid());
 	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
 	int r = 0;

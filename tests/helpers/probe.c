@@ -1,0 +1,222 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * probe: a static multi-call program that reports facts about its sandbox
+ * from the inside. Each verb prints one result and exits 0 when the
+ * operation succeeded, 1 when it failed (printing the errno name), 2 on
+ * usage errors.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <net/if.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+static int fail(const char *what)
+{
+	printf("%s: %s\n", what, strerrorname_np(errno) ? strerrorname_np(errno) : "E?");
+	return 1;
+}
+
+static int cmd_fds(void)
+{
+	DIR *d = opendir("/proc/self/fd");
+	if (!d)
+		return fail("opendir");
+	int self = dirfd(d);
+	struct dirent *e;
+	while ((e = readdir(d))) {
+		if (e->d_name[0] == '.' || atoi(e->d_name) == self)
+			continue;
+		char path[64], target[256];
+		snprintf(path, sizeof(path), "/proc/self/fd/%s", e->d_name);
+		ssize_t n = readlink(path, target, sizeof(target) - 1);
+		target[n > 0 ? n : 0] = '\0';
+		printf("%s %s\n", e->d_name, target);
+	}
+	closedir(d);
+	return 0;
+}
+
+static int cmd_pids(void)
+{
+	DIR *d = opendir("/proc");
+	if (!d)
+		return fail("opendir /proc");
+	struct dirent *e;
+	while ((e = readdir(d)))
+		if (e->d_name[0] >= '0' && e->d_name[0] <= '9')
+			printf("%s\n", e->d_name);
+	closedir(d);
+	return 0;
+}
+
+static int cmd_links(void)
+{
+	struct if_nameindex *ifs = if_nameindex();
+	if (!ifs)
+		return fail("if_nameindex");
+	int s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	for (struct if_nameindex *i = ifs; i->if_index; i++) {
+		struct ifreq r = {0};
+		snprintf(r.ifr_name, sizeof(r.ifr_name), "%s", i->if_name);
+		int up = s >= 0 && ioctl(s, SIOCGIFFLAGS, &r) == 0 && (r.ifr_flags & IFF_UP);
+		printf("%s %s\n", i->if_name, up ? "up" : "down");
+	}
+	if_freenameindex(ifs);
+	return 0;
+}
+
+static int cmd_write(const char *path)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+	if (fd < 0)
+		return fail("open");
+	if (write(fd, "x", 1) != 1)
+		return fail("write");
+	close(fd);
+	printf("ok\n");
+	return 0;
+}
+
+static int cmd_read(const char *path)
+{
+	int fd = open(path, O_RDONLY);
+	if (fd < 0)
+		return fail("open");
+	char buf[256];
+	ssize_t n = read(fd, buf, sizeof(buf) - 1);
+	if (n < 0)
+		return fail("read");
+	buf[n] = '\0';
+	printf("ok %zd\n", n);
+	close(fd);
+	return 0;
+}
+
+static void on_signal(int sig)
+{
+	char msg[32];
+	int n = snprintf(msg, sizeof(msg), "signal %d\n", sig);
+	ssize_t w = write(1, msg, (size_t)n);
+	(void)w;
+	_exit(100 + sig);
+}
+
+/* Waits for a signal with handlers installed for the usual ones; exits 100+sig. */
+static int cmd_wait_signal(void)
+{
+	int sigs[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2};
+	for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
+		signal(sigs[i], on_signal);
+	printf("ready\n");
+	fflush(stdout);
+	for (;;)
+		pause();
+	return 0;
+}
+
+/* Forks n children that exit at once, never waited for, then sleeps: --init must reap them. */
+static int cmd_zombies(int n)
+{
+	for (int i = 0; i < n; i++) {
+		pid_t p = fork();
+		if (p == 0) {
+			/* orphan it: the grandchild's parent exits, so pid 1 inherits it */
+			if (fork() == 0) {
+				usleep(10000);
+				_exit(0);
+			}
+			_exit(0);
+		}
+		if (p > 0)
+			waitpid(p, NULL, 0);
+	}
+	usleep(300000);
+	/* count zombies visible to us */
+	DIR *d = opendir("/proc");
+	struct dirent *e;
+	int z = 0;
+	while (d && (e = readdir(d))) {
+		if (e->d_name[0] < '0' || e->d_name[0] > '9')
+			continue;
+		char path[300], buf[512];
+		snprintf(path, sizeof(path), "/proc/%s/stat", e->d_name);
+		int fd = open(path, O_RDONLY);
+		if (fd < 0)
+			continue;
+		ssize_t r = read(fd, buf, sizeof(buf) - 1);
+		close(fd);
+		buf[r > 0 ? r : 0] = '\0';
+		char *rp = strrchr(buf, ')');
+		if (rp && rp[1] == ' ' && rp[2] == 'Z')
+			z++;
+	}
+	if (d)
+		closedir(d);
+	printf("zombies %d\n", z);
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	if (argc < 2) {
+		fprintf(stderr, "usage: probe VERB [ARGS]\n");
+		return 2;
+	}
+	const char *v = argv[1];
+	if (!strcmp(v, "exit") && argc > 2)
+		return atoi(argv[2]);
+	if (!strcmp(v, "raise") && argc > 2) {
+		signal(atoi(argv[2]), SIG_DFL);
+		raise(atoi(argv[2]));
+		return 3;
+	}
+	if (!strcmp(v, "segv")) {
+		volatile int *p = NULL;
+		return *p; /* a real fault: forced, so it kills even pid 1 */
+	}
+	if (!strcmp(v, "fds"))
+		return cmd_fds();
+	if (!strcmp(v, "pids"))
+		return cmd_pids();
+	if (!strcmp(v, "pid")) {
+		printf("%d\n", getpid());
+		return 0;
+	}
+	if (!strcmp(v, "links"))
+		return cmd_links();
+	if (!strcmp(v, "write") && argc > 2)
+		return cmd_write(argv[2]);
+	if (!strcmp(v, "read") && argc > 2)
+		return cmd_read(argv[2]);
+	if (!strcmp(v, "wait-signal"))
+		return cmd_wait_signal();
+	if (!strcmp(v, "zombies") && argc > 2)
+		return cmd_zombies(atoi(argv[2]));
+	if (!strcmp(v, "sleep") && argc > 2) {
+		usleep((useconds_t)(atof(argv[2]) * 1e6));
+		return 0;
+	}
+	if (!strcmp(v, "cwd")) {
+		char buf[4096];
+		if (!getcwd(buf, sizeof(buf)))
+			return fail("getcwd");
+		printf("%s\n", buf);
+		return 0;
+	}
+	if (!strcmp(v, "umask")) {
+		mode_t m = umask(0);
+		printf("%04o\n", m);
+		return 0;
+	}
+	fprintf(stderr, "probe: unknown verb %s\n", v);
+	return 2;
+}

@@ -1,0 +1,72 @@
+# SPDX-License-Identifier: Apache-2.0
+# Shared helpers for the shell integration tests. Source it; call t_done last.
+set -u
+: "${SBXCTR:?SBXCTR must point at the sbxctr binary}"
+: "${SBX_ROOTFS:?SBX_ROOTFS must point at the test rootfs}"
+T_FAILS=0
+T_COUNT=0
+T_TMP=$(mktemp -d /tmp/sbx-test.XXXXXX)
+trap 't_cleanup' EXIT
+
+t_cleanup() {
+	rm -rf "$T_TMP"
+}
+
+t_skip_unless_root() {
+	if [ "$(id -u)" != 0 ]; then
+		echo "SKIP: needs root"
+		exit 77
+	fi
+}
+
+ok() { T_COUNT=$((T_COUNT + 1)); echo "ok $T_COUNT - $1"; }
+not_ok() { T_COUNT=$((T_COUNT + 1)); T_FAILS=$((T_FAILS + 1)); echo "not ok $T_COUNT - $1"; shift; for l in "$@"; do echo "#   $l"; done; }
+
+# check NAME EXPECTED ACTUAL
+check_eq() {
+	if [ "$2" = "$3" ]; then ok "$1"; else not_ok "$1" "expected: [$2]" "actual:   [$3]"; fi
+}
+# check_match NAME PATTERN(grep -E) TEXT
+check_match() {
+	if printf '%s\n' "$3" | grep -Eq -- "$2"; then ok "$1"; else not_ok "$1" "pattern: $2" "text: $3"; fi
+}
+check_nomatch() {
+	if printf '%s\n' "$3" | grep -Eq -- "$2"; then not_ok "$1" "unexpected: $2" "text: $3"; else ok "$1"; fi
+}
+
+# sbx ARGS...: runs sbxctr run --rootfs SBX_ROOTFS ARGS; sets OUT, ERR, RC
+sbx() {
+	"$SBXCTR" run --rootfs "$SBX_ROOTFS" "$@" >"$T_TMP/out" 2>"$T_TMP/err" </dev/null
+	RC=$?
+	OUT=$(cat "$T_TMP/out")
+	ERR=$(cat "$T_TMP/err")
+}
+
+# Live (non-zombie) processes running with an id from sbxctr's sandbox ranges
+# (>= 0x40000000). A zombie is dead: it only waits for the host's init to reap it.
+sandbox_procs() {
+	for s in /proc/[0-9]*/status; do
+		awk '/^State:/ { z = ($2 == "Z") } /^Uid:/ { u = $3 } END { if (!z && u >= 1073741824) { split(FILENAME, a, "/"); print a[3] } }' "$s" 2>/dev/null
+	done
+}
+
+mount_count() { wc -l </proc/self/mountinfo; }
+
+# Asserts that nothing of a sandbox survives: processes, host mounts.
+check_no_leftovers() {
+	sleep 0.05
+	p=$(sandbox_procs | tr '\n' ' ')
+	check_eq "$1: no sandbox process left" "" "$p"
+	check_eq "$1: host mount table unchanged" "$T_MOUNTS" "$(mount_count)"
+}
+
+T_MOUNTS=$(mount_count)
+
+t_done() {
+	echo "1..$T_COUNT"
+	if [ "$T_FAILS" -gt 0 ]; then
+		echo "# $T_FAILS of $T_COUNT failed"
+		exit 1
+	fi
+	exit 0
+}
