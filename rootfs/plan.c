@@ -242,6 +242,22 @@ static void plan_dev(struct sbx_mount_plan *p, const char *dev)
 	}
 }
 
+void sbx_mount_plan_stage_workdir(struct sbx_mount_plan *plan, const char *src)
+{
+	if (plan->workdir_op < 0)
+		return;
+	struct sbx_mount_op *op = &plan->ops[plan->workdir_op];
+	op->kind = SBX_MOP_BIND;
+	free(op->source);
+	op->source = sbx_xstrdup(src);
+	free(op->fstype);
+	op->fstype = NULL;
+	free(op->data);
+	op->data = NULL;
+	op->recursive = false;
+	op->attr_set = MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV;
+}
+
 int sbx_mount_plan_build(const struct sbx_config *cfg, struct sbx_mount_plan **ret, struct sbx_error *err)
 {
 	_cleanup_(sbx_mount_plan_freep) struct sbx_mount_plan *p = sbx_xcalloc(1, sizeof(*p));
@@ -251,6 +267,7 @@ int sbx_mount_plan_build(const struct sbx_config *cfg, struct sbx_mount_plan **r
 	p->root_propagation = cfg->rootfs_propagation;
 	int r;
 	bool have_dev_tmpfs = false;
+	p->workdir_op = -1;
 	for (size_t i = 0; i < cfg->n_mounts; i++) {
 		r = plan_config_mount(p, &cfg->mounts[i], i, err);
 		if (r < 0)
@@ -273,6 +290,7 @@ int sbx_mount_plan_build(const struct sbx_config *cfg, struct sbx_mount_plan **r
 			return sbx_err_set(err, EINVAL, "workdir: \"%s\" must be an absolute path below /",
 					   cfg->workdir.path);
 		struct sbx_mount_op *op = push_op(p, SBX_MOP_FS, "tmpfs", wd);
+		p->workdir_op = (long)(p->n_ops - 1);
 		op->fstype = sbx_xstrdup("tmpfs");
 		op->attr_set = MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV;
 		op->data = sbx_xasprintf("mode=0755,size=%llu,nr_inodes=%llu,uid=%u,gid=%u",
@@ -309,10 +327,15 @@ int sbx_mount_plan_build(const struct sbx_config *cfg, struct sbx_mount_plan **r
 	/* SETATTR ops were appended in config order; move them last so children exist first */
 	size_t w = 0;
 	struct sbx_mount_op *sorted = sbx_xcalloc(p->n_ops, sizeof(*sorted));
+	long wd_op = -1;
 	for (int pass = 0; pass < 2; pass++)
 		for (size_t i = 0; i < p->n_ops; i++)
-			if ((p->ops[i].kind == SBX_MOP_SETATTR) == (pass == 1))
+			if ((p->ops[i].kind == SBX_MOP_SETATTR) == (pass == 1)) {
+				if ((long)i == p->workdir_op)
+					wd_op = (long)w;
 				sorted[w++] = p->ops[i];
+			}
+	p->workdir_op = wd_op;
 	free(p->ops);
 	p->ops = sorted;
 	*ret = TAKE_PTR(p);

@@ -45,7 +45,13 @@ struct sbx_mount_plan {
 	unsigned long root_propagation;
 	struct sbx_mount_op *ops;
 	size_t n_ops;
+	/* index of the workdir's op (a tmpfs; the runtime may turn it into a bind of a staged tmpfs), or -1 */
+	long workdir_op;
 };
+
+/* Makes the workdir a bind mount of the host directory src (a staged tmpfs). */
+/* Makes the workdir a bind mount of the host directory src (a staged tmpfs). */
+void sbx_mount_plan_stage_workdir(struct sbx_mount_plan *plan, const char *src);
 
 /*
  * Options of one OCI mount -> attributes and data. Pure; exposed for tests.

@@ -10,6 +10,7 @@
 #include "runtime/error.h"
 #include "runtime/sandbox.h"
 #include "runtime/slot.h"
+#include "runtime/workdir.h"
 
 /* Messages on the sync socket (SOCK_SEQPACKET: one message per send). */
 enum sbx_msg_type {
@@ -20,6 +21,15 @@ enum sbx_msg_type {
 struct sbx_msg {
 	uint32_t type;
 	struct sbx_error err;
+};
+
+/* A captured output stream: the sandbox writes a pipe, we forward and count. */
+struct sbx_stream {
+	int rd;	  /* read end, -1 once at EOF */
+	int sink; /* where the bytes go */
+	bool close_sink;
+	uint64_t bytes;
+	bool truncated;
 };
 
 struct sbx_sandbox {
@@ -39,8 +49,27 @@ struct sbx_sandbox {
 	bool started;
 	bool reaped;
 
+	/* stdio for the child: fds it dup2()s onto 0, 1, 2 (-1: inherit) */
+	int child_stdio[3];
+	struct sbx_stream out[2]; /* stdout, stderr when captured */
+	struct sbx_stage stage;
+	uid_t host_uid; /* the program's user and group as the host sees them */
+	gid_t host_gid;
+
+	/* supervision */
+	int wall_tfd;
+	int cpu_tfd;
+	bool killed;
+	enum sbx_reason kill_reason;
+	struct sbx_result res;
+
 	struct timespec t_create, t_exec;
 };
+
+/* supervise.c: prepares the timers and capture pipes; called by start(). */
+int sbx_supervise_prepare(struct sbx_sandbox *sb, struct sbx_error *err);
+/* Ends the run for `reason` (the first reason given wins). */
+void sbx_sandbox_kill(struct sbx_sandbox *sb, enum sbx_reason reason);
 
 /* The child's entry point after clone3(); never returns. */
 __attribute__((noreturn)) void sbx_child_main(struct sbx_sandbox *sb);

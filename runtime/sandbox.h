@@ -12,6 +12,7 @@
 
 #include "runtime/config.h"
 #include "runtime/error.h"
+#include "runtime/workdir.h"
 
 /* Why the run ended (the report's "reason"). */
 enum sbx_reason {
@@ -27,6 +28,14 @@ enum sbx_reason {
 
 const char *sbx_reason_name(enum sbx_reason r);
 
+struct sbx_stream_stats {
+	bool captured; /* false: the stream was not read by sbxctr (inherited fd) */
+	uint64_t bytes;
+	bool truncated;
+};
+
+#define SBX_MAX_UNENFORCED 8
+
 struct sbx_result {
 	enum sbx_reason reason;
 	bool exited;	   /* exit_code is valid */
@@ -34,6 +43,21 @@ struct sbx_result {
 	int signal;	   /* terminating signal, 0 if it exited */
 	uint64_t wall_us;  /* from execve to the end of the sandbox */
 	uint64_t setup_us; /* from start to execve */
+	bool has_cpu;
+	uint64_t cpu_user_us, cpu_sys_us; /* the whole process tree */
+	bool has_memory;
+	uint64_t peak_memory_bytes;
+	uint64_t oom_kills;
+	struct sbx_stream_stats out[2]; /* stdout, stderr */
+	bool seccomp_kill;
+	char seccomp_syscall[32];
+	int seccomp_nr;
+	char seccomp_arch[16];
+	/* limits that were asked for but could not be enforced on this host */
+	const char *unenforced[SBX_MAX_UNENFORCED];
+	size_t n_unenforced;
+	struct sbx_copy_result *copy_out; /* one per config io.copy_out, owned by the sandbox */
+	size_t n_copy_out;
 	struct sbx_error error; /* reason == SBX_REASON_INTERNAL */
 };
 
