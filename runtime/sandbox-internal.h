@@ -2,7 +2,9 @@
 /* Shared by the parent (sandbox.c) and the child (child.c) sides. */
 #pragma once
 
+#include <signal.h>
 #include <stdint.h>
+#include <sys/resource.h>
 #include <time.h>
 
 #include "rootfs/plan.h"
@@ -61,6 +63,9 @@ struct sbx_sandbox {
 	int cpu_tfd;
 	bool killed;
 	enum sbx_reason kill_reason;
+	siginfo_t si;	  /* pid 1's exit */
+	struct rusage ru; /* pid 1's rusage, with every descendant it reaped */
+	bool result_done;
 	struct sbx_result res;
 
 	struct timespec t_create, t_exec;
@@ -68,8 +73,7 @@ struct sbx_sandbox {
 
 /* supervise.c: prepares the timers and capture pipes; called by start(). */
 int sbx_supervise_prepare(struct sbx_sandbox *sb, struct sbx_error *err);
-/* Ends the run for `reason` (the first reason given wins). */
-void sbx_sandbox_kill(struct sbx_sandbox *sb, enum sbx_reason reason);
+
 
 /* The child's entry point after clone3(); never returns. */
 __attribute__((noreturn)) void sbx_child_main(struct sbx_sandbox *sb);

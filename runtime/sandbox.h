@@ -83,6 +83,28 @@ int sbx_sandbox_start(struct sbx_sandbox *sb, struct sbx_error *err);
  */
 int sbx_sandbox_wait(struct sbx_sandbox *sb, int sigfd, struct sbx_result *ret, struct sbx_error *err);
 
+/*
+ * The same supervision, piecewise, for callers that multiplex many
+ * sandboxes in one poll loop (sbxctr batch):
+ *   sbx_sandbox_arm() once after start (starts the limit timers); then
+ *   n = sbx_sandbox_poll_prepare(sb, pfds) adds at most SBX_SANDBOX_POLLFDS;
+ *   after poll(), sbx_sandbox_poll_dispatch(sb, pfds, n) handles them and
+ *   returns 1 once the sandbox has finished (0: still running);
+ *   a poll timeout of sbx_sandbox_poll_timeout_ms() calls sbx_sandbox_poll_timeout();
+ *   sbx_sandbox_result() then gives the result (valid until the sandbox is freed).
+ */
+#define SBX_SANDBOX_POLLFDS 5
+struct pollfd;
+int sbx_sandbox_arm(struct sbx_sandbox *sb, struct sbx_error *err);
+size_t sbx_sandbox_poll_prepare(struct sbx_sandbox *sb, struct pollfd *pfd);
+int sbx_sandbox_poll_dispatch(struct sbx_sandbox *sb, const struct pollfd *pfd, size_t n, struct sbx_error *err);
+int sbx_sandbox_poll_timeout_ms(const struct sbx_sandbox *sb);
+void sbx_sandbox_poll_timeout(struct sbx_sandbox *sb);
+bool sbx_sandbox_finished(const struct sbx_sandbox *sb);
+int sbx_sandbox_result(struct sbx_sandbox *sb, struct sbx_result *ret);
+/* Ends the run now (SIGKILL), recording reason unless an earlier one was recorded. */
+void sbx_sandbox_kill(struct sbx_sandbox *sb, enum sbx_reason reason);
+
 /* Sends sig to the sandbox's pid 1. */
 int sbx_sandbox_signal(struct sbx_sandbox *sb, int sig);
 pid_t sbx_sandbox_pid(const struct sbx_sandbox *sb);

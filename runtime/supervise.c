@@ -229,84 +229,154 @@ static void finish_result(struct sbx_sandbox *sb, const siginfo_t *si, const str
 		res->reason = SBX_REASON_CPU_TIME;
 }
 
-int sbx_sandbox_wait(struct sbx_sandbox *sb, int sigfd, struct sbx_result *ret, struct sbx_error *err)
+int sbx_sandbox_arm(struct sbx_sandbox *sb, struct sbx_error *err)
 {
 	const struct sbx_run_limits *lim = &sb->cfg->limits;
 	if (lim->wall_time_us && arm_timer(sb->wall_tfd, lim->wall_time_us) < 0)
 		return sbx_err_sys(err, "timerfd_settime");
 	if (lim->cpu_time_us && arm_timer(sb->cpu_tfd, lim->cpu_time_us / usable_cpus()) < 0)
 		return sbx_err_sys(err, "timerfd_settime");
-	siginfo_t si = {0};
-	struct rusage ru = {0};
-	for (;;) {
-		if (sb->reaped && sb->out[0].rd < 0 && sb->out[1].rd < 0)
-			break;
-		struct pollfd pfd[6];
-		int idx[6];
-		nfds_t n = 0;
-		int sources[6] = {sb->reaped ? -1 : sb->pidfd, sigfd, sb->wall_tfd, sb->cpu_tfd, sb->out[0].rd,
-				  sb->out[1].rd};
-		for (int k = 0; k < 6; k++) {
-			if (sources[k] < 0)
-				continue;
-			pfd[n] = (struct pollfd){.fd = sources[k], .events = POLLIN};
-			idx[n++] = k;
+	return 0;
+}
+
+/* Poll sources, in a fixed order: the index in this array is the event kind. */
+enum { SRC_PID, SRC_WALL, SRC_CPU, SRC_OUT, SRC_ERR, SRC__COUNT };
+
+static void sources(const struct sbx_sandbox *sb, int fds[SRC__COUNT])
+{
+	fds[SRC_PID] = sb->reaped ? -1 : sb->pidfd;
+	fds[SRC_WALL] = sb->wall_tfd;
+	fds[SRC_CPU] = sb->cpu_tfd;
+	fds[SRC_OUT] = sb->out[0].rd;
+	fds[SRC_ERR] = sb->out[1].rd;
+}
+
+size_t sbx_sandbox_poll_prepare(struct sbx_sandbox *sb, struct pollfd *pfd)
+{
+	int fds[SRC__COUNT];
+	sources(sb, fds);
+	size_t n = 0;
+	for (int k = 0; k < SRC__COUNT; k++)
+		if (fds[k] >= 0)
+			pfd[n++] = (struct pollfd){.fd = fds[k], .events = POLLIN};
+	return n;
+}
+
+int sbx_sandbox_poll_timeout_ms(const struct sbx_sandbox *sb)
+{
+	/*
+	 * Once pid 1 is gone every process of its pid namespace is gone and
+	 * the pipes reach EOF; the timeout only matters for a sandbox that
+	 * shares a pid namespace, where a survivor could hold them open.
+	 */
+	return sb->reaped ? 2000 : -1;
+}
+
+/* Dispatches one ready source. */
+static int dispatch(struct sbx_sandbox *sb, int kind, struct sbx_error *err)
+{
+	switch (kind) {
+	case SRC_PID: {
+		int r = reap_with_rusage(sb, &sb->si, &sb->ru);
+		if (r < 0)
+			return sbx_err_errno(err, r, "waitid");
+		break;
+	}
+	case SRC_WALL:
+		sbx_sandbox_kill(sb, SBX_REASON_WALL_TIME);
+		close(sb->wall_tfd);
+		sb->wall_tfd = -1;
+		break;
+	case SRC_CPU:
+		check_cpu(sb);
+		break;
+	default:
+		drain_stream(sb, kind - SRC_OUT);
+		break;
+	}
+	return 0;
+}
+
+int sbx_sandbox_poll_dispatch(struct sbx_sandbox *sb, const struct pollfd *pfd, size_t n, struct sbx_error *err)
+{
+	int fds[SRC__COUNT];
+	sources(sb, fds);
+	for (size_t i = 0; i < n; i++) {
+		if (!(pfd[i].revents & (POLLIN | POLLHUP | POLLERR)))
+			continue;
+		for (int k = 0; k < SRC__COUNT; k++) {
+			if (fds[k] == pfd[i].fd) {
+				int r = dispatch(sb, k, err);
+				if (r < 0)
+					return r;
+				break;
+			}
 		}
-		/*
-		 * Once pid 1 is gone every process of its pid namespace is gone and
-		 * the pipes reach EOF; the timeout only matters for a sandbox that
-		 * shares a pid namespace, where a survivor could hold them open.
-		 */
-		int pr = poll(pfd, n, sb->reaped ? 2000 : -1);
+	}
+	return sbx_sandbox_finished(sb);
+}
+
+void sbx_sandbox_poll_timeout(struct sbx_sandbox *sb)
+{
+	if (!sb->reaped)
+		return;
+	for (int i = 0; i < 2; i++) {
+		if (sb->out[i].rd >= 0) {
+			close(sb->out[i].rd);
+			sb->out[i].rd = -1;
+		}
+	}
+}
+
+bool sbx_sandbox_finished(const struct sbx_sandbox *sb)
+{
+	return sb->reaped && sb->out[0].rd < 0 && sb->out[1].rd < 0;
+}
+
+int sbx_sandbox_result(struct sbx_sandbox *sb, struct sbx_result *ret)
+{
+	if (!sbx_sandbox_finished(sb))
+		return -EBUSY;
+	if (!sb->result_done) {
+		finish_result(sb, &sb->si, &sb->ru);
+		if (sb->stage.mounted && sb->cfg->io.n_copy_out) {
+			sb->res.copy_out = sbx_xcalloc(sb->cfg->io.n_copy_out, sizeof(struct sbx_copy_result));
+			sb->res.n_copy_out = sb->cfg->io.n_copy_out;
+			sbx_stage_copy_out(&sb->stage, sb->cfg, sb->res.copy_out);
+		}
+		sb->result_done = true;
+	}
+	*ret = sb->res;
+	return 0;
+}
+
+int sbx_sandbox_wait(struct sbx_sandbox *sb, int sigfd, struct sbx_result *ret, struct sbx_error *err)
+{
+	int r = sbx_sandbox_arm(sb, err);
+	if (r < 0)
+		return r;
+	while (!sbx_sandbox_finished(sb)) {
+		struct pollfd pfd[SBX_SANDBOX_POLLFDS + 1];
+		size_t n = sbx_sandbox_poll_prepare(sb, pfd);
+		if (sigfd >= 0)
+			pfd[n++] = (struct pollfd){.fd = sigfd, .events = POLLIN};
+		int pr = poll(pfd, n, sbx_sandbox_poll_timeout_ms(sb));
 		if (pr < 0) {
 			if (errno == EINTR)
 				continue;
 			return sbx_err_sys(err, "poll");
 		}
 		if (pr == 0) {
-			for (int i = 0; i < 2; i++)
-				if (sb->out[i].rd >= 0) {
-					close(sb->out[i].rd);
-					sb->out[i].rd = -1;
-				}
+			sbx_sandbox_poll_timeout(sb);
 			continue;
 		}
-		for (nfds_t k = 0; k < n; k++) {
-			if (!(pfd[k].revents & (POLLIN | POLLHUP | POLLERR)))
-				continue;
-			switch (idx[k]) {
-			case 0: {
-				int r = reap_with_rusage(sb, &si, &ru);
-				if (r < 0)
-					return sbx_err_errno(err, r, "waitid");
-				break;
-			}
-			case 1: {
-				struct signalfd_siginfo ssi;
-				if (read(sigfd, &ssi, sizeof(ssi)) == (ssize_t)sizeof(ssi))
-					sbx_sandbox_signal(sb, (int)ssi.ssi_signo);
-				break;
-			}
-			case 2:
-				sbx_sandbox_kill(sb, SBX_REASON_WALL_TIME);
-				close(sb->wall_tfd);
-				sb->wall_tfd = -1;
-				break;
-			case 3:
-				check_cpu(sb);
-				break;
-			default:
-				drain_stream(sb, idx[k] - 4);
-				break;
-			}
+		if (sigfd >= 0 && (pfd[n - 1].revents & POLLIN)) {
+			struct signalfd_siginfo ssi;
+			if (read(sigfd, &ssi, sizeof(ssi)) == (ssize_t)sizeof(ssi))
+				sbx_sandbox_signal(sb, (int)ssi.ssi_signo);
 		}
+		if ((r = sbx_sandbox_poll_dispatch(sb, pfd, sigfd >= 0 ? n - 1 : n, err)) < 0)
+			return r;
 	}
-	finish_result(sb, &si, &ru);
-	if (sb->stage.mounted && sb->cfg->io.n_copy_out) {
-		sb->res.copy_out = sbx_xcalloc(sb->cfg->io.n_copy_out, sizeof(struct sbx_copy_result));
-		sb->res.n_copy_out = sb->cfg->io.n_copy_out;
-		sbx_stage_copy_out(&sb->stage, sb->cfg, sb->res.copy_out);
-	}
-	*ret = sb->res;
-	return 0;
+	return sbx_sandbox_result(sb, ret);
 }
