@@ -296,14 +296,15 @@ int sbx_sandbox_start(struct sbx_sandbox *sb, struct sbx_error *err)
 	if (sb->host_uid == (uint32_t)-1 || sb->host_gid == (uint32_t)-1)
 		return sbx_err_set(err, EINVAL, "process.user: uid %u / gid %u is not mapped by the user namespace",
 				   cfg->process.uid, cfg->process.gid);
-	if ((r = sbx_rootfs_prepare(sb->plan, err)) < 0)
-		return r;
 	if (sbx_stage_needed(cfg)) {
 		if ((r = sbx_stage_create(cfg, sb->slot.n, sb->host_uid, sb->host_gid, &sb->stage, err)) < 0 ||
 		    (r = sbx_stage_copy_in(&sb->stage, cfg, err)) < 0)
 			return r;
 		sbx_mount_plan_stage_workdir(sb->plan, sb->stage.path);
 	}
+	char at[512];
+	if ((r = sbx_rootfs_attach_point(at, sizeof(at), err)) < 0 || (r = sbx_rootfs_prepare(sb->plan, err)) < 0)
+		return r;
 	if ((r = sbx_supervise_prepare(sb, err)) < 0)
 		return r;
 	int sp[2];
