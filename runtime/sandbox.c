@@ -373,7 +373,13 @@ static int wait_child_setup(struct sbx_sandbox *sb, struct sbx_error *err)
 				continue;
 			return sbx_err_sys(err, "poll");
 		}
-		if (!(pfd[0].revents & (POLLIN | POLLHUP)) && (pfd[1].revents & (POLLIN | POLLHUP))) {
+		if (!(pfd[0].revents & (POLLIN | POLLHUP)) && (pfd[1].revents & (POLLHUP | POLLERR)) &&
+		    !(pfd[1].revents & POLLIN)) {
+			/* nothing is filtered any more: the child died; its status comes next */
+			close_fd(&sb->listener);
+			continue;
+		}
+		if (!(pfd[0].revents & (POLLIN | POLLHUP)) && (pfd[1].revents & POLLIN)) {
 			int r = sbx_scmon_setup_event(sb, err);
 			if (r < 0) {
 				reap(sb, true, NULL);

@@ -342,6 +342,15 @@ int sbx_sandbox_poll_dispatch(struct sbx_sandbox *sb, const struct pollfd *pfd, 
 	for (size_t i = 0; i < n; i++) {
 		if (!(pfd[i].revents & (POLLIN | POLLHUP | POLLERR)))
 			continue;
+		/*
+		 * A listener with no filtered task left only hangs up; reading it
+		 * then would block for ever on older kernels (6.1), so it is closed.
+		 */
+		if (pfd[i].fd == sb->listener && !(pfd[i].revents & POLLIN)) {
+			close(sb->listener);
+			sb->listener = -1;
+			continue;
+		}
 		for (int k = 0; k < SRC__COUNT; k++) {
 			if (fds[k] == pfd[i].fd) {
 				int r = dispatch(sb, k, err);
