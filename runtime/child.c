@@ -334,6 +334,12 @@ void sbx_child_main(struct sbx_sandbox *sb)
 	char exec_path[4096];
 	if (setup(sb, exec_path, sizeof(exec_path), &err) < 0)
 		child_fail(sb, &err);
+	/* our own CPU so far is set-up, not the program's (see struct sbx_handoff) */
+	struct rusage ru;
+	if (getrusage(RUSAGE_SELF, &ru) == 0) {
+		sb->handoff->setup_utime_us = (uint64_t)ru.ru_utime.tv_sec * 1000000u + (uint64_t)ru.ru_utime.tv_usec;
+		sb->handoff->setup_stime_us = (uint64_t)ru.ru_stime.tv_sec * 1000000u + (uint64_t)ru.ru_stime.tv_usec;
+	}
 	if (sb->cfg->init)
 		run_init(sb, exec_path);
 	do_exec(sb, exec_path);

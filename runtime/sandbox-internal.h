@@ -33,6 +33,12 @@ enum sbx_msg_type {
 struct sbx_handoff {
 	uint32_t state; /* 0, 1 = fd published (child), 2 = taken (parent); atomics */
 	int32_t fd;
+	/*
+	 * CPU the sandbox child spent setting up before execve (getrusage just
+	 * before the last steps): it is in pid 1's rusage and in the cgroup's
+	 * cpu.stat, and it is not the program's, so the result subtracts it.
+	 */
+	uint64_t setup_utime_us, setup_stime_us;
 };
 
 struct sbx_msg {
@@ -60,7 +66,7 @@ struct sbx_sandbox {
 	struct sbx_cgroup_plan *cg_plan;
 	struct sbx_cgroup *cg; /* NULL: no cgroup for this run */
 	struct sbx_seccomp_plan *seccomp;
-	struct sbx_handoff *handoff; /* shared page, when seccomp has a listener */
+	struct sbx_handoff *handoff; /* the page shared with the child */
 	int listener;		     /* seccomp user-notification fd held by us, -1 */
 	int join_fds[SBX_NS__COUNT]; /* namespaces to join (by path), -1 otherwise */
 	char *exec_path;	     /* resolved in the child */

@@ -457,12 +457,10 @@ int sbx_sandbox_start(struct sbx_sandbox *sb, struct sbx_error *err)
 		sb->status_rd = pp[0];
 		sb->status_wr = pp[1];
 	}
-	if (sb->seccomp && (sb->seccomp->report || sb->seccomp->has_notify)) {
-		sb->handoff = mmap(NULL, sizeof(*sb->handoff), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-		if (sb->handoff == MAP_FAILED) {
-			sb->handoff = NULL;
-			return sbx_err_sys(err, "mmap");
-		}
+	sb->handoff = mmap(NULL, sizeof(*sb->handoff), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (sb->handoff == MAP_FAILED) {
+		sb->handoff = NULL;
+		return sbx_err_sys(err, "mmap");
 	}
 	if ((r = join_namespaces(sb, err)) < 0)
 		return r;

@@ -170,6 +170,8 @@ static void check_cpu(struct sbx_sandbox *sb)
 	} else if (sbx_proctree_cpu_us(sb->pid, &used) < 0) {
 		return; /* exiting: the final accounting decides */
 	}
+	uint64_t setup = sb->handoff ? sb->handoff->setup_utime_us + sb->handoff->setup_stime_us : 0;
+	used = used > setup ? used - setup : 0;
 	if (used >= limit) {
 		sbx_sandbox_kill(sb, SBX_REASON_CPU_TIME);
 		return;
@@ -256,6 +258,10 @@ static void finish_result(struct sbx_sandbox *sb, const siginfo_t *si, const str
 	if (res->reason == SBX_REASON_SECCOMP && !res->exited) {
 		res->signal = SIGSYS;
 	}
+	/* the sandbox child's own set-up before execve is not the program's time */
+	uint64_t su = sb->handoff ? sb->handoff->setup_utime_us : 0, ss = sb->handoff ? sb->handoff->setup_stime_us : 0;
+	res->cpu_user_us = res->cpu_user_us > su ? res->cpu_user_us - su : 0;
+	res->cpu_sys_us = res->cpu_sys_us > ss ? res->cpu_sys_us - ss : 0;
 	/* the RLIMIT_CPU backstop fired (SIGXCPU, then SIGKILL at the hard limit) */
 	uint64_t cpu = res->cpu_user_us + res->cpu_sys_us;
 	if (res->reason == SBX_REASON_NONE && sb->cfg->limits.cpu_time_us && cpu >= sb->cfg->limits.cpu_time_us &&
