@@ -19,6 +19,7 @@
 #include <json-c/json.h>
 #include <linux/seccomp.h>
 #include <poll.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -93,9 +94,17 @@ static int hand_to_agent(struct sbx_sandbox *sb, int fd, pid_t owner, struct sbx
 int sbx_scmon_take_listener(struct sbx_sandbox *sb, struct sbx_error *err)
 {
 	struct sbx_handoff *h = sb->handoff;
-	/* the child is between two instructions of its own: poll the page, briefly */
+	/*
+	 * The child is loading its filter (a fraction of a millisecond) and
+	 * then spins: poll the page, yielding the CPU at first (on one core the
+	 * child needs it), sleeping later; give up after about 2 s.
+	 */
 	struct timespec pause = {.tv_nsec = 20000};
 	for (int i = 0; i < 100000 && __atomic_load_n(&h->state, __ATOMIC_ACQUIRE) != 1; i++) {
+		if (i < 2000) {
+			sched_yield();
+			continue;
+		}
 		siginfo_t si = {0};
 		if (waitid(P_PIDFD, (id_t)sb->pidfd, &si, WEXITED | WNOHANG | WNOWAIT) < 0 || si.si_pid != 0)
 			return 0; /* the child failed (its message is on the sync socket) or died */
