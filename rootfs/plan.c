@@ -8,12 +8,17 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/mount.h>
+#include <unistd.h>
 
 void sbx_mount_plan_free(struct sbx_mount_plan *plan)
 {
 	if (!plan)
 		return;
+	if (plan->root_fd >= 0)
+		close(plan->root_fd);
 	for (size_t i = 0; i < plan->n_ops; i++) {
+		if (plan->ops[i].tree_fd >= 0)
+			close(plan->ops[i].tree_fd);
 		free(plan->ops[i].source);
 		free(plan->ops[i].dest);
 		free(plan->ops[i].fstype);
@@ -31,6 +36,7 @@ static struct sbx_mount_op *push_op(struct sbx_mount_plan *p, enum sbx_mop_kind 
 	struct sbx_mount_op *op = &p->ops[p->n_ops++];
 	memset(op, 0, sizeof(*op));
 	op->kind = kind;
+	op->tree_fd = -1;
 	op->source = sbx_xstrdup(src);
 	op->dest = sbx_xstrdup(dest);
 	return op;
@@ -242,15 +248,33 @@ static void plan_dev(struct sbx_mount_plan *p, const char *dev)
 	}
 }
 
+void sbx_mount_plan_stage_workdir(struct sbx_mount_plan *plan, const char *src)
+{
+	if (plan->workdir_op < 0)
+		return;
+	struct sbx_mount_op *op = &plan->ops[plan->workdir_op];
+	op->kind = SBX_MOP_BIND;
+	free(op->source);
+	op->source = sbx_xstrdup(src);
+	free(op->fstype);
+	op->fstype = NULL;
+	free(op->data);
+	op->data = NULL;
+	op->recursive = false;
+	op->attr_set = MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV;
+}
+
 int sbx_mount_plan_build(const struct sbx_config *cfg, struct sbx_mount_plan **ret, struct sbx_error *err)
 {
 	_cleanup_(sbx_mount_plan_freep) struct sbx_mount_plan *p = sbx_xcalloc(1, sizeof(*p));
+	p->root_fd = -1;
 	p->root = sbx_xstrdup(cfg->root_path);
 	/* never nosuid-less: a setuid binary in the rootfs must not gain anything */
 	p->root_attr_set = MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | (cfg->root_readonly ? MOUNT_ATTR_RDONLY : 0);
 	p->root_propagation = cfg->rootfs_propagation;
 	int r;
 	bool have_dev_tmpfs = false;
+	p->workdir_op = -1;
 	for (size_t i = 0; i < cfg->n_mounts; i++) {
 		r = plan_config_mount(p, &cfg->mounts[i], i, err);
 		if (r < 0)
@@ -273,6 +297,7 @@ int sbx_mount_plan_build(const struct sbx_config *cfg, struct sbx_mount_plan **r
 			return sbx_err_set(err, EINVAL, "workdir: \"%s\" must be an absolute path below /",
 					   cfg->workdir.path);
 		struct sbx_mount_op *op = push_op(p, SBX_MOP_FS, "tmpfs", wd);
+		p->workdir_op = (long)(p->n_ops - 1);
 		op->fstype = sbx_xstrdup("tmpfs");
 		op->attr_set = MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV;
 		op->data = sbx_xasprintf("mode=0755,size=%llu,nr_inodes=%llu,uid=%u,gid=%u",
@@ -309,10 +334,15 @@ int sbx_mount_plan_build(const struct sbx_config *cfg, struct sbx_mount_plan **r
 	/* SETATTR ops were appended in config order; move them last so children exist first */
 	size_t w = 0;
 	struct sbx_mount_op *sorted = sbx_xcalloc(p->n_ops, sizeof(*sorted));
+	long wd_op = -1;
 	for (int pass = 0; pass < 2; pass++)
 		for (size_t i = 0; i < p->n_ops; i++)
-			if ((p->ops[i].kind == SBX_MOP_SETATTR) == (pass == 1))
+			if ((p->ops[i].kind == SBX_MOP_SETATTR) == (pass == 1)) {
+				if ((long)i == p->workdir_op)
+					wd_op = (long)w;
 				sorted[w++] = p->ops[i];
+			}
+	p->workdir_op = wd_op;
 	free(p->ops);
 	p->ops = sorted;
 	*ret = TAKE_PTR(p);

@@ -48,6 +48,18 @@ static int write_proc_self(const char *file, const char *value, struct sbx_error
 	return 0;
 }
 
+/* Puts the runtime-chosen fds (files, pipes, /dev/null) on 0, 1, 2. */
+static int setup_stdio(struct sbx_sandbox *sb, struct sbx_error *err)
+{
+	for (int i = 0; i < 3; i++) {
+		if (sb->child_stdio[i] < 0)
+			continue;
+		if (dup2(sb->child_stdio[i], i) < 0)
+			return sbx_err_sys(err, "stdio fd %d", i);
+	}
+	return 0;
+}
+
 static int set_rlimits(const struct sbx_process *p, struct sbx_error *err)
 {
 	for (size_t i = 0; i < p->n_rlimits; i++) {
@@ -178,9 +190,13 @@ static int setup(struct sbx_sandbox *sb, char *exec_path, size_t exec_size, stru
 	const struct sbx_process *p = &cfg->process;
 	int r;
 
+	if ((r = setup_stdio(sb, err)) < 0)
+		return r;
 	/* maps are written: become root of the new user namespace (uid 0 inside) */
 	if (setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0)
 		return sbx_err_sys(err, "becoming root in the user namespace (is uid/gid 0 mapped?)");
+	if (sb->net.lo_in_child && (r = sbx_net_setup_sandbox_lo(err)) < 0)
+		return r;
 	if (cfg->hostname && sethostname(cfg->hostname, strlen(cfg->hostname)) < 0)
 		return sbx_err_sys(err, "sethostname \"%s\"", cfg->hostname);
 	if (cfg->domainname && setdomainname(cfg->domainname, strlen(cfg->domainname)) < 0)
@@ -195,6 +211,19 @@ static int setup(struct sbx_sandbox *sb, char *exec_path, size_t exec_size, stru
 	}
 	if ((r = set_rlimits(p, err)) < 0)
 		return r;
+	if (cfg->limits.cpu_time_us) {
+		/*
+		 * A per-process backstop behind the supervisor's tree-wide limit:
+		 * SIGXCPU one second after the limit, SIGKILL a second later.
+		 */
+		rlim_t s = (rlim_t)((cfg->limits.cpu_time_us + 999999) / 1000000 + 1);
+		struct rlimit rl = {.rlim_cur = s, .rlim_max = s + 1};
+		struct rlimit cur;
+		if (getrlimit(RLIMIT_CPU, &cur) == 0 && cur.rlim_max < rl.rlim_max)
+			rl.rlim_max = cur.rlim_max, rl.rlim_cur = cur.rlim_max < s ? cur.rlim_max : s;
+		if (setrlimit(RLIMIT_CPU, &rl) < 0)
+			return sbx_err_sys(err, "RLIMIT_CPU for --time");
+	}
 	if (chdir(p->cwd) < 0)
 		return sbx_err_sys(err, "process.cwd \"%s\"", p->cwd);
 	/* looked up while we still may stat anything: the filter comes later */

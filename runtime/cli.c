@@ -2,6 +2,9 @@
 #include "runtime/cli.h"
 #include "runtime/cleanup.h"
 #include "runtime/util.h"
+#include "runtime/workdir.h"
+
+#include <sys/resource.h>
 
 #include <getopt.h>
 #include <stdio.h>
@@ -24,6 +27,36 @@ const char sbx_run_usage[] =
 	"  --preserve-fds N     pass fds 3..3+N-1 to the program\n"
 	"  --init               run a minimal reaping init as pid 1\n"
 	"  --report FILE        write a JSON report of the run to FILE\n"
+	"  --meta FILE          write an isolate-style key:value report to FILE\n"
+	"\n"
+	"Limits:\n"
+	"  --time SEC           CPU time of the whole process tree (e.g. 1.5, 300ms)\n"
+	"  --wall-time SEC      wall-clock time\n"
+	"  --output-limit SIZE  bytes per output stream; more ends the run (reason output)\n"
+	"  --fsize SIZE         largest file the program may write (RLIMIT_FSIZE)\n"
+	"  --nofile N           open files (RLIMIT_NOFILE)\n"
+	"  --stack SIZE         stack size (RLIMIT_STACK)\n"
+	"\n"
+	"Files:\n"
+	"  --stdin FILE         the program's stdin (default: inherited)\n"
+	"  --stdout FILE        the program's stdout\n"
+	"  --stderr FILE        the program's stderr\n"
+	"  --stderr-to-stdout   merge stderr into stdout\n"
+	"  --copy-in HOST:PATH  copy a host file or tree into the workdir before the run\n"
+	"  --copy-out PATH:HOST copy a regular file out of the workdir after the run\n"
+	"  --copy-out-max SIZE  size cap for each copied-out file (default: the workdir size)\n"
+	"\n"
+	"Network:\n"
+	"  --net MODE           none (default: only lo), veth (eth0 paired with a host end), host\n"
+	"  --net-ip CIDR        eth0's IPv4 address (default: a private /30 per sandbox)\n"
+	"  --net-host-ip CIDR   the host end's address, the sandbox's gateway\n"
+	"  --net-ip6 CIDR       an IPv6 address for eth0 (with --net-host-ip6)\n"
+	"  --net-host-ip6 CIDR  the host end's IPv6 address\n"
+	"  --net-host-name NAME the host end's interface name (default sbx<slot>h)\n"
+	"  --net-rate-out RATE  the sandbox's egress rate, as tc spells it (8mbit, 1mbps)\n"
+	"  --net-rate-in RATE   the sandbox's ingress rate\n"
+	"  --net-burst SIZE     bucket size for both limits (default: 5 ms at the rate)\n"
+	"  --net-latency TIME   queueing latency for both limits (default 50ms)\n"
 	"  -h, --help           this help\n"
 	"\n"
 	"Exit status: the program's; 128+N if it was killed by signal N;\n"
@@ -39,6 +72,24 @@ void sbx_run_opts_free(struct sbx_run_opts *o)
 	sbx_strv_free(o->env);
 	free(o->hostname);
 	free(o->report);
+	free(o->meta);
+	free(o->stdin_path);
+	free(o->stdout_path);
+	free(o->stderr_path);
+	for (size_t i = 0; i < o->n_copy_in; i++) {
+		free(o->copy_in[i].host);
+		free(o->copy_in[i].sandbox);
+	}
+	free(o->copy_in);
+	for (size_t i = 0; i < o->n_copy_out; i++) {
+		free(o->copy_out[i].host);
+		free(o->copy_out[i].sandbox);
+	}
+	free(o->copy_out);
+	char **net[] = {&o->net.mode, &o->net.ip, &o->net.host_ip, &o->net.ip6, &o->net.host_ip6,
+			&o->net.host_name, &o->net.rate_out, &o->net.rate_in, &o->net.burst, &o->net.latency};
+	for (size_t i = 0; i < SBX_ARRAY_SIZE(net); i++)
+		free(*net[i]);
 	memset(o, 0, sizeof(*o));
 }
 
@@ -52,7 +103,62 @@ enum {
 	OPT_PRESERVE_FDS,
 	OPT_INIT,
 	OPT_REPORT,
+	OPT_META,
+	OPT_TIME,
+	OPT_WALL_TIME,
+	OPT_OUTPUT_LIMIT,
+	OPT_FSIZE,
+	OPT_NOFILE,
+	OPT_STACK,
+	OPT_STDIN,
+	OPT_STDOUT,
+	OPT_STDERR,
+	OPT_STDERR_TO_STDOUT,
+	OPT_COPY_IN,
+	OPT_COPY_OUT,
+	OPT_COPY_OUT_MAX,
+	OPT_NET, /* the --net* flags follow, in net_flags[] order */
+	OPT_NET_IP,
+	OPT_NET_HOST_IP,
+	OPT_NET_IP6,
+	OPT_NET_HOST_IP6,
+	OPT_NET_HOST_NAME,
+	OPT_NET_RATE_OUT,
+	OPT_NET_RATE_IN,
+	OPT_NET_BURST,
+	OPT_NET_LATENCY,
 };
+
+/* --net* flags are strings validated by netns/ (sbx_net_plan_build): this table maps them. */
+static char **net_flag(struct sbx_net_spec *n, int opt)
+{
+	char **slots[] = {&n->mode,	 &n->ip,       &n->host_ip,  &n->ip6,	&n->host_ip6,
+			  &n->host_name, &n->rate_out, &n->rate_in, &n->burst, &n->latency};
+	return slots[opt - OPT_NET];
+}
+
+/* Flags that take a size ("64M") and their error wording. */
+static int opt_size(const char *flag, const char *v, uint64_t *ret, struct sbx_error *err)
+{
+	int r = sbx_parse_size(v, ret);
+	if (r < 0)
+		return sbx_err_set(err, EINVAL, "%s: invalid size \"%s\" (e.g. 4096, 64k, 256M, 1G)", flag, v);
+	return 0;
+}
+
+static int opt_seconds(const char *flag, const char *v, uint64_t *ret, struct sbx_error *err)
+{
+	int r = sbx_parse_seconds_us(v, ret);
+	if (r < 0 || *ret == 0)
+		return sbx_err_set(err, EINVAL, "%s: invalid time \"%s\" (seconds, e.g. 2, 0.5, 300ms)", flag, v);
+	return 0;
+}
+
+static void push_copy(struct sbx_copy **v, size_t *n, const struct sbx_copy *c)
+{
+	*v = sbx_xrealloc(*v, (*n + 1) * sizeof(**v));
+	(*v)[(*n)++] = *c;
+}
 
 static void set_str(char **dst, const char *v)
 {
@@ -81,6 +187,30 @@ int sbx_cli_parse_run(int argc, char **argv, struct sbx_run_opts *o, struct sbx_
 		{"preserve-fds", required_argument, NULL, OPT_PRESERVE_FDS},
 		{"init", no_argument, NULL, OPT_INIT},
 		{"report", required_argument, NULL, OPT_REPORT},
+		{"meta", required_argument, NULL, OPT_META},
+		{"time", required_argument, NULL, OPT_TIME},
+		{"wall-time", required_argument, NULL, OPT_WALL_TIME},
+		{"output-limit", required_argument, NULL, OPT_OUTPUT_LIMIT},
+		{"fsize", required_argument, NULL, OPT_FSIZE},
+		{"nofile", required_argument, NULL, OPT_NOFILE},
+		{"stack", required_argument, NULL, OPT_STACK},
+		{"stdin", required_argument, NULL, OPT_STDIN},
+		{"stdout", required_argument, NULL, OPT_STDOUT},
+		{"stderr", required_argument, NULL, OPT_STDERR},
+		{"stderr-to-stdout", no_argument, NULL, OPT_STDERR_TO_STDOUT},
+		{"copy-in", required_argument, NULL, OPT_COPY_IN},
+		{"copy-out", required_argument, NULL, OPT_COPY_OUT},
+		{"copy-out-max", required_argument, NULL, OPT_COPY_OUT_MAX},
+		{"net", required_argument, NULL, OPT_NET},
+		{"net-ip", required_argument, NULL, OPT_NET_IP},
+		{"net-host-ip", required_argument, NULL, OPT_NET_HOST_IP},
+		{"net-ip6", required_argument, NULL, OPT_NET_IP6},
+		{"net-host-ip6", required_argument, NULL, OPT_NET_HOST_IP6},
+		{"net-host-name", required_argument, NULL, OPT_NET_HOST_NAME},
+		{"net-rate-out", required_argument, NULL, OPT_NET_RATE_OUT},
+		{"net-rate-in", required_argument, NULL, OPT_NET_RATE_IN},
+		{"net-burst", required_argument, NULL, OPT_NET_BURST},
+		{"net-latency", required_argument, NULL, OPT_NET_LATENCY},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
@@ -88,7 +218,7 @@ int sbx_cli_parse_run(int argc, char **argv, struct sbx_run_opts *o, struct sbx_
 	/* "+": stop at the first non-option, so CMD's own flags are never ours; ":": report missing values */
 	optind = 0;
 	opterr = 0;
-	int c;
+	int c, r;
 	while ((c = getopt_long(argc, argv, "+:h", longopts, NULL)) != -1) {
 		switch (c) {
 		case OPT_BUNDLE:
@@ -130,6 +260,76 @@ int sbx_cli_parse_run(int argc, char **argv, struct sbx_run_opts *o, struct sbx_
 			break;
 		case OPT_REPORT:
 			set_str(&o->report, optarg);
+			break;
+		case OPT_META:
+			set_str(&o->meta, optarg);
+			break;
+		case OPT_TIME:
+			if ((r = opt_seconds("--time", optarg, &o->time_us, err)) < 0)
+				return r;
+			break;
+		case OPT_WALL_TIME:
+			if ((r = opt_seconds("--wall-time", optarg, &o->wall_time_us, err)) < 0)
+				return r;
+			break;
+		case OPT_OUTPUT_LIMIT:
+			if ((r = opt_size("--output-limit", optarg, &o->output_limit, err)) < 0)
+				return r;
+			o->has_output_limit = true;
+			break;
+		case OPT_FSIZE:
+			if ((r = opt_size("--fsize", optarg, &o->fsize, err)) < 0)
+				return r;
+			o->has_fsize = true;
+			break;
+		case OPT_NOFILE:
+			if (sbx_parse_u64(optarg, &o->nofile) < 0 || o->nofile == 0 || o->nofile > (1 << 20))
+				return sbx_err_set(err, EINVAL, "--nofile: expected 1 to 1048576, got \"%s\"", optarg);
+			o->has_nofile = true;
+			break;
+		case OPT_STACK:
+			if ((r = opt_size("--stack", optarg, &o->stack, err)) < 0)
+				return r;
+			o->has_stack = true;
+			break;
+		case OPT_STDIN:
+			set_str(&o->stdin_path, optarg);
+			break;
+		case OPT_STDOUT:
+			set_str(&o->stdout_path, optarg);
+			break;
+		case OPT_STDERR:
+			set_str(&o->stderr_path, optarg);
+			break;
+		case OPT_STDERR_TO_STDOUT:
+			o->stderr_to_stdout = true;
+			break;
+		case OPT_COPY_IN:
+		case OPT_COPY_OUT: {
+			struct sbx_copy cp = {0};
+			if ((r = sbx_copy_parse(optarg, c == OPT_COPY_OUT, &cp, err)) < 0)
+				return r;
+			if (c == OPT_COPY_OUT)
+				push_copy(&o->copy_out, &o->n_copy_out, &cp);
+			else
+				push_copy(&o->copy_in, &o->n_copy_in, &cp);
+			break;
+		}
+		case OPT_COPY_OUT_MAX:
+			if ((r = opt_size("--copy-out-max", optarg, &o->copy_out_max, err)) < 0)
+				return r;
+			break;
+		case OPT_NET:
+		case OPT_NET_IP:
+		case OPT_NET_HOST_IP:
+		case OPT_NET_IP6:
+		case OPT_NET_HOST_IP6:
+		case OPT_NET_HOST_NAME:
+		case OPT_NET_RATE_OUT:
+		case OPT_NET_RATE_IN:
+		case OPT_NET_BURST:
+		case OPT_NET_LATENCY:
+			set_str(net_flag(&o->net, c), optarg);
 			break;
 		case 'h':
 			o->help = true;
@@ -205,6 +405,48 @@ int sbx_cli_build_config(const struct sbx_run_opts *o, struct sbx_config **ret, 
 	c->preserve_fds = o->preserve_fds;
 	if (o->init)
 		c->init = true;
+	if (o->time_us)
+		c->limits.cpu_time_us = o->time_us;
+	if (o->wall_time_us)
+		c->limits.wall_time_us = o->wall_time_us;
+	if (o->has_output_limit) {
+		c->limits.has_output_limit = true;
+		c->limits.output_limit = o->output_limit;
+		c->io.capture = true;
+	}
+	if (o->has_fsize)
+		sbx_config_set_rlimit(c, RLIMIT_FSIZE, o->fsize, o->fsize);
+	if (o->has_nofile)
+		sbx_config_set_rlimit(c, RLIMIT_NOFILE, o->nofile, o->nofile);
+	if (o->has_stack)
+		sbx_config_set_rlimit(c, RLIMIT_STACK, o->stack, o->stack);
+	if (o->stdin_path)
+		set_str(&c->io.stdin_path, o->stdin_path);
+	else
+		c->io.inherit_stdin = true;
+	if (o->stdout_path)
+		set_str(&c->io.stdout_path, o->stdout_path);
+	if (o->stderr_path)
+		set_str(&c->io.stderr_path, o->stderr_path);
+	if (o->stderr_to_stdout && o->stderr_path)
+		return sbx_err_set(err, EINVAL, "--stderr and --stderr-to-stdout exclude each other");
+	c->io.stderr_to_stdout = o->stderr_to_stdout;
+	if ((o->n_copy_in || o->n_copy_out) && !c->workdir.path)
+		return sbx_err_set(err, EINVAL, "--copy-in/--copy-out need a workdir (add --workdir)");
+	for (size_t i = 0; i < o->n_copy_in; i++) {
+		struct sbx_copy cp = {sbx_xstrdup(o->copy_in[i].host), sbx_xstrdup(o->copy_in[i].sandbox)};
+		push_copy(&c->io.copy_in, &c->io.n_copy_in, &cp);
+	}
+	for (size_t i = 0; i < o->n_copy_out; i++) {
+		struct sbx_copy cp = {sbx_xstrdup(o->copy_out[i].host), sbx_xstrdup(o->copy_out[i].sandbox)};
+		push_copy(&c->io.copy_out, &c->io.n_copy_out, &cp);
+	}
+	c->io.copy_out_max = o->copy_out_max;
+	for (int opt = OPT_NET; opt <= OPT_NET_LATENCY; opt++) {
+		char **src = net_flag((struct sbx_net_spec *)&o->net, opt);
+		if (*src)
+			set_str(net_flag(&c->net, opt), *src);
+	}
 	r = sbx_config_validate(c, err);
 	if (r < 0)
 		return r;

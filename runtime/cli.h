@@ -25,6 +25,20 @@ struct sbx_run_opts {
 	int preserve_fds;
 	bool init;
 	char *report;
+	char *meta; /* isolate-style key:value report */
+	/* limits */
+	uint64_t time_us, wall_time_us;
+	bool has_output_limit;
+	uint64_t output_limit;
+	bool has_fsize, has_nofile, has_stack;
+	uint64_t fsize, nofile, stack;
+	/* files */
+	char *stdin_path, *stdout_path, *stderr_path;
+	bool stderr_to_stdout;
+	struct sbx_copy *copy_in, *copy_out;
+	size_t n_copy_in, n_copy_out;
+	uint64_t copy_out_max;
+	struct sbx_net_spec net; /* --net* flags, NULL = not given */
 	bool help;
 };
 

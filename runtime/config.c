@@ -115,12 +115,47 @@ void sbx_config_free(struct sbx_config *c)
 	free(c->seccomp_json);
 	kv_free(c->annotations, c->n_annotations);
 	free(c->workdir.path);
+	free(c->io.stdin_path);
+	free(c->io.stdout_path);
+	free(c->io.stderr_path);
+	for (size_t i = 0; i < c->io.n_copy_in; i++) {
+		free(c->io.copy_in[i].host);
+		free(c->io.copy_in[i].sandbox);
+	}
+	free(c->io.copy_in);
+	for (size_t i = 0; i < c->io.n_copy_out; i++) {
+		free(c->io.copy_out[i].host);
+		free(c->io.copy_out[i].sandbox);
+	}
+	free(c->io.copy_out);
 	struct sbx_net_spec *n = &c->net;
 	char **netstr[] = {&n->mode, &n->host_ip, &n->ip, &n->ip6, &n->host_ip6, &n->rate_out,
 			   &n->rate_in, &n->burst, &n->latency, &n->host_name};
 	for (size_t i = 0; i < SBX_ARRAY_SIZE(netstr); i++)
 		free(*netstr[i]);
 	free(c);
+}
+
+void sbx_config_set_rlimit(struct sbx_config *cfg, int resource, uint64_t soft, uint64_t hard)
+{
+	struct sbx_process *p = &cfg->process;
+	for (size_t i = 0; i < p->n_rlimits; i++) {
+		if (p->rlimits[i].resource == resource) {
+			p->rlimits[i].soft = soft;
+			p->rlimits[i].hard = hard;
+			return;
+		}
+	}
+	p->rlimits = sbx_xrealloc(p->rlimits, (p->n_rlimits + 1) * sizeof(*p->rlimits));
+	p->rlimits[p->n_rlimits++] = (struct sbx_rlimit){resource, soft, hard};
+}
+
+const struct sbx_rlimit *sbx_config_get_rlimit(const struct sbx_config *cfg, int resource)
+{
+	for (size_t i = 0; i < cfg->process.n_rlimits; i++)
+		if (cfg->process.rlimits[i].resource == resource)
+			return &cfg->process.rlimits[i];
+	return NULL;
 }
 
 const char *sbx_config_annotation(const struct sbx_config *cfg, const char *key)

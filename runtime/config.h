@@ -130,6 +130,35 @@ struct sbx_workdir {
 	uint64_t nr_inodes;
 };
 
+/* A file or tree copied into the workdir before the run, or out of it after. */
+struct sbx_copy {
+	char *host;	/* host path */
+	char *sandbox;	/* path relative to the workdir (or absolute below it) */
+};
+
+/* Per-run limits enforced by the supervisor (beyond cgroups and rlimits). */
+struct sbx_run_limits {
+	uint64_t cpu_time_us;	/* --time: CPU of the whole tree, 0 = none */
+	uint64_t wall_time_us;	/* --wall-time, 0 = none */
+	bool has_output_limit;
+	uint64_t output_limit;	/* --output-limit: bytes per stream */
+};
+
+/* Where the program's stdio goes and what is copied in and out. */
+struct sbx_io {
+	char *stdin_path;  /* NULL: inherit (run) or /dev/null (batch) */
+	char *stdout_path; /* NULL: inherit, or the runtime's stdout when captured */
+	char *stderr_path;
+	bool stderr_to_stdout;
+	bool capture;	   /* read stdout/stderr through pipes (counting, capping) */
+	bool inherit_stdin;
+	struct sbx_copy *copy_in;
+	size_t n_copy_in;
+	struct sbx_copy *copy_out;
+	size_t n_copy_out;
+	uint64_t copy_out_max; /* bytes per copied-out file */
+};
+
 struct sbx_config {
 	char *oci_version;
 	char *bundle_dir; /* absolute; NULL for the built-in config */
@@ -165,6 +194,8 @@ struct sbx_config {
 	struct sbx_net_spec net;
 	bool init;	   /* --init: a reaping init as pid 1 */
 	int preserve_fds;  /* fds 3..3+N-1 are passed to the program */
+	struct sbx_run_limits limits;
+	struct sbx_io io;
 };
 
 /* Parses config.json text. bundle_dir makes root.path and bind sources absolute. */
@@ -185,6 +216,10 @@ static inline void sbx_config_freep(struct sbx_config **c)
 {
 	sbx_config_free(*c);
 }
+
+/* Sets (or replaces) one rlimit in process.rlimits. */
+void sbx_config_set_rlimit(struct sbx_config *cfg, int resource, uint64_t soft, uint64_t hard);
+const struct sbx_rlimit *sbx_config_get_rlimit(const struct sbx_config *cfg, int resource);
 
 /* Looks up an annotation; NULL if absent. */
 const char *sbx_config_annotation(const struct sbx_config *cfg, const char *key);

@@ -5,6 +5,7 @@
 #include "runtime/log.h"
 #include "runtime/report.h"
 #include "runtime/sandbox.h"
+#include "runtime/workdir.h"
 
 #include <signal.h>
 #include <stdio.h>
@@ -36,13 +37,14 @@ static int exit_code_for(const struct sbx_error *err)
 	}
 }
 
-static void report_internal(const char *path, const struct sbx_error *e)
+/* Internal errors get a report too, so that a grader never mistakes them for the program's. */
+static void report_internal(const struct sbx_run_opts *o, const struct sbx_config *cfg, const struct sbx_error *e)
 {
-	if (!path)
-		return;
 	struct sbx_result res = {.reason = SBX_REASON_INTERNAL, .error = *e};
 	struct sbx_error err2 = {0};
-	if (sbx_report_write(path, &res, &err2) < 0)
+	if (o->report && sbx_report_write(o->report, cfg, &res, &err2) < 0)
+		sbx_log(SBX_LOG_ERROR, "%s", err2.msg);
+	if (o->meta && sbx_meta_write(o->meta, &res, &err2) < 0)
 		sbx_log(SBX_LOG_ERROR, "%s", err2.msg);
 }
 
@@ -73,22 +75,32 @@ static int cmd_run(int argc, char **argv)
 		sbx_err_sys(&err, "signalfd");
 		goto fail;
 	}
+	if (sbx_stage_needed(cfg) && sbx_runtime_private_mounts(&err) < 0)
+		goto fail;
 	if (sbx_sandbox_create(cfg, &sb, &err) < 0 || sbx_sandbox_start(sb, &err) < 0)
 		goto fail;
 	struct sbx_result res;
 	if (sbx_sandbox_wait(sb, sigfd, &res, &err) < 0)
 		goto fail;
-	if (o.report && sbx_report_write(o.report, &res, &err) < 0) {
+	code = res.exited ? res.exit_code : 128 + res.signal;
+	if (res.reason != SBX_REASON_NONE)
+		sbx_log(SBX_LOG_WARN, "the run ended: %s limit", sbx_reason_name(res.reason));
+	for (size_t i = 0; i < res.n_copy_out; i++) {
+		if (!res.copy_out[i].ok) {
+			sbx_log(SBX_LOG_ERROR, "--copy-out %s", res.copy_out[i].error);
+			code = EXIT_SBX;
+		}
+	}
+	if ((o.report && sbx_report_write(o.report, cfg, &res, &err) < 0) ||
+	    (o.meta && sbx_meta_write(o.meta, &res, &err) < 0)) {
 		sbx_log(SBX_LOG_ERROR, "%s", err.msg);
 		code = EXIT_SBX;
-	} else {
-		code = res.exited ? res.exit_code : 128 + res.signal;
 	}
 	sbx_run_opts_free(&o);
 	return code;
 fail:
 	sbx_log(SBX_LOG_ERROR, "%s", err.msg);
-	report_internal(o.report, &err);
+	report_internal(&o, cfg, &err);
 	sbx_run_opts_free(&o);
 	return exit_code_for(&err);
 }

@@ -2,14 +2,18 @@
 /* Shared by the parent (sandbox.c) and the child (child.c) sides. */
 #pragma once
 
+#include <signal.h>
 #include <stdint.h>
+#include <sys/resource.h>
 #include <time.h>
 
+#include "netns/net.h"
 #include "rootfs/plan.h"
 #include "runtime/config.h"
 #include "runtime/error.h"
 #include "runtime/sandbox.h"
 #include "runtime/slot.h"
+#include "runtime/workdir.h"
 
 /* Messages on the sync socket (SOCK_SEQPACKET: one message per send). */
 enum sbx_msg_type {
@@ -22,11 +26,22 @@ struct sbx_msg {
 	struct sbx_error err;
 };
 
+/* A captured output stream: the sandbox writes a pipe, we forward and count. */
+struct sbx_stream {
+	int rd;	  /* read end, -1 once at EOF */
+	int sink; /* where the bytes go */
+	bool close_sink;
+	uint64_t bytes;
+	bool truncated;
+};
+
 struct sbx_sandbox {
 	const struct sbx_config *cfg;
 	struct sbx_mount_plan *plan;
 	struct sbx_slot slot;
 	uint64_t clone_flags; /* CLONE_NEW* to create */
+	struct sbx_net_plan net;
+	struct sbx_net_state *net_state;
 	int join_fds[SBX_NS__COUNT]; /* namespaces to join (by path), -1 otherwise */
 	char *exec_path;	     /* resolved in the child */
 
@@ -39,8 +54,29 @@ struct sbx_sandbox {
 	bool started;
 	bool reaped;
 
+	/* stdio for the child: fds it dup2()s onto 0, 1, 2 (-1: inherit) */
+	int child_stdio[3];
+	struct sbx_stream out[2]; /* stdout, stderr when captured */
+	struct sbx_stage stage;
+	uid_t host_uid; /* the program's user and group as the host sees them */
+	gid_t host_gid;
+
+	/* supervision */
+	int wall_tfd;
+	int cpu_tfd;
+	bool killed;
+	enum sbx_reason kill_reason;
+	siginfo_t si;	  /* pid 1's exit */
+	struct rusage ru; /* pid 1's rusage, with every descendant it reaped */
+	bool result_done;
+	struct sbx_result res;
+
 	struct timespec t_create, t_exec;
 };
+
+/* supervise.c: prepares the timers and capture pipes; called by start(). */
+int sbx_supervise_prepare(struct sbx_sandbox *sb, struct sbx_error *err);
+
 
 /* The child's entry point after clone3(); never returns. */
 __attribute__((noreturn)) void sbx_child_main(struct sbx_sandbox *sb);

@@ -106,16 +106,66 @@ void sbx_sandbox_free(struct sbx_sandbox *sb)
 		reap(sb, true, NULL);
 	}
 	close_fd(&sb->pidfd);
+	for (int i = 0; i < 3; i++) {
+		/* stdout and stderr may share one fd when merged */
+		if (i == 2 && sb->child_stdio[2] == sb->child_stdio[1])
+			sb->child_stdio[2] = -1;
+		close_fd(&sb->child_stdio[i]);
+	}
+	for (int i = 0; i < 2; i++) {
+		close_fd(&sb->out[i].rd);
+		if (sb->out[i].close_sink)
+			close_fd(&sb->out[i].sink);
+	}
+	close_fd(&sb->wall_tfd);
+	close_fd(&sb->cpu_tfd);
+	sbx_stage_destroy(&sb->stage);
+	free(sb->res.copy_out);
 	close_fd(&sb->sync_fd);
 	close_fd(&sb->child_fd);
 	close_fd(&sb->status_rd);
 	close_fd(&sb->status_wr);
 	for (int i = 0; i < SBX_NS__COUNT; i++)
 		close_fd(&sb->join_fds[i]);
+	sbx_net_state_free(sb->net_state);
 	sbx_slot_release(&sb->slot);
 	sbx_mount_plan_free(sb->plan);
 	free(sb->exec_path);
 	free(sb);
+}
+
+/*
+ * The network plan. A config without a network namespace shares the host's
+ * network, as the OCI spec says, unless --net/org.sbxctr.net asks otherwise.
+ */
+static int net_plan(struct sbx_sandbox *sb, unsigned slot, struct sbx_error *err)
+{
+	const struct sbx_config *cfg = sb->cfg;
+	struct sbx_net_spec spec = cfg->net;
+	if (!cfg->ns[SBX_NS_NET].enabled && !spec.mode)
+		spec.mode = (char *)"host";
+	int r = sbx_net_plan_build(&spec, slot, &sb->net, err);
+	if (r < 0)
+		return r;
+	if (cfg->ns[SBX_NS_NET].enabled && cfg->ns[SBX_NS_NET].path &&
+	    (r = sbx_net_plan_join(&sb->net, cfg->ns[SBX_NS_NET].path, err)) < 0)
+		return r;
+	/*
+	 * Egress shaping is a qdisc inside the sandbox's own netns: it holds
+	 * only while the sandbox cannot administer that netns.
+	 */
+	const struct sbx_caps *c = &cfg->process.caps;
+	uint64_t netadmin = 1ULL << 12; /* CAP_NET_ADMIN */
+	if (sb->net.mode == SBX_NET_MODE_VETH && spec.rate_out &&
+	    ((c->bounding | c->permitted | c->effective | c->ambient) & netadmin))
+		return sbx_err_set(err, EINVAL,
+				   "--net-rate-out: the sandbox holds CAP_NET_ADMIN and could remove its own "
+				   "egress limit; drop the capability or the limit");
+	if (sb->net.new_netns)
+		sb->clone_flags |= CLONE_NEWNET;
+	else
+		sb->clone_flags &= ~(uint64_t)CLONE_NEWNET;
+	return 0;
 }
 
 int sbx_sandbox_create(const struct sbx_config *cfg, struct sbx_sandbox **ret, struct sbx_error *err)
@@ -127,6 +177,11 @@ int sbx_sandbox_create(const struct sbx_config *cfg, struct sbx_sandbox **ret, s
 	clock_gettime(CLOCK_MONOTONIC, &sb->t_create);
 	sb->cfg = cfg;
 	sb->sync_fd = sb->child_fd = sb->status_rd = sb->status_wr = sb->pidfd = -1;
+	sb->wall_tfd = sb->cpu_tfd = -1;
+	for (int i = 0; i < 3; i++)
+		sb->child_stdio[i] = -1;
+	for (int i = 0; i < 2; i++)
+		sb->out[i].rd = sb->out[i].sink = -1;
 	sb->slot.lock_fd = -1;
 	for (int i = 0; i < SBX_NS__COUNT; i++)
 		sb->join_fds[i] = -1;
@@ -136,8 +191,11 @@ int sbx_sandbox_create(const struct sbx_config *cfg, struct sbx_sandbox **ret, s
 	 */
 	sb->clone_flags = CLONE_NEWUSER | CLONE_NEWNS;
 	for (int i = 0; i < SBX_NS__COUNT; i++)
-		if (cfg->ns[i].enabled && !cfg->ns[i].path)
+		if (i != SBX_NS_NET && cfg->ns[i].enabled && !cfg->ns[i].path)
 			sb->clone_flags |= ns_clone_flag[i];
+	/* validated now with slot 0; rebuilt with the real slot at start (veth defaults) */
+	if ((r = net_plan(sb, 0, err)) < 0)
+		return r;
 	for (int fd = 3; fd < 3 + cfg->preserve_fds; fd++)
 		if (fcntl(fd, F_GETFD) < 0)
 			return sbx_err_set(err, EBADF, "--preserve-fds %d: fd %d is not open", cfg->preserve_fds, fd);
@@ -148,6 +206,17 @@ int sbx_sandbox_create(const struct sbx_config *cfg, struct sbx_sandbox **ret, s
 		return r;
 	*ret = TAKE_PTR(sb);
 	return 0;
+}
+
+/* The host id that container id `id` maps to, or (uint32_t)-1 when unmapped. */
+static uint32_t map_id(const struct sbx_idmap *m, size_t n, unsigned slot, uint32_t id)
+{
+	if (n == 0)
+		return id < SBX_ID_RANGE ? SBX_ID_BASE + slot * SBX_ID_RANGE + id : (uint32_t)-1;
+	for (size_t i = 0; i < n; i++)
+		if (id >= m[i].container_id && id - m[i].container_id < m[i].size)
+			return m[i].host_id + (id - m[i].container_id);
+	return (uint32_t)-1;
 }
 
 /* The id map text: the config's, or container 0..65535 -> this slot's private range. */
@@ -260,7 +329,26 @@ int sbx_sandbox_start(struct sbx_sandbox *sb, struct sbx_error *err)
 		return sbx_err_set(err, EALREADY, "sandbox already started");
 	if ((r = sbx_slot_acquire(&sb->slot, err)) < 0)
 		return r;
-	if ((r = sbx_rootfs_prepare(sb->plan, err)) < 0)
+	sb->host_uid = map_id(cfg->uid_mappings, cfg->n_uid_mappings, sb->slot.n, cfg->process.uid);
+	sb->host_gid = map_id(cfg->gid_mappings, cfg->n_gid_mappings, sb->slot.n, cfg->process.gid);
+	if (sb->host_uid == (uint32_t)-1 || sb->host_gid == (uint32_t)-1)
+		return sbx_err_set(err, EINVAL, "process.user: uid %u / gid %u is not mapped by the user namespace",
+				   cfg->process.uid, cfg->process.gid);
+	if ((r = net_plan(sb, sb->slot.n, err)) < 0)
+		return r;
+	/* host ends of crashed runtimes; only veth mode can meet them */
+	if (sb->net.mode == SBX_NET_MODE_VETH && (r = sbx_net_sweep(sbx_slot_alive, NULL, NULL, err)) < 0)
+		return r;
+	if (sbx_stage_needed(cfg)) {
+		if ((r = sbx_stage_create(cfg, sb->slot.n, sb->host_uid, sb->host_gid, &sb->stage, err)) < 0 ||
+		    (r = sbx_stage_copy_in(&sb->stage, cfg, err)) < 0)
+			return r;
+		sbx_mount_plan_stage_workdir(sb->plan, sb->stage.path);
+	}
+	char at[512];
+	if ((r = sbx_rootfs_attach_point(at, sizeof(at), err)) < 0 || (r = sbx_rootfs_prepare(sb->plan, err)) < 0)
+		return r;
+	if ((r = sbx_supervise_prepare(sb, err)) < 0)
 		return r;
 	int sp[2];
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sp) < 0)
@@ -280,8 +368,24 @@ int sbx_sandbox_start(struct sbx_sandbox *sb, struct sbx_error *err)
 		return r;
 	close_fd(&sb->child_fd);
 	close_fd(&sb->status_wr);
+	/* the child has its copies; ours would keep the capture pipes from reaching EOF */
+	for (int i = 0; i < 3; i++) {
+		if (i == 2 && sb->child_stdio[2] == sb->child_stdio[1])
+			sb->child_stdio[2] = -1;
+		close_fd(&sb->child_stdio[i]);
+	}
 	if ((r = write_idmaps(sb, err)) < 0)
 		return r;
+	if (sb->net.mode == SBX_NET_MODE_VETH) {
+		char path[64];
+		snprintf(path, sizeof(path), "/proc/%d/ns/net", sb->pid);
+		/* closed at once: an open netns fd would keep the veth alive after the sandbox */
+		_cleanup_close_ int nfd = open(path, O_RDONLY | O_CLOEXEC);
+		if (nfd < 0)
+			return sbx_err_sys(err, "%s", path);
+		if ((r = sbx_net_setup_host(&sb->net, nfd, &sb->net_state, err)) < 0)
+			return r;
+	}
 	struct sbx_msg go = {.type = SBX_MSG_GO};
 	if (send(sb->sync_fd, &go, sizeof(go), MSG_NOSIGNAL) != (ssize_t)sizeof(go))
 		return sbx_err_sys(err, "sandbox setup: sync socket");
@@ -301,56 +405,3 @@ int sbx_sandbox_signal(struct sbx_sandbox *sb, int sig)
 	return 0;
 }
 
-static void fill_exit(struct sbx_sandbox *sb, const siginfo_t *si, struct sbx_result *res)
-{
-	int status = 0;
-	/* with --init, our init reports the program's own status */
-	if (sb->status_rd >= 0 && read(sb->status_rd, &status, sizeof(status)) == (ssize_t)sizeof(status)) {
-		if (WIFEXITED(status)) {
-			res->exited = true;
-			res->exit_code = WEXITSTATUS(status);
-		} else {
-			res->signal = WTERMSIG(status);
-		}
-		return;
-	}
-	if (si->si_code == CLD_EXITED) {
-		res->exited = true;
-		res->exit_code = si->si_status;
-	} else {
-		res->signal = si->si_status;
-	}
-}
-
-int sbx_sandbox_wait(struct sbx_sandbox *sb, int sigfd, struct sbx_result *res, struct sbx_error *err)
-{
-	memset(res, 0, sizeof(*res));
-	res->setup_us = (uint64_t)((sb->t_exec.tv_sec - sb->t_create.tv_sec) * 1000000 +
-				   (sb->t_exec.tv_nsec - sb->t_create.tv_nsec) / 1000);
-	siginfo_t si = {0};
-	for (;;) {
-		struct pollfd pfd[2] = {{.fd = sb->pidfd, .events = POLLIN}, {.fd = sigfd, .events = POLLIN}};
-		int n = poll(pfd, sigfd >= 0 ? 2 : 1, -1);
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			return sbx_err_sys(err, "poll");
-		}
-		if (sigfd >= 0 && (pfd[1].revents & POLLIN)) {
-			struct signalfd_siginfo ssi;
-			if (read(sigfd, &ssi, sizeof(ssi)) == (ssize_t)sizeof(ssi))
-				sbx_sandbox_signal(sb, (int)ssi.ssi_signo);
-		}
-		if (pfd[0].revents & (POLLIN | POLLHUP)) {
-			int r = reap(sb, false, &si);
-			if (r < 0)
-				return sbx_err_errno(err, r, "waitid");
-			if (r > 0)
-				break;
-		}
-	}
-	res->wall_us = sbx_elapsed_us(&sb->t_exec);
-	fill_exit(sb, &si, res);
-	res->reason = SBX_REASON_NONE;
-	return 0;
-}

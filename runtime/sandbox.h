@@ -12,6 +12,7 @@
 
 #include "runtime/config.h"
 #include "runtime/error.h"
+#include "runtime/workdir.h"
 
 /* Why the run ended (the report's "reason"). */
 enum sbx_reason {
@@ -27,6 +28,14 @@ enum sbx_reason {
 
 const char *sbx_reason_name(enum sbx_reason r);
 
+struct sbx_stream_stats {
+	bool captured; /* false: the stream was not read by sbxctr (inherited fd) */
+	uint64_t bytes;
+	bool truncated;
+};
+
+#define SBX_MAX_UNENFORCED 8
+
 struct sbx_result {
 	enum sbx_reason reason;
 	bool exited;	   /* exit_code is valid */
@@ -34,6 +43,21 @@ struct sbx_result {
 	int signal;	   /* terminating signal, 0 if it exited */
 	uint64_t wall_us;  /* from execve to the end of the sandbox */
 	uint64_t setup_us; /* from start to execve */
+	bool has_cpu;
+	uint64_t cpu_user_us, cpu_sys_us; /* the whole process tree */
+	bool has_memory;
+	uint64_t peak_memory_bytes;
+	uint64_t oom_kills;
+	struct sbx_stream_stats out[2]; /* stdout, stderr */
+	bool seccomp_kill;
+	char seccomp_syscall[32];
+	int seccomp_nr;
+	char seccomp_arch[16];
+	/* limits that were asked for but could not be enforced on this host */
+	const char *unenforced[SBX_MAX_UNENFORCED];
+	size_t n_unenforced;
+	struct sbx_copy_result *copy_out; /* one per config io.copy_out, owned by the sandbox */
+	size_t n_copy_out;
 	struct sbx_error error; /* reason == SBX_REASON_INTERNAL */
 };
 
@@ -58,6 +82,28 @@ int sbx_sandbox_start(struct sbx_sandbox *sb, struct sbx_error *err);
  * signals are forwarded to the sandbox.
  */
 int sbx_sandbox_wait(struct sbx_sandbox *sb, int sigfd, struct sbx_result *ret, struct sbx_error *err);
+
+/*
+ * The same supervision, piecewise, for callers that multiplex many
+ * sandboxes in one poll loop (sbxctr batch):
+ *   sbx_sandbox_arm() once after start (starts the limit timers); then
+ *   n = sbx_sandbox_poll_prepare(sb, pfds) adds at most SBX_SANDBOX_POLLFDS;
+ *   after poll(), sbx_sandbox_poll_dispatch(sb, pfds, n) handles them and
+ *   returns 1 once the sandbox has finished (0: still running);
+ *   a poll timeout of sbx_sandbox_poll_timeout_ms() calls sbx_sandbox_poll_timeout();
+ *   sbx_sandbox_result() then gives the result (valid until the sandbox is freed).
+ */
+#define SBX_SANDBOX_POLLFDS 5
+struct pollfd;
+int sbx_sandbox_arm(struct sbx_sandbox *sb, struct sbx_error *err);
+size_t sbx_sandbox_poll_prepare(struct sbx_sandbox *sb, struct pollfd *pfd);
+int sbx_sandbox_poll_dispatch(struct sbx_sandbox *sb, const struct pollfd *pfd, size_t n, struct sbx_error *err);
+int sbx_sandbox_poll_timeout_ms(const struct sbx_sandbox *sb);
+void sbx_sandbox_poll_timeout(struct sbx_sandbox *sb);
+bool sbx_sandbox_finished(const struct sbx_sandbox *sb);
+int sbx_sandbox_result(struct sbx_sandbox *sb, struct sbx_result *ret);
+/* Ends the run now (SIGKILL), recording reason unless an earlier one was recorded. */
+void sbx_sandbox_kill(struct sbx_sandbox *sb, enum sbx_reason reason);
 
 /* Sends sig to the sandbox's pid 1. */
 int sbx_sandbox_signal(struct sbx_sandbox *sb, int sig);

@@ -17,6 +17,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 static int fail(const char *what)
@@ -165,6 +166,43 @@ static int cmd_zombies(int n)
 	return 0;
 }
 
+/* Burns CPU until this process has used sec seconds of it. */
+static int cmd_burn(double sec)
+{
+	struct timespec ts;
+	volatile unsigned long x = 0;
+	for (;;) {
+		for (int i = 0; i < 100000; i++)
+			x += (unsigned long)i;
+		clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+		if ((double)ts.tv_sec + (double)ts.tv_nsec / 1e9 >= sec)
+			return 0;
+	}
+}
+
+/* Writes to stdout forever. */
+static int cmd_flood(void)
+{
+	static char buf[65536];
+	memset(buf, 'x', sizeof(buf));
+	for (;;)
+		if (write(1, buf, sizeof(buf)) < 0)
+			return 1;
+}
+
+/* Allocates and touches mb MiB, one MiB at a time. */
+static int cmd_hog(long mb)
+{
+	for (long i = 0; i < mb; i++) {
+		char *p = malloc(1 << 20);
+		if (!p)
+			return fail("malloc");
+		memset(p, 1, 1 << 20);
+	}
+	printf("allocated %ld\n", mb);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	if (argc < 2) {
@@ -185,6 +223,12 @@ int main(int argc, char **argv)
 	}
 	if (!strcmp(v, "fds"))
 		return cmd_fds();
+	if (!strcmp(v, "burn") && argc > 2)
+		return cmd_burn(atof(argv[2]));
+	if (!strcmp(v, "flood"))
+		return cmd_flood();
+	if (!strcmp(v, "hog") && argc > 2)
+		return cmd_hog(atol(argv[2]));
 	if (!strcmp(v, "pids"))
 		return cmd_pids();
 	if (!strcmp(v, "pid")) {

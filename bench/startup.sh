@@ -1,0 +1,47 @@
+#!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
+# Start-up cost of one sandboxed /bin/true: sbxctr (default isolation) next to
+# bubblewrap and crun, in one invocation. Run by hand, as root, after a build:
+#   bench/startup.sh [BUILD_DIR] [RUNS]
+# Needs hyperfine, bubblewrap and crun (apt-get install hyperfine bubblewrap crun).
+# crun refuses hybrid cgroup hosts, so it runs with --cgroup-manager=disabled
+# inside a private mount namespace with an empty tmpfs over
+# /sys/fs/cgroup/unified (the host's hierarchy itself is never touched).
+set -eu
+B=${1:-build}
+RUNS=${2:-300}
+SBX=$(realpath "$B/sbxctr")
+ROOTFS=$(realpath "$B/rootfs")
+for t in hyperfine bwrap crun; do
+	command -v $t >/dev/null || { echo "bench: $t is missing" >&2; exit 1; }
+done
+work=$(mktemp -d /tmp/sbx-bench.XXXXXX)
+trap 'rm -rf "$work"' EXIT
+
+# crun bundle: crun's own default spec, pointed at our rootfs, running /bin/true
+mkdir -p "$work/crun"
+(cd "$work/crun" && crun spec >/dev/null)
+sed -i -e "s|\"path\": \"rootfs\"|\"path\": \"$ROOTFS\"|" \
+	-e 's|"sh"|"/bin/true"|' -e 's|"terminal": true|"terminal": false|' "$work/crun/config.json"
+cat > "$work/crun.sh" <<EOS
+#!/bin/sh
+mount -t tmpfs none /sys/fs/cgroup/unified
+i=0
+exec crun --cgroup-manager=disabled --root "$work/crun-state" run -b "$work/crun" "bench-\$\$"
+EOS
+chmod +x "$work/crun.sh"
+
+hyperfine -N --warmup 20 --runs "$RUNS" --export-json "$work/r.json" \
+	-n sbxctr "$SBX run --rootfs $ROOTFS -- /bin/true" \
+	-n bwrap "bwrap --unshare-all --ro-bind $ROOTFS / --proc /proc --dev /dev --tmpfs /tmp /bin/true" \
+	-n crun "unshare -m $work/crun.sh" >/dev/null
+
+# medians in ms, and ratios against sbxctr
+awk '
+/"command":/ { gsub(/[",]/, "", $2); name = $2 }
+/"median":/ { gsub(/,/, "", $2); med[name] = $2 * 1000; order[++n] = name }
+END {
+	printf "%-8s %10s %8s\n", "runtime", "median ms", "x sbxctr"
+	for (i = 1; i <= n; i++)
+		printf "%-8s %10.2f %8.2f\n", order[i], med[order[i]], med[order[i]] / med["sbxctr"]
+}' "$work/r.json"

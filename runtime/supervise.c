@@ -1,0 +1,382 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * Supervision of a running sandbox: forwarded signals, wall-clock and CPU
+ * limits, captured output with per-stream caps, and the final result.
+ */
+#include "runtime/cleanup.h"
+#include "runtime/log.h"
+#include "runtime/proctree.h"
+#include "runtime/sandbox-internal.h"
+#include "runtime/util.h"
+
+#include <fcntl.h>
+#include <poll.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/signalfd.h>
+#include <sys/syscall.h>
+#include <sys/timerfd.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+/* Never poll the CPU usage more often than this. */
+#define CPU_POLL_MIN_US 5000
+
+static int arm_timer(int tfd, uint64_t us)
+{
+	struct itimerspec its = {.it_value = {.tv_sec = (time_t)(us / 1000000),
+					      .tv_nsec = (long)(us % 1000000) * 1000}};
+	if (us == 0)
+		its.it_value.tv_nsec = 1;
+	return timerfd_settime(tfd, 0, &its, NULL) < 0 ? -errno : 0;
+}
+
+int sbx_supervise_prepare(struct sbx_sandbox *sb, struct sbx_error *err)
+{
+	const struct sbx_config *cfg = sb->cfg;
+	const struct sbx_io *io = &cfg->io;
+	if (cfg->limits.wall_time_us) {
+		sb->wall_tfd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
+		if (sb->wall_tfd < 0)
+			return sbx_err_sys(err, "timerfd");
+	}
+	if (cfg->limits.cpu_time_us) {
+		sb->cpu_tfd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
+		if (sb->cpu_tfd < 0)
+			return sbx_err_sys(err, "timerfd");
+	}
+	/* stdin */
+	if (io->stdin_path) {
+		sb->child_stdio[0] = open(io->stdin_path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+		if (sb->child_stdio[0] < 0)
+			return sbx_err_sys(err, "--stdin %s", io->stdin_path);
+	} else if (!io->inherit_stdin) {
+		sb->child_stdio[0] = open("/dev/null", O_RDONLY | O_CLOEXEC);
+		if (sb->child_stdio[0] < 0)
+			return sbx_err_sys(err, "/dev/null");
+	}
+	/* stdout, stderr: a file, a capture pipe, or the caller's own fd */
+	const char *paths[2] = {io->stdout_path, io->stderr_path};
+	for (int i = 0; i < 2; i++) {
+		if (i == 1 && io->stderr_to_stdout) {
+			sb->child_stdio[2] = sb->child_stdio[1];
+			break;
+		}
+		int sink = i + 1;
+		bool close_sink = false;
+		if (paths[i]) {
+			sink = open(paths[i], O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOCTTY, 0644);
+			if (sink < 0)
+				return sbx_err_sys(err, "--%s %s", i ? "stderr" : "stdout", paths[i]);
+			close_sink = true;
+		}
+		if (!io->capture) {
+			if (close_sink)
+				sb->child_stdio[i + 1] = sink; /* the program writes the file directly */
+			continue;
+		}
+		int p[2];
+		if (pipe2(p, O_CLOEXEC) < 0) {
+			if (close_sink)
+				close(sink);
+			return sbx_err_sys(err, "pipe");
+		}
+		/* big pipes: fewer wake-ups for chatty programs */
+		fcntl(p[0], F_SETPIPE_SZ, 1 << 20);
+		fcntl(p[0], F_SETFL, O_NONBLOCK);
+		sb->out[i].rd = p[0];
+		sb->out[i].sink = sink;
+		sb->out[i].close_sink = close_sink;
+		sb->child_stdio[i + 1] = p[1];
+		sb->res.out[i].captured = true;
+	}
+	return 0;
+}
+
+void sbx_sandbox_kill(struct sbx_sandbox *sb, enum sbx_reason reason)
+{
+	if (!sb->killed) {
+		sb->killed = true;
+		sb->kill_reason = reason;
+	}
+	if (!sb->reaped)
+		sbx_sandbox_signal(sb, SIGKILL);
+}
+
+/* Reads what the program wrote; forwards at most the cap; a cap overrun ends the run. */
+static void drain_stream(struct sbx_sandbox *sb, int i)
+{
+	struct sbx_stream *s = &sb->out[i];
+	const struct sbx_run_limits *lim = &sb->cfg->limits;
+	char buf[65536];
+	for (;;) {
+		ssize_t n = read(s->rd, buf, sizeof(buf));
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 && errno == EAGAIN)
+			return;
+		if (n <= 0) {
+			close(s->rd);
+			s->rd = -1;
+			return;
+		}
+		size_t keep = (size_t)n;
+		if (lim->has_output_limit && s->bytes + keep > lim->output_limit) {
+			keep = (size_t)(lim->output_limit - s->bytes);
+			s->truncated = true;
+		}
+		/* a sink that fails (closed terminal, full disk) must not stop the run */
+		if (keep > 0)
+			sbx_write_all(s->sink, buf, keep);
+		s->bytes += keep;
+		if (s->truncated) {
+			sbx_sandbox_kill(sb, SBX_REASON_OUTPUT);
+			/* keep reading (and discarding) so that the writer is not stuck before it dies */
+		}
+	}
+}
+
+static unsigned usable_cpus(void)
+{
+	cpu_set_t set;
+	if (sched_getaffinity(0, sizeof(set), &set) == 0 && CPU_COUNT(&set) > 0)
+		return (unsigned)CPU_COUNT(&set);
+	long n = sysconf(_SC_NPROCESSORS_ONLN);
+	return n > 0 ? (unsigned)n : 1;
+}
+
+/*
+ * CPU limit: instead of polling at a fixed rate, check again at the earliest
+ * moment the limit could be reached, i.e. when the remaining budget would be
+ * used by every usable CPU running flat out. The last checks are 5 ms apart,
+ * which keeps the kill within 50 ms of the limit at a tiny cost.
+ */
+static void check_cpu(struct sbx_sandbox *sb)
+{
+	uint64_t tfd_exp;
+	ssize_t rr = read(sb->cpu_tfd, &tfd_exp, sizeof(tfd_exp));
+	(void)rr;
+	if (sb->reaped)
+		return;
+	uint64_t used = 0, limit = sb->cfg->limits.cpu_time_us;
+	if (sbx_proctree_cpu_us(sb->pid, &used) < 0)
+		return; /* exiting: the final accounting decides */
+	if (used >= limit) {
+		sbx_sandbox_kill(sb, SBX_REASON_CPU_TIME);
+		return;
+	}
+	uint64_t next = (limit - used) / usable_cpus();
+	arm_timer(sb->cpu_tfd, next < CPU_POLL_MIN_US ? CPU_POLL_MIN_US : next);
+}
+
+/* The rusage of pid 1 includes every descendant it waited for. */
+static int reap_with_rusage(struct sbx_sandbox *sb, siginfo_t *si, struct rusage *ru)
+{
+	memset(si, 0, sizeof(*si));
+	for (;;) {
+		if (syscall(SYS_waitid, P_PIDFD, sb->pidfd, si, WEXITED | WNOHANG, ru) == 0)
+			break;
+		if (errno != EINTR)
+			return -errno;
+	}
+	if (si->si_pid == 0)
+		return 0;
+	sb->reaped = true;
+	return 1;
+}
+
+static void finish_result(struct sbx_sandbox *sb, const siginfo_t *si, const struct rusage *ru)
+{
+	struct sbx_result *res = &sb->res;
+	res->wall_us = sbx_elapsed_us(&sb->t_exec);
+	res->setup_us = (uint64_t)((sb->t_exec.tv_sec - sb->t_create.tv_sec) * 1000000 +
+				   (sb->t_exec.tv_nsec - sb->t_create.tv_nsec) / 1000);
+	int status = 0;
+	/* with --init, our init reports the program's own status */
+	if (sb->status_rd >= 0 && read(sb->status_rd, &status, sizeof(status)) == (ssize_t)sizeof(status)) {
+		if (WIFEXITED(status)) {
+			res->exited = true;
+			res->exit_code = WEXITSTATUS(status);
+		} else {
+			res->signal = WTERMSIG(status);
+		}
+	} else if (si->si_code == CLD_EXITED) {
+		res->exited = true;
+		res->exit_code = si->si_status;
+	} else {
+		res->signal = si->si_status;
+	}
+	res->has_cpu = true;
+	res->cpu_user_us = (uint64_t)ru->ru_utime.tv_sec * 1000000u + (uint64_t)ru->ru_utime.tv_usec;
+	res->cpu_sys_us = (uint64_t)ru->ru_stime.tv_sec * 1000000u + (uint64_t)ru->ru_stime.tv_usec;
+	/* ru_maxrss is the largest single process (KiB), the best /proc-less figure */
+	res->has_memory = true;
+	res->peak_memory_bytes = (uint64_t)ru->ru_maxrss * 1024u;
+	for (int i = 0; i < 2; i++) {
+		res->out[i].bytes = sb->out[i].bytes;
+		res->out[i].truncated = sb->out[i].truncated;
+	}
+	res->reason = SBX_REASON_NONE;
+	if (sb->killed)
+		res->reason = sb->kill_reason;
+	/* the RLIMIT_CPU backstop fired (SIGXCPU, then SIGKILL at the hard limit) */
+	uint64_t cpu = res->cpu_user_us + res->cpu_sys_us;
+	if (res->reason == SBX_REASON_NONE && sb->cfg->limits.cpu_time_us && cpu >= sb->cfg->limits.cpu_time_us &&
+	    !res->exited)
+		res->reason = SBX_REASON_CPU_TIME;
+}
+
+int sbx_sandbox_arm(struct sbx_sandbox *sb, struct sbx_error *err)
+{
+	const struct sbx_run_limits *lim = &sb->cfg->limits;
+	if (lim->wall_time_us && arm_timer(sb->wall_tfd, lim->wall_time_us) < 0)
+		return sbx_err_sys(err, "timerfd_settime");
+	if (lim->cpu_time_us && arm_timer(sb->cpu_tfd, lim->cpu_time_us / usable_cpus()) < 0)
+		return sbx_err_sys(err, "timerfd_settime");
+	return 0;
+}
+
+/* Poll sources, in a fixed order: the index in this array is the event kind. */
+enum { SRC_PID, SRC_WALL, SRC_CPU, SRC_OUT, SRC_ERR, SRC__COUNT };
+
+static void sources(const struct sbx_sandbox *sb, int fds[SRC__COUNT])
+{
+	fds[SRC_PID] = sb->reaped ? -1 : sb->pidfd;
+	fds[SRC_WALL] = sb->wall_tfd;
+	fds[SRC_CPU] = sb->cpu_tfd;
+	fds[SRC_OUT] = sb->out[0].rd;
+	fds[SRC_ERR] = sb->out[1].rd;
+}
+
+size_t sbx_sandbox_poll_prepare(struct sbx_sandbox *sb, struct pollfd *pfd)
+{
+	int fds[SRC__COUNT];
+	sources(sb, fds);
+	size_t n = 0;
+	for (int k = 0; k < SRC__COUNT; k++)
+		if (fds[k] >= 0)
+			pfd[n++] = (struct pollfd){.fd = fds[k], .events = POLLIN};
+	return n;
+}
+
+int sbx_sandbox_poll_timeout_ms(const struct sbx_sandbox *sb)
+{
+	/*
+	 * Once pid 1 is gone every process of its pid namespace is gone and
+	 * the pipes reach EOF; the timeout only matters for a sandbox that
+	 * shares a pid namespace, where a survivor could hold them open.
+	 */
+	return sb->reaped ? 2000 : -1;
+}
+
+/* Dispatches one ready source. */
+static int dispatch(struct sbx_sandbox *sb, int kind, struct sbx_error *err)
+{
+	switch (kind) {
+	case SRC_PID: {
+		int r = reap_with_rusage(sb, &sb->si, &sb->ru);
+		if (r < 0)
+			return sbx_err_errno(err, r, "waitid");
+		break;
+	}
+	case SRC_WALL:
+		sbx_sandbox_kill(sb, SBX_REASON_WALL_TIME);
+		close(sb->wall_tfd);
+		sb->wall_tfd = -1;
+		break;
+	case SRC_CPU:
+		check_cpu(sb);
+		break;
+	default:
+		drain_stream(sb, kind - SRC_OUT);
+		break;
+	}
+	return 0;
+}
+
+int sbx_sandbox_poll_dispatch(struct sbx_sandbox *sb, const struct pollfd *pfd, size_t n, struct sbx_error *err)
+{
+	int fds[SRC__COUNT];
+	sources(sb, fds);
+	for (size_t i = 0; i < n; i++) {
+		if (!(pfd[i].revents & (POLLIN | POLLHUP | POLLERR)))
+			continue;
+		for (int k = 0; k < SRC__COUNT; k++) {
+			if (fds[k] == pfd[i].fd) {
+				int r = dispatch(sb, k, err);
+				if (r < 0)
+					return r;
+				break;
+			}
+		}
+	}
+	return sbx_sandbox_finished(sb);
+}
+
+void sbx_sandbox_poll_timeout(struct sbx_sandbox *sb)
+{
+	if (!sb->reaped)
+		return;
+	for (int i = 0; i < 2; i++) {
+		if (sb->out[i].rd >= 0) {
+			close(sb->out[i].rd);
+			sb->out[i].rd = -1;
+		}
+	}
+}
+
+bool sbx_sandbox_finished(const struct sbx_sandbox *sb)
+{
+	return sb->reaped && sb->out[0].rd < 0 && sb->out[1].rd < 0;
+}
+
+int sbx_sandbox_result(struct sbx_sandbox *sb, struct sbx_result *ret)
+{
+	if (!sbx_sandbox_finished(sb))
+		return -EBUSY;
+	if (!sb->result_done) {
+		finish_result(sb, &sb->si, &sb->ru);
+		if (sb->stage.mounted && sb->cfg->io.n_copy_out) {
+			sb->res.copy_out = sbx_xcalloc(sb->cfg->io.n_copy_out, sizeof(struct sbx_copy_result));
+			sb->res.n_copy_out = sb->cfg->io.n_copy_out;
+			sbx_stage_copy_out(&sb->stage, sb->cfg, sb->res.copy_out);
+		}
+		sb->result_done = true;
+	}
+	*ret = sb->res;
+	return 0;
+}
+
+int sbx_sandbox_wait(struct sbx_sandbox *sb, int sigfd, struct sbx_result *ret, struct sbx_error *err)
+{
+	int r = sbx_sandbox_arm(sb, err);
+	if (r < 0)
+		return r;
+	while (!sbx_sandbox_finished(sb)) {
+		struct pollfd pfd[SBX_SANDBOX_POLLFDS + 1];
+		size_t n = sbx_sandbox_poll_prepare(sb, pfd);
+		if (sigfd >= 0)
+			pfd[n++] = (struct pollfd){.fd = sigfd, .events = POLLIN};
+		int pr = poll(pfd, n, sbx_sandbox_poll_timeout_ms(sb));
+		if (pr < 0) {
+			if (errno == EINTR)
+				continue;
+			return sbx_err_sys(err, "poll");
+		}
+		if (pr == 0) {
+			sbx_sandbox_poll_timeout(sb);
+			continue;
+		}
+		if (sigfd >= 0 && (pfd[n - 1].revents & POLLIN)) {
+			struct signalfd_siginfo ssi;
+			if (read(sigfd, &ssi, sizeof(ssi)) == (ssize_t)sizeof(ssi))
+				sbx_sandbox_signal(sb, (int)ssi.ssi_signo);
+		}
+		if ((r = sbx_sandbox_poll_dispatch(sb, pfd, sigfd >= 0 ? n - 1 : n, err)) < 0)
+			return r;
+	}
+	return sbx_sandbox_result(sb, ret);
+}
