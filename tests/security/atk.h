@@ -212,10 +212,19 @@ static inline long atk_read_file(const char *path, char *buf, size_t size)
 	return (long)n;
 }
 
+/* A decimal number from /proc or the command line; -1 when it is not one. */
+static inline long atk_num(const char *s)
+{
+	char *end;
+	errno = 0;
+	long v = strtol(s, &end, 10);
+	return errno || end == s || (*end && *end != '\n') ? -1 : v;
+}
+
 /* The value of "Key:" in /proc/self/status (e.g. "CapEff"), or "" */
 static inline void atk_status_field(const char *key, char *out, size_t size)
 {
-	char buf[8192];
+	char buf[8192] = "";
 	out[0] = '\0';
 	if (atk_read_file("/proc/self/status", buf, sizeof(buf)) < 0)
 		return;

@@ -76,7 +76,7 @@ int main(void)
 	ATK_EXPECT_ERR("unshare(CLONE_NEWCGROUP)", unshare(CLONE_NEWCGROUP), EPERM);
 	atk_in_child("nested user+cgroup namespace", nested, NULL, true);
 	char cg1[512];
-	if (atk_read_file("/proc/self/cgroup", cg1, sizeof(cg1)) < 0 || strcmp(cg0, cg1))
+	if (atk_read_file("/proc/self/cgroup", cg1, sizeof(cg1)) < 0 || strcmp(cg0, cg1) != 0)
 		atk_hole("/proc/self/cgroup changed: %s", cg1);
 	else
 		atk_ok("still in the same cgroup");

@@ -82,7 +82,7 @@ int main(int argc, char **argv)
 	if (atk_read_file("/proc/self/mountinfo", mi, sizeof(mi)) > 0) {
 		char hostroot[4096] = "";
 		/* first line is the root: "id parent maj:min ROOT MOUNTPOINT ..." */
-		if (sscanf(mi, "%*s %*s %*s %4095s", hostroot) == 1 && hostroot[0] == '/' && strcmp(hostroot, "/")) {
+		if (sscanf(mi, "%*s %*s %*s %4095s", hostroot) == 1 && hostroot[0] == '/' && strcmp(hostroot, "/") != 0) {
 			atk_note("mountinfo names the rootfs' host path %s", hostroot);
 			snprintf(p, sizeof(p), "%s/../../..%s", hostroot, canary);
 			try_open("the rootfs' host path", p, ENOENT, 0);

@@ -23,7 +23,7 @@ int main(int argc, char **argv)
 			  EROFS, EACCES);
 	struct utsname u;
 	uname(&u);
-	if (strcmp(u.nodename, expect))
+	if (strcmp(u.nodename, expect) != 0)
 		atk_hole("hostname is \"%s\", expected \"%s\"", u.nodename, expect);
 	else
 		atk_ok("hostname is still \"%s\"", u.nodename);

@@ -70,7 +70,7 @@ int main(void)
 	while ((e = readdir(d))) {
 		if (e->d_name[0] == '.')
 			continue;
-		int fd = atoi(e->d_name);
+		int fd = (int)atk_num(e->d_name);
 		if (fd == dirfd(d))
 			continue;
 		char p[64], t[512] = "";

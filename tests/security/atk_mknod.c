@@ -45,7 +45,7 @@ int main(void)
 			bool nodev = strstr(opts, "nodev") != NULL;
 			/* the bind-mounted device nodes themselves are the exception: rw files, not directories */
 			struct stat st;
-			if (rw && !nodev && stat(mnt, &st) == 0 && S_ISDIR(st.st_mode) && strcmp(mnt, "/dev/pts"))
+			if (rw && !nodev && stat(mnt, &st) == 0 && S_ISDIR(st.st_mode) && strcmp(mnt, "/dev/pts") != 0)
 				atk_hole("%s is writable and allows devices (%s)", mnt, opts);
 		}
 		atk_ok("every writable directory mount is nodev");

@@ -69,7 +69,7 @@ int main(void)
 			atk_hole("%s is %s at start", sets[i], v);
 	}
 	atk_status_field("NoNewPrivs", v, sizeof(v));
-	if (strcmp(v, "1"))
+	if (strcmp(v, "1") != 0)
 		atk_hole("NoNewPrivs is %s at start", v);
 
 	ATK_EXPECT_ERR("capset(all capabilities)", capset_all(), EPERM);

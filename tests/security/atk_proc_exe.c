@@ -67,9 +67,10 @@ int main(int argc, char **argv)
 	/* map_files of our own process: needs CAP_CHECKPOINT_RESTORE in the host's namespace */
 	char maps[512];
 	if (atk_read_file("/proc/self/maps", maps, sizeof(maps)) > 0) {
-		unsigned long lo, hi;
+		char *end;
+		unsigned long lo = strtoul(maps, &end, 16), hi = *end == '-' ? strtoul(end + 1, NULL, 16) : 0;
 		char p[128];
-		if (sscanf(maps, "%lx-%lx", &lo, &hi) == 2) {
+		if (hi > lo) {
 			snprintf(p, sizeof(p), "/proc/self/map_files/%lx-%lx", lo, hi);
 			ATK_EXPECT_ERR_FD("open(/proc/self/map_files/<exe mapping>, O_RDWR)", open(p, O_RDWR), EPERM, EROFS,
 					  ETXTBSY);

@@ -68,7 +68,7 @@ int main(void)
 	ATK_EXPECT_ERR_FD("create /proc/sys/kernel/newfile", open("/proc/sys/kernel/newfile", O_WRONLY | O_CREAT, 0644),
 			  EROFS, EACCES, ENOENT);
 	char v[32];
-	if (atk_read_file("/proc/self/oom_score_adj", v, sizeof(v)) > 0 && atoi(v) < 0)
+	if (atk_read_file("/proc/self/oom_score_adj", v, sizeof(v)) > 0 && atk_num(v) < 0)
 		atk_hole("oom_score_adj is %s", v);
 	return atk_finish("atk_procsys_write");
 }

@@ -94,7 +94,7 @@ int main(int argc, char **argv)
 	while ((e = readdir(d))) {
 		if (e->d_name[0] < '1' || e->d_name[0] > '9')
 			continue;
-		pid_t pid = atoi(e->d_name);
+		pid_t pid = (pid_t)atk_num(e->d_name);
 		n++;
 		if (pid != self && pid != init_pid) {
 			char c[256] = "";
@@ -113,7 +113,7 @@ int main(int argc, char **argv)
 	 */
 	char maxs[32] = "32768";
 	atk_read_file("/proc/sys/kernel/pid_max", maxs, sizeof(maxs));
-	int max = atoi(maxs), found = 0, tried = 0;
+	int max = (int)atk_num(maxs), found = 0, tried = 0;
 	for (int pid = 1; pid <= max && found <= 10; pid += pid < 2048 ? 1 : 97) {
 		if (pid == self || pid == init_pid)
 			continue;
@@ -139,7 +139,7 @@ int main(int argc, char **argv)
 
 	/* 3. the host's pids, given by the driver */
 	for (int a = 1; a < argc; a++)
-		attack_foreign(atoi(argv[a]), "host pid");
+		attack_foreign((pid_t)atk_num(argv[a]), "host pid");
 
 	if (init_pid)
 		attack_init();

@@ -66,7 +66,7 @@ int main(void)
 		close(fd);
 	}
 
-	if (atk_read_file("/etc/passwd", after, sizeof(after)) < 0 || strcmp(before, after))
+	if (atk_read_file("/etc/passwd", after, sizeof(after)) < 0 || strcmp(before, after) != 0)
 		atk_hole("/etc/passwd changed");
 	else
 		atk_ok("/etc/passwd unchanged");

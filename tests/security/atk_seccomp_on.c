@@ -18,11 +18,11 @@ int main(void)
 	atk_status_field("Seccomp", mode, sizeof(mode));
 	atk_status_field("Seccomp_filters", filters, sizeof(filters));
 	atk_status_field("NoNewPrivs", nnp, sizeof(nnp));
-	if (strcmp(mode, "2"))
+	if (strcmp(mode, "2") != 0)
 		atk_hole("Seccomp: %s (no filter: the default profile is not applied)", mode);
 	else
 		atk_ok("Seccomp: 2 (%s filter(s))", filters);
-	if (strcmp(nnp, "1"))
+	if (strcmp(nnp, "1") != 0)
 		atk_hole("NoNewPrivs: %s", nnp);
 	else
 		atk_ok("NoNewPrivs: 1");

@@ -39,7 +39,7 @@ static void try_target(const char *dir, const char *name, const char *expect)
 		return;
 	}
 	atk_note("%s: mode %04o owner %u:%u inside", path, (unsigned)(st.st_mode & 07777), st.st_uid, st.st_gid);
-	if (!(st.st_mode & (S_ISUID | S_ISGID)) && strcmp(name, "fcaps")) {
+	if (!(st.st_mode & (S_ISUID | S_ISGID)) && strcmp(name, "fcaps") != 0) {
 		atk_setup("%s has no set-id bit", path);
 		return;
 	}
@@ -79,7 +79,7 @@ int main(int argc, char **argv)
 		report();
 		return 0;
 	}
-	if (argc != 3 || strcmp(argv[1], "run"))
+	if (argc != 3 || strcmp(argv[1], "run") != 0)
 		return fprintf(stderr, "usage: %s run DIR | report\n", argv[0]), ATK_SETUP;
 	/* what we are before: the targets must print exactly this */
 	char expect[512];

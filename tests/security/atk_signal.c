@@ -35,7 +35,7 @@ int main(int argc, char **argv)
 
 	char what[160];
 	for (int a = 1; a < argc; a++) {
-		pid_t pid = atoi(argv[a]);
+		pid_t pid = (pid_t)atk_num(argv[a]);
 		snprintf(what, sizeof(what), "kill(host pid %d, SIGKILL)", pid);
 		ATK_EXPECT_ERR(what, kill(pid, SIGKILL), ESRCH);
 		snprintf(what, sizeof(what), "kill(-%d, SIGKILL) (its process group)", pid);

@@ -129,7 +129,7 @@ static void scan_proc(const char *token)
 		for (long i = 0; i < l; i++)
 			if (!c[i])
 				c[i] = ' ';
-		if (atoi(e->d_name) != getpid() || strstr(c, "serve"))
+		if (atk_num(e->d_name) != getpid() || strstr(c, "serve"))
 			atk_hole("/proc/%s is not ours: %s", e->d_name, c);
 	}
 	if (d)
@@ -202,7 +202,7 @@ int main(int argc, char **argv)
 	if (argc == 3 && strcmp(argv[1], "serve") == 0)
 		return serve(argv[2]);
 	if (argc == 4 && strcmp(argv[1], "probe") == 0) {
-		probe(argv[2], atoi(argv[3]));
+		probe(argv[2], (pid_t)atk_num(argv[3]));
 		return atk_finish("atk_xsbx");
 	}
 	fprintf(stderr, "usage: %s serve TOKEN | probe TOKEN A_HOST_PID\n", argv[0]);
