@@ -62,7 +62,11 @@ int main(void)
 	for (size_t i = 0; i < sizeof(calls) / sizeof(calls[0]); i++)
 		atk_in_child(calls[i].name, run_call, (void *)&calls[i], true);
 	/* numbers beyond any table, with and without the bit */
-	ATK_EXPECT_ERR("syscall(X32 | 0x3fffffff)", syscall(X32 | 0x3fffffffL), ENOSYS, EPERM);
-	ATK_EXPECT_ERR("syscall(-2) (negative number)", syscall(-2L), ENOSYS, EPERM);
+	static const struct call odd[] = {
+		{"beyond the table", X32 | 0x3fffffffL, 0, 0, 0, 0, 0, false},
+		{"a negative number (-2)", -2L, 0, 0, 0, 0, 0, false},
+	};
+	for (size_t i = 0; i < sizeof(odd) / sizeof(odd[0]); i++)
+		atk_in_child(odd[i].name, run_call, (void *)&odd[i], true);
 	return atk_finish("atk_x32");
 }
