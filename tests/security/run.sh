@@ -28,7 +28,8 @@ SKIPS=0
 CANARY_PIDS=""
 
 cleanup() {
-	for p in $CANARY_PIDS; do kill -KILL "$p" 2>/dev/null; done
+	# canaries, and whatever a failed case left running of our sandboxes
+	for p in $CANARY_PIDS $(sandbox_procs); do kill -KILL "$p" 2>/dev/null; done
 	wait 2>/dev/null
 	rm -rf "$T"
 }
@@ -164,7 +165,6 @@ attack() {
 	while [ $# -gt 0 ] && [ "$1" != -- ]; do opts+=("$1"); shift; done
 	shift
 	take_before
-	# exec: the shell's pid becomes the runtime's, so a program can be told the runtime's host pid
 	sbx --rootfs "${RUN_ROOTFS:-$SBX_ROOTFS}" "${opts[@]}" -- "$@" </dev/null >"$T/out" 2>&1
 	rc=$?
 	report "$label" "$rc" "$BEFORE" "$BT"
