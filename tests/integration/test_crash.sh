@@ -210,6 +210,28 @@ wait_no_procs
 check_eq "SIGKILL during teardown: no sandbox process left" "" "$LEFT"
 LEFT=""
 
+# --- exactly at the renames that publish a file -------------------------------------------
+# Random kills rarely land between a temp file's creation and its rename. With
+# strace(1) the runtime is killed exactly at the rename: first the seccomp
+# cache entry written during set-up (a fresh cache), then the report written
+# during teardown (the cache now hit, so the report's is the first rename).
+if command -v strace >/dev/null; then
+	renames=rename,renameat,renameat2
+	rm -rf "$SBXCTR_STATE_DIR/seccomp-cache"
+	strace -qq -o /dev/null -e trace=$renames -e inject=$renames:signal=KILL \
+		"$SBXCTR" run --env "SBX_CRASH=$TOKEN" --report "$T_TMP/reports/s1.json" --rootfs "$SBX_ROOTFS" \
+		-- /bin/true >/dev/null 2>&1 </dev/null
+	check_eq "SIGKILL at the seccomp cache's rename (set-up)" "137" "$?"
+	"$SBXCTR" run --env "SBX_CRASH=$TOKEN" --rootfs "$SBX_ROOTFS" -- /bin/true </dev/null
+	strace -qq -o /dev/null -e trace=$renames -e inject=$renames:signal=KILL \
+		"$SBXCTR" run --env "SBX_CRASH=$TOKEN" --report "$T_TMP/reports/s2.json" --rootfs "$SBX_ROOTFS" \
+		-- /bin/true >/dev/null 2>&1 </dev/null
+	check_eq "SIGKILL at the report's rename (teardown)" "137" "$?"
+	wait_no_procs
+else
+	echo "# strace(1) is not installed: the kills at the exact renames are not tried"
+fi
+
 # --- the next start sweeps; then nothing may remain ---------------------------------------
 "$SBXCTR" run --env "SBX_CRASH=$TOKEN" --rootfs "$SBX_ROOTFS" -- /bin/true </dev/null >"$T_TMP/next" 2>&1
 rc=$?
@@ -220,11 +242,14 @@ check_eq "no sandbox process survives" "" "$(our_procs | tr '\n' ' ')"
 check_eq "host mount table unchanged" "$MOUNTS0" "$(host_mounts)"
 check_eq "no new network link (veth) on the host" "$LINKS0" "$(host_links)"
 check_eq "no sbxctr cgroup left" "$CGROUPS0" "$(host_cgroups)"
-# the runtime keeps slot locks and empty per-slot mount points in its state
-# directory; anything else there (a file, a non-empty directory) is a leftover
-check_eq "state directory holds only slot locks and empty mount points" "" \
-	"$(find "$SBXCTR_STATE_DIR" -mindepth 1 ! -type d ! -path "$SBXCTR_STATE_DIR/slots/*.lock"; \
-		find "$SBXCTR_STATE_DIR" -mindepth 2 -type d ! -empty)"
+# the runtime keeps slot locks, empty per-slot mount points and complete
+# seccomp cache entries (16 hex digits; a "<hash>.<pid>" is one being written)
+# in its state directory; anything else there is a leftover
+check_eq "state directory holds only slot locks, empty mount points, complete cache entries" "" \
+	"$(find "$SBXCTR_STATE_DIR" -mindepth 1 -regextype posix-extended ! -type d \
+		! -path "$SBXCTR_STATE_DIR/slots/*.lock" ! -regex "$SBXCTR_STATE_DIR/seccomp-cache/[0-9a-f]{16}"
+		find "$SBXCTR_STATE_DIR" -mindepth 2 -type d ! -empty ! -path "$SBXCTR_STATE_DIR/seccomp-cache" \
+		! -path "$SBXCTR_STATE_DIR/slots")"
 check_eq "no half-written report (temp file) left" "" "$(find "$T_TMP/reports" -name '*.tmp*')"
 bad=""
 for r in "$T_TMP"/reports/*.json; do

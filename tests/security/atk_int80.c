@@ -10,6 +10,9 @@
  * all (int $0x80 raises SIGSEGV, as on some hypervisors), nothing gets
  * through and SIGSEGV is the secure outcome. Arguments live in static storage, which
  * a static non-PIE binary keeps below 4 GiB where 32-bit pointers reach.
+ * sbxctr ends the whole sandbox on a seccomp kill, so the driver runs one
+ * call per sandbox: "atk_int80 count" prints how many, "atk_int80 N" tries N.
+ * Usage: atk_int80 [count | N]
  */
 #include "atk.h"
 
@@ -92,7 +95,7 @@ static int run_call(void *arg)
 	return 0;
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
 	if ((uintptr_t)&s_params > 0xffffffffu)
 		return atk_setup("static data above 4 GiB: build this program static and non-PIE"),
@@ -134,6 +137,12 @@ int main(void)
 		{"init_module", NR32_init_module, (long)s_payload, 1, (long)s_payload, 0, 0, 0, 0, false},
 		{"iopl(3)", NR32_iopl, 3, 0, 0, 0, 0, 0, 0, false},
 	};
+	const size_t n = sizeof(calls) / sizeof(calls[0]);
+	if (argc > 1 && strcmp(argv[1], "count") == 0)
+		return printf("%zu\n", n), 0;
+	long only = argc > 1 ? atk_num(argv[1]) : -1;
+	if (argc > 1 && (only < 0 || (size_t)only >= n))
+		return fprintf(stderr, "usage: %s [count | 0..%zu]\n", argv[0], n - 1), ATK_SETUP;
 	/* a harmless call first: does the 32-bit entry exist on this machine at all? */
 	fflush(stdout);
 	pid_t probe = fork();
@@ -149,7 +158,8 @@ int main(void)
 	else
 		atk_note("int $0x80 getpid: status %#x", st);
 	const int ok_sigs[] = {SIGSYS, no_ia32 ? SIGSEGV : 0, 0};
-	for (size_t i = 0; i < sizeof(calls) / sizeof(calls[0]); i++)
-		atk_in_child_sigs(calls[i].name, run_call, (void *)&calls[i], ok_sigs);
+	for (size_t i = 0; i < n; i++)
+		if (only < 0 || (size_t)only == i)
+			atk_in_child_sigs(calls[i].name, run_call, (void *)&calls[i], ok_sigs);
 	return atk_finish("atk_int80");
 }

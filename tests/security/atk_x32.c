@@ -6,6 +6,9 @@
  * outcomes: ENOSYS (kernel built without CONFIG_X86_X32_ABI, or the profile's
  * default errno), EPERM, or a SIGSYS kill. Also tried: numbers in the
  * x32-only range (512+) and bit 30 on plain 64-bit numbers.
+ * sbxctr ends the whole sandbox on a seccomp kill, so the driver runs one
+ * call per sandbox: "atk_x32 count" prints how many, "atk_x32 N" tries call N.
+ * Usage: atk_x32 [count | N]
  */
 #include "atk.h"
 
@@ -40,7 +43,7 @@ static int run_call(void *arg)
 	return 0;
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
 	const struct call calls[] = {
 		{"unshare(CLONE_NEWUSER)", X32 | 272, CLONE_NEWUSER, 0, 0, 0, 0, false},
@@ -58,15 +61,18 @@ int main(void)
 		{"x32-only rt_sigaction (512)", X32 | 512, 0, 0, 0, 0, 0, false},
 		{"x32-only ioctl (514)", X32 | 514, 0, 0, 0, 0, 0, false},
 		{"x32-only ptrace (521)", X32 | 521, 16, 1, 0, 0, 0, false},
-	};
-	for (size_t i = 0; i < sizeof(calls) / sizeof(calls[0]); i++)
-		atk_in_child(calls[i].name, run_call, (void *)&calls[i], true);
-	/* numbers beyond any table, with and without the bit */
-	static const struct call odd[] = {
+		/* numbers beyond any table, with and without the bit */
 		{"beyond the table", X32 | 0x3fffffffL, 0, 0, 0, 0, 0, false},
 		{"a negative number (-2)", -2L, 0, 0, 0, 0, 0, false},
 	};
-	for (size_t i = 0; i < sizeof(odd) / sizeof(odd[0]); i++)
-		atk_in_child(odd[i].name, run_call, (void *)&odd[i], true);
+	const size_t n = sizeof(calls) / sizeof(calls[0]);
+	if (argc > 1 && strcmp(argv[1], "count") == 0)
+		return printf("%zu\n", n), 0;
+	long only = argc > 1 ? atk_num(argv[1]) : -1;
+	if (argc > 1 && (only < 0 || (size_t)only >= n))
+		return fprintf(stderr, "usage: %s [count | 0..%zu]\n", argv[0], n - 1), ATK_SETUP;
+	for (size_t i = 0; i < n; i++)
+		if (only < 0 || (size_t)only == i)
+			atk_in_child(calls[i].name, run_call, (void *)&calls[i], true);
 	return atk_finish("atk_x32");
 }

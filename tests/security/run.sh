@@ -173,6 +173,13 @@ attack() {
 # report LABEL RC BEFORE BT: the TAP line for one run whose output is in $T/out
 report() {
 	local label=$1 rc=$2 what
+	# the runtime ends the whole sandbox on a seccomp kill and says so: that is a block
+	# (only when nothing before the kill got through)
+	if [ "$rc" = $((128 + 31)) ] && grep -q '^sbxctr: seccomp: killed' "$T/out" &&
+		! grep -qE '^  (SUCCEEDED|UNEXPECTED)' "$T/out"; then
+		echo "  blocked  : the whole sandbox was killed by the seccomp profile ($(grep -m1 '^sbxctr: seccomp: killed' "$T/out" | sed 's/^sbxctr: seccomp: //'))" >>"$T/out"
+		rc=0
+	fi
 	case $rc in
 	0) what="" ;;
 	1) what="the attack was not contained" ;;
@@ -239,6 +246,18 @@ case_atk_ptrace() { pid_case atk_ptrace ""; pid_case atk_ptrace --init; }
 case_atk_signal() { pid_case atk_signal ""; pid_case atk_signal --init; }
 case_atk_proc_exe() { pid_case atk_proc_exe ""; pid_case atk_proc_exe --init; }
 case_atk_setns() { pid_case atk_setns ""; pid_case atk_setns --init; }
+
+# One sandbox per call: a seccomp kill ends the whole sandbox (the runtime's
+# policy), which would hide the calls after the first.
+per_call_case() {
+	local name=$1 n i
+	n=$("$SBX_HELPERS/$name" count)
+	for i in $(seq 0 $((n - 1))); do
+		attack "${name#atk_} call $i" -- $BIN/$name "$i"
+	done
+}
+case_atk_x32() { per_call_case atk_x32; }
+case_atk_int80() { per_call_case atk_int80; }
 case_atk_leaked_fd() {
 	attack "leaked_fd" -- $BIN/atk_leaked_fd
 	attack "leaked_fd --init" --init -- $BIN/atk_leaked_fd
