@@ -210,6 +210,51 @@ wait_no_procs
 check_eq "SIGKILL during teardown: no sandbox process left" "" "$LEFT"
 LEFT=""
 
+# --- with a veth pair ------------------------------------------------------------------------
+# In a network namespace of our own, so that neither our veths nor our sweep
+# meet anybody else's: the runtime's host end is created where it runs.
+NS=sbxcrash-$$
+if command -v ip >/dev/null && ip netns add $NS 2>/dev/null; then
+	ip -n $NS link set lo up
+	n=0 seen=0
+	while [ $n -lt 6 ]; do
+		n=$((n + 1))
+		ip netns exec $NS "$SBXCTR" run --net veth --env "SBX_CRASH=$TOKEN" --rootfs "$SBX_ROOTFS" \
+			-- /bin/sh -c "echo started; exec $P sleep 30" >"$T_TMP/out" 2>&1 </dev/null &
+		rpid=$!
+		# half of them once the program runs, half at a random moment of the set-up
+		if [ $((n % 2)) = 0 ]; then
+			i=0
+			while [ $i -lt 100 ] && ! grep -q started "$T_TMP/out"; do sleep 0.02; i=$((i + 1)); done
+			if ip -n $NS -o link show | grep -q 'sbx[0-9]*h'; then
+				seen=$((seen + 1))
+			else
+				sed 's/^/# no host end; the run said: /' "$T_TMP/out"
+			fi
+		else
+			sleep "$(rand_delay 30)"
+		fi
+		kill -KILL $rpid 2>/dev/null
+		wait $rpid 2>/dev/null
+		wait_no_procs
+	done
+	echo "# --net veth: the host end was up in $seen of the 3 runs killed while the program ran"
+	check_eq "--net veth: the pair exists while the program runs" "3" "$seen"
+	check_eq "SIGKILL with --net veth: nothing outlives the runtime" "" "$LEFT"
+	LEFT=""
+	ip netns exec $NS "$SBXCTR" run --net veth --env "SBX_CRASH=$TOKEN" --rootfs "$SBX_ROOTFS" -- /bin/true \
+		>"$T_TMP/out" 2>&1 </dev/null
+	check_eq "--net veth: the next start works" "0" "$?"
+	# a dead sandbox's namespace (and with it the pair) goes asynchronously
+	i=0
+	while [ $i -lt 40 ] && ip -n $NS -o link show | grep -q 'sbx[0-9]*h'; do sleep 0.05; i=$((i + 1)); done
+	check_eq "--net veth: no host end (sbxNh) survives the next start" "" \
+		"$(ip -n $NS -o link show | awk -F': ' '/sbx[0-9]*h/ {print $2}')"
+	ip netns del $NS
+else
+	echo "# no ip(8) or no network namespace: the veth crash runs are not tried"
+fi
+
 # --- exactly at the renames that publish a file -------------------------------------------
 # Random kills rarely land between a temp file's creation and its rename. With
 # strace(1) the runtime is killed exactly at the rename: first the seccomp
