@@ -1,0 +1,82 @@
+#!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
+# Builds the libFuzzer harnesses with clang + ASan/UBSan in their own build
+# directory and runs each for SECONDS (default 60). Fails on any crash,
+# sanitizer report, leak, timeout or out-of-memory. The checked-in corpus
+# (tests/fuzz/corpus/<harness minus fuzz_>/) seeds a working corpus in the
+# build directory, so the repository's corpus only changes by hand.
+#
+# Usage: tests/fuzz/run-fuzz.sh [SECONDS] [HARNESS...]   e.g. run-fuzz.sh 10 fuzz_config
+# Environment: FUZZ_BUILD_DIR (default build-fuzz), CC (default clang).
+set -eu
+cd "$(dirname "$0")/../.."
+src=$(pwd)
+secs=${1:-60}
+[ $# -gt 0 ] && shift
+build=${FUZZ_BUILD_DIR:-build-fuzz}
+
+CC=${CC:-clang} cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSBX_FUZZ=ON -DSBX_SANITIZE=ON \
+	-DSBX_TESTS=OFF >"$build.configure.log" 2>&1 || {
+	cat "$build.configure.log"
+	exit 1
+}
+grep 'fuzz: skipping' "$build.configure.log" || true
+rm -f "$build.configure.log"
+cmake --build "$build" -j"$(nproc)" >"$build.build.log" 2>&1 || {
+	cat "$build.build.log"
+	exit 1
+}
+rm -f "$build.build.log"
+
+harnesses=$*
+if [ -z "$harnesses" ]; then
+	harnesses=$(cd "$build/fuzz" && ls fuzz_* 2>/dev/null | grep -v '\.' || true)
+fi
+if [ -z "$harnesses" ]; then
+	echo "run-fuzz: no harness was built" >&2
+	exit 1
+fi
+
+fail=0
+for h in $harnesses; do
+	bin=$build/fuzz/$h
+	if [ ! -x "$bin" ]; then
+		echo "run-fuzz: $h was not built (see the configure output)" >&2
+		fail=1
+		continue
+	fi
+	name=${h#fuzz_}
+	work=$build/fuzz-work/$name
+	mkdir -p "$work/corpus" "$work/artifacts"
+	[ -d "tests/fuzz/corpus/$name" ] && cp -n tests/fuzz/corpus/"$name"/* "$work/corpus/" 2>/dev/null || true
+	# the seccomp loader is seeded with the real profiles
+	if [ "$name" = seccomp ]; then
+		for f in profiles/*.json ../shared/fixtures/seccomp/*.json; do
+			[ -f "$f" ] && cp -n "$f" "$work/corpus/" 2>/dev/null || true
+		done
+	fi
+	dict=""
+	[ -f "tests/fuzz/$name.dict" ] && dict="-dict=tests/fuzz/$name.dict"
+	[ -z "$dict" ] && [ -f tests/fuzz/json.dict ] && [ "$name" != rate ] && dict="-dict=tests/fuzz/json.dict"
+	log=$work/fuzz.log
+	echo "== $h: ${secs}s, corpus $(ls "$work/corpus" | wc -l) files"
+	set +e
+	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:symbolize=1 \
+		UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
+		"$bin" -max_total_time="$secs" -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 \
+		-artifact_prefix="$work/artifacts/" $dict "$work/corpus" >"$log" 2>&1
+	rc=$?
+	set -e
+	execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log")
+	rate=$(sed -n 's/^stat::average_exec_per_sec: *//p' "$log")
+	cov=$(grep -o 'cov: [0-9]*' "$log" | tail -1)
+	if [ $rc -ne 0 ] || grep -qE 'ERROR: (AddressSanitizer|LeakSanitizer|libFuzzer)|runtime error:|SUMMARY: ' "$log"; then
+		echo "FAIL $h (exit $rc); artifacts in $work/artifacts:"
+		ls "$work/artifacts"
+		grep -E -A40 'ERROR: |runtime error:' "$log" | head -60
+		fail=1
+	else
+		echo "ok   $h: ${execs:-?} runs, ${rate:-?} exec/s, ${cov:-cov ?}, corpus $(ls "$work/corpus" | wc -l) files"
+	fi
+done
+exit $fail
