@@ -104,8 +104,12 @@ static bool cache_load(const char *key, struct sbx_seccomp_filter *f)
 		return false;
 	f->listener_path = take_str(&p, end, &ok);
 	f->listener_metadata = take_str(&p, end, &ok);
-	if (!ok || !take(&p, end, &psize, sizeof(psize)) || (size_t)(end - p) != psize)
+	if (!ok || !take(&p, end, &psize, sizeof(psize)) || (size_t)(end - p) != psize) {
+		free(f->listener_path);
+		free(f->listener_metadata);
+		f->listener_path = f->listener_metadata = NULL;
 		return false;
+	}
 	f->unconfined = unconfined;
 	f->has_notify = has_notify;
 	if (psize) {
@@ -113,7 +117,10 @@ static bool cache_load(const char *key, struct sbx_seccomp_filter *f)
 		memcpy(f->prog, p, psize);
 		if (sbx_seccomp_prog_validate(f->prog, psize) < 0) {
 			free(f->prog);
+			free(f->listener_path);
+			free(f->listener_metadata);
 			f->prog = NULL;
+			f->listener_path = f->listener_metadata = NULL;
 			return false;
 		}
 	}
@@ -137,14 +144,13 @@ static void cache_store(const char *key, const struct sbx_seccomp_filter *f)
 	if (mkdir(dir, 0700) < 0 && errno != EEXIST)
 		return;
 	_cleanup_free_ char *path = cache_path(fnv1a(key, strlen(key)));
-	_cleanup_free_ char *tmp = sbx_xasprintf("%s.%d", path, getpid());
-	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
+	/* unnamed until complete: a runtime killed while writing leaves nothing */
+	int fd = sbx_tmpfile_open(path, 0600);
 	if (fd < 0)
 		return;
 	FILE *fp = fdopen(fd, "w");
 	if (!fp) {
 		close(fd);
-		unlink(tmp);
 		return;
 	}
 	uint32_t klen = (uint32_t)strlen(key);
@@ -160,8 +166,10 @@ static void cache_store(const char *key, const struct sbx_seccomp_filter *f)
 	fwrite(&psize, sizeof(psize), 1, fp);
 	if (psize)
 		fwrite(f->prog, 1, psize, fp);
-	if (fclose(fp) != 0 || rename(tmp, path) < 0)
-		unlink(tmp);
+	/* replaces a stale entry (another key with the same hash): the content decides */
+	if (fflush(fp) == 0)
+		sbx_tmpfile_commit(fileno(fp), path, false);
+	fclose(fp);
 }
 
 /* A flat program from a split half, with the flags of the original. */

@@ -1075,7 +1075,7 @@ int sbx_config_default(const char *rootfs, char *const *argv, struct sbx_config 
 	add_mount(c, "/dev/pts", "devpts", "devpts",
 		  (const char *const[]){"nosuid", "noexec", "newinstance", "ptmxmode=0666", "mode=0620", NULL});
 	add_mount(c, "/dev/shm", "tmpfs", "shm",
-		  (const char *const[]){"nosuid", "noexec", "nodev", "mode=1777", "size=65536k", NULL});
+		  (const char *const[]){"nosuid", "noexec", "nodev", "mode=1777", "size=65536k", "nr_inodes=16384", NULL});
 	add_mount(c, "/dev/mqueue", "mqueue", "mqueue", (const char *const[]){"nosuid", "noexec", "nodev", NULL});
 	add_mount(c, "/sys", "sysfs", "sysfs", (const char *const[]){"nosuid", "noexec", "nodev", "ro", NULL});
 	add_mount(c, "/tmp", "tmpfs", "tmpfs",

@@ -100,19 +100,14 @@ json_object *sbx_report_build(const struct sbx_config *cfg, const struct sbx_res
 
 static int write_atomic(const char *flag, const char *path, const char *text, struct sbx_error *err)
 {
-	_cleanup_free_ char *tmp = sbx_xasprintf("%s.tmp.%d", path, getpid());
-	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
+	_cleanup_close_ int fd = sbx_tmpfile_open(path, 0644);
 	if (fd < 0)
-		return sbx_err_sys(err, "%s %s", flag, path);
+		return sbx_err_errno(err, fd, "%s %s", flag, path);
 	int r = sbx_write_all(fd, text, strlen(text));
-	if (close(fd) < 0 && r == 0)
-		r = -errno;
-	if (r == 0 && rename(tmp, path) < 0)
-		r = -errno;
-	if (r < 0) {
-		unlink(tmp);
+	if (r == 0)
+		r = sbx_tmpfile_commit(fd, path, false);
+	if (r < 0)
 		return sbx_err_errno(err, r, "%s %s", flag, path);
-	}
 	return 0;
 }
 

@@ -226,6 +226,42 @@ int sbx_parse_seconds_us(const char *s, uint64_t *ret_us)
 	return 0;
 }
 
+int sbx_tmpfile_open(const char *path, mode_t mode)
+{
+	_cleanup_free_ char *dir = sbx_xstrdup(path);
+	char *slash = strrchr(dir, '/');
+	if (!slash)
+		strcpy(dir, ".");
+	else if (slash == dir)
+		dir[1] = '\0';
+	else
+		*slash = '\0';
+	int fd = open(dir, O_TMPFILE | O_WRONLY | O_CLOEXEC, mode);
+	if (fd >= 0)
+		return fd;
+	if (errno != EOPNOTSUPP && errno != EISDIR && errno != EINVAL)
+		return -errno;
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, mode);
+	return fd < 0 ? -errno : fd;
+}
+
+int sbx_tmpfile_commit(int fd, const char *path, bool keep_existing)
+{
+	char proc[64];
+	snprintf(proc, sizeof(proc), "/proc/self/fd/%d", fd);
+	struct stat st;
+	if (fstat(fd, &st) < 0)
+		return -errno;
+	if (st.st_nlink > 0)
+		return 0; /* the fallback: path itself was written */
+	if (!keep_existing && unlink(path) < 0 && errno != ENOENT)
+		return -errno;
+	/* a moment without the file beats a stray temporary after a crash */
+	if (linkat(AT_FDCWD, proc, AT_FDCWD, path, AT_SYMLINK_FOLLOW) < 0)
+		return -errno;
+	return 0;
+}
+
 int sbx_write_all(int fd, const void *buf, size_t len)
 {
 	const char *p = buf;

@@ -42,5 +42,16 @@ int sbx_write_str_at(int dirfd, const char *path, const char *s);
 ssize_t sbx_read_file_at(int dirfd, const char *path, char *buf, size_t size);
 /* Reads a whole regular file (max bytes); *ret is NUL-terminated. */
 int sbx_read_all(const char *path, size_t max, char **ret, size_t *ret_len);
+/*
+ * Crash-safe file creation: an unnamed file (O_TMPFILE) in path's
+ * directory, linked into place by sbx_tmpfile_commit() once complete. A
+ * runtime killed in between leaves no temporary name behind. Where the
+ * filesystem has no O_TMPFILE, path itself is opened (truncated): a crash
+ * then leaves a partial file at worst, never a stray one.
+ */
+int sbx_tmpfile_open(const char *path, mode_t mode);
+/* Names the file: replaces path (unless keep_existing, then -EEXIST if present). */
+int sbx_tmpfile_commit(int fd, const char *path, bool keep_existing);
+
 /* Writes all of buf to fd, retrying on EINTR/short writes. */
 int sbx_write_all(int fd, const void *buf, size_t len);

@@ -266,10 +266,9 @@ static void copy_out_one(const struct sbx_stage *st, const struct sbx_config *cf
 			 (long long)s.st_size, (unsigned long long)max);
 		return;
 	}
-	_cleanup_free_ char *tmp = sbx_xasprintf("%s.sbxctr-tmp", c->host);
-	_cleanup_close_ int out = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0644);
+	_cleanup_close_ int out = sbx_tmpfile_open(c->host, 0644);
 	if (out < 0) {
-		snprintf(res->error, sizeof(res->error), "%s: %s", c->host, strerror(errno));
+		snprintf(res->error, sizeof(res->error), "%s: %s", c->host, strerror(-out));
 		return;
 	}
 	/* the file may still grow if something kept it open: never copy beyond the cap */
@@ -281,16 +280,15 @@ static void copy_out_one(const struct sbx_stage *st, const struct sbx_config *cf
 				continue;
 			if (n < 0) {
 				snprintf(res->error, sizeof(res->error), "%s: %s", c->host, strerror(errno));
-				unlink(tmp);
 				return;
 			}
 			break;
 		}
 		done += (uint64_t)n;
 	}
-	if (rename(tmp, c->host) < 0) {
-		snprintf(res->error, sizeof(res->error), "%s: %s", c->host, strerror(errno));
-		unlink(tmp);
+	int r = sbx_tmpfile_commit(out, c->host, false);
+	if (r < 0) {
+		snprintf(res->error, sizeof(res->error), "%s: %s", c->host, strerror(-r));
 		return;
 	}
 	res->ok = true;

@@ -7,7 +7,8 @@
 # build directory, so the repository's corpus only changes by hand.
 #
 # Usage: tests/fuzz/run-fuzz.sh [SECONDS] [HARNESS...]   e.g. run-fuzz.sh 10 fuzz_config
-# Environment: FUZZ_BUILD_DIR (default build-fuzz), CC (default clang).
+# Environment: FUZZ_BUILD_DIR (default build-fuzz), CC (default clang),
+# FUZZ_JOBS (harnesses run at once, default: the number of CPUs).
 set -eu
 cd "$(dirname "$0")/../.."
 src=$(pwd)
@@ -37,13 +38,13 @@ if [ -z "$harnesses" ]; then
 	exit 1
 fi
 
-fail=0
-for h in $harnesses; do
+# One harness: prints its verdict, returns non-zero on any finding.
+run_one() {
+	h=$1
 	bin=$build/fuzz/$h
 	if [ ! -x "$bin" ]; then
 		echo "run-fuzz: $h was not built (see the configure output)" >&2
-		fail=1
-		continue
+		return 1
 	fi
 	name=${h#fuzz_}
 	work=$build/fuzz-work/$name
@@ -74,9 +75,25 @@ for h in $harnesses; do
 		echo "FAIL $h (exit $rc); artifacts in $work/artifacts:"
 		ls "$work/artifacts"
 		grep -E -A40 'ERROR: |runtime error:' "$log" | head -60
-		fail=1
-	else
-		echo "ok   $h: ${execs:-?} runs, ${rate:-?} exec/s, ${cov:-cov ?}, corpus $(ls "$work/corpus" | wc -l) files"
+		return 1
+	fi
+	echo "ok   $h: ${execs:-?} runs, ${rate:-?} exec/s, ${cov:-cov ?}, corpus $(ls "$work/corpus" | wc -l) files"
+}
+
+# FUZZ_JOBS harnesses at a time (default: one per CPU), each for the full time
+jobs=${FUZZ_JOBS:-$(nproc)}
+fail=0
+pids=""
+n=0
+for h in $harnesses; do
+	run_one "$h" &
+	pids="$pids $!"
+	n=$((n + 1))
+	if [ $n -ge "$jobs" ]; then
+		for p in $pids; do wait "$p" || fail=1; done
+		pids=""
+		n=0
 	fi
 done
+for p in $pids; do wait "$p" || fail=1; done
 exit $fail

@@ -255,23 +255,24 @@ else
 	echo "# no ip(8) or no network namespace: the veth crash runs are not tried"
 fi
 
-# --- exactly at the renames that publish a file -------------------------------------------
-# Random kills rarely land between a temp file's creation and its rename. With
-# strace(1) the runtime is killed exactly at the rename: first the seccomp
-# cache entry written during set-up (a fresh cache), then the report written
-# during teardown (the cache now hit, so the report's is the first rename).
+# --- exactly when a file is published -------------------------------------------------------
+# Random kills rarely land between a file's creation and its publication (a
+# link of an O_TMPFILE, or a rename). With strace(1) the runtime is killed
+# exactly there: first the seccomp cache entry written during set-up (a fresh
+# cache), then the report written during teardown (the cache now hit, so the
+# report's is the first publication).
 if command -v strace >/dev/null; then
-	renames=rename,renameat,renameat2
+	renames=rename,renameat,renameat2,link,linkat
 	rm -rf "$SBXCTR_STATE_DIR/seccomp-cache"
 	strace -qq -o /dev/null -e trace=$renames -e inject=$renames:signal=KILL \
 		"$SBXCTR" run --env "SBX_CRASH=$TOKEN" --report "$T_TMP/reports/s1.json" --rootfs "$SBX_ROOTFS" \
 		-- /bin/true >/dev/null 2>&1 </dev/null
-	check_eq "SIGKILL at the seccomp cache's rename (set-up)" "137" "$?"
+	check_eq "SIGKILL as the seccomp cache entry is published (set-up)" "137" "$?"
 	"$SBXCTR" run --env "SBX_CRASH=$TOKEN" --rootfs "$SBX_ROOTFS" -- /bin/true </dev/null
 	strace -qq -o /dev/null -e trace=$renames -e inject=$renames:signal=KILL \
 		"$SBXCTR" run --env "SBX_CRASH=$TOKEN" --report "$T_TMP/reports/s2.json" --rootfs "$SBX_ROOTFS" \
 		-- /bin/true >/dev/null 2>&1 </dev/null
-	check_eq "SIGKILL at the report's rename (teardown)" "137" "$?"
+	check_eq "SIGKILL as the report is published (teardown)" "137" "$?"
 	wait_no_procs
 else
 	echo "# strace(1) is not installed: the kills at the exact renames are not tried"
