@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* sbxctr: the command-line front end. Parses, dispatches, prints errors, picks exit codes. */
+#include "runtime/batch.h"
 #include "runtime/cleanup.h"
 #include "runtime/cli.h"
 #include "runtime/log.h"
@@ -21,6 +22,7 @@ static const char main_usage[] =
 	"\n"
 	"Commands:\n"
 	"  run       run one program in a sandbox (OCI bundle or --rootfs)\n"
+	"  batch     run every job of a JOBS.jsonl file, N at a time, one result line each\n"
 	"\n"
 	"  --version print the version\n"
 	"  --help    this help; `sbxctr COMMAND --help` for a command\n";
@@ -105,6 +107,21 @@ fail:
 	return exit_code_for(&err);
 }
 
+static int cmd_batch(int argc, char **argv)
+{
+	struct sbx_error err = {0};
+	struct sbx_batch_opts o;
+	int code = EXIT_SBX;
+	if (sbx_batch_parse_args(argc, argv, &o, &err) < 0)
+		sbx_log(SBX_LOG_ERROR, "%s", err.msg);
+	else if (o.help)
+		code = fputs(sbx_batch_usage, stdout) < 0 ? EXIT_SBX : 0;
+	else if ((code = sbx_batch_run(&o, &err)) == EXIT_SBX)
+		sbx_log(SBX_LOG_ERROR, "%s", err.msg);
+	sbx_batch_opts_free(&o);
+	return code;
+}
+
 int main(int argc, char **argv)
 {
 	if (argc < 2) {
@@ -122,6 +139,8 @@ int main(int argc, char **argv)
 	}
 	if (strcmp(cmd, "run") == 0)
 		return cmd_run(argc - 1, argv + 1);
+	if (strcmp(cmd, "batch") == 0)
+		return cmd_batch(argc - 1, argv + 1);
 	sbx_log(SBX_LOG_ERROR, "unknown command \"%s\" (see sbxctr --help)", cmd);
 	return EXIT_SBX;
 }

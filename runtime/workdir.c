@@ -271,7 +271,9 @@ static void copy_out_one(const struct sbx_stage *st, const struct sbx_config *cf
 		return;
 	}
 	_cleanup_free_ char *tmp = sbx_xasprintf("%s.sbxctr-tmp", c->host);
-	_cleanup_close_ int out = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0644);
+	/* execute bits are kept (as cp keeps them), so that a compiled artifact stays runnable */
+	_cleanup_close_ int out = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC,
+				       0644 | (s.st_mode & 0111));
 	if (out < 0) {
 		snprintf(res->error, sizeof(res->error), "%s: %s", c->host, strerror(errno));
 		return;
