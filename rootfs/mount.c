@@ -3,6 +3,7 @@
 #include "rootfs/mount.h"
 #include "runtime/cleanup.h"
 #include "runtime/log.h"
+#include "runtime/slot.h"
 #include "runtime/util.h"
 
 #include <fcntl.h>
@@ -84,7 +85,32 @@ static bool source_is_dir(const char *src)
 	return stat(src, &st) == 0 && S_ISDIR(st.st_mode);
 }
 
-int sbx_rootfs_prepare(const struct sbx_mount_plan *plan, struct sbx_error *err)
+static int setattr_fd(int fd, uint64_t set, uint64_t clr, unsigned long prop, bool recursive);
+
+int sbx_rootfs_attach_point(char *buf, size_t size, struct sbx_error *err)
+{
+	/* any empty directory the sandbox's user can reach works: each sandbox uses it in its own mount namespace */
+	snprintf(buf, size, "%s/root", sbx_state_dir());
+	if (mkdir(buf, 0755) < 0 && errno != EEXIST)
+		return sbx_err_sys(err, "attach point %s", buf);
+	return 0;
+}
+
+/* Clones a host tree (recursively or not) with attributes set while detached. */
+static int clone_tree(const char *src, bool recursive, uint64_t set, uint64_t clr, unsigned long prop,
+		      struct sbx_error *err, const char *what)
+{
+	unsigned flags = OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | (recursive ? AT_RECURSIVE : 0);
+	_cleanup_close_ int fd = open_tree(AT_FDCWD, src, flags);
+	if (fd < 0)
+		return sbx_err_sys(err, "%s %s", what, src);
+	int r = setattr_fd(fd, set, clr, prop, recursive);
+	if (r < 0)
+		return sbx_err_errno(err, r, "%s %s: setting mount attributes", what, src);
+	return TAKE_FD(fd);
+}
+
+int sbx_rootfs_prepare(struct sbx_mount_plan *plan, struct sbx_error *err)
 {
 	_cleanup_close_ int rootfd = open(plan->root, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (rootfd < 0)
@@ -110,6 +136,24 @@ int sbx_rootfs_prepare(const struct sbx_mount_plan *plan, struct sbx_error *err)
 		if (r < 0)
 			return sbx_err_errno(err, r, "mount point %s is missing in the rootfs %s and cannot be created",
 					     op->dest, plan->root);
+	}
+	if (plan->root_fd < 0) {
+		int fd = clone_tree(plan->root, true, plan->root_attr_set, 0, 0, err, "rootfs");
+		if (fd < 0)
+			return fd;
+		plan->root_fd = fd;
+	}
+	for (size_t i = 0; i < plan->n_ops; i++) {
+		struct sbx_mount_op *op = &plan->ops[i];
+		if (op->kind != SBX_MOP_BIND || op->tree_fd >= 0)
+			continue;
+		int fd = clone_tree(op->source, op->recursive, op->attr_set, op->attr_clr, op->propagation, err,
+				    "bind");
+		if (fd == -EINVAL && !op->recursive)
+			return sbx_err_wrap(err, "%s has submounts: use \"rbind\" for %s", op->source, op->dest);
+		if (fd < 0)
+			return fd;
+		op->tree_fd = fd;
 	}
 	return 0;
 }
@@ -170,9 +214,30 @@ static int fs_error(int fsfd, int code, struct sbx_error *err, const char *what,
 	return -code;
 }
 
+static int mount_bind(int rootfd, const struct sbx_mount_op *op, const char *src, bool is_file,
+		      struct sbx_error *err);
+
+/*
+ * sysfs can only be mounted by the user namespace that owns the network
+ * namespace; a sandbox that joined an existing (host-owned) network
+ * namespace gets a read-only recursive bind of the host's /sys instead,
+ * as rootless crun does.
+ */
+static int mount_sysfs_fallback(int rootfd, const struct sbx_mount_op *op, struct sbx_error *err)
+{
+	struct sbx_mount_op bind = *op;
+	bind.kind = SBX_MOP_BIND;
+	bind.recursive = true;
+	bind.attr_set |= MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC;
+	sbx_debug("sysfs on %s: not permitted here, binding the host's /sys read-only", op->dest);
+	return mount_bind(rootfd, &bind, "/sys", false, err);
+}
+
 static int mount_fs(int rootfd, const struct sbx_mount_op *op, struct sbx_error *err)
 {
 	_cleanup_close_ int fsfd = fsopen(op->fstype, FSOPEN_CLOEXEC);
+	if (fsfd < 0 && errno == EPERM && strcmp(op->fstype, "sysfs") == 0)
+		return mount_sysfs_fallback(rootfd, op, err);
 	if (fsfd < 0)
 		return sbx_err_sys(err, "%s on %s: fsopen", op->fstype, op->dest);
 	if (fsconfig(fsfd, FSCONFIG_SET_STRING, "source", op->source, 0) < 0)
@@ -193,10 +258,15 @@ static int mount_fs(int rootfd, const struct sbx_mount_op *op, struct sbx_error 
 				return fs_error(fsfd, errno, err, "option for", op->fstype, op->dest);
 		}
 	}
-	if (fsconfig(fsfd, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0)
+	if (fsconfig(fsfd, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0) {
+		if (errno == EPERM && strcmp(op->fstype, "sysfs") == 0)
+			return mount_sysfs_fallback(rootfd, op, err);
 		return fs_error(fsfd, errno, err, "creating", op->fstype, op->dest);
+	}
 	/* atime mode 0 is "relatime", which fsmount takes as given */
 	_cleanup_close_ int mfd = fsmount(fsfd, FSMOUNT_CLOEXEC, (unsigned)op->attr_set);
+	if (mfd < 0 && errno == EPERM && strcmp(op->fstype, "sysfs") == 0)
+		return mount_sysfs_fallback(rootfd, op, err);
 	if (mfd < 0)
 		return fs_error(fsfd, errno, err, "mounting", op->fstype, op->dest);
 	_cleanup_close_ int tfd = target_fd(rootfd, op, false, err);
@@ -211,17 +281,22 @@ static int mount_fs(int rootfd, const struct sbx_mount_op *op, struct sbx_error 
 static int mount_bind(int rootfd, const struct sbx_mount_op *op, const char *src, bool is_file,
 		      struct sbx_error *err)
 {
-	unsigned flags = OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | (op->recursive ? AT_RECURSIVE : 0);
-	_cleanup_close_ int mfd = open_tree(AT_FDCWD, src, flags);
-	if (mfd < 0) {
-		if (errno == EINVAL && !op->recursive)
-			return sbx_err_sys(err, "bind %s on %s (it has submounts: use \"rbind\")", src, op->dest);
-		return sbx_err_sys(err, "bind %s on %s", src, op->dest);
+	int r;
+	_cleanup_close_ int mfd = -1;
+	if (op->tree_fd >= 0) {
+		mfd = dup(op->tree_fd); /* cloned and set up by the parent */
+		if (mfd < 0)
+			return sbx_err_sys(err, "bind %s on %s", src, op->dest);
+	} else {
+		unsigned flags = OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | (op->recursive ? AT_RECURSIVE : 0);
+		mfd = open_tree(AT_FDCWD, src, flags);
+		if (mfd < 0)
+			return sbx_err_sys(err, "bind %s on %s", src, op->dest);
+		/* attributes are set while the tree is detached: it is never visible writable */
+		r = setattr_fd(mfd, op->attr_set, op->attr_clr, op->propagation, op->recursive);
+		if (r < 0)
+			return sbx_err_errno(err, r, "bind %s on %s: setting mount attributes", src, op->dest);
 	}
-	/* attributes are set while the tree is detached: it is never visible writable */
-	int r = setattr_fd(mfd, op->attr_set, op->attr_clr, op->propagation, op->recursive);
-	if (r < 0)
-		return sbx_err_errno(err, r, "bind %s on %s: setting mount attributes", src, op->dest);
 	_cleanup_close_ int tfd = target_fd(rootfd, op, is_file, err);
 	if (tfd < 0)
 		return tfd;
@@ -343,15 +418,15 @@ int sbx_rootfs_setup(const struct sbx_mount_plan *plan, struct sbx_error *err)
 	/* nothing we mount may propagate back to the host */
 	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
 		return sbx_err_sys(err, "making / private");
-	_cleanup_close_ int tree = open_tree(AT_FDCWD, plan->root, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_RECURSIVE);
-	if (tree < 0)
-		return sbx_err_sys(err, "rootfs %s", plan->root);
-	int r = setattr_fd(tree, plan->root_attr_set, 0, 0, true);
-	if (r < 0)
-		return sbx_err_errno(err, r, "rootfs %s: read-only/nosuid/nodev", plan->root);
-	if (move_mount(tree, "", AT_FDCWD, plan->root, MOVE_MOUNT_F_EMPTY_PATH) < 0)
-		return sbx_err_sys(err, "rootfs %s: attaching", plan->root);
-	_cleanup_close_ int rootfd = open(plan->root, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	char at[512];
+	int r;
+	/* the parent made it; we could not create it from our user namespace */
+	snprintf(at, sizeof(at), "%s/root", sbx_state_dir());
+	if (plan->root_fd < 0)
+		return sbx_err_set(err, EINVAL, "rootfs %s was not prepared", plan->root);
+	if (move_mount(plan->root_fd, "", AT_FDCWD, at, MOVE_MOUNT_F_EMPTY_PATH) < 0)
+		return sbx_err_sys(err, "rootfs %s: attaching on %s", plan->root, at);
+	_cleanup_close_ int rootfd = open(at, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (rootfd < 0)
 		return sbx_err_sys(err, "rootfs %s", plan->root);
 	for (size_t i = 0; i < plan->n_ops; i++) {

@@ -8,10 +8,17 @@
 /*
  * Parent side, as host root, before clone: creates the mount points the
  * plan needs that are missing from the rootfs (directly in the rootfs; those
- * under a tmpfs of ours are made later by the child). Paths are resolved with
+ * under a tmpfs of ours are made later by the child), resolved with
  * RESOLVE_IN_ROOT so that a symlink in the rootfs cannot point them outside.
+ * Then clones the rootfs and every bind source into detached trees with
+ * their attributes already set. Host paths are thus walked with the
+ * runtime's own permissions (a rootfs below a 0700 directory works), and the
+ * child, which cannot see them from its user namespace, only attaches them.
  */
-int sbx_rootfs_prepare(const struct sbx_mount_plan *plan, struct sbx_error *err);
+int sbx_rootfs_prepare(struct sbx_mount_plan *plan, struct sbx_error *err);
+
+/* Where the child attaches the rootfs before pivot_root: <state>/root, made here by the parent. */
+int sbx_rootfs_attach_point(char *buf, size_t size, struct sbx_error *err);
 
 /*
  * Child side, in the new user+mount namespaces: makes every mount private,

@@ -8,12 +8,17 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/mount.h>
+#include <unistd.h>
 
 void sbx_mount_plan_free(struct sbx_mount_plan *plan)
 {
 	if (!plan)
 		return;
+	if (plan->root_fd >= 0)
+		close(plan->root_fd);
 	for (size_t i = 0; i < plan->n_ops; i++) {
+		if (plan->ops[i].tree_fd >= 0)
+			close(plan->ops[i].tree_fd);
 		free(plan->ops[i].source);
 		free(plan->ops[i].dest);
 		free(plan->ops[i].fstype);
@@ -31,6 +36,7 @@ static struct sbx_mount_op *push_op(struct sbx_mount_plan *p, enum sbx_mop_kind 
 	struct sbx_mount_op *op = &p->ops[p->n_ops++];
 	memset(op, 0, sizeof(*op));
 	op->kind = kind;
+	op->tree_fd = -1;
 	op->source = sbx_xstrdup(src);
 	op->dest = sbx_xstrdup(dest);
 	return op;
@@ -261,6 +267,7 @@ void sbx_mount_plan_stage_workdir(struct sbx_mount_plan *plan, const char *src)
 int sbx_mount_plan_build(const struct sbx_config *cfg, struct sbx_mount_plan **ret, struct sbx_error *err)
 {
 	_cleanup_(sbx_mount_plan_freep) struct sbx_mount_plan *p = sbx_xcalloc(1, sizeof(*p));
+	p->root_fd = -1;
 	p->root = sbx_xstrdup(cfg->root_path);
 	/* never nosuid-less: a setuid binary in the rootfs must not gain anything */
 	p->root_attr_set = MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | (cfg->root_readonly ? MOUNT_ATTR_RDONLY : 0);

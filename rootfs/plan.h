@@ -37,10 +37,12 @@ struct sbx_mount_op {
 	unsigned long propagation; /* MS_SHARED/... (| MS_REC), 0 = leave */
 	bool optional;	/* a missing dest (masked/readonly paths) is not an error */
 	bool dest_is_file; /* bind of a non-directory: the mount point is a file */
+	int tree_fd;	   /* SBX_MOP_BIND: the source, cloned by the parent (-1 until prepared) */
 };
 
 struct sbx_mount_plan {
 	char *root;	/* host path of the rootfs */
+	int root_fd;	/* the rootfs, cloned with its attributes by the parent (-1 until prepared) */
 	uint64_t root_attr_set; /* applied recursively to the root bind before anything is mounted on it */
 	unsigned long root_propagation;
 	struct sbx_mount_op *ops;

@@ -195,6 +195,8 @@ static int setup(struct sbx_sandbox *sb, char *exec_path, size_t exec_size, stru
 	/* maps are written: become root of the new user namespace (uid 0 inside) */
 	if (setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0)
 		return sbx_err_sys(err, "becoming root in the user namespace (is uid/gid 0 mapped?)");
+	if (sb->net.lo_in_child && (r = sbx_net_setup_sandbox_lo(err)) < 0)
+		return r;
 	if (cfg->hostname && sethostname(cfg->hostname, strlen(cfg->hostname)) < 0)
 		return sbx_err_sys(err, "sethostname \"%s\"", cfg->hostname);
 	if (cfg->domainname && setdomainname(cfg->domainname, strlen(cfg->domainname)) < 0)

@@ -45,6 +45,18 @@ const char sbx_run_usage[] =
 	"  --copy-in HOST:PATH  copy a host file or tree into the workdir before the run\n"
 	"  --copy-out PATH:HOST copy a regular file out of the workdir after the run\n"
 	"  --copy-out-max SIZE  size cap for each copied-out file (default: the workdir size)\n"
+	"\n"
+	"Network:\n"
+	"  --net MODE           none (default: only lo), veth (eth0 paired with a host end), host\n"
+	"  --net-ip CIDR        eth0's IPv4 address (default: a private /30 per sandbox)\n"
+	"  --net-host-ip CIDR   the host end's address, the sandbox's gateway\n"
+	"  --net-ip6 CIDR       an IPv6 address for eth0 (with --net-host-ip6)\n"
+	"  --net-host-ip6 CIDR  the host end's IPv6 address\n"
+	"  --net-host-name NAME the host end's interface name (default sbx<slot>h)\n"
+	"  --net-rate-out RATE  the sandbox's egress rate, as tc spells it (8mbit, 1mbps)\n"
+	"  --net-rate-in RATE   the sandbox's ingress rate\n"
+	"  --net-burst SIZE     bucket size for both limits (default: 5 ms at the rate)\n"
+	"  --net-latency TIME   queueing latency for both limits (default 50ms)\n"
 	"  -h, --help           this help\n"
 	"\n"
 	"Exit status: the program's; 128+N if it was killed by signal N;\n"
@@ -74,6 +86,10 @@ void sbx_run_opts_free(struct sbx_run_opts *o)
 		free(o->copy_out[i].sandbox);
 	}
 	free(o->copy_out);
+	char **net[] = {&o->net.mode, &o->net.ip, &o->net.host_ip, &o->net.ip6, &o->net.host_ip6,
+			&o->net.host_name, &o->net.rate_out, &o->net.rate_in, &o->net.burst, &o->net.latency};
+	for (size_t i = 0; i < SBX_ARRAY_SIZE(net); i++)
+		free(*net[i]);
 	memset(o, 0, sizeof(*o));
 }
 
@@ -101,7 +117,25 @@ enum {
 	OPT_COPY_IN,
 	OPT_COPY_OUT,
 	OPT_COPY_OUT_MAX,
+	OPT_NET, /* the --net* flags follow, in net_flags[] order */
+	OPT_NET_IP,
+	OPT_NET_HOST_IP,
+	OPT_NET_IP6,
+	OPT_NET_HOST_IP6,
+	OPT_NET_HOST_NAME,
+	OPT_NET_RATE_OUT,
+	OPT_NET_RATE_IN,
+	OPT_NET_BURST,
+	OPT_NET_LATENCY,
 };
+
+/* --net* flags are strings validated by netns/ (sbx_net_plan_build): this table maps them. */
+static char **net_flag(struct sbx_net_spec *n, int opt)
+{
+	char **slots[] = {&n->mode,	 &n->ip,       &n->host_ip,  &n->ip6,	&n->host_ip6,
+			  &n->host_name, &n->rate_out, &n->rate_in, &n->burst, &n->latency};
+	return slots[opt - OPT_NET];
+}
 
 /* Flags that take a size ("64M") and their error wording. */
 static int opt_size(const char *flag, const char *v, uint64_t *ret, struct sbx_error *err)
@@ -167,6 +201,16 @@ int sbx_cli_parse_run(int argc, char **argv, struct sbx_run_opts *o, struct sbx_
 		{"copy-in", required_argument, NULL, OPT_COPY_IN},
 		{"copy-out", required_argument, NULL, OPT_COPY_OUT},
 		{"copy-out-max", required_argument, NULL, OPT_COPY_OUT_MAX},
+		{"net", required_argument, NULL, OPT_NET},
+		{"net-ip", required_argument, NULL, OPT_NET_IP},
+		{"net-host-ip", required_argument, NULL, OPT_NET_HOST_IP},
+		{"net-ip6", required_argument, NULL, OPT_NET_IP6},
+		{"net-host-ip6", required_argument, NULL, OPT_NET_HOST_IP6},
+		{"net-host-name", required_argument, NULL, OPT_NET_HOST_NAME},
+		{"net-rate-out", required_argument, NULL, OPT_NET_RATE_OUT},
+		{"net-rate-in", required_argument, NULL, OPT_NET_RATE_IN},
+		{"net-burst", required_argument, NULL, OPT_NET_BURST},
+		{"net-latency", required_argument, NULL, OPT_NET_LATENCY},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
@@ -274,6 +318,18 @@ int sbx_cli_parse_run(int argc, char **argv, struct sbx_run_opts *o, struct sbx_
 		case OPT_COPY_OUT_MAX:
 			if ((r = opt_size("--copy-out-max", optarg, &o->copy_out_max, err)) < 0)
 				return r;
+			break;
+		case OPT_NET:
+		case OPT_NET_IP:
+		case OPT_NET_HOST_IP:
+		case OPT_NET_IP6:
+		case OPT_NET_HOST_IP6:
+		case OPT_NET_HOST_NAME:
+		case OPT_NET_RATE_OUT:
+		case OPT_NET_RATE_IN:
+		case OPT_NET_BURST:
+		case OPT_NET_LATENCY:
+			set_str(net_flag(&o->net, c), optarg);
 			break;
 		case 'h':
 			o->help = true;
@@ -386,6 +442,11 @@ int sbx_cli_build_config(const struct sbx_run_opts *o, struct sbx_config **ret, 
 		push_copy(&c->io.copy_out, &c->io.n_copy_out, &cp);
 	}
 	c->io.copy_out_max = o->copy_out_max;
+	for (int opt = OPT_NET; opt <= OPT_NET_LATENCY; opt++) {
+		char **src = net_flag((struct sbx_net_spec *)&o->net, opt);
+		if (*src)
+			set_str(net_flag(&c->net, opt), *src);
+	}
 	r = sbx_config_validate(c, err);
 	if (r < 0)
 		return r;

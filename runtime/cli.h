@@ -38,6 +38,7 @@ struct sbx_run_opts {
 	struct sbx_copy *copy_in, *copy_out;
 	size_t n_copy_in, n_copy_out;
 	uint64_t copy_out_max;
+	struct sbx_net_spec net; /* --net* flags, NULL = not given */
 	bool help;
 };
 

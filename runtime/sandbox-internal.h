@@ -7,6 +7,7 @@
 #include <sys/resource.h>
 #include <time.h>
 
+#include "netns/net.h"
 #include "rootfs/plan.h"
 #include "runtime/config.h"
 #include "runtime/error.h"
@@ -39,6 +40,8 @@ struct sbx_sandbox {
 	struct sbx_mount_plan *plan;
 	struct sbx_slot slot;
 	uint64_t clone_flags; /* CLONE_NEW* to create */
+	struct sbx_net_plan net;
+	struct sbx_net_state *net_state;
 	int join_fds[SBX_NS__COUNT]; /* namespaces to join (by path), -1 otherwise */
 	char *exec_path;	     /* resolved in the child */
 

@@ -127,10 +127,45 @@ void sbx_sandbox_free(struct sbx_sandbox *sb)
 	close_fd(&sb->status_wr);
 	for (int i = 0; i < SBX_NS__COUNT; i++)
 		close_fd(&sb->join_fds[i]);
+	sbx_net_state_free(sb->net_state);
 	sbx_slot_release(&sb->slot);
 	sbx_mount_plan_free(sb->plan);
 	free(sb->exec_path);
 	free(sb);
+}
+
+/*
+ * The network plan. A config without a network namespace shares the host's
+ * network, as the OCI spec says, unless --net/org.sbxctr.net asks otherwise.
+ */
+static int net_plan(struct sbx_sandbox *sb, unsigned slot, struct sbx_error *err)
+{
+	const struct sbx_config *cfg = sb->cfg;
+	struct sbx_net_spec spec = cfg->net;
+	if (!cfg->ns[SBX_NS_NET].enabled && !spec.mode)
+		spec.mode = (char *)"host";
+	int r = sbx_net_plan_build(&spec, slot, &sb->net, err);
+	if (r < 0)
+		return r;
+	if (cfg->ns[SBX_NS_NET].enabled && cfg->ns[SBX_NS_NET].path &&
+	    (r = sbx_net_plan_join(&sb->net, cfg->ns[SBX_NS_NET].path, err)) < 0)
+		return r;
+	/*
+	 * Egress shaping is a qdisc inside the sandbox's own netns: it holds
+	 * only while the sandbox cannot administer that netns.
+	 */
+	const struct sbx_caps *c = &cfg->process.caps;
+	uint64_t netadmin = 1ULL << 12; /* CAP_NET_ADMIN */
+	if (sb->net.mode == SBX_NET_MODE_VETH && spec.rate_out &&
+	    ((c->bounding | c->permitted | c->effective | c->ambient) & netadmin))
+		return sbx_err_set(err, EINVAL,
+				   "--net-rate-out: the sandbox holds CAP_NET_ADMIN and could remove its own "
+				   "egress limit; drop the capability or the limit");
+	if (sb->net.new_netns)
+		sb->clone_flags |= CLONE_NEWNET;
+	else
+		sb->clone_flags &= ~(uint64_t)CLONE_NEWNET;
+	return 0;
 }
 
 int sbx_sandbox_create(const struct sbx_config *cfg, struct sbx_sandbox **ret, struct sbx_error *err)
@@ -156,8 +191,11 @@ int sbx_sandbox_create(const struct sbx_config *cfg, struct sbx_sandbox **ret, s
 	 */
 	sb->clone_flags = CLONE_NEWUSER | CLONE_NEWNS;
 	for (int i = 0; i < SBX_NS__COUNT; i++)
-		if (cfg->ns[i].enabled && !cfg->ns[i].path)
+		if (i != SBX_NS_NET && cfg->ns[i].enabled && !cfg->ns[i].path)
 			sb->clone_flags |= ns_clone_flag[i];
+	/* validated now with slot 0; rebuilt with the real slot at start (veth defaults) */
+	if ((r = net_plan(sb, 0, err)) < 0)
+		return r;
 	for (int fd = 3; fd < 3 + cfg->preserve_fds; fd++)
 		if (fcntl(fd, F_GETFD) < 0)
 			return sbx_err_set(err, EBADF, "--preserve-fds %d: fd %d is not open", cfg->preserve_fds, fd);
@@ -296,7 +334,10 @@ int sbx_sandbox_start(struct sbx_sandbox *sb, struct sbx_error *err)
 	if (sb->host_uid == (uint32_t)-1 || sb->host_gid == (uint32_t)-1)
 		return sbx_err_set(err, EINVAL, "process.user: uid %u / gid %u is not mapped by the user namespace",
 				   cfg->process.uid, cfg->process.gid);
-	if ((r = sbx_rootfs_prepare(sb->plan, err)) < 0)
+	if ((r = net_plan(sb, sb->slot.n, err)) < 0)
+		return r;
+	/* host ends of crashed runtimes; only veth mode can meet them */
+	if (sb->net.mode == SBX_NET_MODE_VETH && (r = sbx_net_sweep(sbx_slot_alive, NULL, NULL, err)) < 0)
 		return r;
 	if (sbx_stage_needed(cfg)) {
 		if ((r = sbx_stage_create(cfg, sb->slot.n, sb->host_uid, sb->host_gid, &sb->stage, err)) < 0 ||
@@ -304,6 +345,9 @@ int sbx_sandbox_start(struct sbx_sandbox *sb, struct sbx_error *err)
 			return r;
 		sbx_mount_plan_stage_workdir(sb->plan, sb->stage.path);
 	}
+	char at[512];
+	if ((r = sbx_rootfs_attach_point(at, sizeof(at), err)) < 0 || (r = sbx_rootfs_prepare(sb->plan, err)) < 0)
+		return r;
 	if ((r = sbx_supervise_prepare(sb, err)) < 0)
 		return r;
 	int sp[2];
@@ -332,6 +376,16 @@ int sbx_sandbox_start(struct sbx_sandbox *sb, struct sbx_error *err)
 	}
 	if ((r = write_idmaps(sb, err)) < 0)
 		return r;
+	if (sb->net.mode == SBX_NET_MODE_VETH) {
+		char path[64];
+		snprintf(path, sizeof(path), "/proc/%d/ns/net", sb->pid);
+		/* closed at once: an open netns fd would keep the veth alive after the sandbox */
+		_cleanup_close_ int nfd = open(path, O_RDONLY | O_CLOEXEC);
+		if (nfd < 0)
+			return sbx_err_sys(err, "%s", path);
+		if ((r = sbx_net_setup_host(&sb->net, nfd, &sb->net_state, err)) < 0)
+			return r;
+	}
 	struct sbx_msg go = {.type = SBX_MSG_GO};
 	if (send(sb->sync_fd, &go, sizeof(go), MSG_NOSIGNAL) != (ssize_t)sizeof(go))
 		return sbx_err_sys(err, "sandbox setup: sync socket");

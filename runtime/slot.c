@@ -21,7 +21,7 @@ static int slots_dir(void)
 {
 	char path[512];
 	snprintf(path, sizeof(path), "%s", sbx_state_dir());
-	/* 0711: sandboxes must traverse it to reach their staged workdir (see workdir.c) */
+	/* 0711: sandboxes traverse it to reach their attach point (see rootfs/mount.c) */
 	if (mkdir(path, 0711) < 0 && errno != EEXIST)
 		return -errno;
 	snprintf(path, sizeof(path), "%s/slots", sbx_state_dir());

@@ -55,17 +55,13 @@ int sbx_stage_create(const struct sbx_config *cfg, unsigned slot, uid_t uid, gid
 	st->uid = uid;
 	st->gid = gid;
 	/*
-	 * The sandbox's user walks this path to bind the stage (a mount in
-	 * the runtime's namespace can only be cloned by path from a copy of
-	 * that namespace), so the directories above it are 0711. On the host
-	 * the per-slot directory is an empty 0700 mount point: the tmpfs
-	 * exists only in the runtime's private mount namespace.
+	 * On the host the per-slot directory is an empty 0700 mount point: the
+	 * tmpfs exists only in the runtime's private mount namespace, and the
+	 * parent hands it to the sandbox as a cloned tree (rootfs/mount.c).
 	 */
 	_cleanup_free_ char *base = sbx_xasprintf("%s/work", sbx_state_dir());
-	if (mkdir(base, 0711) < 0 && errno != EEXIST)
+	if (mkdir(base, 0700) < 0 && errno != EEXIST)
 		return sbx_err_sys(err, "staging directory %s", base);
-	chmod(sbx_state_dir(), 0711);
-	chmod(base, 0711);
 	st->path = sbx_xasprintf("%s/%u", base, slot);
 	if (mkdir(st->path, 0700) < 0 && errno != EEXIST)
 		return sbx_err_sys(err, "staging directory %s", st->path);
