@@ -109,10 +109,51 @@ static int resolve_program(const struct sbx_config *cfg, char *buf, size_t size,
 	return -first_err;
 }
 
+/*
+ * The very last step before execve: the filter(s). With violation
+ * reporting, the notify filter goes first and its listener is handed to
+ * the parent through the shared page (see struct sbx_handoff), then the
+ * main filter; only close-on-exec and execve itself run under both.
+ */
+static void load_seccomp(struct sbx_sandbox *sb)
+{
+	const struct sbx_seccomp_plan *sc = sb->seccomp;
+	struct sbx_error err = {0};
+	int r;
+	if (!sc || sc->none)
+		return;
+	if (sc->report || sc->has_notify) {
+		struct sbx_msg m = {.type = SBX_MSG_SECCOMP};
+		if (send(sb->child_fd, &m, sizeof(m), MSG_NOSIGNAL) != (ssize_t)sizeof(m)) {
+			sbx_err_sys(&err, "seccomp: sync socket");
+			child_fail(sb, &err);
+		}
+		int lfd = -1;
+		r = sbx_seccomp_prog_load(sc->report ? sc->notify : sc->main, &lfd);
+		if (r < 0) {
+			sbx_err_errno(&err, r, "seccomp: loading %s", sb->cfg->seccomp_doc ? sb->cfg->seccomp_doc : "the filter");
+			child_fail(sb, &err);
+		}
+		sb->handoff->fd = lfd;
+		__atomic_store_n(&sb->handoff->state, 1, __ATOMIC_RELEASE);
+		/* no syscall here: any of them could wait for the listener we are handing over */
+		while (__atomic_load_n(&sb->handoff->state, __ATOMIC_ACQUIRE) != 2)
+			__builtin_ia32_pause();
+		if (!sc->report)
+			return; /* the agent's listener (close-on-exec) is all there is */
+	}
+	r = sbx_seccomp_prog_load(sc->main, NULL);
+	if (r < 0) {
+		sbx_err_errno(&err, r, "seccomp: loading %s", sb->cfg->seccomp_doc ? sb->cfg->seccomp_doc : "the filter");
+		child_fail(sb, &err);
+	}
+}
+
 __attribute__((noreturn)) static void do_exec(struct sbx_sandbox *sb, const char *path)
 {
 	const struct sbx_config *cfg = sb->cfg;
 	struct sbx_error err = {0};
+	load_seccomp(sb);
 	execve(path, cfg->process.args, cfg->process.env ? cfg->process.env : (char *[]){NULL});
 	int e = errno;
 	sbx_err_errno(&err, e, "exec \"%s\"", cfg->process.args[0]);
@@ -211,6 +252,13 @@ static int setup(struct sbx_sandbox *sb, char *exec_path, size_t exec_size, stru
 	}
 	if ((r = set_rlimits(p, err)) < 0)
 		return r;
+	/* limits cgroups cannot enforce here, when the plan says best-effort */
+	const struct sbx_cgroup_fallback *fb = sb->cg_plan ? &sb->cg_plan->fallback : NULL;
+	for (size_t i = 0; fb && i < fb->n_rlimits; i++) {
+		struct rlimit rl = {.rlim_cur = fb->rlimits[i].soft, .rlim_max = fb->rlimits[i].hard};
+		if (setrlimit(fb->rlimits[i].resource, &rl) < 0)
+			return sbx_err_sys(err, "fallback rlimit %d for an unenforced cgroup limit", fb->rlimits[i].resource);
+	}
 	if (cfg->limits.cpu_time_us) {
 		/*
 		 * A per-process backstop behind the supervisor's tree-wide limit:
@@ -233,13 +281,27 @@ static int setup(struct sbx_sandbox *sb, char *exec_path, size_t exec_size, stru
 		return r;
 	if (p->has_umask)
 		umask(p->umask);
-	if (p->no_new_privileges && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+	/*
+	 * Always, whatever process.noNewPrivileges says: the root and every
+	 * mount are nosuid, so no setuid bit or file capability could take
+	 * effect anyway, and a seccomp filter can only be loaded without
+	 * CAP_SYS_ADMIN (long dropped by now) under no_new_privs.
+	 */
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
 		return sbx_err_sys(err, "PR_SET_NO_NEW_PRIVS");
 	if (setsid() < 0)
 		return sbx_err_sys(err, "setsid");
 	/* changing credentials cleared it: set it again for the exec'd program */
 	if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0)
 		return sbx_err_sys(err, "PR_SET_PDEATHSIG");
+	/*
+	 * If the runtime died while it was cleared, no signal will come: the
+	 * parent's end of the sync socket is closed then (getppid() cannot
+	 * tell, it is 0 across the pid namespace).
+	 */
+	char c;
+	if (recv(sb->child_fd, &c, 1, MSG_PEEK | MSG_DONTWAIT) == 0)
+		_exit(125);
 	/* fds 3..3+N-1 are the caller's to pass; everything else goes at execve */
 	for (int fd = 3; fd < 3 + cfg->preserve_fds; fd++)
 		if (fcntl(fd, F_SETFD, 0) < 0)
@@ -272,6 +334,12 @@ void sbx_child_main(struct sbx_sandbox *sb)
 	char exec_path[4096];
 	if (setup(sb, exec_path, sizeof(exec_path), &err) < 0)
 		child_fail(sb, &err);
+	/* our own CPU so far is set-up, not the program's (see struct sbx_handoff) */
+	struct rusage ru;
+	if (getrusage(RUSAGE_SELF, &ru) == 0) {
+		sb->handoff->setup_utime_us = (uint64_t)ru.ru_utime.tv_sec * 1000000u + (uint64_t)ru.ru_utime.tv_usec;
+		sb->handoff->setup_stime_us = (uint64_t)ru.ru_stime.tv_sec * 1000000u + (uint64_t)ru.ru_stime.tv_usec;
+	}
 	if (sb->cfg->init)
 		run_init(sb, exec_path);
 	do_exec(sb, exec_path);

@@ -3,6 +3,7 @@
 #include "runtime/cleanup.h"
 #include "runtime/util.h"
 #include "runtime/workdir.h"
+#include "cgroups/limits.h"
 
 #include <sys/resource.h>
 
@@ -26,6 +27,8 @@ const char sbx_run_usage[] =
 	"  --hostname NAME      host name inside the sandbox (default sbxctr)\n"
 	"  --preserve-fds N     pass fds 3..3+N-1 to the program\n"
 	"  --init               run a minimal reaping init as pid 1\n"
+	"  --seccomp PROFILE    a Docker/OCI seccomp profile file, or default (the built-in\n"
+	"                       default's), compute-only, unconfined\n"
 	"  --report FILE        write a JSON report of the run to FILE\n"
 	"  --meta FILE          write an isolate-style key:value report to FILE\n"
 	"\n"
@@ -36,6 +39,16 @@ const char sbx_run_usage[] =
 	"  --fsize SIZE         largest file the program may write (RLIMIT_FSIZE)\n"
 	"  --nofile N           open files (RLIMIT_NOFILE)\n"
 	"  --stack SIZE         stack size (RLIMIT_STACK)\n"
+	"  --memory SIZE        memory limit (cgroup memory.max; swap is 0 unless --memory-swap)\n"
+	"  --memory-swap SIZE   swap the sandbox may use besides --memory (memory.swap.max)\n"
+	"  --memory-high SIZE   throttling threshold (memory.high)\n"
+	"  --cpus N             CPU bandwidth, e.g. 0.5 or 2 (cpu.max)\n"
+	"  --cpu-weight N       relative CPU weight, 1 to 10000 (cpu.weight)\n"
+	"  --cpuset LIST        CPUs the sandbox may run on, e.g. 0-1,3 (cpuset.cpus)\n"
+	"  --pids N             process and thread limit (pids.max)\n"
+	"  --cgroups MODE       auto (default: a limit whose controller is missing is an\n"
+	"                       error), required, best-effort (rlimit fallbacks), off\n"
+	"  --cgroup-parent PATH parent cgroup (\"/a/b\" from the root, \"a/b\" below sbxctr's own)\n"
 	"\n"
 	"Files:\n"
 	"  --stdin FILE         the program's stdin (default: inherited)\n"
@@ -73,6 +86,9 @@ void sbx_run_opts_free(struct sbx_run_opts *o)
 	free(o->hostname);
 	free(o->report);
 	free(o->meta);
+	free(o->seccomp);
+	free(o->cgroup_parent);
+	free(o->res.cpuset_cpus);
 	free(o->stdin_path);
 	free(o->stdout_path);
 	free(o->stderr_path);
@@ -117,6 +133,16 @@ enum {
 	OPT_COPY_IN,
 	OPT_COPY_OUT,
 	OPT_COPY_OUT_MAX,
+	OPT_SECCOMP,
+	OPT_MEMORY,
+	OPT_MEMORY_SWAP,
+	OPT_MEMORY_HIGH,
+	OPT_CPUS,
+	OPT_CPU_WEIGHT,
+	OPT_CPUSET,
+	OPT_PIDS,
+	OPT_CGROUPS,
+	OPT_CGROUP_PARENT,
 	OPT_NET, /* the --net* flags follow, in net_flags[] order */
 	OPT_NET_IP,
 	OPT_NET_HOST_IP,
@@ -201,6 +227,16 @@ int sbx_cli_parse_run(int argc, char **argv, struct sbx_run_opts *o, struct sbx_
 		{"copy-in", required_argument, NULL, OPT_COPY_IN},
 		{"copy-out", required_argument, NULL, OPT_COPY_OUT},
 		{"copy-out-max", required_argument, NULL, OPT_COPY_OUT_MAX},
+		{"seccomp", required_argument, NULL, OPT_SECCOMP},
+		{"memory", required_argument, NULL, OPT_MEMORY},
+		{"memory-swap", required_argument, NULL, OPT_MEMORY_SWAP},
+		{"memory-high", required_argument, NULL, OPT_MEMORY_HIGH},
+		{"cpus", required_argument, NULL, OPT_CPUS},
+		{"cpu-weight", required_argument, NULL, OPT_CPU_WEIGHT},
+		{"cpuset", required_argument, NULL, OPT_CPUSET},
+		{"pids", required_argument, NULL, OPT_PIDS},
+		{"cgroups", required_argument, NULL, OPT_CGROUPS},
+		{"cgroup-parent", required_argument, NULL, OPT_CGROUP_PARENT},
 		{"net", required_argument, NULL, OPT_NET},
 		{"net-ip", required_argument, NULL, OPT_NET_IP},
 		{"net-host-ip", required_argument, NULL, OPT_NET_HOST_IP},
@@ -319,6 +355,66 @@ int sbx_cli_parse_run(int argc, char **argv, struct sbx_run_opts *o, struct sbx_
 			if ((r = opt_size("--copy-out-max", optarg, &o->copy_out_max, err)) < 0)
 				return r;
 			break;
+		case OPT_SECCOMP:
+			set_str(&o->seccomp, optarg);
+			break;
+		case OPT_MEMORY:
+		case OPT_MEMORY_SWAP:
+		case OPT_MEMORY_HIGH: {
+			static const char *const names[] = {"--memory", "--memory-swap", "--memory-high"};
+			uint64_t v;
+			if ((r = opt_size(names[c - OPT_MEMORY], optarg, &v, err)) < 0)
+				return r;
+			if (v > INT64_MAX)
+				return sbx_err_set(err, ERANGE, "%s: \"%s\" is too large", names[c - OPT_MEMORY], optarg);
+			if (c == OPT_MEMORY)
+				o->res.has_memory_limit = true, o->res.memory_limit = (int64_t)v;
+			else if (c == OPT_MEMORY_SWAP)
+				o->res.has_swap_max = true, o->res.swap_max = (int64_t)v;
+			else
+				o->res.has_memory_high = true, o->res.memory_high = (int64_t)v;
+			break;
+		}
+		case OPT_CPUS: {
+			/* decimal CPUs as a quota per 100 ms period: 0.5 -> 50000/100000 */
+			uint64_t micro;
+			if (sbx_parse_seconds_us(optarg, &micro) < 0 || micro < 10000 || strpbrk(optarg, "smu"))
+				return sbx_err_set(err, EINVAL, "--cpus: expected a number of CPUs of at least 0.01, got "
+						   "\"%s\"", optarg);
+			o->res.has_cpu_quota = o->res.has_cpu_period = true;
+			o->res.cpu_quota = (int64_t)(micro / 10);
+			o->res.cpu_period = 100000;
+			break;
+		}
+		case OPT_CPU_WEIGHT:
+			if (sbx_parse_u64(optarg, &o->res.cpu_weight) < 0 || o->res.cpu_weight < 1 ||
+			    o->res.cpu_weight > 10000)
+				return sbx_err_set(err, EINVAL, "--cpu-weight: expected 1 to 10000, got \"%s\"", optarg);
+			o->res.has_cpu_weight = true;
+			break;
+		case OPT_CPUSET:
+			set_str(&o->res.cpuset_cpus, optarg);
+			break;
+		case OPT_PIDS: {
+			uint64_t v;
+			if (sbx_parse_u64(optarg, &v) < 0 || v == 0 || v > INT32_MAX)
+				return sbx_err_set(err, EINVAL, "--pids: expected a positive number, got \"%s\"", optarg);
+			o->res.has_pids_limit = true;
+			o->res.pids_limit = (int64_t)v;
+			break;
+		}
+		case OPT_CGROUPS: {
+			enum sbx_cgroup_mode m;
+			if (sbx_cgroup_mode_parse(optarg, &m) < 0)
+				return sbx_err_set(err, EINVAL,
+						   "--cgroups: expected auto, required, best-effort or off, got \"%s\"", optarg);
+			o->has_cgroup_mode = true;
+			o->cgroup_mode = (int)m;
+			break;
+		}
+		case OPT_CGROUP_PARENT:
+			set_str(&o->cgroup_parent, optarg);
+			break;
 		case OPT_NET:
 		case OPT_NET_IP:
 		case OPT_NET_HOST_IP:
@@ -405,6 +501,32 @@ int sbx_cli_build_config(const struct sbx_run_opts *o, struct sbx_config **ret, 
 	c->preserve_fds = o->preserve_fds;
 	if (o->init)
 		c->init = true;
+	if (o->seccomp && (r = sbx_config_set_seccomp(c, o->seccomp, err)) < 0)
+		return r;
+	/* limit flags override linux.resources field by field */
+	struct sbx_resources *res = &c->resources;
+	const struct sbx_resources *f = &o->res;
+	if (f->has_memory_limit)
+		res->has_memory_limit = true, res->memory_limit = f->memory_limit;
+	if (f->has_swap_max)
+		res->has_swap_max = true, res->swap_max = f->swap_max, res->has_memory_swap = false;
+	if (f->has_memory_high)
+		res->has_memory_high = true, res->memory_high = f->memory_high;
+	if (f->has_cpu_quota) {
+		res->has_cpu_quota = res->has_cpu_period = true;
+		res->cpu_quota = f->cpu_quota;
+		res->cpu_period = f->cpu_period;
+	}
+	if (f->has_cpu_weight)
+		res->has_cpu_weight = true, res->cpu_weight = f->cpu_weight;
+	if (f->cpuset_cpus)
+		set_str(&res->cpuset_cpus, f->cpuset_cpus);
+	if (f->has_pids_limit)
+		res->has_pids_limit = true, res->pids_limit = f->pids_limit;
+	if (o->has_cgroup_mode)
+		c->cgroup_mode = o->cgroup_mode;
+	if (o->cgroup_parent)
+		set_str(&c->cgroup_parent, o->cgroup_parent);
 	if (o->time_us)
 		c->limits.cpu_time_us = o->time_us;
 	if (o->wall_time_us)

@@ -39,6 +39,11 @@ struct sbx_run_opts {
 	size_t n_copy_in, n_copy_out;
 	uint64_t copy_out_max;
 	struct sbx_net_spec net; /* --net* flags, NULL = not given */
+	char *seccomp;		 /* --seccomp FILE|default|compute-only|unconfined */
+	struct sbx_resources res; /* --memory, --cpus, ... (has_* set when given) */
+	bool has_cgroup_mode;
+	int cgroup_mode;
+	char *cgroup_parent;
 	bool help;
 };
 

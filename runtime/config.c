@@ -5,6 +5,7 @@
 #include "runtime/jsonutil.h"
 #include "runtime/log.h"
 #include "runtime/util.h"
+#include "profiles/seccomp_cli.h"
 
 #include <ctype.h>
 #include <stddef.h>
@@ -113,6 +114,8 @@ void sbx_config_free(struct sbx_config *c)
 	free(c->resources.cpuset_mems);
 	kv_free(c->resources.unified, c->resources.n_unified);
 	free(c->seccomp_json);
+	free(c->seccomp_doc);
+	free(c->cgroup_parent);
 	kv_free(c->annotations, c->n_annotations);
 	free(c->workdir.path);
 	free(c->io.stdin_path);
@@ -134,6 +137,31 @@ void sbx_config_free(struct sbx_config *c)
 	for (size_t i = 0; i < SBX_ARRAY_SIZE(netstr); i++)
 		free(*netstr[i]);
 	free(c);
+}
+
+int sbx_config_set_seccomp(struct sbx_config *cfg, const char *what, struct sbx_error *err)
+{
+	free(cfg->seccomp_json);
+	free(cfg->seccomp_doc);
+	cfg->seccomp_json = cfg->seccomp_doc = NULL;
+	cfg->seccomp_unconfined = false;
+	if (strcmp(what, "unconfined") == 0) {
+		cfg->seccomp_unconfined = true;
+		return 0;
+	}
+	const char *builtin = strchr(what, '/') ? NULL : sbx_seccomp_builtin_profile(what);
+	if (builtin) {
+		cfg->seccomp_json = sbx_xstrdup(builtin);
+		cfg->seccomp_doc = sbx_xasprintf("profiles/%s.json", what);
+		return 0;
+	}
+	size_t len;
+	int r = sbx_read_all(what, 16 << 20, &cfg->seccomp_json, &len);
+	if (r < 0)
+		return sbx_err_errno(err, r,
+				     "--seccomp %s (a file, or one of unconfined, default, compute-only)", what);
+	cfg->seccomp_doc = sbx_xstrdup(what);
+	return 0;
 }
 
 void sbx_config_set_rlimit(struct sbx_config *cfg, int resource, uint64_t soft, uint64_t hard)
@@ -837,6 +865,7 @@ static int parse_linux(json_object *root, struct sbx_config *c, struct sbx_error
 		if ((r = sbx_json_expect(v, json_type_object, &l, err)) < 0)
 			return r;
 		c->seccomp_json = sbx_xstrdup(json_object_to_json_string_ext(v, JSON_C_TO_STRING_PLAIN));
+		c->seccomp_doc = sbx_xstrdup("config.json: linux.seccomp");
 	}
 	json_object *devs = sbx_json_get(lin, "devices");
 	if (devs && json_object_is_type(devs, json_type_array) && json_object_array_length(devs) > 0)
@@ -1063,6 +1092,9 @@ int sbx_config_default(const char *rootfs, char *const *argv, struct sbx_config 
 	c->workdir.path = sbx_xstrdup("/work");
 	c->workdir.size = 64ULL << 20;
 	c->workdir.nr_inodes = 16384;
+	int r = sbx_config_set_seccomp(c, "default", err);
+	if (r < 0)
+		return r;
 	*ret = TAKE_PTR(c);
 	return 0;
 }

@@ -185,6 +185,7 @@ struct sbx_config {
 	 * parses it: keeping the text decouples the two parsers.
 	 */
 	char *seccomp_json;
+	char *seccomp_doc;	 /* names the profile in messages ("config.json: linux.seccomp") */
 	bool seccomp_unconfined; /* explicit opt-out (--seccomp unconfined) */
 	struct sbx_kv *annotations;
 	size_t n_annotations;
@@ -196,6 +197,8 @@ struct sbx_config {
 	int preserve_fds;  /* fds 3..3+N-1 are passed to the program */
 	struct sbx_run_limits limits;
 	struct sbx_io io;
+	int cgroup_mode;     /* enum sbx_cgroup_mode (cgroups/limits.h): auto, required, best-effort, off */
+	char *cgroup_parent; /* --cgroup-parent; NULL: "<own cgroup>/sbxctr" */
 };
 
 /* Parses config.json text. bundle_dir makes root.path and bind sources absolute. */
@@ -220,6 +223,12 @@ static inline void sbx_config_freep(struct sbx_config **c)
 /* Sets (or replaces) one rlimit in process.rlimits. */
 void sbx_config_set_rlimit(struct sbx_config *cfg, int resource, uint64_t soft, uint64_t hard);
 const struct sbx_rlimit *sbx_config_get_rlimit(const struct sbx_config *cfg, int resource);
+
+/*
+ * Selects the seccomp profile: "unconfined", a shipped profile ("default",
+ * "compute-only") or a file (Docker format, OCI object or config.json).
+ */
+int sbx_config_set_seccomp(struct sbx_config *cfg, const char *what, struct sbx_error *err);
 
 /* Looks up an annotation; NULL if absent. */
 const char *sbx_config_annotation(const struct sbx_config *cfg, const char *key);

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* sbxctr: the command-line front end. Parses, dispatches, prints errors, picks exit codes. */
+#include "profiles/seccomp_cli.h"
 #include "runtime/batch.h"
 #include "runtime/cleanup.h"
 #include "runtime/cli.h"
@@ -23,6 +24,7 @@ static const char main_usage[] =
 	"Commands:\n"
 	"  run       run one program in a sandbox (OCI bundle or --rootfs)\n"
 	"  batch     run every job of a JOBS.jsonl file, N at a time, one result line each\n"
+	"  seccomp   check a seccomp profile, or export the filter run would load\n"
 	"\n"
 	"  --version print the version\n"
 	"  --help    this help; `sbxctr COMMAND --help` for a command\n";
@@ -85,7 +87,10 @@ static int cmd_run(int argc, char **argv)
 	if (sbx_sandbox_wait(sb, sigfd, &res, &err) < 0)
 		goto fail;
 	code = res.exited ? res.exit_code : 128 + res.signal;
-	if (res.reason != SBX_REASON_NONE)
+	if (res.seccomp_kill)
+		fprintf(stderr, "sbxctr: seccomp: killed on syscall %s (nr %d, %s)\n", res.seccomp_syscall,
+			res.seccomp_nr, res.seccomp_arch);
+	else if (res.reason != SBX_REASON_NONE)
 		sbx_log(SBX_LOG_WARN, "the run ended: %s limit", sbx_reason_name(res.reason));
 	for (size_t i = 0; i < res.n_copy_out; i++) {
 		if (!res.copy_out[i].ok) {
@@ -141,6 +146,8 @@ int main(int argc, char **argv)
 		return cmd_run(argc - 1, argv + 1);
 	if (strcmp(cmd, "batch") == 0)
 		return cmd_batch(argc - 1, argv + 1);
+	if (strcmp(cmd, "seccomp") == 0)
+		return sbx_seccomp_cli_main(argc - 1, argv + 1);
 	sbx_log(SBX_LOG_ERROR, "unknown command \"%s\" (see sbxctr --help)", cmd);
 	return EXIT_SBX;
 }

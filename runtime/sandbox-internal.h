@@ -7,7 +7,9 @@
 #include <sys/resource.h>
 #include <time.h>
 
+#include "cgroups/cgroup.h"
 #include "netns/net.h"
+#include "profiles/seccomp_runtime.h"
 #include "rootfs/plan.h"
 #include "runtime/config.h"
 #include "runtime/error.h"
@@ -19,6 +21,24 @@
 enum sbx_msg_type {
 	SBX_MSG_GO = 1, /* parent -> child: id maps are written, go on */
 	SBX_MSG_ERROR,	/* child -> parent: setup failed, err says why */
+	SBX_MSG_SECCOMP, /* child -> parent: about to load a filter with a listener (see scmon.c) */
+};
+
+/*
+ * Shared with the child (MAP_SHARED): once the child has loaded a filter
+ * with a listener it publishes the fd number here and spins, making no
+ * system call (any of them could be one the filter sends to the listener
+ * that nobody holds yet), until the parent has taken its copy.
+ */
+struct sbx_handoff {
+	uint32_t state; /* 0, 1 = fd published (child), 2 = taken (parent); atomics */
+	int32_t fd;
+	/*
+	 * CPU the sandbox child spent setting up before execve (getrusage just
+	 * before the last steps): it is in pid 1's rusage and in the cgroup's
+	 * cpu.stat, and it is not the program's, so the result subtracts it.
+	 */
+	uint64_t setup_utime_us, setup_stime_us;
 };
 
 struct sbx_msg {
@@ -42,6 +62,12 @@ struct sbx_sandbox {
 	uint64_t clone_flags; /* CLONE_NEW* to create */
 	struct sbx_net_plan net;
 	struct sbx_net_state *net_state;
+	struct sbx_cgroup_root *cg_root;
+	struct sbx_cgroup_plan *cg_plan;
+	struct sbx_cgroup *cg; /* NULL: no cgroup for this run */
+	struct sbx_seccomp_plan *seccomp;
+	struct sbx_handoff *handoff; /* the page shared with the child */
+	int listener;		     /* seccomp user-notification fd held by us, -1 */
 	int join_fds[SBX_NS__COUNT]; /* namespaces to join (by path), -1 otherwise */
 	char *exec_path;	     /* resolved in the child */
 
@@ -77,6 +103,13 @@ struct sbx_sandbox {
 /* supervise.c: prepares the timers and capture pipes; called by start(). */
 int sbx_supervise_prepare(struct sbx_sandbox *sb, struct sbx_error *err);
 
+
+/* scmon.c: the seccomp listener (taking it, notifications, the agent hand-off). */
+int sbx_scmon_take_listener(struct sbx_sandbox *sb, struct sbx_error *err);
+/* A notification during set-up: 1 = it came after execve (leave it), 0 = handled, <0 = error. */
+int sbx_scmon_setup_event(struct sbx_sandbox *sb, struct sbx_error *err);
+/* A notification after execve: a violation; records it and ends the run. */
+void sbx_scmon_violation(struct sbx_sandbox *sb);
 
 /* The child's entry point after clone3(); never returns. */
 __attribute__((noreturn)) void sbx_child_main(struct sbx_sandbox *sb);

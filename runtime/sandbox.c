@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/signalfd.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -106,6 +107,19 @@ void sbx_sandbox_free(struct sbx_sandbox *sb)
 		reap(sb, true, NULL);
 	}
 	close_fd(&sb->pidfd);
+	close_fd(&sb->listener);
+	if (sb->cg) {
+		struct sbx_error e = {0};
+		/* kills whatever is left (a sandbox without its own pid namespace), waits, rmdir */
+		if (sbx_cgroup_destroy(sb->cg, 2000, &e) < 0)
+			sbx_warn("%s (the next start sweeps it)", e.msg);
+		sb->cg = NULL;
+	}
+	sbx_cgroup_plan_free(sb->cg_plan);
+	sbx_cgroup_root_free(sb->cg_root);
+	if (sb->handoff)
+		munmap(sb->handoff, sizeof(*sb->handoff));
+	sbx_seccomp_plan_free(sb->seccomp);
 	for (int i = 0; i < 3; i++) {
 		/* stdout and stderr may share one fd when merged */
 		if (i == 2 && sb->child_stdio[2] == sb->child_stdio[1])
@@ -177,7 +191,7 @@ int sbx_sandbox_create(const struct sbx_config *cfg, struct sbx_sandbox **ret, s
 	clock_gettime(CLOCK_MONOTONIC, &sb->t_create);
 	sb->cfg = cfg;
 	sb->sync_fd = sb->child_fd = sb->status_rd = sb->status_wr = sb->pidfd = -1;
-	sb->wall_tfd = sb->cpu_tfd = -1;
+	sb->wall_tfd = sb->cpu_tfd = sb->listener = -1;
 	for (int i = 0; i < 3; i++)
 		sb->child_stdio[i] = -1;
 	for (int i = 0; i < 2; i++)
@@ -203,6 +217,17 @@ int sbx_sandbox_create(const struct sbx_config *cfg, struct sbx_sandbox **ret, s
 		if (cfg->process.rlimits[i].soft > cfg->process.rlimits[i].hard)
 			return sbx_err_set(err, EINVAL, "process.rlimits[%zu]: soft above hard", i);
 	if ((r = sbx_mount_plan_build(cfg, &sb->plan, err)) < 0)
+		return r;
+	/* the limits' values are checked now (pure); the host's controllers at start */
+	_cleanup_(sbx_cgroup_plan_freep) struct sbx_cgroup_plan *check = NULL;
+	struct sbx_cgroup_plan_opts all = {.mode = (enum sbx_cgroup_mode)cfg->cgroup_mode, .cgroup_usable = true,
+					   .available = ~0u, .cpu_time_limit_us = cfg->limits.cpu_time_us};
+	if ((r = sbx_cgroup_plan(&cfg->resources, &all, &check, err)) < 0)
+		return r;
+	/* compiled (or taken from the cache) before anything exists, so that a bad profile costs nothing */
+	if (cfg->seccomp_json && !cfg->seccomp_unconfined &&
+	    (r = sbx_seccomp_plan_build(cfg->seccomp_doc ? cfg->seccomp_doc : "seccomp profile", cfg->seccomp_json,
+					cfg->process.caps.bounding, &sb->seccomp, err)) < 0)
 		return r;
 	*ret = TAKE_PTR(sb);
 	return 0;
@@ -278,6 +303,39 @@ static int join_namespaces(struct sbx_sandbox *sb, struct sbx_error *err)
 	return 0;
 }
 
+/*
+ * The sandbox's cgroup, with every limit written before anything joins it
+ * (the child is born in it by CLONE_INTO_CGROUP), or the rlimit fallbacks
+ * the plan chose when cgroups cannot enforce a limit here.
+ */
+static int setup_cgroup(struct sbx_sandbox *sb, struct sbx_error *err)
+{
+	const struct sbx_config *cfg = sb->cfg;
+	struct sbx_cgroup_root_opts ro = {.mode = (enum sbx_cgroup_mode)cfg->cgroup_mode, .parent = cfg->cgroup_parent};
+	int r = sbx_cgroup_root_open(&ro, &sb->cg_root, err);
+	if (r < 0)
+		return r;
+	if (sbx_cgroup_root_usable(sb->cg_root)) {
+		struct sbx_error e = {0};
+		/* cgroups of runtimes that died (their ownership lock is gone) */
+		if (sbx_cgroup_sweep(sb->cg_root, 1000, NULL, &e) < 0)
+			sbx_warn("cgroup sweep: %s", e.msg);
+	}
+	struct sbx_cgroup_plan_opts po;
+	sbx_cgroup_root_plan_opts(sb->cg_root, &po);
+	po.cpu_time_limit_us = cfg->limits.cpu_time_us;
+	if ((r = sbx_cgroup_plan(&cfg->resources, &po, &sb->cg_plan, err)) < 0)
+		return r;
+	const struct sbx_cgroup_fallback *fb = &sb->cg_plan->fallback;
+	for (size_t i = 0; i < fb->n_unenforced && sb->res.n_unenforced < SBX_MAX_UNENFORCED; i++)
+		sb->res.unenforced[sb->res.n_unenforced++] = fb->unenforced[i].limit;
+	if (!sb->cg_plan->use_cgroup)
+		return 0;
+	char label[32];
+	snprintf(label, sizeof(label), "slot%u", sb->slot.n);
+	return sbx_cgroup_create(sb->cg_root, sb->cg_plan, label, &sb->cg, err);
+}
+
 static int do_clone(struct sbx_sandbox *sb, struct sbx_error *err)
 {
 	struct clone_args args = {
@@ -285,6 +343,10 @@ static int do_clone(struct sbx_sandbox *sb, struct sbx_error *err)
 		.pidfd = (uint64_t)(uintptr_t)&sb->pidfd,
 		.exit_signal = SIGCHLD,
 	};
+	if (sb->cg) {
+		args.flags |= CLONE_INTO_CGROUP;
+		args.cgroup = (uint64_t)sbx_cgroup_fd(sb->cg);
+	}
 	long pid = syscall(SYS_clone3, &args, sizeof(args));
 	if (pid < 0)
 		return sbx_err_sys(err, "clone3 into new namespaces");
@@ -295,14 +357,47 @@ static int do_clone(struct sbx_sandbox *sb, struct sbx_error *err)
 	return 0;
 }
 
-/* After GO: EOF means the program was exec'd; a message means setup failed. */
+/*
+ * After GO: EOF means the program was exec'd; SBX_MSG_SECCOMP announces the
+ * listener hand-off; SBX_MSG_ERROR means set-up failed. Notifications that
+ * arrive meanwhile come from our own last steps (see scmon.c).
+ */
 static int wait_child_setup(struct sbx_sandbox *sb, struct sbx_error *err)
 {
 	struct sbx_msg m;
 	ssize_t n;
-	do
-		n = recv(sb->sync_fd, &m, sizeof(m), 0);
-	while (n < 0 && errno == EINTR);
+	for (;;) {
+		struct pollfd pfd[2] = {{.fd = sb->sync_fd, .events = POLLIN}, {.fd = sb->listener, .events = POLLIN}};
+		if (poll(pfd, sb->listener >= 0 ? 2 : 1, -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			return sbx_err_sys(err, "poll");
+		}
+		if (!(pfd[0].revents & (POLLIN | POLLHUP)) && (pfd[1].revents & (POLLHUP | POLLERR)) &&
+		    !(pfd[1].revents & POLLIN)) {
+			/* nothing is filtered any more: the child died; its status comes next */
+			close_fd(&sb->listener);
+			continue;
+		}
+		if (!(pfd[0].revents & (POLLIN | POLLHUP)) && (pfd[1].revents & POLLIN)) {
+			int r = sbx_scmon_setup_event(sb, err);
+			if (r < 0) {
+				reap(sb, true, NULL);
+				return r;
+			}
+			continue;
+		}
+		do
+			n = recv(sb->sync_fd, &m, sizeof(m), 0);
+		while (n < 0 && errno == EINTR);
+		if (n == (ssize_t)sizeof(m) && m.type == SBX_MSG_SECCOMP) {
+			int r = sbx_scmon_take_listener(sb, err);
+			if (r < 0)
+				return r;
+			continue;
+		}
+		break;
+	}
 	if (n == 0)
 		return 0;
 	if (n == (ssize_t)sizeof(m) && m.type == SBX_MSG_ERROR) {
@@ -334,7 +429,7 @@ int sbx_sandbox_start(struct sbx_sandbox *sb, struct sbx_error *err)
 	if (sb->host_uid == (uint32_t)-1 || sb->host_gid == (uint32_t)-1)
 		return sbx_err_set(err, EINVAL, "process.user: uid %u / gid %u is not mapped by the user namespace",
 				   cfg->process.uid, cfg->process.gid);
-	if ((r = net_plan(sb, sb->slot.n, err)) < 0)
+	if ((r = net_plan(sb, sb->slot.n, err)) < 0 || (r = setup_cgroup(sb, err)) < 0)
 		return r;
 	/* host ends of crashed runtimes; only veth mode can meet them */
 	if (sb->net.mode == SBX_NET_MODE_VETH && (r = sbx_net_sweep(sbx_slot_alive, NULL, NULL, err)) < 0)
@@ -361,6 +456,11 @@ int sbx_sandbox_start(struct sbx_sandbox *sb, struct sbx_error *err)
 			return sbx_err_sys(err, "pipe");
 		sb->status_rd = pp[0];
 		sb->status_wr = pp[1];
+	}
+	sb->handoff = mmap(NULL, sizeof(*sb->handoff), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (sb->handoff == MAP_FAILED) {
+		sb->handoff = NULL;
+		return sbx_err_sys(err, "mmap");
 	}
 	if ((r = join_namespaces(sb, err)) < 0)
 		return r;

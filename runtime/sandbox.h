@@ -93,7 +93,7 @@ int sbx_sandbox_wait(struct sbx_sandbox *sb, int sigfd, struct sbx_result *ret, 
  *   a poll timeout of sbx_sandbox_poll_timeout_ms() calls sbx_sandbox_poll_timeout();
  *   sbx_sandbox_result() then gives the result (valid until the sandbox is freed).
  */
-#define SBX_SANDBOX_POLLFDS 5
+#define SBX_SANDBOX_POLLFDS 6
 struct pollfd;
 int sbx_sandbox_arm(struct sbx_sandbox *sb, struct sbx_error *err);
 size_t sbx_sandbox_poll_prepare(struct sbx_sandbox *sb, struct pollfd *pfd);

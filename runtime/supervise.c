@@ -162,8 +162,16 @@ static void check_cpu(struct sbx_sandbox *sb)
 	if (sb->reaped)
 		return;
 	uint64_t used = 0, limit = sb->cfg->limits.cpu_time_us;
-	if (sbx_proctree_cpu_us(sb->pid, &used) < 0)
+	/* the cgroup counts every process of the run exactly; /proc is the fallback */
+	if (sb->cg) {
+		sbx_cgroup_poll(sb->cg);
+		if (sbx_cgroup_cpu_usage(sb->cg, &used) < 0)
+			return;
+	} else if (sbx_proctree_cpu_us(sb->pid, &used) < 0) {
 		return; /* exiting: the final accounting decides */
+	}
+	uint64_t setup = sb->handoff ? sb->handoff->setup_utime_us + sb->handoff->setup_stime_us : 0;
+	used = used > setup ? used - setup : 0;
 	if (used >= limit) {
 		sbx_sandbox_kill(sb, SBX_REASON_CPU_TIME);
 		return;
@@ -219,9 +227,41 @@ static void finish_result(struct sbx_sandbox *sb, const siginfo_t *si, const str
 		res->out[i].bytes = sb->out[i].bytes;
 		res->out[i].truncated = sb->out[i].truncated;
 	}
+	struct sbx_cgroup_stats st = {0};
+	struct sbx_error e = {0};
+	bool have_cg = sb->cg && sbx_cgroup_stats(sb->cg, &st, &e) == 0;
+	if (sb->cg && !have_cg)
+		sbx_warn("cgroup accounting: %s", e.msg);
+	if (have_cg) {
+		/* the whole tree, including what pid 1 never waited for */
+		res->cpu_user_us = st.cpu_user_us;
+		res->cpu_sys_us = st.cpu_system_us;
+		if (st.has_memory) {
+			res->has_memory = true;
+			res->peak_memory_bytes = st.memory_peak;
+			res->oom_kills = st.oom_kills;
+		}
+	}
 	res->reason = SBX_REASON_NONE;
 	if (sb->killed)
 		res->reason = sb->kill_reason;
+	/* the kernel's OOM killer acted inside the run: that is the verdict */
+	if (res->oom_kills > 0 && (res->reason == SBX_REASON_NONE || res->reason == SBX_REASON_WALL_TIME) &&
+	    !(res->exited && res->exit_code == 0))
+		res->reason = SBX_REASON_MEMORY;
+	/* forks were refused by pids.max and the run did not succeed: a fork bomb, typically */
+	if (have_cg && st.pids_max_events > 0 &&
+	    (res->reason == SBX_REASON_NONE || res->reason == SBX_REASON_WALL_TIME) &&
+	    !(res->exited && res->exit_code == 0))
+		res->reason = SBX_REASON_PIDS;
+	/* reported like the kernel's own seccomp kill: by SIGSYS */
+	if (res->reason == SBX_REASON_SECCOMP && !res->exited) {
+		res->signal = SIGSYS;
+	}
+	/* the sandbox child's own set-up before execve is not the program's time */
+	uint64_t su = sb->handoff ? sb->handoff->setup_utime_us : 0, ss = sb->handoff ? sb->handoff->setup_stime_us : 0;
+	res->cpu_user_us = res->cpu_user_us > su ? res->cpu_user_us - su : 0;
+	res->cpu_sys_us = res->cpu_sys_us > ss ? res->cpu_sys_us - ss : 0;
 	/* the RLIMIT_CPU backstop fired (SIGXCPU, then SIGKILL at the hard limit) */
 	uint64_t cpu = res->cpu_user_us + res->cpu_sys_us;
 	if (res->reason == SBX_REASON_NONE && sb->cfg->limits.cpu_time_us && cpu >= sb->cfg->limits.cpu_time_us &&
@@ -240,7 +280,7 @@ int sbx_sandbox_arm(struct sbx_sandbox *sb, struct sbx_error *err)
 }
 
 /* Poll sources, in a fixed order: the index in this array is the event kind. */
-enum { SRC_PID, SRC_WALL, SRC_CPU, SRC_OUT, SRC_ERR, SRC__COUNT };
+enum { SRC_PID, SRC_WALL, SRC_CPU, SRC_OUT, SRC_ERR, SRC_SECCOMP, SRC__COUNT };
 
 static void sources(const struct sbx_sandbox *sb, int fds[SRC__COUNT])
 {
@@ -249,6 +289,7 @@ static void sources(const struct sbx_sandbox *sb, int fds[SRC__COUNT])
 	fds[SRC_CPU] = sb->cpu_tfd;
 	fds[SRC_OUT] = sb->out[0].rd;
 	fds[SRC_ERR] = sb->out[1].rd;
+	fds[SRC_SECCOMP] = sb->listener;
 }
 
 size_t sbx_sandbox_poll_prepare(struct sbx_sandbox *sb, struct pollfd *pfd)
@@ -290,6 +331,9 @@ static int dispatch(struct sbx_sandbox *sb, int kind, struct sbx_error *err)
 	case SRC_CPU:
 		check_cpu(sb);
 		break;
+	case SRC_SECCOMP:
+		sbx_scmon_violation(sb);
+		break;
 	default:
 		drain_stream(sb, kind - SRC_OUT);
 		break;
@@ -304,6 +348,15 @@ int sbx_sandbox_poll_dispatch(struct sbx_sandbox *sb, const struct pollfd *pfd, 
 	for (size_t i = 0; i < n; i++) {
 		if (!(pfd[i].revents & (POLLIN | POLLHUP | POLLERR)))
 			continue;
+		/*
+		 * A listener with no filtered task left only hangs up; reading it
+		 * then would block for ever on older kernels (6.1), so it is closed.
+		 */
+		if (pfd[i].fd == sb->listener && !(pfd[i].revents & POLLIN)) {
+			close(sb->listener);
+			sb->listener = -1;
+			continue;
+		}
 		for (int k = 0; k < SRC__COUNT; k++) {
 			if (fds[k] == pfd[i].fd) {
 				int r = dispatch(sb, k, err);

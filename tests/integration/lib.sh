@@ -42,20 +42,40 @@ sbx() {
 	ERR=$(cat "$T_TMP/err")
 }
 
-# Live (non-zombie) processes running with an id from sbxctr's sandbox ranges
-# (>= 0x40000000). A zombie is dead: it only waits for the host's init to reap it.
+# Leaked sandbox processes: live (non-zombie) processes with an id from
+# sbxctr's sandbox ranges (>= 0x40000000) that no running sbxctr supervises
+# (walking up the parents, the first process outside the ranges is not an
+# sbxctr). Sandboxes of other runtimes running at the same time are not leaks.
+# A zombie is dead: it only waits for the host's init to reap it.
 sandbox_procs() {
 	for s in /proc/[0-9]*/status; do
-		awk '/^State:/ { z = ($2 == "Z") } /^Uid:/ { u = $3 } END { if (!z && u >= 1073741824) { split(FILENAME, a, "/"); print a[3] } }' "$s" 2>/dev/null
-	done
+		awk '/^Name:/ { n = $2 } /^State:/ { z = ($2 == "Z") } /^PPid:/ { pp = $2 } /^Uid:/ { u = $3 }
+		     END { split(FILENAME, a, "/"); print a[3], pp, u, n, z }' "$s" 2>/dev/null
+	done | awk '
+		{ ppid[$1] = $2; uid[$1] = $3; name[$1] = $4; zombie[$1] = $5 }
+		END {
+			for (p in uid) {
+				if (uid[p] < 1073741824 || zombie[p]) continue
+				q = p
+				while (q in uid && uid[q] >= 1073741824) q = ppid[q]
+				if (!(q in name) || name[q] != "sbxctr") print p
+			}
+		}'
 }
 
 mount_count() { wc -l </proc/self/mountinfo; }
 
+# Waits (up to 5 s: a loaded machine may take a while to deliver the
+# kernel's kills) until no sandbox process is left; prints what is left.
+wait_no_sandbox_procs() {
+	i=0
+	while [ -n "$(sandbox_procs)" ] && [ $i -lt 100 ]; do sleep 0.05; i=$((i + 1)); done
+	sandbox_procs | tr '\n' ' ' | sed 's/ $//'
+}
+
 # Asserts that nothing of a sandbox survives: processes, host mounts.
 check_no_leftovers() {
-	sleep 0.05
-	p=$(sandbox_procs | tr '\n' ' ')
+	p=$(wait_no_sandbox_procs)
 	check_eq "$1: no sandbox process left" "" "$p"
 	check_eq "$1: host mount table unchanged" "$T_MOUNTS" "$(mount_count)"
 }
