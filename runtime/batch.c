@@ -31,7 +31,6 @@
 
 #define EXIT_SBX 125
 #define JOBS_MAX_BYTES (1ULL << 30)
-#define PROFILE_MAX_BYTES (4u << 20)
 #define N_REASONS (SBX_REASON_INTERNAL + 1)
 /* a worker that ignores the stop request this long is killed (its sandbox dies with it) */
 #define STOP_GRACE_US (10 * 1000000ULL)
@@ -322,6 +321,9 @@ static json_object *run_one(struct wctx *w, const struct sbx_job *job, enum sbx_
 				       &cfg, &err);
 	if (r >= 0)
 		r = sbx_job_config(job, phase, test, arts, cfg, &err);
+	const char *seccomp = sbx_job_seccomp(job, phase, test);
+	if (r >= 0 && seccomp && (r = sbx_config_set_seccomp(cfg, seccomp, &err)) < 0)
+		sbx_err_wrap(&err, "seccomp");
 	if (r >= 0)
 		r = sbx_sandbox_create(cfg, &sb, &err);
 	if (r >= 0)
@@ -363,8 +365,8 @@ static int write_scratch(const char *path, const char *data, size_t len, mode_t 
 }
 
 /*
- * Writes a step's inline contents to the scratch directory and reads its
- * seccomp profile, so that sbx_job_config() (pure) sees host paths only.
+ * Writes a step's inline contents to the scratch directory, so that
+ * sbx_job_config() (pure) sees host paths only.
  */
 static int materialize(struct wctx *w, struct sbx_job_step *s, const char *tag, struct sbx_error *err)
 {
@@ -383,12 +385,6 @@ static int materialize(struct wctx *w, struct sbx_job_step *s, const char *tag, 
 		s->stdin_path = sbx_xasprintf("%s/%sstdin", w->jdir, tag);
 		if ((r = write_scratch(s->stdin_path, s->stdin_text, s->stdin_text_len, 0600, err)) < 0)
 			return sbx_err_wrap(err, "stdin_text");
-	}
-	if (s->seccomp && strcmp(s->seccomp, "default") && strcmp(s->seccomp, "unconfined")) {
-		free(s->seccomp_json);
-		s->seccomp_json = NULL;
-		if ((r = sbx_read_all(s->seccomp, PROFILE_MAX_BYTES, &s->seccomp_json, NULL)) < 0)
-			return sbx_err_errno(err, r, "seccomp: profile %s", s->seccomp);
 	}
 	return 0;
 }

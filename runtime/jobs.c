@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* Batch job lines -> typed jobs (pure), and job steps -> sandbox configs. */
 #include "runtime/jobs.h"
+#include "cgroups/limits.h"
 #include "runtime/cleanup.h"
 #include "runtime/jsonutil.h"
 #include "runtime/util.h"
@@ -36,7 +37,6 @@ static void step_free(struct sbx_job_step *s)
 	}
 	free(s->copy_out);
 	free(s->seccomp);
-	free(s->seccomp_json);
 	free(s->net);
 	memset(s, 0, sizeof(*s));
 }
@@ -148,14 +148,14 @@ static int get_count(json_object *o, const struct sbx_jloc *loc, uint64_t min, u
 	return 0;
 }
 
-/* CPUs as a fraction of one (0.5) up to 1024, in millionths. */
+/* CPUs (0.5) from 0.01 (cpu.max takes no quota below 1 ms) up to 1024, in millionths. */
 static int get_cpus(json_object *o, const struct sbx_jloc *loc, uint64_t *ret, struct sbx_error *err)
 {
 	char buf[400];
-	/* the seconds parser reads a decimal exactly to six places: the same grammar */
-	if (!number_text(o, buf, sizeof(buf)) || sbx_parse_seconds_us(buf, ret) < 0 || *ret < 1000 ||
+	/* the seconds parser reads a decimal exactly to six places: --cpus reads it the same way */
+	if (!number_text(o, buf, sizeof(buf)) || sbx_parse_seconds_us(buf, ret) < 0 || *ret < 10000 ||
 	    *ret > CPUS_MAX_PPM)
-		return sbx_json_type_error(loc, o, "a number of CPUs from 0.001 to 1024", err);
+		return sbx_json_type_error(loc, o, "a number of CPUs from 0.01 to 1024", err);
 	return 0;
 }
 
@@ -408,6 +408,14 @@ static int step_field(const char *key, json_object *v, const struct sbx_jloc *lo
 	} else if (IS("init")) {
 		r = sbx_json_bool(v, loc, &s->init, err);
 		s->has_init = true;
+	} else if (IS("cgroups")) {
+		enum sbx_cgroup_mode m;
+		if ((r = sbx_json_str(v, loc, &str, err)) < 0)
+			return r;
+		if (sbx_cgroup_mode_parse(str, &m) < 0)
+			return sbx_json_type_error(loc, v, "\"auto\", \"required\", \"best-effort\" or \"off\"", err);
+		s->cgroups = (int)m;
+		s->has_cgroups = true;
 	} else {
 		return 0;
 	}
@@ -679,6 +687,7 @@ int sbx_job_step_apply(const struct sbx_job_step *s, struct sbx_config *c, struc
 		/* like --memory-swap: memory.swap.max itself, not OCI's memory+swap total */
 		c->resources.has_swap_max = true;
 		c->resources.swap_max = s->memory_swap > INT64_MAX ? -1 : (int64_t)s->memory_swap;
+		c->resources.has_memory_swap = false;
 	}
 	if (s->has_pids) {
 		c->resources.has_pids_limit = true;
@@ -698,20 +707,12 @@ int sbx_job_step_apply(const struct sbx_job_step *s, struct sbx_config *c, struc
 		sbx_config_set_rlimit(c, RLIMIT_STACK, s->stack, s->stack);
 	if (s->has_workdir_size)
 		c->workdir.size = s->workdir_size;
-	if (s->seccomp) {
-		free(c->seccomp_json);
-		c->seccomp_json = NULL;
-		c->seccomp_unconfined = !strcmp(s->seccomp, "unconfined");
-		if (strcmp(s->seccomp, "unconfined") && strcmp(s->seccomp, "default")) {
-			if (!s->seccomp_json)
-				return sbx_err_set(err, EINVAL, "seccomp: profile %s was not read", s->seccomp);
-			c->seccomp_json = sbx_xstrdup(s->seccomp_json);
-		}
-	}
 	if (s->net)
 		set_str(&c->net.mode, s->net);
 	if (s->has_init)
 		c->init = s->init;
+	if (s->has_cgroups)
+		c->cgroup_mode = s->cgroups;
 	return 0;
 }
 
@@ -740,6 +741,15 @@ char *const *sbx_job_argv(const struct sbx_job *job, enum sbx_job_phase phase, s
 	if (test < job->n_tests && job->tests[test].step.argv)
 		return job->tests[test].step.argv;
 	return job->run.argv;
+}
+
+const char *sbx_job_seccomp(const struct sbx_job *job, enum sbx_job_phase phase, size_t test)
+{
+	if (phase == SBX_JOB_COMPILE)
+		return job->compile ? job->compile->seccomp : NULL;
+	if (test < job->n_tests && job->tests[test].step.seccomp)
+		return job->tests[test].step.seccomp;
+	return job->run.seccomp;
 }
 
 int sbx_job_config(const struct sbx_job *job, enum sbx_job_phase phase, size_t test, char *const *artifact_hosts,

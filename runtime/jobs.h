@@ -59,10 +59,11 @@ struct sbx_job_step {
 	uint64_t cpus_ppm; /* CPUs in millionths: 0.5 -> 500000 */
 	bool has_fsize, has_nofile, has_stack, has_workdir_size;
 	uint64_t fsize, nofile, stack, workdir_size;
-	char *seccomp;	    /* "default", "unconfined" or a profile path */
-	char *seccomp_json; /* a profile path's contents, read by the batch before apply */
-	char *net;	    /* network mode */
+	char *seccomp; /* as --seccomp takes it: a shipped profile's name, "unconfined" or a file */
+	char *net;     /* network mode */
 	bool has_init, init;
+	bool has_cgroups;
+	int cgroups; /* enum sbx_cgroup_mode */
 };
 
 struct sbx_job_test {
@@ -105,8 +106,9 @@ bool sbx_job_id_valid(const char *id);
 
 /*
  * Applies step onto cfg, field by field (pure). Inline files and stdin must
- * have host paths and a profile path its contents by now. Applying the job's
- * run step, then a test's step, gives the test's config.
+ * have host paths by now. Applying the job's run step, then a test's step,
+ * gives the test's config. The seccomp field is not applied here (loading a
+ * profile file is I/O): see sbx_job_seccomp().
  */
 int sbx_job_step_apply(const struct sbx_job_step *step, struct sbx_config *cfg, struct sbx_error *err);
 
@@ -123,6 +125,12 @@ enum sbx_job_phase { SBX_JOB_COMPILE, SBX_JOB_RUN };
 
 /* The command of a phase (a test's own argv wins); NULL: the bundle's process.args. */
 char *const *sbx_job_argv(const struct sbx_job *job, enum sbx_job_phase phase, size_t test);
+/*
+ * The seccomp setting of a phase (a test's own wins), for
+ * sbx_config_set_seccomp(); NULL: the config's own (the built-in default,
+ * or the bundle's linux.seccomp).
+ */
+const char *sbx_job_seccomp(const struct sbx_job *job, enum sbx_job_phase phase, size_t test);
 
 /*
  * The whole config of one sandbox of the job (pure), onto cfg (the built-in
@@ -131,7 +139,8 @@ char *const *sbx_job_argv(const struct sbx_job *job, enum sbx_job_phase phase, s
  *            artifact_hosts[i];
  *   run:     the job's run step, test `test`'s step over it, artifacts
  *            copied in from artifact_hosts[i] (when the job compiles);
- * then the batch defaults (init on, sbx_job_config_finish()).
+ * then the batch defaults (init on, sbx_job_config_finish()). The caller
+ * applies sbx_job_seccomp() with sbx_config_set_seccomp().
  */
 int sbx_job_config(const struct sbx_job *job, enum sbx_job_phase phase, size_t test, char *const *artifact_hosts,
 		   struct sbx_config *cfg, struct sbx_error *err);

@@ -113,11 +113,23 @@ fi
 if ! "$SBXCTR" run --help | grep -q -- '--seccomp'; then
 	skip "ptrace attempt -> seccomp" "sbxctr has no seccomp yet (no --seccomp)"
 else
-	echo "{\"id\":\"ptrace\",\"argv\":[\"$P\",\"ptrace\"],\"seccomp\":\"default\"}" >"$J"
-	batch "$J" --results "$O"
-	l=$(res ptrace)
-	check_eq "ptrace attempt: reason seccomp" "seccomp" "$(val reason "$l")"
-	check_match "  ... naming the syscall" '"syscall":"ptrace"' "$l"
+	echo '{"defaultAction":"SCMP_ACT_ALLOW","syscalls":[{"names":["ptrace"],"action":"SCMP_ACT_KILL_PROCESS"}]}' \
+		>"$T_TMP/kill-ptrace.json"
+	cat >"$J" <<EOF
+{"id":"pt-kill","argv":["$P","ptrace"],"seccomp":"$T_TMP/kill-ptrace.json"}
+{"id":"pt-default","argv":["$P","ptrace"],"seccomp":"default","stdout":"$T_TMP/pt-default"}
+{"id":"pt-none","argv":["$P","ptrace"],"seccomp":"unconfined"}
+{"id":"pt-missing","argv":["$P","ptrace"],"seccomp":"$T_TMP/no-such-profile.json"}
+EOF
+	batch "$J" --parallel 2 --results "$O"
+	l=$(res pt-kill)
+	check_eq "ptrace attempt under a killing profile: reason seccomp" "seccomp" "$(val reason "$l")"
+	check_match "  ... naming the syscall" '"seccomp":\{"syscall":"ptrace"' "$l"
+	check_eq "ptrace under the default profile: EPERM, the program goes on" "1 ptrace: EPERM" \
+		"$(val exit_code "$(res pt-default)") $(cat "$T_TMP/pt-default")"
+	check_eq "ptrace unconfined: allowed" "none 0" "$(val reason "$(res pt-none)") $(val exit_code "$(res pt-none)")"
+	check_match "a missing profile: internal, naming it" '"status":"internal".*"error":"seccomp: .*no-such-profile.json' \
+		"$(res pt-missing)"
 fi
 
 # --- 200 mixed jobs, 2 at a time: each line checked against its job's expected outcome

@@ -10,6 +10,7 @@
 #include <string.h>
 #include <sys/resource.h>
 
+#include "cgroups/limits.h"
 #include "runtime/batch.h"
 #include "runtime/cleanup.h"
 #include "runtime/jobs.h"
@@ -61,7 +62,8 @@ static void test_every_field(void **state)
 		" \"copy_out\": {\"out/r.txt\": \"/h/r.txt\"}, \"copy_out_max\": \"1k\","
 		" \"time\": 1.5, \"wall_time\": \"300ms\", \"memory\": \"256M\", \"memory_swap\": 0, \"pids\": 64,"
 		" \"cpus\": 0.5, \"output_limit\": 1048576, \"fsize\": \"10k\", \"nofile\": 32, \"stack\": \"8M\","
-		" \"workdir_size\": \"16M\", \"seccomp\": \"unconfined\", \"net\": \"none\", \"init\": false}");
+		" \"workdir_size\": \"16M\", \"seccomp\": \"unconfined\", \"net\": \"none\", \"init\": false,"
+		" \"cgroups\": \"best-effort\"}");
 	assert_string_equal(j->rootfs, "/r");
 	assert_string_equal(j->workdir, "/w");
 	const struct sbx_job_step *s = &j->run;
@@ -106,6 +108,8 @@ static void test_every_field(void **state)
 	assert_string_equal(s->net, "none");
 	assert_true(s->has_init);
 	assert_false(s->init);
+	assert_true(s->has_cgroups);
+	assert_int_equal(s->cgroups, SBX_CGROUP_BEST_EFFORT);
 	sbx_job_free(j);
 
 	j = parse_ok("{\"id\": \"b\", \"bundle\": \"/b\", \"stdin_text\": \"1 2\\n\", \"stderr_to_stdout\": true,"
@@ -197,7 +201,10 @@ static void test_bad_fields(void **state)
 	expect_err("{\"id\": \"a\", \"argv\": [\"x\"], \"output_limit\": 1.5}", "output_limit: expected a size");
 	expect_err("{\"id\": \"a\", \"argv\": [\"x\"], \"pids\": 0}", "pids: expected an integer from 1 to 4194304, got 0");
 	expect_err("{\"id\": \"a\", \"argv\": [\"x\"], \"nofile\": \"8\"}", "nofile: expected an integer from 1");
-	expect_err("{\"id\": \"a\", \"argv\": [\"x\"], \"cpus\": 0}", "cpus: expected a number of CPUs from 0.001 to 1024");
+	expect_err("{\"id\": \"a\", \"argv\": [\"x\"], \"cpus\": 0}", "cpus: expected a number of CPUs from 0.01 to 1024");
+	expect_err("{\"id\": \"a\", \"argv\": [\"x\"], \"cpus\": 0.005}", "cpus: expected a number of CPUs");
+	expect_err("{\"id\": \"a\", \"argv\": [\"x\"], \"cgroups\": \"maybe\"}",
+		   "cgroups: expected \"auto\", \"required\", \"best-effort\" or \"off\", got \"maybe\"");
 	expect_err("{\"id\": \"a\", \"argv\": [\"x\"], \"cpus\": 2000}", "cpus: expected a number of CPUs");
 	expect_err("{\"id\": \"a\", \"argv\": [\"x\"], \"cpus\": \"1\"}", "cpus: expected a number of CPUs");
 	expect_err("{\"id\": \"a\", \"argv\": [\"x\"], \"workdir_size\": 10}", "workdir_size: expected a size of at least");
@@ -323,7 +330,7 @@ static void test_config_defaults(void **state)
 	assert_int_equal(c->limits.cpu_time_us, 0);
 	assert_int_equal(c->limits.wall_time_us, SBX_JOB_DEFAULT_WALL_US);
 	assert_false(c->seccomp_unconfined);
-	assert_null(c->seccomp_json);
+	assert_non_null(c->seccomp_json); /* the built-in default profile, untouched */
 	assert_string_equal(c->workdir.path, "/work");
 	sbx_config_free(c);
 	sbx_job_free(j);
@@ -345,7 +352,7 @@ static void test_config_fields(void **state)
 		" \"copy_out\": {\"r\": \"/h/r\"}, \"copy_out_max\": 99, \"time\": 1, \"wall_time\": 7,"
 		" \"memory\": \"64M\", \"memory_swap\": 0, \"pids\": 8, \"cpus\": 1.5, \"output_limit\": \"2k\","
 		" \"fsize\": 4096, \"nofile\": 16, \"stack\": \"1M\", \"workdir_size\": \"8M\", \"net\": \"veth\","
-		" \"init\": false, \"seccomp\": \"unconfined\"}");
+		" \"init\": false, \"cgroups\": \"off\"}");
 	struct sbx_config *c = config_for(j, SBX_JOB_RUN, SBX_JOB_NO_TEST, NULL, 0);
 	assert_string_equal(c->process.args[1], "1");
 	assert_string_equal(c->workdir.path, "/w");
@@ -368,6 +375,7 @@ static void test_config_fields(void **state)
 	assert_int_equal(c->resources.memory_limit, 64 << 20);
 	assert_true(c->resources.has_swap_max);
 	assert_int_equal(c->resources.swap_max, 0);
+	assert_false(c->resources.has_memory_swap); /* as --memory-swap: not OCI's memory+swap total */
 	assert_true(c->resources.has_pids_limit);
 	assert_int_equal(c->resources.pids_limit, 8);
 	assert_int_equal(c->resources.cpu_period, 100000);
@@ -379,27 +387,38 @@ static void test_config_fields(void **state)
 	assert_int_equal(c->workdir.size, 8 << 20);
 	assert_string_equal(c->net.mode, "veth");
 	assert_false(c->init);
-	assert_true(c->seccomp_unconfined);
+	assert_int_equal(c->cgroup_mode, SBX_CGROUP_OFF);
 	sbx_config_free(c);
 	sbx_job_free(j);
 }
 
 static void test_config_seccomp(void **state)
 {
-	struct sbx_job *j = parse_ok("{\"id\": \"a\", \"argv\": [\"p\"], \"seccomp\": \"/prof.json\"}");
-	/* the batch reads the profile first; without it the config refuses */
-	sbx_config_free(config_for(j, SBX_JOB_RUN, SBX_JOB_NO_TEST, NULL, -EINVAL));
-	j->run.seccomp_json = sbx_xstrdup("{\"defaultAction\": \"SCMP_ACT_ALLOW\"}");
-	struct sbx_config *c = config_for(j, SBX_JOB_RUN, SBX_JOB_NO_TEST, NULL, 0);
-	assert_string_equal(c->seccomp_json, "{\"defaultAction\": \"SCMP_ACT_ALLOW\"}");
+	struct sbx_job *j = parse_ok(
+		"{\"id\": \"a\", \"argv\": [\"p\"], \"seccomp\": \"/prof.json\","
+		" \"compile\": {\"argv\": [\"cc\"], \"seccomp\": \"unconfined\"},"
+		" \"tests\": [{\"id\": \"t1\"}, {\"id\": \"t2\", \"seccomp\": \"compute-only\"}]}");
+	/* the compile step has its own; a test's own wins over the job's */
+	assert_string_equal(sbx_job_seccomp(j, SBX_JOB_COMPILE, SBX_JOB_NO_TEST), "unconfined");
+	assert_string_equal(sbx_job_seccomp(j, SBX_JOB_RUN, SBX_JOB_NO_TEST), "/prof.json");
+	assert_string_equal(sbx_job_seccomp(j, SBX_JOB_RUN, 0), "/prof.json");
+	assert_string_equal(sbx_job_seccomp(j, SBX_JOB_RUN, 1), "compute-only");
+	/* the mapping leaves seccomp to sbx_config_set_seccomp(): the config's own stays */
+	struct sbx_config *c = config_for(j, SBX_JOB_RUN, 1, NULL, 0);
+	struct sbx_config *d = NULL;
+	struct sbx_error err = {0};
+	assert_int_equal(sbx_config_default("/", (char *[]){"x", NULL}, &d, &err), 0);
 	assert_false(c->seccomp_unconfined);
+	if (d->seccomp_json)
+		assert_string_equal(c->seccomp_json, d->seccomp_json);
+	else
+		assert_null(c->seccomp_json);
+	sbx_config_free(d);
 	sbx_config_free(c);
 	sbx_job_free(j);
-	j = parse_ok("{\"id\": \"a\", \"argv\": [\"p\"], \"seccomp\": \"default\"}");
-	c = config_for(j, SBX_JOB_RUN, SBX_JOB_NO_TEST, NULL, 0);
-	assert_null(c->seccomp_json);
-	assert_false(c->seccomp_unconfined);
-	sbx_config_free(c);
+	j = parse_ok("{\"id\": \"a\", \"argv\": [\"p\"], \"compile\": {\"argv\": [\"cc\"]}}");
+	assert_null(sbx_job_seccomp(j, SBX_JOB_COMPILE, SBX_JOB_NO_TEST));
+	assert_null(sbx_job_seccomp(j, SBX_JOB_RUN, SBX_JOB_NO_TEST));
 	sbx_job_free(j);
 }
 
