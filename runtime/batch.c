@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* The batch scheduler: job lines -> worker processes -> result lines; progress, summary, resume. */
 #include "runtime/batch.h"
+#include "cgroups/cgroup.h"
 #include "runtime/cleanup.h"
 #include "runtime/jobs.h"
 #include "runtime/jsonutil.h"
@@ -190,6 +191,7 @@ struct batch {
 	int stop_sig;
 	int *cpus; /* --pin: the usable CPUs, slot k -> cpus[k % n_cpus] */
 	unsigned n_cpus;
+	bool pin_cpuset; /* --pin also through cpuset.cpus: a cgroup v2 cpuset controller is offered */
 	/* progress */
 	int pfd;
 	bool tty, bar_shown;
@@ -321,6 +323,13 @@ static json_object *run_one(struct wctx *w, const struct sbx_job *job, enum sbx_
 				       &cfg, &err);
 	if (r >= 0)
 		r = sbx_job_config(job, phase, test, arts, cfg, &err);
+	/*
+	 * A task born into a cgroup with the cpuset controller gets the
+	 * cpuset's CPUs as its affinity, whatever its parent's was: where
+	 * sandboxes get a cpuset, the slot's CPU has to be the cpuset.
+	 */
+	if (r >= 0 && w->b->pin_cpuset && cfg->cgroup_mode != SBX_CGROUP_OFF && !cfg->resources.cpuset_cpus)
+		cfg->resources.cpuset_cpus = sbx_xasprintf("%d", w->b->cpus[w->k % w->b->n_cpus]);
 	const char *seccomp = sbx_job_seccomp(job, phase, test);
 	if (r >= 0 && seccomp && (r = sbx_config_set_seccomp(cfg, seccomp, &err)) < 0)
 		sbx_err_wrap(&err, "seccomp");
@@ -1170,6 +1179,10 @@ int sbx_batch_run(const struct sbx_batch_opts *o, struct sbx_error *err)
 	unsigned parallel = o->parallel ? o->parallel : b.n_cpus;
 	b.n_workers = to_run < parallel ? (unsigned)to_run : parallel;
 	b.tty = b.pfd >= 0 && isatty(b.pfd);
+	if (o->pin) {
+		char why[384];
+		b.pin_cpuset = sbx_cgroup_probe(SBX_CG_CPUSET, NULL, why, sizeof(why)) == 1;
+	}
 	if (o->pin && parallel > b.n_cpus && b.pfd >= 0) {
 		char msg[160];
 		snprintf(msg, sizeof(msg), "sbxctr batch: --pin: %u slots share %u CPUs\n", parallel, b.n_cpus);
