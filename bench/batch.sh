@@ -12,6 +12,8 @@
 #   bench/batch.sh [BUILD_DIR] [JOBS] [ROUNDS]
 # SBXCTR_B=/path/to/other/sbxctr adds a second sbxctr build ("sbxctr-b") to
 # every round, to weigh a candidate change against the current one.
+# SBXCTR_JOB_FIELDS adds fields to every job line, e.g. ',"seccomp":"unconfined"'
+# (neither bwrap nor crun's default spec loads a seccomp filter).
 # Needs bubblewrap and crun (apt-get install bubblewrap crun). crun refuses
 # hybrid cgroup hosts, so it runs with --cgroup-manager=disabled inside a
 # private mount namespace with an empty tmpfs over /sys/fs/cgroup/unified
@@ -30,7 +32,7 @@ trap 'rm -rf "$work"' EXIT
 
 i=0
 while [ $i -lt "$N" ]; do
-	echo "{\"id\":\"j$i\",\"argv\":[\"/bin/true\"]}"
+	echo "{\"id\":\"j$i\",\"argv\":[\"/bin/true\"]${SBXCTR_JOB_FIELDS:-}}"
 	i=$((i + 1))
 done >"$work/jobs.jsonl"
 
