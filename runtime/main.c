@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* sbxctr: the command-line front end. Parses, dispatches, prints errors, picks exit codes. */
 #include "profiles/seccomp_cli.h"
+#include "runtime/batch.h"
 #include "runtime/cleanup.h"
 #include "runtime/cli.h"
 #include "runtime/log.h"
@@ -22,6 +23,7 @@ static const char main_usage[] =
 	"\n"
 	"Commands:\n"
 	"  run       run one program in a sandbox (OCI bundle or --rootfs)\n"
+	"  batch     run every job of a JOBS.jsonl file, N at a time, one result line each\n"
 	"  seccomp   check a seccomp profile, or export the filter run would load\n"
 	"\n"
 	"  --version print the version\n"
@@ -110,6 +112,21 @@ fail:
 	return exit_code_for(&err);
 }
 
+static int cmd_batch(int argc, char **argv)
+{
+	struct sbx_error err = {0};
+	struct sbx_batch_opts o;
+	int code = EXIT_SBX;
+	if (sbx_batch_parse_args(argc, argv, &o, &err) < 0)
+		sbx_log(SBX_LOG_ERROR, "%s", err.msg);
+	else if (o.help)
+		code = fputs(sbx_batch_usage, stdout) < 0 ? EXIT_SBX : 0;
+	else if ((code = sbx_batch_run(&o, &err)) == EXIT_SBX)
+		sbx_log(SBX_LOG_ERROR, "%s", err.msg);
+	sbx_batch_opts_free(&o);
+	return code;
+}
+
 int main(int argc, char **argv)
 {
 	if (argc < 2) {
@@ -127,6 +144,8 @@ int main(int argc, char **argv)
 	}
 	if (strcmp(cmd, "run") == 0)
 		return cmd_run(argc - 1, argv + 1);
+	if (strcmp(cmd, "batch") == 0)
+		return cmd_batch(argc - 1, argv + 1);
 	if (strcmp(cmd, "seccomp") == 0)
 		return sbx_seccomp_cli_main(argc - 1, argv + 1);
 	sbx_log(SBX_LOG_ERROR, "unknown command \"%s\" (see sbxctr --help)", cmd);

@@ -266,7 +266,8 @@ static void copy_out_one(const struct sbx_stage *st, const struct sbx_config *cf
 			 (long long)s.st_size, (unsigned long long)max);
 		return;
 	}
-	_cleanup_close_ int out = sbx_tmpfile_open(c->host, 0644);
+	/* execute bits are kept (as cp keeps them), so that a compiled artifact stays runnable */
+	_cleanup_close_ int out = sbx_tmpfile_open(c->host, 0644 | (s.st_mode & 0111));
 	if (out < 0) {
 		snprintf(res->error, sizeof(res->error), "%s: %s", c->host, strerror(-out));
 		return;

@@ -47,7 +47,8 @@ struct sbx_copy_result {
 /*
  * Copies each --copy-out file from the stage to the host. Only regular files
  * with one link and at most copy_out_max bytes, reached without following
- * any symlink or leaving the stage; anything else fails that one copy.
+ * any symlink or leaving the stage; anything else fails that one copy. The
+ * copy is 0644 plus the execute bits of the original.
  * ret must have room for cfg->io.n_copy_out results.
  */
 void sbx_stage_copy_out(struct sbx_stage *st, const struct sbx_config *cfg, struct sbx_copy_result *ret);

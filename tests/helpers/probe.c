@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/ptrace.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -203,6 +204,33 @@ static int cmd_hog(long mb)
 	return 0;
 }
 
+/*
+ * A fork bomb that ends by itself: every process keeps forking; each exits
+ * after `tries` failed forks (a pids limit makes them fail), so the run ends
+ * even when the limit only stops growth.
+ */
+static int cmd_forkbomb(int tries)
+{
+	int failures = 0;
+	while (failures < tries) {
+		pid_t p = fork();
+		if (p < 0) {
+			failures++;
+			usleep(1000);
+		}
+	}
+	return 1;
+}
+
+/* ptrace(PTRACE_TRACEME): the call a seccomp profile for untrusted code denies. */
+static int cmd_ptrace(void)
+{
+	if (ptrace(PTRACE_TRACEME, 0, NULL, NULL) < 0)
+		return fail("ptrace");
+	printf("ok\n");
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	if (argc < 2) {
@@ -261,6 +289,10 @@ int main(int argc, char **argv)
 		printf("%04o\n", m);
 		return 0;
 	}
+	if (!strcmp(v, "forkbomb"))
+		return cmd_forkbomb(argc > 2 ? atoi(argv[2]) : 100);
+	if (!strcmp(v, "ptrace"))
+		return cmd_ptrace();
 	fprintf(stderr, "probe: unknown verb %s\n", v);
 	return 2;
 }

@@ -1,0 +1,1216 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* The batch scheduler: job lines -> worker processes -> result lines; progress, summary, resume. */
+#include "runtime/batch.h"
+#include "cgroups/cgroup.h"
+#include "runtime/cleanup.h"
+#include "runtime/jobs.h"
+#include "runtime/jsonutil.h"
+#include "runtime/report.h"
+#include "runtime/sandbox.h"
+#include "runtime/slot.h"
+#include "runtime/util.h"
+#include "runtime/workdir.h"
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <poll.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/prctl.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#define EXIT_SBX 125
+#define JOBS_MAX_BYTES (1ULL << 30)
+#define N_REASONS (SBX_REASON_INTERNAL + 1)
+/* a worker that ignores the stop request this long is killed (its sandbox dies with it) */
+#define STOP_GRACE_US (10 * 1000000ULL)
+
+const char sbx_batch_usage[] =
+	"Usage: sbxctr batch JOBS.jsonl [OPTIONS]\n"
+	"\n"
+	"Runs every job of JOBS.jsonl (one JSON object per line) in its own sandbox,\n"
+	"N at a time, and writes one JSON result line per job as it finishes.\n"
+	"\n"
+	"  --parallel N      jobs at a time (default: the number of usable CPUs)\n"
+	"  --results FILE    append the result lines to FILE (default: standard output)\n"
+	"  --resume          keep FILE and skip the jobs whose id it already holds\n"
+	"  --pin             give each parallel slot its own CPU (reproducible timing)\n"
+	"  --rootfs DIR      rootfs of the jobs that name neither \"rootfs\" nor \"bundle\"\n"
+	"  --quiet           no progress and no summary on standard error\n"
+	"  -h, --help        this help\n"
+	"\n"
+	"Exit status: 0 when the batch ran, whatever the verdicts; 125 on a batch-level\n"
+	"error; 130, 143 or 129 when SIGINT, SIGTERM or SIGHUP stopped it (running\n"
+	"sandboxes are killed, only complete result lines are left: continue with --resume).\n";
+
+/* --- options -------------------------------------------------------------- */
+
+void sbx_batch_opts_free(struct sbx_batch_opts *o)
+{
+	free(o->jobs);
+	free(o->results);
+	free(o->rootfs);
+	memset(o, 0, sizeof(*o));
+	o->progress_fd = -1;
+}
+
+enum { OPT_PARALLEL = 256, OPT_RESULTS, OPT_PIN, OPT_RESUME, OPT_ROOTFS, OPT_QUIET };
+
+int sbx_batch_parse_args(int argc, char **argv, struct sbx_batch_opts *o, struct sbx_error *err)
+{
+	static const struct option longopts[] = {
+		{"parallel", required_argument, NULL, OPT_PARALLEL},
+		{"results", required_argument, NULL, OPT_RESULTS},
+		{"pin", no_argument, NULL, OPT_PIN},
+		{"resume", no_argument, NULL, OPT_RESUME},
+		{"rootfs", required_argument, NULL, OPT_ROOTFS},
+		{"quiet", no_argument, NULL, OPT_QUIET},
+		{"help", no_argument, NULL, 'h'},
+		{NULL, 0, NULL, 0},
+	};
+	memset(o, 0, sizeof(*o));
+	o->progress_fd = 2;
+	optind = 0;
+	opterr = 0;
+	int c;
+	uint64_t v;
+	while ((c = getopt_long(argc, argv, ":h", longopts, NULL)) != -1) {
+		switch (c) {
+		case OPT_PARALLEL:
+			if (sbx_parse_u64(optarg, &v) < 0 || v == 0 || v > SBX_BATCH_PARALLEL_MAX)
+				return sbx_err_set(err, EINVAL, "--parallel: expected 1 to %d, got \"%s\"",
+						   SBX_BATCH_PARALLEL_MAX, optarg);
+			o->parallel = (unsigned)v;
+			break;
+		case OPT_RESULTS:
+			free(o->results);
+			o->results = sbx_xstrdup(optarg);
+			break;
+		case OPT_PIN:
+			o->pin = true;
+			break;
+		case OPT_RESUME:
+			o->resume = true;
+			break;
+		case OPT_ROOTFS:
+			free(o->rootfs);
+			o->rootfs = sbx_xstrdup(optarg);
+			break;
+		case OPT_QUIET:
+			o->quiet = true;
+			break;
+		case 'h':
+			o->help = true;
+			return 0;
+		case ':':
+			return sbx_err_set(err, EINVAL, "%s: missing value", argv[optind - 1]);
+		case '?':
+		default:
+			if (optopt)
+				return sbx_err_set(err, EINVAL, "unknown option -%c (see sbxctr batch --help)", optopt);
+			return sbx_err_set(err, EINVAL, "unknown option %s (see sbxctr batch --help)",
+					   argv[optind - 1]);
+		}
+	}
+	if (optind >= argc)
+		return sbx_err_set(err, EINVAL, "no jobs file (usage: sbxctr batch JOBS.jsonl [OPTIONS])");
+	if (argc - optind > 1)
+		return sbx_err_set(err, EINVAL, "unexpected argument \"%s\"", argv[optind + 1]);
+	o->jobs = sbx_xstrdup(argv[optind]);
+	if (o->resume && !o->results)
+		return sbx_err_set(err, EINVAL, "--resume needs --results FILE (the results to continue)");
+	return 0;
+}
+
+/* --- state ---------------------------------------------------------------- */
+
+enum line_kind { LINE_BLANK, LINE_RUN, LINE_BAD, LINE_SKIP };
+
+struct line {
+	const char *text; /* into batch.buf */
+	size_t len;
+	unsigned no; /* 1-based line number */
+	enum line_kind kind;
+	char *id;    /* RUN, BAD: the result's id (NULL: none usable) */
+	char *error; /* BAD: why */
+};
+
+enum job_status { ST_OK, ST_COMPILE_ERROR, ST_INTERNAL, ST__COUNT };
+static const char *const status_names[ST__COUNT] = {"ok", "compile-error", "internal"};
+
+/* What the scheduler needs of a finished job for progress and the summary. */
+struct job_stats {
+	uint8_t status;
+	uint8_t failed; /* not ok, or a run that did not exit 0 by itself */
+	uint32_t runs[N_REASONS];
+	uint64_t cpu_user_us, cpu_sys_us;
+};
+
+/* worker -> scheduler: this header, then len bytes of result line */
+struct wire_hdr {
+	uint32_t len;
+	uint32_t line;
+	struct job_stats st;
+};
+
+struct worker {
+	pid_t pid;
+	int fd; /* scheduler's end of the socket; -1: none */
+	bool busy;
+	size_t line;
+	char *rbuf;
+	size_t rlen, rcap;
+};
+
+struct batch {
+	const struct sbx_batch_opts *o;
+	pid_t pid;
+	char *buf;
+	size_t buf_len;
+	struct line *lines;
+	size_t n_lines;
+	size_t next; /* first line not dispatched yet */
+	int out_fd;
+	bool out_tty;
+	char *scratch; /* private tmpfs: inline files, stdin texts, artifacts */
+	bool scratch_mounted;
+	struct worker *w;
+	unsigned n_workers;
+	int sigfd;
+	int stop_sig;
+	int *cpus; /* --pin: the usable CPUs, slot k -> cpus[k % n_cpus] */
+	unsigned n_cpus;
+	bool pin_cpuset; /* --pin also through cpuset.cpus: a cgroup v2 cpuset controller is offered */
+	/* progress */
+	int pfd;
+	bool tty, bar_shown;
+	uint64_t t0, last_draw, last_plain;
+	size_t total, done, skipped, failed, plain_mark;
+	size_t by_status[ST__COUNT];
+	uint64_t runs[N_REASONS];
+	uint64_t cpu_user_us, cpu_sys_us;
+};
+
+static uint64_t now_us(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
+}
+
+static void batch_signals(sigset_t *set)
+{
+	sigemptyset(set);
+	sigaddset(set, SIGINT);
+	sigaddset(set, SIGTERM);
+	sigaddset(set, SIGHUP);
+}
+
+/* --- result lines ---------------------------------------------------------- */
+
+static json_object *result_head(const char *id, unsigned line)
+{
+	json_object *o = json_object_new_object();
+	json_object_object_add(o, "id", id ? json_object_new_string(id) : NULL);
+	json_object_object_add(o, "line", json_object_new_int((int)line));
+	return o;
+}
+
+/* Adds every member of src to dst (src is consumed). */
+static void merge_into(json_object *dst, json_object *src)
+{
+	json_object_object_foreach(src, k, v)
+		json_object_object_add(dst, k, json_object_get(v));
+	json_object_put(src);
+}
+
+static char *to_line(json_object *o)
+{
+	char *s = sbx_xasprintf("%s\n", json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN |
+									     JSON_C_TO_STRING_NOSLASHESCAPE));
+	json_object_put(o);
+	return s;
+}
+
+/* The result of a job that never reached a sandbox: bad line, duplicate id, worker crash. */
+static char *internal_line(const char *id, unsigned line, const char *msg)
+{
+	struct sbx_result res = {.reason = SBX_REASON_INTERNAL};
+	snprintf(res.error.msg, sizeof(res.error.msg), "%s", msg);
+	json_object *o = result_head(id, line);
+	json_object_object_add(o, "status", json_object_new_string(status_names[ST_INTERNAL]));
+	merge_into(o, sbx_report_build(NULL, &res));
+	return to_line(o);
+}
+
+/* --- worker: one job ------------------------------------------------------- */
+
+struct wctx {
+	struct batch *b;
+	unsigned k;
+	int ctl;
+	char *jdir; /* this worker's scratch directory for the current job */
+	bool aborted;
+};
+
+/* What run_one() keeps of a sandbox's result after the sandbox is gone. */
+struct outcome {
+	enum sbx_reason reason;
+	bool exited;
+	int exit_code;
+	int signal;
+	uint64_t cpu_user_us, cpu_sys_us;
+	bool copy_out_ok;
+};
+
+/*
+ * Supervises one sandbox while watching the scheduler: its socket becomes
+ * readable only when it is closed (the batch is stopping). Returns 0,
+ * -ECANCELED, or an error.
+ */
+static int supervise(struct wctx *w, struct sbx_sandbox *sb, struct sbx_error *err)
+{
+	int r = sbx_sandbox_arm(sb, err);
+	if (r < 0)
+		return r;
+	while (!sbx_sandbox_finished(sb)) {
+		struct pollfd pfd[SBX_SANDBOX_POLLFDS + 1];
+		size_t n = sbx_sandbox_poll_prepare(sb, pfd);
+		pfd[n] = (struct pollfd){.fd = w->ctl, .events = POLLIN};
+		int pr = poll(pfd, n + 1, sbx_sandbox_poll_timeout_ms(sb));
+		if (pr < 0) {
+			if (errno == EINTR)
+				continue;
+			return sbx_err_sys(err, "poll");
+		}
+		if (pr == 0) {
+			sbx_sandbox_poll_timeout(sb);
+			continue;
+		}
+		if (pfd[n].revents)
+			return -ECANCELED;
+		if ((r = sbx_sandbox_poll_dispatch(sb, pfd, n, err)) < 0)
+			return r;
+	}
+	return 0;
+}
+
+/* Runs one sandbox of the job; returns its report (NULL when the batch is stopping). */
+static json_object *run_one(struct wctx *w, const struct sbx_job *job, enum sbx_job_phase phase, size_t test,
+			    char *const *arts, struct outcome *oc)
+{
+	struct sbx_error err = {0};
+	_cleanup_(sbx_config_freep) struct sbx_config *cfg = NULL;
+	_cleanup_(sbx_sandbox_freep) struct sbx_sandbox *sb = NULL;
+	struct sbx_result res = {0};
+	int r;
+	memset(oc, 0, sizeof(*oc));
+	if (job->bundle)
+		r = sbx_config_load_bundle(job->bundle, &cfg, &err);
+	else
+		r = sbx_config_default(job->rootfs ? job->rootfs : w->b->o->rootfs, sbx_job_argv(job, phase, test),
+				       &cfg, &err);
+	if (r >= 0)
+		r = sbx_job_config(job, phase, test, arts, cfg, &err);
+	/*
+	 * A task born into a cgroup with the cpuset controller gets the
+	 * cpuset's CPUs as its affinity, whatever its parent's was: where
+	 * sandboxes get a cpuset, the slot's CPU has to be the cpuset.
+	 */
+	if (r >= 0 && w->b->pin_cpuset && cfg->cgroup_mode != SBX_CGROUP_OFF && !cfg->resources.cpuset_cpus)
+		cfg->resources.cpuset_cpus = sbx_xasprintf("%d", w->b->cpus[w->k % w->b->n_cpus]);
+	const char *seccomp = sbx_job_seccomp(job, phase, test);
+	if (r >= 0 && seccomp && (r = sbx_config_set_seccomp(cfg, seccomp, &err)) < 0)
+		sbx_err_wrap(&err, "seccomp");
+	if (r >= 0)
+		r = sbx_sandbox_create(cfg, &sb, &err);
+	if (r >= 0)
+		r = sbx_sandbox_start(sb, &err);
+	if (r >= 0)
+		r = supervise(w, sb, &err);
+	if (r == -ECANCELED) {
+		w->aborted = true;
+		return NULL; /* the cleanup kills the sandbox and unmounts its workdir */
+	}
+	if (r >= 0)
+		r = sbx_sandbox_result(sb, &res);
+	if (r < 0)
+		res = (struct sbx_result){.reason = SBX_REASON_INTERNAL, .error = err};
+	oc->reason = res.reason;
+	oc->exited = res.exited;
+	oc->exit_code = res.exit_code;
+	oc->signal = res.signal;
+	oc->cpu_user_us = res.cpu_user_us;
+	oc->cpu_sys_us = res.cpu_sys_us;
+	oc->copy_out_ok = true;
+	for (size_t i = 0; i < res.n_copy_out; i++)
+		oc->copy_out_ok &= res.copy_out[i].ok;
+	return sbx_report_build(cfg, &res);
+}
+
+static int write_scratch(const char *path, const char *data, size_t len, mode_t mode, struct sbx_error *err)
+{
+	_cleanup_close_ int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (fd < 0)
+		return sbx_err_sys(err, "scratch file %s", path);
+	int r = sbx_write_all(fd, data, len);
+	if (r < 0)
+		return sbx_err_errno(err, r, "scratch file %s", path);
+	/* copy-in keeps the permission bits: this is the mode the program sees */
+	if (fchmod(fd, mode) < 0)
+		return sbx_err_sys(err, "scratch file %s", path);
+	return 0;
+}
+
+/*
+ * Writes a step's inline contents to the scratch directory, so that
+ * sbx_job_config() (pure) sees host paths only.
+ */
+static int materialize(struct wctx *w, struct sbx_job_step *s, const char *tag, struct sbx_error *err)
+{
+	int r;
+	for (size_t i = 0; i < s->n_files; i++) {
+		struct sbx_job_file *f = &s->files[i];
+		if (!f->text)
+			continue;
+		free(f->host);
+		f->host = sbx_xasprintf("%s/%sf%zu", w->jdir, tag, i);
+		if ((r = write_scratch(f->host, f->text, f->text_len, f->mode, err)) < 0)
+			return sbx_err_wrap(err, "files: %s", f->sandbox);
+	}
+	if (s->stdin_text) {
+		free(s->stdin_path);
+		s->stdin_path = sbx_xasprintf("%s/%sstdin", w->jdir, tag);
+		if ((r = write_scratch(s->stdin_path, s->stdin_text, s->stdin_text_len, 0600, err)) < 0)
+			return sbx_err_wrap(err, "stdin_text");
+	}
+	return 0;
+}
+
+/* Empties the job's scratch directory (inline files, artifacts) for the next job. */
+static void clear_jdir(const char *dir)
+{
+	_cleanup_closedir_ DIR *d = opendir(dir);
+	if (!d)
+		return;
+	struct dirent *e;
+	while ((e = readdir(d)))
+		if (strcmp(e->d_name, ".") && strcmp(e->d_name, ".."))
+			unlinkat(dirfd(d), e->d_name, 0);
+}
+
+static void count_run(struct job_stats *st, const struct outcome *oc)
+{
+	st->runs[oc->reason < N_REASONS ? oc->reason : SBX_REASON_INTERNAL]++;
+	if (oc->reason != SBX_REASON_NONE || !oc->exited || oc->exit_code != 0)
+		st->failed = 1;
+}
+
+/* Runs every step of one job; returns its result line, or NULL when the batch is stopping. */
+static char *run_job(struct wctx *w, const struct line *l, struct job_stats *st)
+{
+	struct batch *b = w->b;
+	struct sbx_error err = {0};
+	_cleanup_(sbx_job_freep) struct sbx_job *job = NULL;
+	_cleanup_free_ char *doc = sbx_xasprintf("%s:%u", b->o->jobs, l->no);
+	memset(st, 0, sizeof(*st));
+	st->status = ST_INTERNAL;
+	st->failed = 1;
+	if (sbx_job_parse(l->text, l->len, doc, &job, &err) < 0)
+		return internal_line(l->id, l->no, err.msg);
+	int r = 0;
+	if (job->compile)
+		r = materialize(w, job->compile, "c", &err);
+	if (r >= 0)
+		r = materialize(w, &job->run, "r", &err);
+	for (size_t i = 0; r >= 0 && i < job->n_tests; i++) {
+		char tag[32];
+		snprintf(tag, sizeof(tag), "t%zu-", i);
+		r = materialize(w, &job->tests[i].step, tag, &err);
+	}
+	if (r < 0) {
+		clear_jdir(w->jdir);
+		return internal_line(job->id, l->no, err.msg);
+	}
+	_cleanup_strv_ char **arts = NULL;
+	for (size_t i = 0; job->artifacts && job->artifacts[i]; i++) {
+		_cleanup_free_ char *p = sbx_xasprintf("%s/a%zu", w->jdir, i);
+		sbx_strv_push(&arts, p);
+	}
+
+	json_object *o = result_head(job->id, l->no);
+	enum job_status status = ST_OK;
+	struct outcome oc;
+	json_object *compile = NULL, *rep;
+	st->failed = 0;
+	if (job->compile) {
+		compile = run_one(w, job, SBX_JOB_COMPILE, SBX_JOB_NO_TEST, arts, &oc);
+		if (!compile)
+			goto aborted;
+		st->cpu_user_us += oc.cpu_user_us;
+		st->cpu_sys_us += oc.cpu_sys_us;
+		if (oc.reason == SBX_REASON_INTERNAL)
+			status = ST_INTERNAL;
+		else if (oc.reason != SBX_REASON_NONE || !oc.exited || oc.exit_code != 0 || !oc.copy_out_ok)
+			status = ST_COMPILE_ERROR; /* the compiler failed, or an artifact is missing or unsafe */
+	}
+	json_object *top = NULL, *tests = NULL;
+	if (status == ST_OK && job->n_tests) {
+		tests = json_object_new_array();
+		for (size_t i = 0; i < job->n_tests; i++) {
+			if (!(rep = run_one(w, job, SBX_JOB_RUN, i, arts, &oc))) {
+				json_object_put(tests);
+				goto aborted;
+			}
+			json_object *t = json_object_new_object();
+			json_object_object_add(t, "id", json_object_new_string(job->tests[i].id));
+			merge_into(t, rep);
+			json_object_array_add(tests, t);
+			count_run(st, &oc);
+			st->cpu_user_us += oc.cpu_user_us;
+			st->cpu_sys_us += oc.cpu_sys_us;
+			if (oc.reason == SBX_REASON_INTERNAL)
+				status = ST_INTERNAL;
+		}
+	} else if (status == ST_OK) {
+		if (!(top = run_one(w, job, SBX_JOB_RUN, SBX_JOB_NO_TEST, arts, &oc)))
+			goto aborted;
+		count_run(st, &oc);
+		st->cpu_user_us += oc.cpu_user_us;
+		st->cpu_sys_us += oc.cpu_sys_us;
+		if (oc.reason == SBX_REASON_INTERNAL)
+			status = ST_INTERNAL;
+	}
+	clear_jdir(w->jdir);
+	st->status = (uint8_t)status;
+	if (status != ST_OK)
+		st->failed = 1;
+	json_object_object_add(o, "status", json_object_new_string(status_names[status]));
+	if (compile)
+		json_object_object_add(o, "compile", compile);
+	if (tests)
+		json_object_object_add(o, "tests", tests);
+	if (top)
+		merge_into(o, top);
+	return to_line(o);
+aborted:
+	json_object_put(compile);
+	json_object_put(o);
+	clear_jdir(w->jdir);
+	return NULL;
+}
+
+__attribute__((noreturn)) static void worker_main(struct batch *b, unsigned k, int ctl)
+{
+	/* a worker never outlives the scheduler; its sandboxes die with it in turn */
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0 || getppid() != b->pid)
+		_exit(1);
+	/* other workers' sockets: holding them would hide those workers' deaths from the scheduler */
+	for (unsigned j = 0; j < b->n_workers; j++)
+		if (b->w[j].fd >= 0)
+			close(b->w[j].fd);
+	close(b->sigfd);
+	if (b->out_fd > 2)
+		close(b->out_fd);
+	/*
+	 * Only the scheduler tells a worker to stop (by closing its socket):
+	 * out of the terminal's process group, with SIGINT/SIGTERM/SIGHUP still
+	 * blocked, a Ctrl-C reaches the scheduler alone and a worker never dies
+	 * before the scheduler knows why. Sandboxes reset their signal mask.
+	 */
+	setpgid(0, 0);
+	struct wctx w = {.b = b, .k = k, .ctl = ctl};
+	if (b->o->pin) {
+		/* inherited by every sandbox this worker clones */
+		cpu_set_t cs;
+		CPU_ZERO(&cs);
+		CPU_SET(b->cpus[k % b->n_cpus], &cs);
+		if (sched_setaffinity(0, sizeof(cs), &cs) < 0)
+			_exit(1);
+	}
+	w.jdir = sbx_xasprintf("%s/w%u", b->scratch, k);
+	if (mkdir(w.jdir, 0700) < 0 && errno != EEXIST)
+		_exit(1);
+	for (;;) {
+		uint32_t idx;
+		ssize_t n = read(ctl, &idx, sizeof(idx));
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n == 0)
+			_exit(0); /* the scheduler is done with us */
+		if (n != (ssize_t)sizeof(idx) || idx >= b->n_lines)
+			_exit(1);
+		struct wire_hdr h = {.line = idx};
+		_cleanup_free_ char *text = run_job(&w, &b->lines[idx], &h.st);
+		if (!text)
+			_exit(1); /* stopping: the sandbox is gone, its line is never written */
+		size_t len = strlen(text);
+		h.len = (uint32_t)len;
+		_cleanup_free_ char *msg = sbx_xmalloc(sizeof(h) + len);
+		memcpy(msg, &h, sizeof(h));
+		memcpy(msg + sizeof(h), text, len);
+		if (sbx_write_all(ctl, msg, sizeof(h) + len) < 0)
+			_exit(1);
+	}
+}
+
+/* --- scheduler: progress ---------------------------------------------------- */
+
+static void out_text(struct batch *b, const char *s)
+{
+	if (b->pfd >= 0) {
+		ssize_t n = write(b->pfd, s, strlen(s));
+		(void)n; /* progress is best effort */
+	}
+}
+
+static void fmt_duration(char *buf, size_t size, uint64_t sec)
+{
+	if (sec >= 3600)
+		snprintf(buf, size, "%" PRIu64 ":%02" PRIu64 ":%02" PRIu64, sec / 3600, sec / 60 % 60, sec % 60);
+	else
+		snprintf(buf, size, "%" PRIu64 ":%02" PRIu64, sec / 60, sec % 60);
+}
+
+static void clear_bar(struct batch *b)
+{
+	if (b->bar_shown)
+		out_text(b, "\r\033[K");
+	b->bar_shown = false;
+}
+
+/*
+ * On a terminal, a bar redrawn at most 10 times a second; otherwise a plain
+ * line at each tenth of the batch and every 10 s, at most one a second.
+ */
+static void progress(struct batch *b, bool force)
+{
+	if (b->o->quiet || b->pfd < 0 || b->total == 0)
+		return;
+	uint64_t now = now_us();
+	double el = (double)(now - b->t0) / 1e6;
+	double rate = el > 0 ? (double)b->done / el : 0;
+	char eta[32] = "?";
+	if (rate > 0)
+		fmt_duration(eta, sizeof(eta), (uint64_t)((double)(b->total - b->done) / rate + 0.5));
+	char line[256];
+	if (b->tty) {
+		if (!force && now - b->last_draw < 100000)
+			return;
+		b->last_draw = now;
+		char bar[26];
+		size_t fill = b->done * 24 / b->total;
+		for (size_t i = 0; i < 24; i++)
+			bar[i] = i < fill ? '#' : '-';
+		bar[24] = '\0';
+		snprintf(line, sizeof(line), "\r\033[K[%s] %zu/%zu %3zu%%  %.1f jobs/s  ETA %s  failed %zu", bar,
+			 b->done, b->total, b->done * 100 / b->total, rate, eta, b->failed);
+		out_text(b, line);
+		b->bar_shown = true;
+		return;
+	}
+	size_t mark = b->done * 10 / b->total;
+	bool due = mark > b->plain_mark || now - b->last_plain >= 10000000;
+	if (!due || now - b->last_plain < 1000000 || b->done == b->total)
+		return;
+	b->plain_mark = mark;
+	b->last_plain = now;
+	snprintf(line, sizeof(line), "sbxctr batch: %zu/%zu done (%zu%%), %.1f jobs/s, ETA %s, %zu failed\n", b->done,
+		 b->total, b->done * 100 / b->total, rate, eta, b->failed);
+	out_text(b, line);
+}
+
+static void summary(struct batch *b)
+{
+	if (b->o->quiet || b->pfd < 0)
+		return;
+	clear_bar(b);
+	double el = (double)(now_us() - b->t0) / 1e6;
+	char buf[1024];
+	size_t off = 0;
+#define SUM(...) off += (size_t)snprintf(buf + off, off < sizeof(buf) ? sizeof(buf) - off : 0, __VA_ARGS__)
+	if (b->stop_sig) {
+		size_t running = 0;
+		for (unsigned i = 0; i < b->n_workers; i++)
+			running += b->w[i].busy;
+		SUM("sbxctr batch: stopped by %s after %zu of %zu jobs; %zu running job(s) killed "
+		    "(continue with --resume)\n", strsignal(b->stop_sig), b->done, b->total, running);
+	} else {
+		SUM("sbxctr batch: %zu jobs in %.2f s (%.1f jobs/s)", b->done, el, el > 0 ? (double)b->done / el : 0);
+		if (b->skipped)
+			SUM(", %zu skipped (already in the results)", b->skipped);
+		SUM("\n");
+	}
+	SUM("  status: ok %zu, compile-error %zu, internal %zu\n", b->by_status[ST_OK], b->by_status[ST_COMPILE_ERROR],
+	    b->by_status[ST_INTERNAL]);
+	SUM("  runs by reason:");
+	bool any = false;
+	for (int r = 0; r < N_REASONS; r++) {
+		if (b->runs[r]) {
+			SUM("%s %s %" PRIu64, any ? "," : "", sbx_reason_name((enum sbx_reason)r), b->runs[r]);
+			any = true;
+		}
+	}
+	SUM("%s\n", any ? "" : " (none)");
+	SUM("  cpu: %.3f s (user %.3f s, sys %.3f s)\n", (double)(b->cpu_user_us + b->cpu_sys_us) / 1e6,
+	    (double)b->cpu_user_us / 1e6, (double)b->cpu_sys_us / 1e6);
+#undef SUM
+	out_text(b, buf);
+}
+
+/* --- scheduler: results ---------------------------------------------------- */
+
+/* One write() per line: an interrupted batch leaves complete lines only. */
+static int emit(struct batch *b, const char *text, size_t len, struct sbx_error *err)
+{
+	if (b->out_tty)
+		clear_bar(b);
+	ssize_t n = write(b->out_fd, text, len);
+	if (n < 0)
+		return sbx_err_sys(err, "writing the results to %s", b->o->results ? b->o->results : "stdout");
+	if ((size_t)n != len)
+		return sbx_err_set(err, ENOSPC, "writing the results to %s: short write (disk full?)",
+				   b->o->results ? b->o->results : "stdout");
+	return 0;
+}
+
+static void account(struct batch *b, const struct job_stats *st)
+{
+	b->done++;
+	b->by_status[st->status < ST__COUNT ? st->status : ST_INTERNAL]++;
+	b->failed += st->failed != 0;
+	for (int r = 0; r < N_REASONS; r++)
+		b->runs[r] += st->runs[r];
+	b->cpu_user_us += st->cpu_user_us;
+	b->cpu_sys_us += st->cpu_sys_us;
+}
+
+static int emit_internal(struct batch *b, const char *id, unsigned line, const char *msg, struct sbx_error *err)
+{
+	_cleanup_free_ char *text = internal_line(id, line, msg);
+	int r = emit(b, text, strlen(text), err);
+	struct job_stats st = {.status = ST_INTERNAL, .failed = 1};
+	account(b, &st);
+	return r;
+}
+
+/* --- scheduler: workers ----------------------------------------------------- */
+
+static int spawn_worker(struct batch *b, unsigned k, struct sbx_error *err)
+{
+	int sp[2];
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sp) < 0)
+		return sbx_err_sys(err, "socketpair");
+	pid_t pid = fork();
+	if (pid < 0) {
+		close(sp[0]);
+		close(sp[1]);
+		return sbx_err_sys(err, "fork");
+	}
+	if (pid == 0) {
+		close(sp[0]);
+		worker_main(b, k, sp[1]);
+	}
+	close(sp[1]);
+	if (fcntl(sp[0], F_SETFL, O_NONBLOCK) < 0) {
+		close(sp[0]);
+		return sbx_err_sys(err, "fcntl");
+	}
+	struct worker *w = &b->w[k];
+	w->pid = pid;
+	w->fd = sp[0];
+	w->busy = false;
+	w->rlen = 0;
+	return 0;
+}
+
+/* A worker died (a crash, the OOM killer): its job gets an internal line, the slot a new worker. */
+static int worker_died(struct batch *b, unsigned k, struct sbx_error *err)
+{
+	struct worker *w = &b->w[k];
+	int status = 0;
+	close(w->fd);
+	w->fd = -1;
+	while (waitpid(w->pid, &status, 0) < 0 && errno == EINTR)
+		;
+	char msg[128];
+	if (WIFSIGNALED(status))
+		snprintf(msg, sizeof(msg), "the batch worker running this job died (signal %d)", WTERMSIG(status));
+	else
+		snprintf(msg, sizeof(msg), "the batch worker running this job died (exit %d)", WEXITSTATUS(status));
+	int r = 0;
+	if (w->busy)
+		r = emit_internal(b, b->lines[w->line].id, b->lines[w->line].no, msg, err);
+	w->busy = false;
+	if (r < 0)
+		return r;
+	return spawn_worker(b, k, err);
+}
+
+static int worker_readable(struct batch *b, unsigned k, struct sbx_error *err)
+{
+	struct worker *w = &b->w[k];
+	for (;;) {
+		if (w->rcap - w->rlen < 65536) {
+			w->rcap = w->rcap ? w->rcap * 2 : 131072;
+			w->rbuf = sbx_xrealloc(w->rbuf, w->rcap);
+		}
+		ssize_t n = read(w->fd, w->rbuf + w->rlen, w->rcap - w->rlen);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 && errno == EAGAIN)
+			break;
+		if (n <= 0)
+			return worker_died(b, k, err);
+		w->rlen += (size_t)n;
+	}
+	while (w->rlen >= sizeof(struct wire_hdr)) {
+		struct wire_hdr h;
+		memcpy(&h, w->rbuf, sizeof(h));
+		if (w->rlen < sizeof(h) + h.len)
+			break;
+		int r = emit(b, w->rbuf + sizeof(h), h.len, err);
+		if (r < 0)
+			return r;
+		account(b, &h.st);
+		w->busy = false;
+		w->rlen -= sizeof(h) + h.len;
+		memmove(w->rbuf, w->rbuf + sizeof(h) + h.len, w->rlen);
+		progress(b, true);
+	}
+	return 0;
+}
+
+/* Hands out lines to idle workers in file order; bad lines are answered here. */
+static int dispatch(struct batch *b, struct sbx_error *err)
+{
+	while (b->next < b->n_lines) {
+		struct line *l = &b->lines[b->next];
+		if (l->kind == LINE_BLANK || l->kind == LINE_SKIP) {
+			b->next++;
+			continue;
+		}
+		if (l->kind == LINE_BAD) {
+			int r = emit_internal(b, l->id, l->no, l->error, err);
+			if (r < 0)
+				return r;
+			b->next++;
+			progress(b, true);
+			continue;
+		}
+		unsigned k;
+		for (k = 0; k < b->n_workers && (b->w[k].busy || b->w[k].fd < 0); k++)
+			;
+		if (k == b->n_workers)
+			return 0;
+		uint32_t idx = (uint32_t)b->next;
+		/* 4 bytes into an idle worker's empty socket: never blocks */
+		if (write(b->w[k].fd, &idx, sizeof(idx)) != (ssize_t)sizeof(idx)) {
+			int r = worker_died(b, k, err);
+			if (r < 0)
+				return r;
+			continue;
+		}
+		b->w[k].busy = true;
+		b->w[k].line = b->next++;
+	}
+	return 0;
+}
+
+static bool any_busy(const struct batch *b)
+{
+	for (unsigned k = 0; k < b->n_workers; k++)
+		if (b->w[k].busy)
+			return true;
+	return false;
+}
+
+/*
+ * Ends every worker. Closing a worker's socket tells it to stop: an idle
+ * one exits, a busy one kills its sandbox (which unmounts its workdir) and
+ * exits without a result. One that does not go in time is killed; its
+ * sandbox then dies with it (PR_SET_PDEATHSIG) and its mounts with the
+ * mount namespace.
+ */
+static void stop_workers(struct batch *b)
+{
+	for (unsigned k = 0; k < b->n_workers; k++) {
+		if (b->w[k].fd >= 0)
+			close(b->w[k].fd);
+		b->w[k].fd = -1;
+	}
+	uint64_t deadline = now_us() + STOP_GRACE_US;
+	for (unsigned k = 0; k < b->n_workers; k++) {
+		struct worker *w = &b->w[k];
+		if (w->pid <= 0)
+			continue;
+		for (;;) {
+			pid_t r = waitpid(w->pid, NULL, WNOHANG);
+			if (r == w->pid || (r < 0 && errno != EINTR))
+				break;
+			if (now_us() > deadline) {
+				kill(w->pid, SIGKILL);
+				while (waitpid(w->pid, NULL, 0) < 0 && errno == EINTR)
+					;
+				break;
+			}
+			usleep(2000);
+		}
+		w->pid = 0;
+	}
+}
+
+/* --- set-up ----------------------------------------------------------------- */
+
+/* Splits the jobs file into lines; blank lines are kept (numbering) but never run. */
+static void split_lines(struct batch *b)
+{
+	size_t cap = 0;
+	unsigned no = 0;
+	for (size_t off = 0; off < b->buf_len;) {
+		const char *s = b->buf + off;
+		const char *nl = memchr(s, '\n', b->buf_len - off);
+		size_t len = nl ? (size_t)(nl - s) : b->buf_len - off;
+		off += len + (nl ? 1 : 0);
+		no++;
+		if (b->n_lines == cap) {
+			cap = cap ? cap * 2 : 1024;
+			b->lines = sbx_xrealloc(b->lines, cap * sizeof(*b->lines));
+		}
+		bool blank = strspn(s, " \t\r") >= len;
+		b->lines[b->n_lines++] = (struct line){.text = s, .len = len, .no = no,
+						       .kind = blank ? LINE_BLANK : LINE_RUN};
+	}
+}
+
+/*
+ * Reads the results of an earlier run (--resume): every complete line names
+ * a finished job by its id (or, for a line that had none, its line number).
+ * A last line without its newline was cut by a crash: it is dropped from the
+ * file, so that new lines start on a line of their own.
+ */
+static int load_done(struct batch *b, json_object *ids, json_object *nos, struct sbx_error *err)
+{
+	_cleanup_free_ char *buf = NULL;
+	size_t len = 0, cap = 0;
+	for (;;) {
+		if (cap - len < 65536) {
+			cap = cap ? cap * 2 : 1 << 20;
+			buf = sbx_xrealloc(buf, cap + 1);
+		}
+		ssize_t n = pread(b->out_fd, buf + len, cap - len, (off_t)len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return sbx_err_sys(err, "--resume: reading %s", b->o->results);
+		if (n == 0)
+			break;
+		len += (size_t)n;
+	}
+	size_t complete = len;
+	while (complete > 0 && buf[complete - 1] != '\n')
+		complete--;
+	if (complete < len && ftruncate(b->out_fd, (off_t)complete) < 0)
+		return sbx_err_sys(err, "--resume: dropping the cut last line of %s", b->o->results);
+	unsigned no = 0;
+	for (size_t off = 0; off < complete;) {
+		char *s = buf + off;
+		char *nl = memchr(s, '\n', complete - off);
+		size_t l = (size_t)(nl - s);
+		off += l + 1;
+		no++;
+		if (strspn(s, " \t\r") >= l)
+			continue;
+		_cleanup_free_ char *doc = sbx_xasprintf("%s:%u", b->o->results, no);
+		json_object *o = NULL;
+		if (sbx_json_parse(doc, s, l, &o, err) < 0)
+			return sbx_err_wrap(err, "--resume");
+		json_object *id = sbx_json_get(o, "id"), *line = sbx_json_get(o, "line");
+		int r = 0;
+		if (id && json_object_is_type(id, json_type_string)) {
+			json_object_object_add(ids, json_object_get_string(id), NULL);
+		} else if (!id && line && json_object_is_type(line, json_type_int)) {
+			char key[32];
+			snprintf(key, sizeof(key), "%" PRId64, json_object_get_int64(line));
+			json_object_object_add(nos, key, NULL);
+		} else {
+			r = sbx_err_set(err, EINVAL, "--resume: %s: not a result line (no \"id\")", doc);
+		}
+		json_object_put(o);
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
+/* Parses every line once: bad lines, duplicate ids and lines done earlier are known before anything runs. */
+static void classify(struct batch *b, json_object *done_ids, json_object *done_nos)
+{
+	json_object *seen = json_object_new_object(); /* id -> line number */
+	for (size_t i = 0; i < b->n_lines; i++) {
+		struct line *l = &b->lines[i];
+		if (l->kind == LINE_BLANK)
+			continue;
+		_cleanup_free_ char *doc = sbx_xasprintf("%s:%u", b->o->jobs, l->no);
+		struct sbx_job *job = NULL;
+		struct sbx_error err = {0};
+		if (sbx_job_parse(l->text, l->len, doc, &job, &err) < 0) {
+			l->kind = LINE_BAD;
+			l->error = sbx_xstrdup(err.msg);
+			l->id = sbx_job_peek_id(l->text, l->len);
+		} else {
+			l->id = sbx_xstrdup(job->id);
+			if (!job->bundle && !job->rootfs && !b->o->rootfs) {
+				l->kind = LINE_BAD;
+				l->error = sbx_xasprintf("%s: rootfs: missing (give \"rootfs\" or \"bundle\", or "
+							 "sbxctr batch --rootfs DIR)", doc);
+			}
+			sbx_job_free(job);
+		}
+		json_object *first;
+		if (l->id && json_object_object_get_ex(seen, l->id, &first)) {
+			/* the result keeps ids unique: this line's result goes by its line number */
+			free(l->error);
+			l->error = sbx_xasprintf("%s: id: \"%s\" is already the id of line %d", doc, l->id,
+						 json_object_get_int(first));
+			l->kind = LINE_BAD;
+			free(l->id);
+			l->id = NULL;
+		} else if (l->id) {
+			json_object_object_add(seen, l->id, json_object_new_int((int)l->no));
+		}
+		char key[32];
+		snprintf(key, sizeof(key), "%u", l->no);
+		if (l->id ? json_object_object_get_ex(done_ids, l->id, NULL)
+			  : json_object_object_get_ex(done_nos, key, NULL)) {
+			l->kind = LINE_SKIP;
+			b->skipped++;
+			continue;
+		}
+		b->total++;
+	}
+	json_object_put(seen);
+}
+
+/* Removes scratch directories of batches that are gone (their mounts went with them). */
+static void sweep_scratch(const char *base)
+{
+	_cleanup_closedir_ DIR *d = opendir(base);
+	if (!d)
+		return;
+	struct dirent *e;
+	while ((e = readdir(d))) {
+		int pid;
+		if (sbx_parse_int(e->d_name, &pid) < 0 || pid <= 0)
+			continue;
+		/* a live pid owns its directory (names are pids): only the dead ones' go */
+		if (kill(pid, 0) < 0 && errno == ESRCH)
+			unlinkat(dirfd(d), e->d_name, AT_REMOVEDIR);
+	}
+}
+
+/*
+ * The scratch directory is a tmpfs in the runtime's private mount namespace:
+ * inline contents and artifacts never touch the host's disk, and they
+ * vanish with the runtime even when it is killed with SIGKILL (only the
+ * empty mount point remains, swept by the next batch).
+ */
+static int scratch_create(struct batch *b, struct sbx_error *err)
+{
+	if (mkdir(sbx_state_dir(), 0711) < 0 && errno != EEXIST)
+		return sbx_err_sys(err, "state directory %s", sbx_state_dir());
+	_cleanup_free_ char *base = sbx_xasprintf("%s/batch", sbx_state_dir());
+	if (mkdir(base, 0700) < 0 && errno != EEXIST)
+		return sbx_err_sys(err, "batch directory %s", base);
+	sweep_scratch(base);
+	b->scratch = sbx_xasprintf("%s/%d", base, (int)b->pid);
+	if (mkdir(b->scratch, 0700) < 0 && errno != EEXIST)
+		return sbx_err_sys(err, "batch directory %s", b->scratch);
+	if (mount("tmpfs", b->scratch, "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, "mode=0700") < 0)
+		return sbx_err_sys(err, "scratch tmpfs on %s", b->scratch);
+	b->scratch_mounted = true;
+	return 0;
+}
+
+static void batch_free(struct batch *b)
+{
+	for (unsigned k = 0; k < b->n_workers; k++) {
+		if (b->w[k].fd >= 0)
+			close(b->w[k].fd);
+		free(b->w[k].rbuf);
+	}
+	free(b->w);
+	if (b->scratch_mounted)
+		umount2(b->scratch, MNT_DETACH);
+	if (b->scratch)
+		rmdir(b->scratch);
+	free(b->scratch);
+	for (size_t i = 0; i < b->n_lines; i++) {
+		free(b->lines[i].id);
+		free(b->lines[i].error);
+	}
+	free(b->lines);
+	free(b->buf);
+	free(b->cpus);
+	if (b->sigfd >= 0) {
+		/* a second Ctrl-C must not kill us when the mask is restored */
+		struct signalfd_siginfo si;
+		while (read(b->sigfd, &si, sizeof(si)) == (ssize_t)sizeof(si))
+			;
+		close(b->sigfd);
+	}
+	if (b->out_fd > 2)
+		close(b->out_fd);
+}
+
+static int usable_cpus(struct batch *b, struct sbx_error *err)
+{
+	cpu_set_t set;
+	if (sched_getaffinity(0, sizeof(set), &set) < 0)
+		return sbx_err_sys(err, "sched_getaffinity");
+	b->cpus = sbx_xcalloc(CPU_SETSIZE, sizeof(int));
+	for (int c = 0; c < CPU_SETSIZE; c++)
+		if (CPU_ISSET(c, &set))
+			b->cpus[b->n_cpus++] = c;
+	if (b->n_cpus == 0)
+		b->cpus[b->n_cpus++] = 0;
+	return 0;
+}
+
+static int open_results(struct batch *b, json_object *done_ids, json_object *done_nos, struct sbx_error *err)
+{
+	if (!b->o->results) {
+		b->out_fd = STDOUT_FILENO;
+	} else {
+		int flags = O_RDWR | O_CREAT | O_APPEND | O_CLOEXEC | O_NOCTTY | (b->o->resume ? 0 : O_TRUNC);
+		b->out_fd = open(b->o->results, flags, 0644);
+		if (b->out_fd < 0)
+			return sbx_err_sys(err, "--results %s", b->o->results);
+		if (b->o->resume) {
+			int r = load_done(b, done_ids, done_nos, err);
+			if (r < 0)
+				return r;
+		}
+	}
+	b->out_tty = isatty(b->out_fd);
+	return 0;
+}
+
+/* --- the loop --------------------------------------------------------------- */
+
+static int run_loop(struct batch *b, struct sbx_error *err)
+{
+	_cleanup_free_ struct pollfd *pfd = sbx_xcalloc(b->n_workers + 1, sizeof(*pfd));
+	int r;
+	for (;;) {
+		if ((r = dispatch(b, err)) < 0)
+			return r;
+		if (b->next >= b->n_lines && !any_busy(b))
+			return 0;
+		size_t n = 0;
+		for (unsigned k = 0; k < b->n_workers; k++)
+			pfd[n++] = (struct pollfd){.fd = b->w[k].fd, .events = POLLIN};
+		pfd[n++] = (struct pollfd){.fd = b->sigfd, .events = POLLIN};
+		int timeout = b->o->quiet ? -1 : b->tty ? 250 : 1000;
+		int pr = poll(pfd, n, timeout);
+		if (pr < 0) {
+			if (errno == EINTR)
+				continue;
+			return sbx_err_sys(err, "poll");
+		}
+		/* finished jobs first: a result that arrived with the signal is kept */
+		for (unsigned k = 0; k < b->n_workers; k++)
+			if (pfd[k].revents && b->w[k].fd >= 0 && (r = worker_readable(b, k, err)) < 0)
+				return r;
+		if (pfd[n - 1].revents & POLLIN) {
+			struct signalfd_siginfo si;
+			if (read(b->sigfd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
+				b->stop_sig = (int)si.ssi_signo;
+				return 0;
+			}
+		}
+		progress(b, false);
+	}
+}
+
+int sbx_batch_run(const struct sbx_batch_opts *o, struct sbx_error *err)
+{
+	struct batch b = {.o = o, .pid = getpid(), .out_fd = -1, .sigfd = -1, .pfd = o->quiet ? -1 : o->progress_fd};
+	int r, code = EXIT_SBX;
+	json_object *done_ids = json_object_new_object(), *done_nos = json_object_new_object();
+	/* from here on SIGINT/SIGTERM/SIGHUP only arrive through the signalfd (workers inherit the mask) */
+	sigset_t set, old;
+	batch_signals(&set);
+	sigprocmask(SIG_BLOCK, &set, &old);
+	/* a closed results pipe is an error to report, not a silent death */
+	struct sigaction ign = {.sa_handler = SIG_IGN}, old_pipe;
+	sigaction(SIGPIPE, &ign, &old_pipe);
+	b.sigfd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
+	if (b.sigfd < 0) {
+		sbx_err_sys(err, "signalfd");
+		goto out;
+	}
+	if ((r = sbx_read_all(o->jobs, JOBS_MAX_BYTES, &b.buf, &b.buf_len)) < 0) {
+		sbx_err_errno(err, r, "jobs file %s", o->jobs);
+		goto out;
+	}
+	if (o->rootfs && access(o->rootfs, F_OK) < 0) {
+		sbx_err_sys(err, "--rootfs %s", o->rootfs);
+		goto out;
+	}
+	if (open_results(&b, done_ids, done_nos, err) < 0 || usable_cpus(&b, err) < 0)
+		goto out;
+	split_lines(&b);
+	classify(&b, done_ids, done_nos);
+	size_t to_run = 0;
+	for (size_t i = 0; i < b.n_lines; i++)
+		to_run += b.lines[i].kind == LINE_RUN;
+	unsigned parallel = o->parallel ? o->parallel : b.n_cpus;
+	b.n_workers = to_run < parallel ? (unsigned)to_run : parallel;
+	b.tty = b.pfd >= 0 && isatty(b.pfd);
+	if (o->pin) {
+		char why[384];
+		b.pin_cpuset = sbx_cgroup_probe(SBX_CG_CPUSET, NULL, why, sizeof(why)) == 1;
+	}
+	if (o->pin && parallel > b.n_cpus && b.pfd >= 0) {
+		char msg[160];
+		snprintf(msg, sizeof(msg), "sbxctr batch: --pin: %u slots share %u CPUs\n", parallel, b.n_cpus);
+		out_text(&b, msg);
+	}
+	if (b.n_workers > 0 && (sbx_runtime_private_mounts(err) < 0 || scratch_create(&b, err) < 0))
+		goto out;
+	b.w = sbx_xcalloc(b.n_workers ? b.n_workers : 1, sizeof(*b.w));
+	for (unsigned k = 0; k < b.n_workers; k++)
+		b.w[k].fd = -1;
+	for (unsigned k = 0; k < b.n_workers; k++)
+		if (spawn_worker(&b, k, err) < 0)
+			goto out;
+	b.t0 = b.last_plain = now_us();
+	if ((r = run_loop(&b, err)) < 0)
+		goto out;
+	code = b.stop_sig ? 128 + b.stop_sig : 0;
+	stop_workers(&b);
+	summary(&b);
+out:
+	if (code == EXIT_SBX) {
+		stop_workers(&b);
+		clear_bar(&b);
+	}
+	batch_free(&b);
+	json_object_put(done_ids);
+	json_object_put(done_nos);
+	sigaction(SIGPIPE, &old_pipe, NULL);
+	sigprocmask(SIG_SETMASK, &old, NULL);
+	return code;
+}
