@@ -16,6 +16,8 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <sched.h>
+#include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
@@ -173,21 +175,46 @@ static void init_forward(int sig)
 		kill(init_child_pid, sig);
 }
 
+struct spawn_args {
+	struct sbx_sandbox *sb;
+	const char *path;
+	sigset_t mask;
+};
+
+static int spawn_program(void *p)
+{
+	struct spawn_args *a = p;
+	sigprocmask(SIG_SETMASK, &a->mask, NULL);
+	do_exec(a->sb, a->path);
+}
+
 __attribute__((noreturn)) static void run_init(struct sbx_sandbox *sb, const char *path)
 {
-	sigset_t all, old;
+	struct spawn_args a = {.sb = sb, .path = path};
+	sigset_t all;
 	sigfillset(&all);
-	sigprocmask(SIG_BLOCK, &all, &old);
-	pid_t pid = fork();
-	if (pid < 0) {
+	sigprocmask(SIG_BLOCK, &all, &a.mask);
+	/*
+	 * The program is started like posix_spawn does it: sharing our memory
+	 * on a small stack of its own, while we wait (CLONE_VFORK) until it has
+	 * exec'd or failed. A fork() would copy the page tables of a process
+	 * the runtime's size, for a child that only calls execve. The child
+	 * touches nothing of ours but the shared page and its own stack frames.
+	 */
+	size_t stack_size = 256 << 10;
+	char *stack = mmap(NULL, stack_size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
+	if (stack == MAP_FAILED) {
 		struct sbx_error err = {0};
-		sbx_err_sys(&err, "--init: fork");
+		sbx_err_sys(&err, "--init: stack");
 		child_fail(sb, &err);
 	}
-	if (pid == 0) {
-		sigprocmask(SIG_SETMASK, &old, NULL);
-		do_exec(sb, path);
+	pid_t pid = clone(spawn_program, stack + stack_size, CLONE_VM | CLONE_VFORK | SIGCHLD, &a);
+	if (pid < 0) {
+		struct sbx_error err = {0};
+		sbx_err_sys(&err, "--init: starting the program");
+		child_fail(sb, &err);
 	}
+	sigset_t old = a.mask;
 	init_child_pid = pid;
 	/* our end goes: the parent sees EOF once the program's copy closes on exec */
 	close(sb->child_fd);

@@ -10,8 +10,8 @@
 #include <string.h>
 #include <unistd.h>
 
-/* utime, stime, cutime, cstime of one process, in ticks. */
-static int proc_ticks(pid_t pid, uint64_t *ret)
+/* utime + cutime and stime + cstime of one process, in ticks. */
+static int proc_ticks(pid_t pid, uint64_t *ret_user, uint64_t *ret_sys)
 {
 	char path[64], buf[1024];
 	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
@@ -27,26 +27,28 @@ static int proc_ticks(pid_t pid, uint64_t *ret)
 	/* fields 3..17: state ppid pgrp session tty tpgid flags minflt cminflt majflt cmajflt utime stime cutime cstime */
 	if (sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu %lld %lld", &ut, &st, &cut, &cst) != 4)
 		return -EIO;
-	*ret = ut + st + (uint64_t)(cut > 0 ? cut : 0) + (uint64_t)(cst > 0 ? cst : 0);
+	*ret_user = ut + (uint64_t)(cut > 0 ? cut : 0);
+	*ret_sys = st + (uint64_t)(cst > 0 ? cst : 0);
 	return 0;
 }
 
-int sbx_proctree_cpu_us(pid_t root, uint64_t *ret_us)
+int sbx_proctree_cpu(pid_t root, uint64_t *ret_user_us, uint64_t *ret_sys_us)
 {
 	/* breadth-first over the tree; the queue grows as children are found */
 	size_t cap = 64, head = 0, tail = 0;
 	_cleanup_free_ pid_t *q = sbx_xmalloc(cap * sizeof(pid_t));
 	q[tail++] = root;
-	uint64_t ticks = 0;
+	uint64_t uticks = 0, sticks = 0;
 	bool root_seen = false;
 	while (head < tail) {
 		pid_t pid = q[head++];
-		uint64_t t = 0;
-		if (proc_ticks(pid, &t) < 0)
+		uint64_t ut = 0, st = 0;
+		if (proc_ticks(pid, &ut, &st) < 0)
 			continue; /* exited meanwhile: its time went to its parent's cutime */
 		if (pid == root)
 			root_seen = true;
-		ticks += t;
+		uticks += ut;
+		sticks += st;
 		char tdir[64];
 		snprintf(tdir, sizeof(tdir), "/proc/%d/task", pid);
 		_cleanup_closedir_ DIR *d = opendir(tdir);
@@ -71,6 +73,7 @@ int sbx_proctree_cpu_us(pid_t root, uint64_t *ret_us)
 	if (!root_seen)
 		return -ESRCH;
 	long hz = sysconf(_SC_CLK_TCK);
-	*ret_us = ticks * 1000000u / (uint64_t)(hz > 0 ? hz : 100);
+	*ret_user_us = uticks * 1000000u / (uint64_t)(hz > 0 ? hz : 100);
+	*ret_sys_us = sticks * 1000000u / (uint64_t)(hz > 0 ? hz : 100);
 	return 0;
 }

@@ -6,8 +6,8 @@
 #include <sys/types.h>
 
 /*
- * Sums user+system time (own and reaped children's) of root and every live
+ * Sums user and system time (own and reaped children's) of root and every live
  * descendant, walking /proc/<pid>/task/<tid>/children. Resolution is the
  * clock tick (10 ms). Returns 0 or -errno (root is gone).
  */
-int sbx_proctree_cpu_us(pid_t root, uint64_t *ret_us);
+int sbx_proctree_cpu(pid_t root, uint64_t *ret_user_us, uint64_t *ret_sys_us);

@@ -95,6 +95,11 @@ struct sbx_sandbox {
 	siginfo_t si;	  /* pid 1's exit */
 	struct rusage ru; /* pid 1's rusage, with every descendant it reaped */
 	bool result_done;
+	/*
+	 * Without a cgroup, the tree's CPU sampled from /proc just before we
+	 * kill: what pid 1 never reaped is missing from its rusage.
+	 */
+	uint64_t kill_user_us, kill_sys_us;
 	struct sbx_result res;
 
 	struct timespec t_create, t_exec;

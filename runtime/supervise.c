@@ -101,6 +101,8 @@ void sbx_sandbox_kill(struct sbx_sandbox *sb, enum sbx_reason reason)
 	if (!sb->killed) {
 		sb->killed = true;
 		sb->kill_reason = reason;
+		if (!sb->cg && !sb->reaped)
+			sbx_proctree_cpu(sb->pid, &sb->kill_user_us, &sb->kill_sys_us);
 	}
 	if (!sb->reaped)
 		sbx_sandbox_signal(sb, SIGKILL);
@@ -167,8 +169,11 @@ static void check_cpu(struct sbx_sandbox *sb)
 		sbx_cgroup_poll(sb->cg);
 		if (sbx_cgroup_cpu_usage(sb->cg, &used) < 0)
 			return;
-	} else if (sbx_proctree_cpu_us(sb->pid, &used) < 0) {
-		return; /* exiting: the final accounting decides */
+	} else {
+		uint64_t u, sy;
+		if (sbx_proctree_cpu(sb->pid, &u, &sy) < 0)
+			return; /* exiting: the final accounting decides */
+		used = u + sy;
 	}
 	uint64_t setup = sb->handoff ? sb->handoff->setup_utime_us + sb->handoff->setup_stime_us : 0;
 	used = used > setup ? used - setup : 0;
@@ -220,6 +225,11 @@ static void finish_result(struct sbx_sandbox *sb, const siginfo_t *si, const str
 	res->has_cpu = true;
 	res->cpu_user_us = (uint64_t)ru->ru_utime.tv_sec * 1000000u + (uint64_t)ru->ru_utime.tv_usec;
 	res->cpu_sys_us = (uint64_t)ru->ru_stime.tv_sec * 1000000u + (uint64_t)ru->ru_stime.tv_usec;
+	/* killed by us: processes pid 1 never waited for count through the last sample */
+	if (sb->kill_user_us + sb->kill_sys_us > res->cpu_user_us + res->cpu_sys_us) {
+		res->cpu_user_us = sb->kill_user_us;
+		res->cpu_sys_us = sb->kill_sys_us;
+	}
 	/* ru_maxrss is the largest single process (KiB), the best /proc-less figure */
 	res->has_memory = true;
 	res->peak_memory_bytes = (uint64_t)ru->ru_maxrss * 1024u;
