@@ -26,6 +26,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/un.h>
 #include <sys/wait.h>
@@ -151,6 +152,17 @@ static void record(struct sbx_sandbox *sb, const struct seccomp_notif *req)
 		 sbx_seccomp_audit_arch_label(req->data.arch, req->data.nr));
 }
 
+/* Whether task pid still runs the same binary as this runtime (it has not exec'd yet). */
+static bool runs_runtime(pid_t pid)
+{
+	char path[64];
+	struct stat a, b;
+	snprintf(path, sizeof(path), "/proc/%d/exe", pid);
+	if (stat(path, &a) < 0 || stat("/proc/self/exe", &b) < 0)
+		return false;
+	return a.st_dev == b.st_dev && a.st_ino == b.st_ino;
+}
+
 int sbx_scmon_setup_event(struct sbx_sandbox *sb, struct sbx_error *err)
 {
 	/*
@@ -167,6 +179,16 @@ int sbx_scmon_setup_event(struct sbx_sandbox *sb, struct sbx_error *err)
 		return 0;
 	if (r < 0)
 		return sbx_err_errno(err, r, "seccomp: reading a notification");
+	/*
+	 * No EOF is not enough: with --init, the init's copy of the sync socket
+	 * may outlive the program's execve by a moment. Our own last steps run
+	 * the sbxctr binary; a task running anything else is the program.
+	 */
+	if (!runs_runtime(req.pid) || ioctl(sb->listener, SECCOMP_IOCTL_NOTIF_ID_VALID, &req.id) < 0) {
+		record(sb, &req);
+		sbx_sandbox_kill(sb, SBX_REASON_SECCOMP);
+		return 0;
+	}
 	if (req.data.nr == __NR_execve || req.data.nr == __NR_execveat) {
 		record(sb, &req);
 		sbx_sandbox_kill(sb, SBX_REASON_SECCOMP);
