@@ -381,7 +381,6 @@ int sbx_cgroup_root_open(const struct sbx_cgroup_root_opts *opts, struct sbx_cgr
 		goto fail;
 	if (r > 0) {
 		root->usable = false;
-		r = 0;
 		goto done;
 	}
 	const char *base;
@@ -509,6 +508,7 @@ static struct sbx_cgroup *cgroup_new(const char *parent, const char *name, int f
  */
 static int open_locked(int parent_fd, const char *name, int *ret_fd)
 {
+	*ret_fd = -1; /* defined on every path, not only on success */
 	_cleanup_close_ int fd =
 		openat(parent_fd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (fd < 0)
@@ -733,14 +733,22 @@ static int kill_procs_at(int dirfd, int depth)
 {
 	int n = 0;
 	/* the whole list: a cgroup may hold thousands of processes */
-	_cleanup_close_ int fd = openat(dirfd, "cgroup.procs", O_RDONLY | O_CLOEXEC);
-	_cleanup_fclose_ FILE *f = fd >= 0 ? fdopen(fd, "re") : NULL;
+	_cleanup_fclose_ FILE *f = NULL;
+	int fd = openat(dirfd, "cgroup.procs", O_RDONLY | O_CLOEXEC);
+	if (fd >= 0 && !(f = fdopen(fd, "re")))
+		close(fd);
 	if (f) {
-		fd = -1; /* f owns it */
-		long pid;
-		while (fscanf(f, "%ld", &pid) == 1)
-			if (pid > 0 && kill((pid_t)pid, SIGKILL) == 0)
+		_cleanup_free_ char *line = NULL;
+		size_t cap = 0;
+		ssize_t len;
+		/* one pid per line; a line that is not one (none should be) is skipped */
+		while ((len = getline(&line, &cap, f)) > 0) {
+			if (line[len - 1] == '\n')
+				line[len - 1] = '\0';
+			int pid;
+			if (sbx_parse_int(line, &pid) == 0 && pid > 0 && kill(pid, SIGKILL) == 0)
 				n++;
+		}
 	}
 	if (depth >= 16)
 		return n;
@@ -899,11 +907,12 @@ int sbx_cgroup_try_remove(struct sbx_cgroup *cg, struct sbx_error *err)
 	return 1;
 }
 
-int sbx_cgroup_destroy(struct sbx_cgroup *cg, int timeout_ms, struct sbx_error *err)
+int sbx_cgroup_destroy(struct sbx_cgroup *cg_arg, int timeout_ms, struct sbx_error *err)
 {
+	/* freed on every return, as the header promises */
+	_cleanup_(sbx_cgroup_freep) struct sbx_cgroup *cg = cg_arg;
 	if (!cg)
 		return 0;
-	_cleanup_(sbx_cgroup_freep) struct sbx_cgroup *owned = cg;
 	if (cg->removed)
 		return 0;
 	/*
@@ -943,10 +952,10 @@ void sbx_cgroup_free(struct sbx_cgroup *cg)
 /* ---- sweep -------------------------------------------------------------------------- */
 
 /* Kills, waits for and removes name (whose lock fd we hold); closes fd. */
-static int destroy_dir(int parent_fd, const char *name, int fd, int *have_kill, int timeout_ms,
+static int destroy_dir(int parent_fd, const char *name, int fd_arg, int *have_kill, int timeout_ms,
 		       struct sbx_error *err)
 {
-	_cleanup_close_ int owned = fd;
+	_cleanup_close_ int fd = fd_arg;
 	int r = unlinkat(parent_fd, name, AT_REMOVEDIR) == 0 ? 0 : -errno;
 	if (r == 0 || r == -ENOENT)
 		return 0;

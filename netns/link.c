@@ -28,7 +28,7 @@ char *sbx_ipaddr_format(const struct sbx_ipaddr *a, char *buf, size_t len)
 {
 	char tmp[INET6_ADDRSTRLEN];
 	sbx_ipaddr_format_addr(a, tmp, sizeof(tmp));
-	snprintf(buf, len, "%s/%u", tmp, a ? a->prefix : 0);
+	snprintf(buf, len, "%s/%u", tmp, a ? (unsigned)a->prefix : 0u);
 	return buf;
 }
 

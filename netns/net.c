@@ -566,9 +566,9 @@ static int configure(const struct sbx_net_plan *plan, struct sbx_nl *host, struc
 	    (r = sbx_tc_put_tbf(&sb, sbx_idx, plan->sandbox_name, &plan->egress, err)) < 0)
 		return r;
 
-	if ((r = sbx_nl_batch_commit(host, &hb, err)) < 0)
+	if (sbx_nl_batch_commit(host, &hb, err) < 0)
 		return sbx_err_wrap(err, "veth %s (host end)", plan->host_name);
-	if ((r = sbx_nl_batch_commit(sbx, &sb, err)) < 0)
+	if (sbx_nl_batch_commit(sbx, &sb, err) < 0)
 		return sbx_err_wrap(err, "veth %s (sandbox end)", plan->host_name);
 	return 0;
 }
@@ -603,7 +603,7 @@ int sbx_net_setup_host(const struct sbx_net_plan *plan, int sandbox_netns_fd,
 		return sbx_err_set(err, EINVAL,
 				   "sandbox network: the sandbox's network namespace is the caller's own");
 
-	if ((r = sbx_nl_open(&host, err)) < 0 || (r = sbx_nl_open_in_netns(sandbox_netns_fd, &sbx, err)) < 0)
+	if (sbx_nl_open(&host, err) < 0 || sbx_nl_open_in_netns(sandbox_netns_fd, &sbx, err) < 0)
 		return sbx_err_wrap(err, "sandbox network");
 
 	r = create_veth(plan, sandbox_netns_fd, host, sbx, err);
@@ -670,15 +670,25 @@ struct sweep_ctx {
 
 struct link_attrs {
 	const char *name;
-	const char *kind;
+	const char *kind; /* not always NUL-terminated: kind_len bytes */
+	size_t kind_len;
 };
 
 static int linkinfo_attr_cb(const struct nlattr *attr, void *data)
 {
 	struct link_attrs *la = data;
-	if (mnl_attr_get_type(attr) == IFLA_INFO_KIND && mnl_attr_validate(attr, MNL_TYPE_STRING) >= 0)
+	if (mnl_attr_get_type(attr) == IFLA_INFO_KIND && mnl_attr_validate(attr, MNL_TYPE_STRING) >= 0) {
 		la->kind = mnl_attr_get_payload(attr);
+		la->kind_len = mnl_attr_get_payload_len(attr);
+	}
 	return MNL_CB_OK;
+}
+
+/* Whether the len bytes at p are s, with or without a terminating NUL. */
+static bool attr_str_eq(const char *p, size_t len, const char *s)
+{
+	size_t n = strlen(s);
+	return (len == n || (len == n + 1 && p[n] == '\0')) && memcmp(p, s, n) == 0;
 }
 
 static int link_attr_cb(const struct nlattr *attr, void *data)
@@ -702,14 +712,14 @@ static int link_attr_cb(const struct nlattr *attr, void *data)
 static int sweep_link_cb(const struct nlmsghdr *nlh, void *data)
 {
 	struct sweep_ctx *ctx = data;
-	struct link_attrs la = { NULL, NULL };
+	struct link_attrs la = { NULL, NULL, 0 };
 	unsigned slot;
 
 	if (nlh->nlmsg_type != RTM_NEWLINK)
 		return MNL_CB_OK;
 	(void)mnl_attr_parse(nlh, sizeof(struct ifinfomsg), link_attr_cb, &la);
-	/* IFLA_INFO_KIND is "veth" without a NUL in some kernels: compare the bytes. */
-	if (!la.name || !la.kind || strncmp(la.kind, "veth", 5) != 0 ||
+	/* IFLA_INFO_KIND is "veth" without a NUL in some kernels: compare by its length. */
+	if (!la.name || !la.kind || !attr_str_eq(la.kind, la.kind_len, "veth") ||
 	    !sbx_net_host_name_parse(la.name, &slot))
 		return MNL_CB_OK;
 	if (ctx->n == ctx->cap) {
@@ -735,7 +745,7 @@ int sbx_net_sweep(bool (*slot_alive)(unsigned slot, void *ud), void *ud, unsigne
 		*ret_removed = 0;
 	if (!slot_alive)
 		return sbx_err_set(err, EINVAL, "network sweep: no slot_alive callback");
-	if ((r = sbx_nl_open(&nl, err)) < 0)
+	if (sbx_nl_open(&nl, err) < 0)
 		return sbx_err_wrap(err, "network sweep");
 
 	struct ifinfomsg ifi = { .ifi_family = AF_UNSPEC };

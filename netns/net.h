@@ -53,7 +53,7 @@ enum sbx_net_mode {
 /* One full frame of a 1500-MTU veth (1500 + 14 bytes of Ethernet header). */
 #define SBX_NET_MIN_BURST 1514u
 #define SBX_NET_DEFAULT_LATENCY_NS (50ull * 1000 * 1000)
-#define SBX_NET_DEFAULT_MIN_BURST (16u * 1024)
+#define SBX_NET_DEFAULT_MIN_BURST (16ull * 1024)
 
 struct sbx_net_plan {
 	enum sbx_net_mode mode;

@@ -437,8 +437,8 @@ int sbx_seccomp_cli_main(int argc, char **argv)
 		return rc;
 	if (o.kernel) {
 		unsigned int ma, mi;
-		char tail;
-		if (sscanf(o.kernel, "%u.%u%c", &ma, &mi, &tail) != 2)
+		const char *end;
+		if (sbx_parse_version(o.kernel, &ma, &mi, &end) < 0 || *end)
 			return fail("--kernel: expected X.Y, got \"%s\"", o.kernel);
 		env.kernel_major = ma;
 		env.kernel_minor = mi;

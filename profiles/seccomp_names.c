@@ -365,5 +365,10 @@ int sbx_seccomp_errno_from_name(const char *s)
 	/* plain decimal digits only: no sign, no spaces */
 	if (!*s || strspn(s, "0123456789") != strlen(s) || strlen(s) > 9)
 		return -1;
-	return atoi(s);
+	char *end;
+	errno = 0;
+	long v = strtol(s, &end, 10); /* at most 9 digits: fits an int */
+	if (errno || *end)
+		return -1;
+	return (int)v;
 }

@@ -559,7 +559,7 @@ int sbx_seccomp_env_host(struct sbx_seccomp_env *ret, uint64_t bounding_caps, st
 	if (uname(&u) < 0)
 		return sbx_err_sys(err, "seccomp: uname");
 	/* moby: the first two numbers; "-rc", "-generic" and the patch level are ignored */
-	if (sscanf(u.release, "%u.%u", &major, &minor) != 2)
+	if (sbx_parse_version(u.release, &major, &minor, NULL) < 0)
 		return sbx_err_set(err, EINVAL, "seccomp: cannot parse the kernel version \"%s\"",
 				   u.release);
 	ret->bounding_caps = bounding_caps;

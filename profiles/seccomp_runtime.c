@@ -76,7 +76,7 @@ static char *take_str(const char **p, const char *end, bool *ok)
 		*ok = false;
 		return NULL;
 	}
-	char *s = n ? strndup(*p, n) : NULL;
+	char *s = n ? sbx_xasprintf("%.*s", (int)n, *p) : NULL;
 	*p += n;
 	return s;
 }

@@ -274,7 +274,7 @@ static int setup(struct sbx_sandbox *sb, char *exec_path, size_t exec_size, stru
 	if (p->has_oom_score_adj) {
 		char v[16];
 		snprintf(v, sizeof(v), "%d", p->oom_score_adj);
-		if ((r = write_proc_self("/proc/self/oom_score_adj", v, err)) < 0)
+		if (write_proc_self("/proc/self/oom_score_adj", v, err) < 0)
 			return sbx_err_wrap(err, "process.oomScoreAdj");
 	}
 	if ((r = set_rlimits(p, err)) < 0)

@@ -314,7 +314,7 @@ static int parse_oci_version(json_object *root, struct sbx_config *c, struct sbx
 	if (r < 0)
 		return r;
 	unsigned major, minor;
-	if (sscanf(c->oci_version, "%u.%u", &major, &minor) != 2 || major != 1) {
+	if (sbx_parse_version(c->oci_version, &major, &minor, NULL) < 0 || major != 1) {
 		struct sbx_jloc loc = sbx_jloc_key(&top, "ociVersion");
 		return sbx_json_error(&loc, err, "unsupported version \"%s\" (sbxctr reads 1.0 to 1.2)",
 				      c->oci_version);

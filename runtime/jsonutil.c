@@ -253,7 +253,7 @@ int sbx_json_strv(json_object *o, const struct sbx_jloc *loc, char ***ret, struc
 	_cleanup_strv_ char **v = sbx_xcalloc(n + 1, sizeof(char *));
 	for (size_t i = 0; i < n; i++) {
 		struct sbx_jloc il = sbx_jloc_idx(loc, i);
-		const char *s;
+		const char *s = NULL;
 		int r = sbx_json_str(json_object_array_get_idx(o, i), &il, &s, err);
 		if (r < 0)
 			return r;

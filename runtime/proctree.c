@@ -4,11 +4,26 @@
 #include "runtime/util.h"
 
 #include <dirent.h>
+#include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+
+/* A whole-string signed decimal; 0 or -EINVAL/-ERANGE. */
+static int parse_ll(const char *s, long long *ret)
+{
+	char *end;
+	errno = 0;
+	long long v = strtoll(s, &end, 10);
+	if (errno == ERANGE)
+		return -ERANGE;
+	if (end == s || *end)
+		return -EINVAL;
+	*ret = v;
+	return 0;
+}
 
 /* utime + cutime and stime + cstime of one process, in ticks. */
 static int proc_ticks(pid_t pid, uint64_t *ret_user, uint64_t *ret_sys)
@@ -22,10 +37,29 @@ static int proc_ticks(pid_t pid, uint64_t *ret_user, uint64_t *ret_sys)
 	char *p = strrchr(buf, ')');
 	if (!p)
 		return -EIO;
-	unsigned long long ut, st;
-	long long cut, cst;
-	/* fields 3..17: state ppid pgrp session tty tpgid flags minflt cminflt majflt cmajflt utime stime cutime cstime */
-	if (sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu %lld %lld", &ut, &st, &cut, &cst) != 4)
+	/*
+	 * fields 3..17: state ppid pgrp session tty tpgid flags minflt cminflt majflt cmajflt
+	 * utime stime cutime cstime; the last four are the ticks, cutime and cstime signed
+	 */
+	uint64_t ut = 0, st = 0;
+	long long cut = 0, cst = 0;
+	int field = 3;
+	char *save = NULL;
+	for (char *tok = strtok_r(p + 1, " \n", &save); tok && field <= 17;
+	     tok = strtok_r(NULL, " \n", &save), field++) {
+		int r = 0;
+		if (field == 14)
+			r = sbx_parse_u64(tok, &ut);
+		else if (field == 15)
+			r = sbx_parse_u64(tok, &st);
+		else if (field == 16)
+			r = parse_ll(tok, &cut);
+		else if (field == 17)
+			r = parse_ll(tok, &cst);
+		if (r < 0)
+			return -EIO;
+	}
+	if (field <= 17)
 		return -EIO;
 	*ret_user = ut + (uint64_t)(cut > 0 ? cut : 0);
 	*ret_sys = st + (uint64_t)(cst > 0 ? cst : 0);
@@ -62,11 +96,14 @@ int sbx_proctree_cpu(pid_t root, uint64_t *ret_user_us, uint64_t *ret_sys_us)
 				continue;
 			char *save = NULL;
 			for (char *s = strtok_r(buf, " \n", &save); s; s = strtok_r(NULL, " \n", &save)) {
+				int child;
+				if (sbx_parse_int(s, &child) < 0 || child <= 0)
+					continue; /* the kernel writes pids only */
 				if (tail == cap) {
 					cap *= 2;
 					q = sbx_xrealloc(q, cap * sizeof(pid_t));
 				}
-				q[tail++] = (pid_t)atoi(s);
+				q[tail++] = (pid_t)child;
 			}
 		}
 	}

@@ -79,7 +79,7 @@ json_object *sbx_report_build(const struct sbx_config *cfg, const struct sbx_res
 		json_object_array_add(un, json_object_new_string(res->unenforced[i]));
 	json_object_object_add(o, "unenforced", un);
 	json_object_object_add(o, "limits", cfg ? limits_json(cfg) : NULL);
-	if (res->n_copy_out) {
+	if (res->n_copy_out && cfg) {
 		json_object *co = json_object_new_array();
 		for (size_t i = 0; i < res->n_copy_out; i++) {
 			json_object *e = json_object_new_object();

@@ -46,7 +46,9 @@ static pid_t filter_owner(const struct sbx_sandbox *sb)
 	snprintf(path, sizeof(path), "/proc/%d/task/%d/children", sb->pid, sb->pid);
 	if (sbx_read_file_at(AT_FDCWD, path, buf, sizeof(buf)) <= 0)
 		return -1;
-	return (pid_t)atoi(buf);
+	buf[strcspn(buf, " \n")] = '\0';
+	int pid;
+	return sbx_parse_int(buf, &pid) == 0 && pid > 0 ? pid : -1;
 }
 
 /* The OCI state a listenerPath agent receives with the fd (as runc sends it). */
@@ -59,7 +61,7 @@ static int hand_to_agent(struct sbx_sandbox *sb, int fd, pid_t owner, struct sbx
 	struct sockaddr_un sa = {.sun_family = AF_UNIX};
 	if (strlen(sc->listener_path) >= sizeof(sa.sun_path))
 		return sbx_err_set(err, ENAMETOOLONG, "seccomp listenerPath %s: too long", sc->listener_path);
-	strcpy(sa.sun_path, sc->listener_path);
+	memcpy(sa.sun_path, sc->listener_path, strlen(sc->listener_path) + 1);
 	if (connect(s, (struct sockaddr *)&sa, sizeof(sa)) < 0)
 		return sbx_err_sys(err, "seccomp listenerPath %s", sc->listener_path);
 	json_object *st = json_object_new_object();

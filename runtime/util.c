@@ -130,6 +130,40 @@ int sbx_parse_int(const char *s, int *ret)
 	return 0;
 }
 
+/* A decimal unsigned int at the start of s (digits only); *ret_end after it. */
+static int parse_uint_prefix(const char *s, unsigned *ret, const char **ret_end)
+{
+	if (!isdigit((unsigned char)*s))
+		return -EINVAL;
+	char *end;
+	errno = 0;
+	unsigned long v = strtoul(s, &end, 10);
+	if (errno == ERANGE || v > UINT_MAX)
+		return -ERANGE;
+	*ret = (unsigned)v;
+	*ret_end = end;
+	return 0;
+}
+
+int sbx_parse_version(const char *s, unsigned *ret_major, unsigned *ret_minor, const char **ret_end)
+{
+	unsigned major, minor;
+	const char *p;
+	int r = parse_uint_prefix(s, &major, &p);
+	if (r < 0)
+		return r;
+	if (*p != '.')
+		return -EINVAL;
+	r = parse_uint_prefix(p + 1, &minor, &p);
+	if (r < 0)
+		return r;
+	*ret_major = major;
+	*ret_minor = minor;
+	if (ret_end)
+		*ret_end = p;
+	return 0;
+}
+
 /*
  * Parses "<digits>[.<digits>]" into an integer part and a fraction scaled by
  * `scale` (rounded down), without floating point so that "0.3" is exact.

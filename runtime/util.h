@@ -34,6 +34,12 @@ int sbx_parse_seconds_us(const char *s, uint64_t *ret_us);
 /* Strict unsigned decimal integer, whole string. */
 int sbx_parse_u64(const char *s, uint64_t *ret);
 int sbx_parse_int(const char *s, int *ret);
+/*
+ * "<major>.<minor>" (decimal digits, no sign or spaces) at the start of s, as
+ * in kernel releases and OCI versions; *ret_end, when not NULL, points after
+ * the minor number ("6.1.0-rc1" leaves ".0-rc1"). Returns 0, -EINVAL or -ERANGE.
+ */
+int sbx_parse_version(const char *s, unsigned *ret_major, unsigned *ret_minor, const char **ret_end);
 
 /* Leaf file helpers: return 0 or -errno; never follow a symlink in the last component. */
 int sbx_write_file_at(int dirfd, const char *path, const char *data, size_t len);

@@ -38,7 +38,7 @@ int sbx_copy_parse(const char *arg, bool out, struct sbx_copy *c, struct sbx_err
 	if (!colon || colon == arg || !colon[1])
 		return sbx_err_set(err, EINVAL, "%s: expected %s, got \"%s\"", flag, out ? "PATH:HOST" : "HOST:PATH",
 				   arg);
-	_cleanup_free_ char *a = strndup(arg, (size_t)(colon - arg));
+	_cleanup_free_ char *a = sbx_xasprintf("%.*s", (int)(colon - arg), arg);
 	const char *b = colon + 1;
 	const char *inside = out ? a : b;
 	if (strstr(inside, "..") || !*inside)
@@ -158,20 +158,17 @@ static int copy_in_entry(int srcdirfd, const char *src, int dstfd, const char *n
 	return fchown(out, st->uid, st->gid) < 0 ? -errno : 0;
 }
 
-/* Creates the parent directories of rel inside the stage; returns a dirfd and the last name. */
-static int stage_parent(const struct sbx_stage *st, const char *rel, char **ret_name)
+/* Creates the parent directories of rel inside the stage; returns a dirfd of the last one. */
+static int stage_parent(const struct sbx_stage *st, const char *rel)
 {
 	_cleanup_free_ char *p = sbx_xstrdup(rel);
 	char *slash = strrchr(p, '/');
 	_cleanup_close_ int dfd = open(st->path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (dfd < 0)
 		return -errno;
-	if (!slash) {
-		*ret_name = sbx_xstrdup(p);
+	if (!slash)
 		return TAKE_FD(dfd);
-	}
 	*slash = '\0';
-	*ret_name = sbx_xstrdup(slash + 1);
 	char *save = NULL;
 	for (char *c = strtok_r(p, "/", &save); c; c = strtok_r(NULL, "/", &save)) {
 		if (mkdirat(dfd, c, 0755) == 0) {
@@ -208,8 +205,10 @@ int sbx_stage_copy_in(struct sbx_stage *st, const struct sbx_config *cfg, struct
 		if (!*rel)
 			return sbx_err_set(err, EINVAL, "--copy-in %s: the destination must name a file or directory",
 					   c->host);
-		_cleanup_free_ char *name = NULL;
-		_cleanup_close_ int dfd = stage_parent(st, rel, &name);
+		/* the last component, created in the directory stage_parent returns */
+		const char *slash = strrchr(rel, '/');
+		const char *name = slash ? slash + 1 : rel;
+		_cleanup_close_ int dfd = stage_parent(st, rel);
 		if (dfd < 0)
 			return sbx_err_errno(err, dfd, "--copy-in %s:%s", c->host, c->sandbox);
 		int r = copy_in_entry(AT_FDCWD, c->host, dfd, name, st, 0);

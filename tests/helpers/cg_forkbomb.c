@@ -16,12 +16,22 @@ static double now(void)
 {
 	struct timespec ts;
 	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
 int main(int argc, char **argv)
 {
-	double deadline = now() + (argc > 1 ? atof(argv[1]) : 1);
+	double secs = 1;
+	if (argc > 1) {
+		char *end;
+		errno = 0;
+		secs = strtod(argv[1], &end);
+		if (errno || end == argv[1] || *end || !(secs >= 0 && secs <= 1e9)) {
+			fprintf(stderr, "usage: cg_forkbomb SECONDS\n");
+			return 2;
+		}
+	}
+	double deadline = now() + secs;
 	pid_t top = getpid();
 	long refused = 0;
 	while (now() < deadline) {

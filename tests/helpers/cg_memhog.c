@@ -4,6 +4,7 @@
  * mappings and writes every page, then prints "allocated MIB" and exits 0.
  * Under a memory limit it is expected to die of SIGKILL (OOM) on the way.
  */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/mman.h>
@@ -11,12 +12,19 @@
 
 int main(int argc, char **argv)
 {
-	long mib = argc > 1 ? atol(argv[1]) : 0;
-	long page = sysconf(_SC_PAGESIZE);
+	long mib = 0;
+	if (argc > 1) {
+		char *end;
+		errno = 0;
+		mib = strtol(argv[1], &end, 10);
+		if (errno || end == argv[1] || *end)
+			mib = 0;
+	}
 	if (mib <= 0) {
 		fprintf(stderr, "usage: cg_memhog MIB\n");
 		return 2;
 	}
+	long page = sysconf(_SC_PAGESIZE);
 	for (long i = 0; i < mib; i++) {
 		char *p = mmap(NULL, 1 << 20, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
 			       -1, 0);

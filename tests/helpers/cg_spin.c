@@ -5,6 +5,7 @@
  * process used in that window ("spin_cpu_us N": without exec and start-up,
  * which a slow emulator makes costly) and in all ("cpu_us N"), and exits 0.
  */
+#include <errno.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,6 +13,8 @@
 #include <time.h>
 
 static double deadline;
+/* Written by the busy loop; volatile so that the loop is not optimised away. */
+static volatile unsigned long spin_sink;
 
 static long cpu_us(void)
 {
@@ -25,22 +28,38 @@ static double now(void)
 {
 	struct timespec ts;
 	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
 static void *spin(void *arg)
 {
-	volatile unsigned long x = 0;
 	while (now() < deadline)
 		for (int i = 0; i < 10000; i++)
-			x += (unsigned long)i;
+			spin_sink += (unsigned long)i;
 	return arg;
 }
 
 int main(int argc, char **argv)
 {
-	double secs = argc > 1 ? atof(argv[1]) : 1;
-	int threads = argc > 2 ? atoi(argv[2]) : 1;
+	double secs = 1;
+	long threads = 1;
+	char *end;
+	if (argc > 1) {
+		errno = 0;
+		secs = strtod(argv[1], &end);
+		if (errno || end == argv[1] || *end || !(secs >= 0 && secs <= 1e9)) {
+			fprintf(stderr, "usage: cg_spin SECONDS [THREADS]\n");
+			return 2;
+		}
+	}
+	if (argc > 2) {
+		errno = 0;
+		threads = strtol(argv[2], &end, 10);
+		if (errno || end == argv[2] || *end) {
+			fprintf(stderr, "usage: cg_spin SECONDS [THREADS]\n");
+			return 2;
+		}
+	}
 	if (threads < 1 || threads > 64)
 		threads = 1;
 	long start = cpu_us();

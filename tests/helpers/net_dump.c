@@ -76,7 +76,8 @@ static int dump(int fd, int type, void *hdr, size_t hdrlen, msg_cb cb)
 
 static void parse_attrs(struct rtattr **tb, int max, struct rtattr *rta, int len)
 {
-	memset(tb, 0, sizeof(*tb) * (size_t)(max + 1));
+	for (int i = 0; i <= max; i++)
+		tb[i] = NULL;
 	for (; RTA_OK(rta, len); rta = RTA_NEXT(rta, len))
 		if (rta->rta_type <= max)
 			tb[rta->rta_type] = rta;

@@ -8,12 +8,14 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <net/if.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
 #include <sys/ptrace.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -21,10 +23,43 @@
 #include <time.h>
 #include <unistd.h>
 
+/* Written by cmd_burn's busy loop; volatile so that the loop is not optimised away. */
+static volatile unsigned long burn_sink;
+
 static int fail(const char *what)
 {
 	printf("%s: %s\n", what, strerrorname_np(errno) ? strerrorname_np(errno) : "E?");
 	return 1;
+}
+
+/* Whole-string decimal integer in [min, max]; 0 or -1. */
+static int parse_long(const char *s, long min, long max, long *ret)
+{
+	char *end;
+	errno = 0;
+	long v = strtol(s, &end, 10);
+	if (errno || end == s || *end || v < min || v > max)
+		return -1;
+	*ret = v;
+	return 0;
+}
+
+/* Whole-string finite, non-negative number (seconds); 0 or -1. */
+static int parse_seconds(const char *s, double *ret)
+{
+	char *end;
+	errno = 0;
+	double v = strtod(s, &end);
+	if (errno || end == s || *end || !(v >= 0 && v <= 1e9))
+		return -1;
+	*ret = v;
+	return 0;
+}
+
+static int usage_number(const char *verb, const char *arg)
+{
+	fprintf(stderr, "probe: %s: invalid number \"%s\"\n", verb, arg);
+	return 2;
 }
 
 static int cmd_fds(void)
@@ -35,7 +70,9 @@ static int cmd_fds(void)
 	int self = dirfd(d);
 	struct dirent *e;
 	while ((e = readdir(d))) {
-		if (e->d_name[0] == '.' || atoi(e->d_name) == self)
+		long fd;
+		if (e->d_name[0] == '.' ||
+		    (parse_long(e->d_name, 0, INT_MAX, &fd) == 0 && fd == self))
 			continue;
 		char path[64], target[256];
 		snprintf(path, sizeof(path), "/proc/self/fd/%s", e->d_name);
@@ -105,9 +142,17 @@ static int cmd_read(const char *path)
 
 static void on_signal(int sig)
 {
-	char msg[32];
-	int n = snprintf(msg, sizeof(msg), "signal %d\n", sig);
-	ssize_t w = write(1, msg, (size_t)n);
+	/* "signal N\n", formatted by hand: snprintf is not async-signal-safe */
+	char msg[32] = "signal ";
+	size_t n = strlen(msg);
+	char digits[12];
+	size_t nd = 0;
+	for (unsigned v = (unsigned)sig; nd == 0 || v; v /= 10)
+		digits[nd++] = (char)('0' + v % 10);
+	while (nd)
+		msg[n++] = digits[--nd];
+	msg[n++] = '\n';
+	ssize_t w = write(1, msg, n);
 	(void)w;
 	_exit(100 + sig);
 }
@@ -171,10 +216,9 @@ static int cmd_zombies(int n)
 static int cmd_burn(double sec)
 {
 	struct timespec ts;
-	volatile unsigned long x = 0;
 	for (;;) {
 		for (int i = 0; i < 100000; i++)
-			x += (unsigned long)i;
+			burn_sink += (unsigned long)i;
 		clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
 		if ((double)ts.tv_sec + (double)ts.tv_nsec / 1e9 >= sec)
 			return 0;
@@ -191,17 +235,31 @@ static int cmd_flood(void)
 			return 1;
 }
 
-/* Allocates and touches mb MiB, one MiB at a time. */
+/* Allocates and touches mb MiB, one MiB at a time, and holds it all until it has said so. */
 static int cmd_hog(long mb)
 {
+	/* each block's first bytes link to the previous one, so that all can be freed */
+	void *head = NULL;
+	int r = 0;
 	for (long i = 0; i < mb; i++) {
 		char *p = malloc(1 << 20);
-		if (!p)
-			return fail("malloc");
+		if (!p) {
+			r = fail("malloc");
+			break;
+		}
 		memset(p, 1, 1 << 20);
+		memcpy(p, &head, sizeof(head));
+		head = p;
 	}
-	printf("allocated %ld\n", mb);
-	return 0;
+	if (r == 0)
+		printf("allocated %ld\n", mb);
+	while (head) {
+		void *next;
+		memcpy(&next, head, sizeof(next));
+		free(head);
+		head = next;
+	}
+	return r;
 }
 
 /*
@@ -238,25 +296,41 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	const char *v = argv[1];
-	if (!strcmp(v, "exit") && argc > 2)
-		return atoi(argv[2]);
+	long n;
+	double sec;
+	if (!strcmp(v, "exit") && argc > 2) {
+		if (parse_long(argv[2], INT_MIN, INT_MAX, &n) < 0)
+			return usage_number(v, argv[2]);
+		return (int)n;
+	}
 	if (!strcmp(v, "raise") && argc > 2) {
-		signal(atoi(argv[2]), SIG_DFL);
-		raise(atoi(argv[2]));
+		if (parse_long(argv[2], 0, SIGRTMAX, &n) < 0)
+			return usage_number(v, argv[2]);
+		signal((int)n, SIG_DFL);
+		raise((int)n);
 		return 3;
 	}
 	if (!strcmp(v, "segv")) {
-		volatile int *p = NULL;
-		return *p; /* a real fault: forced, so it kills even pid 1 */
+		/* a real fault (forced, so it kills even pid 1): a read of an inaccessible page */
+		volatile int *p = mmap(NULL, 4096, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		if (p == MAP_FAILED)
+			return fail("mmap");
+		return *p;
 	}
 	if (!strcmp(v, "fds"))
 		return cmd_fds();
-	if (!strcmp(v, "burn") && argc > 2)
-		return cmd_burn(atof(argv[2]));
+	if (!strcmp(v, "burn") && argc > 2) {
+		if (parse_seconds(argv[2], &sec) < 0)
+			return usage_number(v, argv[2]);
+		return cmd_burn(sec);
+	}
 	if (!strcmp(v, "flood"))
 		return cmd_flood();
-	if (!strcmp(v, "hog") && argc > 2)
-		return cmd_hog(atol(argv[2]));
+	if (!strcmp(v, "hog") && argc > 2) {
+		if (parse_long(argv[2], 0, LONG_MAX, &n) < 0)
+			return usage_number(v, argv[2]);
+		return cmd_hog(n);
+	}
 	if (!strcmp(v, "pids"))
 		return cmd_pids();
 	if (!strcmp(v, "pid")) {
@@ -271,10 +345,16 @@ int main(int argc, char **argv)
 		return cmd_read(argv[2]);
 	if (!strcmp(v, "wait-signal"))
 		return cmd_wait_signal();
-	if (!strcmp(v, "zombies") && argc > 2)
-		return cmd_zombies(atoi(argv[2]));
+	if (!strcmp(v, "zombies") && argc > 2) {
+		if (parse_long(argv[2], 0, INT_MAX, &n) < 0)
+			return usage_number(v, argv[2]);
+		return cmd_zombies((int)n);
+	}
 	if (!strcmp(v, "sleep") && argc > 2) {
-		usleep((useconds_t)(atof(argv[2]) * 1e6));
+		if (parse_seconds(argv[2], &sec) < 0)
+			return usage_number(v, argv[2]);
+		struct timespec ts = {(time_t)sec, (long)((sec - (double)(time_t)sec) * 1e9)};
+		nanosleep(&ts, NULL);
 		return 0;
 	}
 	if (!strcmp(v, "cwd")) {
@@ -289,8 +369,12 @@ int main(int argc, char **argv)
 		printf("%04o\n", m);
 		return 0;
 	}
-	if (!strcmp(v, "forkbomb"))
-		return cmd_forkbomb(argc > 2 ? atoi(argv[2]) : 100);
+	if (!strcmp(v, "forkbomb")) {
+		long tries = 100;
+		if (argc > 2 && parse_long(argv[2], 1, 1000000, &tries) < 0)
+			return usage_number(v, argv[2]);
+		return cmd_forkbomb((int)tries);
+	}
 	if (!strcmp(v, "ptrace"))
 		return cmd_ptrace();
 	fprintf(stderr, "probe: unknown verb %s\n", v);

@@ -255,9 +255,14 @@ static void test_sweep_after_sigkill(void **state)
 	ssize_t n = read(p[0], msg, sizeof(msg) - 1);
 	close(p[0]);
 	assert_true(n > 0);
+	/* "PID PATH\n" */
+	char *victim = strchr(msg, ' ');
+	assert_non_null(victim);
+	*victim++ = '\0';
+	victim[strcspn(victim, "\n")] = '\0';
+	assert_true(*victim);
 	int sleeper = 0;
-	char victim[512];
-	assert_int_equal(sscanf(msg, "%d %511s", &sleeper, victim), 2);
+	assert_int_equal(sbx_parse_int(msg, &sleeper), 0);
 
 	kill(runtime, SIGKILL);
 	int status;

@@ -266,8 +266,15 @@ static void test_cpu_quota(void **state)
 	assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
 	long spin_us = -1;
 	const char *sp = strstr(out, "spin_cpu_us ");
-	if (sp)
-		spin_us = atol(sp + strlen("spin_cpu_us "));
+	if (sp) {
+		/* "spin_cpu_us N\n": anything else leaves -1, which fails below */
+		const char *num = sp + strlen("spin_cpu_us ");
+		char *end;
+		errno = 0;
+		long v = strtol(num, &end, 10);
+		if (errno == 0 && end != num && (*end == '\n' || !*end))
+			spin_us = v;
+	}
 	assert_int_equal(sbx_cgroup_stats(cg, &st, NULL), 0);
 	printf("# cpus 0.5, 2 threads, 2 s: %ld us CPU in the 2 s window; whole cgroup %lu us "
 	       "(user %lu, sys %lu) in %ld us of wall time, throttled %lu times\n",

@@ -58,6 +58,8 @@ struct sbox {
 	int userns_fd;
 	int ctl; /* closing it releases the holder */
 };
+/* No holder: what sbox_kill() skips, so that a failed set-up can be cleaned up alike. */
+#define SBOX_NONE { .pid = 0, .netns_fd = -1, .userns_fd = -1, .ctl = -1 }
 
 /* In a forked child: report failure as an exit code, never through cmocka. */
 static void child_fail(const char *what)
@@ -73,6 +75,7 @@ static void child_fail(const char *what)
  */
 static int sbox_spawn(struct sbox *sb, bool lo_up)
 {
+	*sb = (struct sbox)SBOX_NONE;
 	int ready[2], ctl[2];
 	if (pipe2(ready, O_CLOEXEC) < 0 || pipe2(ctl, O_CLOEXEC) < 0)
 		return -errno;
@@ -347,7 +350,7 @@ static void test_none_mode(void **state)
 	(void)state;
 	struct sbx_net_plan plan;
 	struct sbx_error err = { 0 };
-	struct sbox sb;
+	struct sbox sb = SBOX_NONE;
 	char out[8192];
 
 	assert_int_equal(sbx_net_plan_build(NULL, 0, &plan, &err), 0);
@@ -381,7 +384,7 @@ static void test_veth_config(void **state)
 	struct sbx_net_plan plan;
 	struct sbx_net_state *st = NULL;
 	struct sbx_error err = { 0 };
-	struct sbox sb;
+	struct sbox sb = SBOX_NONE;
 	char out[8192];
 
 	if (setup_veth(&spec, 5, &sb, &plan, &st, &err) < 0)
@@ -462,7 +465,7 @@ static void test_rate_limits(void **state)
 	struct sbx_net_plan plan;
 	struct sbx_net_state *st1 = NULL, *st2 = NULL;
 	struct sbx_error err = { 0 };
-	struct sbox a, b;
+	struct sbox a = SBOX_NONE, b = SBOX_NONE;
 
 	if (setup_veth(&lim, 1, &a, &plan, &st1, &err) < 0)
 		fail_msg("%s", err.msg);
@@ -502,7 +505,7 @@ static void test_sandbox_cannot_reconfigure(void **state)
 	struct sbx_net_plan plan;
 	struct sbx_net_state *st = NULL;
 	struct sbx_error err = { 0 };
-	struct sbox sb;
+	struct sbox sb = SBOX_NONE;
 	char out[8192];
 
 	if (setup_veth(&spec, 3, &sb, &plan, &st, &err) < 0)
@@ -567,7 +570,7 @@ static void test_ext_ack(void **state)
 	/* sbx_nl_open_in_netns returns the thread to its own netns */
 	struct stat before, after;
 	assert_int_equal(stat("/proc/thread-self/ns/net", &before), 0);
-	struct sbox sb;
+	struct sbox sb = SBOX_NONE;
 	assert_int_equal(sbox_spawn(&sb, false), 0);
 	assert_int_equal(sbx_nl_open_in_netns(sb.netns_fd, &nl, &err), 0);
 	assert_int_equal(stat("/proc/thread-self/ns/net", &after), 0);
@@ -587,7 +590,7 @@ static void test_duplicate_names(void **state)
 	struct sbx_net_plan plan;
 	struct sbx_net_state *st1 = NULL, *st2 = NULL;
 	struct sbx_error err = { 0 };
-	struct sbox a, b;
+	struct sbox a = SBOX_NONE, b = SBOX_NONE;
 	char out[8192];
 
 	if (setup_veth(&spec, 0, &a, &plan, &st1, &err) < 0)
@@ -637,7 +640,7 @@ static void test_failure_midway_leaves_nothing(void **state)
 	struct sbx_net_plan plan;
 	struct sbx_net_state *st = NULL;
 	struct sbx_error err = { 0 };
-	struct sbox sb;
+	struct sbox sb = SBOX_NONE;
 	char out[8192];
 
 	assert_int_equal(sbx_net_plan_build(&spec, 6, &plan, &err), 0);
@@ -709,7 +712,7 @@ static void test_cleanup(void **state)
 	struct sbx_net_plan plan;
 	struct sbx_net_state *st = NULL;
 	struct sbx_error err = { 0 };
-	struct sbox sb;
+	struct sbox sb = SBOX_NONE;
 
 	/* normal end: the holder exits, its netns and the pair go, asynchronously */
 	if (setup_veth(&spec, 7, &sb, &plan, &st, &err) < 0)
@@ -784,7 +787,7 @@ static void test_sweep(void **state)
 	struct sbx_net_plan plan;
 	struct sbx_net_state *s7 = NULL, *s8 = NULL, *su = NULL;
 	struct sbx_error err = { 0 };
-	struct sbox a, b, c;
+	struct sbox a = SBOX_NONE, b = SBOX_NONE, c = SBOX_NONE;
 
 	/* leftovers whose netns is still held somewhere (a crashed runtime's) */
 	if (setup_veth(&spec, 7, &a, &plan, &s7, &err) < 0 || setup_veth(&spec, 8, &b, &plan, &s8, &err) < 0 ||
@@ -820,7 +823,7 @@ static void test_sweep(void **state)
 
 	/* a new sandbox on a slot with a leftover of the same name replaces it */
 	struct sbx_net_state *s8b = NULL;
-	struct sbox d;
+	struct sbox d = SBOX_NONE;
 	if (setup_veth(&spec, 8, &d, &plan, &s8b, &err) < 0)
 		fail_msg("%s", err.msg);
 	char out[8192];

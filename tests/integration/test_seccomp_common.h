@@ -37,11 +37,21 @@ static char *probe_path;
 static inline bool sc_real_root(void)
 {
 	char buf[128] = "";
-	unsigned long a, b, n;
 	if (geteuid() != 0 ||
 	    sbx_read_file_at(AT_FDCWD, "/proc/self/uid_map", buf, sizeof(buf)) < 0)
 		return false;
-	return sscanf(buf, "%lu %lu %lu", &a, &b, &n) == 3 && a == 0 && b == 0 && n == 4294967295UL;
+	/* three numbers, separated (and led) by spaces */
+	unsigned long v[3];
+	char *p = buf;
+	for (size_t i = 0; i < 3; i++) {
+		char *end;
+		errno = 0;
+		v[i] = strtoul(p, &end, 10);
+		if (errno || end == p)
+			return false;
+		p = end;
+	}
+	return v[0] == 0 && v[1] == 0 && v[2] == 4294967295UL;
 }
 
 /*

@@ -11,7 +11,7 @@
 
 #include "cgroups/limits.h"
 
-#define MIB (1024 * 1024)
+#define MIB ((int64_t)1024 * 1024)
 
 static struct sbx_cgroup_plan *plan_ok(const struct sbx_resources *res,
 				       const struct sbx_cgroup_plan_opts *opts)

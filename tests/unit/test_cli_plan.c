@@ -113,6 +113,29 @@ static void test_sizes(void **state)
 	assert_int_equal(sbx_parse_seconds_us("x", &v), -EINVAL);
 }
 
+static void test_versions(void **state)
+{
+	unsigned ma = 0, mi = 0;
+	const char *end = NULL;
+	assert_int_equal(sbx_parse_version("6.18.0-rc1", &ma, &mi, &end), 0);
+	assert_int_equal(ma, 6);
+	assert_int_equal(mi, 18);
+	assert_string_equal(end, ".0-rc1");
+	assert_int_equal(sbx_parse_version("1.2", &ma, &mi, &end), 0);
+	assert_int_equal(ma, 1);
+	assert_int_equal(mi, 2);
+	assert_string_equal(end, "");
+	assert_int_equal(sbx_parse_version("4.4", &ma, &mi, NULL), 0);
+	assert_int_equal(sbx_parse_version("5", &ma, &mi, NULL), -EINVAL);
+	assert_int_equal(sbx_parse_version("5.", &ma, &mi, NULL), -EINVAL);
+	assert_int_equal(sbx_parse_version(".5", &ma, &mi, NULL), -EINVAL);
+	assert_int_equal(sbx_parse_version("-1.2", &ma, &mi, NULL), -EINVAL);
+	assert_int_equal(sbx_parse_version(" 1.2", &ma, &mi, NULL), -EINVAL);
+	assert_int_equal(sbx_parse_version("1.-2", &ma, &mi, NULL), -EINVAL);
+	assert_int_equal(sbx_parse_version("", &ma, &mi, NULL), -EINVAL);
+	assert_int_equal(sbx_parse_version("4294967296.0", &ma, &mi, NULL), -ERANGE);
+}
+
 static const struct sbx_mount_op *find_op(const struct sbx_mount_plan *p, enum sbx_mop_kind k, const char *dest)
 {
 	for (size_t i = 0; i < p->n_ops; i++)
@@ -188,7 +211,8 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_run_forms),     cmocka_unit_test(test_run_errors),
-		cmocka_unit_test(test_sizes),	      cmocka_unit_test(test_mount_options),
+		cmocka_unit_test(test_sizes),	      cmocka_unit_test(test_versions),
+		cmocka_unit_test(test_mount_options),
 		cmocka_unit_test(test_default_plan),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -340,7 +340,7 @@ static void test_docker_arch_only(void **state)
 	_cleanup_free_ char *t = sbx_xstrdup(docker_text);
 	char *am = strstr(t, "\"archMap\"");
 	assert_non_null(am);
-	memcpy(am, "\"archMaX\"", 9); /* an unknown key, ignored */
+	am[strlen("\"archMa")] = 'X'; /* "archMaX": an unknown key, ignored */
 	char *body = strchr(t, '{');
 	_cleanup_free_ char *json =
 		sbx_xasprintf("{\"architectures\":[\"SCMP_ARCH_X86_64\"],%s", body + 1);
