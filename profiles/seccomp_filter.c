@@ -693,6 +693,72 @@ int sbx_seccomp_filter_split_notify(const struct sbx_seccomp_filter *f,
 	return 0;
 }
 
+size_t sbx_seccomp_prune_allow(struct sock_filter *insns, size_t len)
+{
+	if (len == 0)
+		return 0;
+	_cleanup_free_ bool *allow = sbx_xcalloc(len, sizeof(bool));
+	_cleanup_free_ bool *keep = sbx_xcalloc(len, sizeof(bool));
+	_cleanup_free_ size_t *newidx = sbx_xcalloc(len, sizeof(size_t));
+	/* classic BPF only jumps forward: one backward pass decides "always ALLOW" */
+	for (size_t i = len; i-- > 0;) {
+		const struct sock_filter *f = &insns[i];
+		if (BPF_CLASS(f->code) == BPF_RET) {
+			allow[i] = BPF_RVAL(f->code) == BPF_K && f->k == SECCOMP_RET_ALLOW;
+		} else if (BPF_CLASS(f->code) == BPF_JMP) {
+			size_t t = i + 1 + (BPF_OP(f->code) == BPF_JA ? f->k : f->jt);
+			size_t e = i + 1 + (BPF_OP(f->code) == BPF_JA ? f->k : f->jf);
+			allow[i] = t < len && e < len && allow[t] && allow[e];
+		} else {
+			allow[i] = i + 1 < len && allow[i + 1];
+		}
+	}
+	if (allow[0])
+		return 0;
+	/* reachable instructions, not looking past one that always allows */
+	keep[0] = true;
+	for (size_t i = 0; i < len; i++) {
+		if (!keep[i] || allow[i])
+			continue;
+		const struct sock_filter *f = &insns[i];
+		if (BPF_CLASS(f->code) == BPF_RET)
+			continue;
+		if (BPF_CLASS(f->code) == BPF_JMP) {
+			if (BPF_OP(f->code) == BPF_JA) {
+				keep[i + 1 + f->k] = true;
+			} else {
+				keep[i + 1 + f->jt] = true;
+				keep[i + 1 + f->jf] = true;
+			}
+		} else {
+			keep[i + 1] = true;
+		}
+	}
+	size_t n = 0;
+	for (size_t i = 0; i < len; i++)
+		if (keep[i])
+			newidx[i] = n++;
+	/* compaction only shortens jumps, so every offset still fits */
+	size_t w = 0;
+	for (size_t i = 0; i < len; i++) {
+		if (!keep[i])
+			continue;
+		struct sock_filter f = insns[i];
+		if (allow[i]) {
+			f = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW);
+		} else if (BPF_CLASS(f.code) == BPF_JMP) {
+			if (BPF_OP(f.code) == BPF_JA) {
+				f.k = (uint32_t)(newidx[i + 1 + f.k] - newidx[i] - 1);
+			} else {
+				f.jt = (uint8_t)(newidx[i + 1 + f.jt] - newidx[i] - 1);
+				f.jf = (uint8_t)(newidx[i + 1 + f.jf] - newidx[i] - 1);
+			}
+		}
+		insns[w++] = f;
+	}
+	return w;
+}
+
 /* ---- naming --------------------------------------------------------------- */
 
 static uint32_t token_of(uint32_t audit_arch, int nr)

@@ -133,6 +133,15 @@ int sbx_seccomp_export_pfc(const struct sbx_seccomp_filter *f, int fd, struct sb
 int sbx_seccomp_filter_split_notify(const struct sbx_seccomp_filter *f,
 				    struct sock_fprog *ret_notify, struct sock_fprog *ret_main);
 
+/*
+ * Replaces every part of a program that can only return SECCOMP_RET_ALLOW
+ * with one "return ALLOW" and drops what becomes unreachable, keeping every
+ * decision unchanged. For the notify half of a split this leaves little
+ * more than the paths to a kill. Returns the new length (in place), or 0
+ * when the whole program always allows (it decides nothing).
+ */
+size_t sbx_seccomp_prune_allow(struct sock_filter *insns, size_t len);
+
 /* The syscall's name for a kernel audit arch and number (x32 via bit 30); -ENOENT if unknown. */
 int sbx_seccomp_syscall_name(uint32_t audit_arch, int nr, char *buf, size_t size);
 /* "killed on syscall ptrace (nr 101, x86_64)"; the name is left out when unknown. */

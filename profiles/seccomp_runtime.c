@@ -215,14 +215,20 @@ int sbx_seccomp_plan_build(const char *doc, const char *text, uint64_t bounding_
 	if (!p->none) {
 		struct sock_fprog n = {0}, m = {0};
 		r = f->has_notify ? -EBUSY : sbx_seccomp_filter_split_notify(f, &n, &m);
-		if (r == 0) {
+		/* a notify half that always allows means the profile never kills: nothing to report */
+		size_t nlen = r == 0 ? sbx_seccomp_prune_allow(n.filter, n.len) : 0;
+		if (r == 0 && nlen > 0) {
 			p->report = true;
+			n.len = (unsigned short)nlen;
 			p->notify = make_prog(f->prog, &n, SECCOMP_FILTER_FLAG_NEW_LISTENER);
 			p->main = make_prog(f->prog, &m, 0);
+		}
+		if (r == 0) {
 			free(n.filter);
 			free(m.filter);
-		} else {
-			/* a profile with its own NOTIFY rules: its listener is the agent's, not ours */
+		}
+		if (!p->report) {
+			/* no split: the profile never kills, or has NOTIFY rules of its own (their listener is the agent's) */
 			p->main = sbx_xmalloc(sbx_seccomp_prog_size(f->prog));
 			memcpy(p->main, f->prog, sbx_seccomp_prog_size(f->prog));
 		}

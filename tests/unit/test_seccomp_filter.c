@@ -679,6 +679,11 @@ static void check_split(const struct sbx_seccomp_filter *f, size_t iterations)
 	struct sock_fprog n, m;
 	assert_int_equal(sbx_seccomp_filter_split_notify(f, &n, &m), 0);
 	struct sock_fprog stack[2] = {n, m}; /* notify is loaded first (older) */
+	/* the pruned notify program the runtime loads must decide exactly the same */
+	struct sock_filter *pruned = malloc(n.len * sizeof(*pruned));
+	memcpy(pruned, n.filter, n.len * sizeof(*pruned));
+	size_t plen = sbx_seccomp_prune_allow(pruned, n.len);
+	assert_true(plen <= n.len);
 	const uint32_t arches[] = {X86_64, I386, AUDIT_ARCH_AARCH64};
 	size_t kills = 0, others = 0;
 	for (size_t i = 0; i < iterations; i++) {
@@ -692,6 +697,8 @@ static void check_split(const struct sbx_seccomp_filter *f, size_t iterations)
 		uint32_t orig = sc_bpf_run(f->prog->insns, f->prog->len, &d);
 		uint32_t pair = sc_bpf_run_stack(stack, 2, &d);
 		uint32_t notify_only = sc_bpf_run(n.filter, n.len, &d);
+		uint32_t pruned_only = plen ? sc_bpf_run(pruned, plen, &d) : SECCOMP_RET_ALLOW;
+		assert_int_equal(pruned_only, notify_only);
 		assert_int_not_equal(orig, SC_BPF_BAD);
 		/* the notify program alone never denies anything */
 		assert_true(notify_only == SECCOMP_RET_ALLOW ||
@@ -710,8 +717,31 @@ static void check_split(const struct sbx_seccomp_filter *f, size_t iterations)
 	}
 	/* the inputs must exercise both kinds of decision */
 	assert_true(kills > 0 && others > 0);
+	free(pruned);
 	free(n.filter);
 	free(m.filter);
+}
+
+/* Pruning keeps every decision and shrinks a profile whose only kill is a bad ABI to a few instructions. */
+static void test_prune_allow(void **state)
+{
+	struct sbx_seccomp_filter *f = compile(sbx_seccomp_builtin_profile("default"), 0);
+	struct sock_fprog n, m;
+	assert_int_equal(sbx_seccomp_filter_split_notify(f, &n, &m), 0);
+	size_t plen = sbx_seccomp_prune_allow(n.filter, n.len);
+	assert_true(plen > 0);
+	assert_true(plen < 16); /* the architecture checks and one kill */
+	free(n.filter);
+	free(m.filter);
+	sbx_seccomp_filter_free(f);
+	/* a program that always allows prunes to nothing */
+	struct sock_filter allow_all[] = {
+		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, 4),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 1, 0, 1),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+	};
+	assert_int_equal(sbx_seccomp_prune_allow(allow_all, 4), 0);
 }
 
 static void test_split_notify(void **state)
@@ -1101,6 +1131,7 @@ int main(void)
 		cmocka_unit_test(test_compile_errors),
 		cmocka_unit_test(test_flags),
 		cmocka_unit_test(test_split_notify),
+		cmocka_unit_test(test_prune_allow),
 		cmocka_unit_test(test_shipped_profiles_load_cleanly),
 		cmocka_unit_test(test_default_profile_decisions),
 		cmocka_unit_test(test_compute_only_decisions),
