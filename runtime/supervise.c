@@ -201,6 +201,47 @@ static int reap_with_rusage(struct sbx_sandbox *sb, siginfo_t *si, struct rusage
 	return 1;
 }
 
+static uint64_t tv_us(const struct timeval *tv)
+{
+	return (uint64_t)tv->tv_sec * 1000000u + (uint64_t)tv->tv_usec;
+}
+
+static uint64_t sub0(uint64_t a, uint64_t b)
+{
+	return a > b ? a - b : 0;
+}
+
+/*
+ * CPU time of the run. The sandbox child's own set-up before execve (its
+ * rusage, left in the shared page) is in pid 1's rusage and in the cgroup,
+ * and it is not the program's: it is subtracted. With a cgroup: the precise
+ * usage_usec of the whole tree, split by cpu.stat's user/system, which are
+ * only tick samples. Without: pid 1's rusage (it includes every descendant
+ * it waited for) or, when we killed the run, the last /proc sample if larger
+ * (what pid 1 never reaped is missing from its rusage).
+ */
+static void account_cpu(struct sbx_sandbox *sb, const struct rusage *ru, const struct sbx_cgroup_stats *st)
+{
+	struct sbx_result *res = &sb->res;
+	uint64_t su = sb->handoff ? sb->handoff->setup_utime_us : 0;
+	uint64_t ss = sb->handoff ? sb->handoff->setup_stime_us : 0;
+	res->has_cpu = true;
+	if (st) {
+		uint64_t total = sub0(st->cpu_usage_us, su + ss);
+		uint64_t parts = st->cpu_user_us + st->cpu_system_us;
+		res->cpu_user_us = parts ? (uint64_t)((double)total * (double)st->cpu_user_us / (double)parts) : total;
+		res->cpu_sys_us = total - res->cpu_user_us;
+		return;
+	}
+	uint64_t u = tv_us(&ru->ru_utime), s = tv_us(&ru->ru_stime);
+	if (sb->kill_user_us + sb->kill_sys_us > u + s) {
+		u = sb->kill_user_us;
+		s = sb->kill_sys_us;
+	}
+	res->cpu_user_us = sub0(u, su);
+	res->cpu_sys_us = sub0(s, ss);
+}
+
 static void finish_result(struct sbx_sandbox *sb, const siginfo_t *si, const struct rusage *ru)
 {
 	struct sbx_result *res = &sb->res;
@@ -222,17 +263,6 @@ static void finish_result(struct sbx_sandbox *sb, const siginfo_t *si, const str
 	} else {
 		res->signal = si->si_status;
 	}
-	res->has_cpu = true;
-	res->cpu_user_us = (uint64_t)ru->ru_utime.tv_sec * 1000000u + (uint64_t)ru->ru_utime.tv_usec;
-	res->cpu_sys_us = (uint64_t)ru->ru_stime.tv_sec * 1000000u + (uint64_t)ru->ru_stime.tv_usec;
-	/* killed by us: processes pid 1 never waited for count through the last sample */
-	if (sb->kill_user_us + sb->kill_sys_us > res->cpu_user_us + res->cpu_sys_us) {
-		res->cpu_user_us = sb->kill_user_us;
-		res->cpu_sys_us = sb->kill_sys_us;
-	}
-	/* ru_maxrss is the largest single process (KiB), the best /proc-less figure */
-	res->has_memory = true;
-	res->peak_memory_bytes = (uint64_t)ru->ru_maxrss * 1024u;
 	for (int i = 0; i < 2; i++) {
 		res->out[i].bytes = sb->out[i].bytes;
 		res->out[i].truncated = sb->out[i].truncated;
@@ -242,15 +272,15 @@ static void finish_result(struct sbx_sandbox *sb, const siginfo_t *si, const str
 	bool have_cg = sb->cg && sbx_cgroup_stats(sb->cg, &st, &e) == 0;
 	if (sb->cg && !have_cg)
 		sbx_warn("cgroup accounting: %s", e.msg);
-	if (have_cg) {
-		/* the whole tree, including what pid 1 never waited for */
-		res->cpu_user_us = st.cpu_user_us;
-		res->cpu_sys_us = st.cpu_system_us;
-		if (st.has_memory) {
-			res->has_memory = true;
-			res->peak_memory_bytes = st.memory_peak;
-			res->oom_kills = st.oom_kills;
-		}
+	account_cpu(sb, ru, have_cg ? &st : NULL);
+	if (have_cg && st.has_memory) {
+		res->has_memory = true;
+		res->peak_memory_bytes = st.memory_peak;
+		res->oom_kills = st.oom_kills;
+	} else {
+		/* ru_maxrss is the largest single process (KiB), the best /proc-less figure */
+		res->has_memory = true;
+		res->peak_memory_bytes = (uint64_t)ru->ru_maxrss * 1024u;
 	}
 	res->reason = SBX_REASON_NONE;
 	if (sb->killed)
@@ -265,13 +295,8 @@ static void finish_result(struct sbx_sandbox *sb, const siginfo_t *si, const str
 	    !(res->exited && res->exit_code == 0))
 		res->reason = SBX_REASON_PIDS;
 	/* reported like the kernel's own seccomp kill: by SIGSYS */
-	if (res->reason == SBX_REASON_SECCOMP && !res->exited) {
+	if (res->reason == SBX_REASON_SECCOMP && !res->exited)
 		res->signal = SIGSYS;
-	}
-	/* the sandbox child's own set-up before execve is not the program's time */
-	uint64_t su = sb->handoff ? sb->handoff->setup_utime_us : 0, ss = sb->handoff ? sb->handoff->setup_stime_us : 0;
-	res->cpu_user_us = res->cpu_user_us > su ? res->cpu_user_us - su : 0;
-	res->cpu_sys_us = res->cpu_sys_us > ss ? res->cpu_sys_us - ss : 0;
 	/* the RLIMIT_CPU backstop fired (SIGXCPU, then SIGKILL at the hard limit) */
 	uint64_t cpu = res->cpu_user_us + res->cpu_sys_us;
 	if (res->reason == SBX_REASON_NONE && sb->cfg->limits.cpu_time_us && cpu >= sb->cfg->limits.cpu_time_us &&
