@@ -486,6 +486,21 @@ int sbx_net_setup_sandbox_lo(struct sbx_error *err)
 	return 0;
 }
 
+int sbx_net_setup_lo_in(int sandbox_netns_fd, struct sbx_error *err)
+{
+	_cleanup_(sbx_nl_closep) struct sbx_nl *nl = NULL;
+	int r = sbx_nl_open_in_netns(sandbox_netns_fd, &nl, err);
+	if (r < 0)
+		return sbx_err_wrap(err, "sandbox network (loopback)");
+	struct sbx_nl_batch b;
+	sbx_nl_batch_init(&b);
+	if ((r = sbx_link_put_up(&b, 1, "lo")) < 0)
+		return sbx_err_errno(err, r, "sandbox network (loopback)");
+	if ((r = sbx_nl_batch_commit(nl, &b, err)) < 0)
+		return sbx_err_wrap(err, "sandbox network (loopback)");
+	return 0;
+}
+
 /* Says which side a duplicate name is on, since the kernel's EEXIST does not. */
 static int explain_eexist(const struct sbx_net_plan *plan, struct sbx_nl *host, struct sbx_nl *sbx,
 			  struct sbx_error *err)

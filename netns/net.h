@@ -116,6 +116,11 @@ int sbx_net_setup_host(const struct sbx_net_plan *plan, int sandbox_netns_fd,
 /* In the child, in its new netns, while it still has CAP_NET_ADMIN there. */
 int sbx_net_setup_sandbox_lo(struct sbx_error *err);
 /*
+ * The same from outside, by the runtime (host root), given the sandbox's
+ * netns fd: it can then run while the child sets up its mounts.
+ */
+int sbx_net_setup_lo_in(int sandbox_netns_fd, struct sbx_error *err);
+/*
  * Optional and synchronous (~30 ms): deletes the host end now. Only for the
  * odd case where the sandbox's netns outlives the sandbox (something else
  * keeps it open). Missing interface = success.

@@ -13,6 +13,7 @@
 
 #include <fcntl.h>
 #include <linux/close_range.h>
+#include <linux/futex.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -138,9 +139,15 @@ static void load_seccomp(struct sbx_sandbox *sb)
 		}
 		sb->handoff->fd = lfd;
 		__atomic_store_n(&sb->handoff->state, 1, __ATOMIC_RELEASE);
-		/* no syscall here: any of them could wait for the listener we are handing over */
+		/*
+		 * Both futex calls run under the new filter. Should the profile
+		 * kill futex, they wait for the listener; the parent finds the
+		 * published fd by itself (its wait times out), takes it, and lets
+		 * our own calls through. So there is no deadlock either way.
+		 */
+		syscall(SYS_futex, &sb->handoff->state, FUTEX_WAKE, 1, NULL, NULL, 0);
 		while (__atomic_load_n(&sb->handoff->state, __ATOMIC_ACQUIRE) != 2)
-			__builtin_ia32_pause();
+			syscall(SYS_futex, &sb->handoff->state, FUTEX_WAIT, 1, NULL, NULL, 0);
 		if (!sc->report)
 			return; /* the agent's listener (close-on-exec) is all there is */
 	}
@@ -263,8 +270,6 @@ static int setup(struct sbx_sandbox *sb, char *exec_path, size_t exec_size, stru
 	/* maps are written: become root of the new user namespace (uid 0 inside) */
 	if (setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0)
 		return sbx_err_sys(err, "becoming root in the user namespace (is uid/gid 0 mapped?)");
-	if (sb->net.lo_in_child && (r = sbx_net_setup_sandbox_lo(err)) < 0)
-		return r;
 	if (cfg->hostname && sethostname(cfg->hostname, strlen(cfg->hostname)) < 0)
 		return sbx_err_sys(err, "sethostname \"%s\"", cfg->hostname);
 	if (cfg->domainname && setdomainname(cfg->domainname, strlen(cfg->domainname)) < 0)
@@ -361,6 +366,14 @@ void sbx_child_main(struct sbx_sandbox *sb)
 	char exec_path[4096];
 	if (setup(sb, exec_path, sizeof(exec_path), &err) < 0)
 		child_fail(sb, &err);
+	/* the program must find lo up: the parent brought it up meanwhile */
+	if (sb->net.lo_in_child) {
+		do
+			n = recv(sb->child_fd, &m, sizeof(m), 0);
+		while (n < 0 && errno == EINTR);
+		if (n != (ssize_t)sizeof(m) || m.type != SBX_MSG_NET_READY)
+			_exit(125); /* the parent failed (it reports why) or died */
+	}
 	/* our own CPU so far is set-up, not the program's (see struct sbx_handoff) */
 	struct rusage ru;
 	if (getrusage(RUSAGE_SELF, &ru) == 0) {

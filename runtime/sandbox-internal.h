@@ -22,13 +22,14 @@ enum sbx_msg_type {
 	SBX_MSG_GO = 1, /* parent -> child: id maps are written, go on */
 	SBX_MSG_ERROR,	/* child -> parent: setup failed, err says why */
 	SBX_MSG_SECCOMP, /* child -> parent: about to load a filter with a listener (see scmon.c) */
+	SBX_MSG_NET_READY, /* parent -> child: lo is up (the parent did it during the mounts) */
 };
 
 /*
  * Shared with the child (MAP_SHARED): once the child has loaded a filter
- * with a listener it publishes the fd number here and spins, making no
- * system call (any of them could be one the filter sends to the listener
- * that nobody holds yet), until the parent has taken its copy.
+ * with a listener it publishes the fd number here and waits (a futex on
+ * state) until the parent has taken its copy (see scmon.c for why this
+ * cannot deadlock even when the filter sends futex to the listener).
  */
 struct sbx_handoff {
 	uint32_t state; /* 0, 1 = fd published (child), 2 = taken (parent); atomics */

@@ -489,6 +489,23 @@ int sbx_sandbox_start(struct sbx_sandbox *sb, struct sbx_error *err)
 	struct sbx_msg go = {.type = SBX_MSG_GO};
 	if (send(sb->sync_fd, &go, sizeof(go), MSG_NOSIGNAL) != (ssize_t)sizeof(go))
 		return sbx_err_sys(err, "sandbox setup: sync socket");
+	/*
+	 * lo is brought up from here while the child does its mounts (a
+	 * netlink round trip that costs as much as half of them); the child
+	 * waits for NET_READY before its last steps.
+	 */
+	if (sb->net.lo_in_child) {
+		char path[64];
+		snprintf(path, sizeof(path), "/proc/%d/ns/net", sb->pid);
+		_cleanup_close_ int nfd = open(path, O_RDONLY | O_CLOEXEC);
+		if (nfd < 0)
+			return sbx_err_sys(err, "%s", path);
+		if ((r = sbx_net_setup_lo_in(nfd, err)) < 0)
+			return r;
+		struct sbx_msg ready = {.type = SBX_MSG_NET_READY};
+		if (send(sb->sync_fd, &ready, sizeof(ready), MSG_NOSIGNAL) != (ssize_t)sizeof(ready))
+			return sbx_err_sys(err, "sandbox setup: sync socket");
+	}
 	if ((r = wait_child_setup(sb, err)) < 0)
 		return r;
 	close_fd(&sb->sync_fd);

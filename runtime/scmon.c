@@ -17,9 +17,9 @@
 #include <dirent.h>
 #include <fcntl.h>
 #include <json-c/json.h>
+#include <linux/futex.h>
 #include <linux/seccomp.h>
 #include <poll.h>
-#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -98,20 +98,18 @@ int sbx_scmon_take_listener(struct sbx_sandbox *sb, struct sbx_error *err)
 {
 	struct sbx_handoff *h = sb->handoff;
 	/*
-	 * The child is loading its filter (a fraction of a millisecond) and
-	 * then spins: poll the page, yielding the CPU at first (on one core the
-	 * child needs it), sleeping later; give up after about 2 s.
+	 * The child is loading its filter (a fraction of a millisecond), then
+	 * publishes the fd and wakes us. Its wake-up may itself wait for the
+	 * listener (a profile that kills futex): hence the short timed waits,
+	 * after which the page is read anyway. About 2 s in all.
 	 */
-	struct timespec pause = {.tv_nsec = 20000};
-	for (int i = 0; i < 100000 && __atomic_load_n(&h->state, __ATOMIC_ACQUIRE) != 1; i++) {
-		if (i < 2000) {
-			sched_yield();
-			continue;
-		}
+	for (int i = 0; i < 2000 && __atomic_load_n(&h->state, __ATOMIC_ACQUIRE) != 1; i++) {
+		struct timespec ms = {.tv_nsec = 1000000};
+		syscall(SYS_futex, &h->state, FUTEX_WAIT, 0, &ms, NULL, 0);
 		siginfo_t si = {0};
-		if (waitid(P_PIDFD, (id_t)sb->pidfd, &si, WEXITED | WNOHANG | WNOWAIT) < 0 || si.si_pid != 0)
+		if (__atomic_load_n(&h->state, __ATOMIC_ACQUIRE) != 1 &&
+		    (waitid(P_PIDFD, (id_t)sb->pidfd, &si, WEXITED | WNOHANG | WNOWAIT) < 0 || si.si_pid != 0))
 			return 0; /* the child failed (its message is on the sync socket) or died */
-		nanosleep(&pause, NULL);
 	}
 	if (__atomic_load_n(&h->state, __ATOMIC_ACQUIRE) != 1)
 		return sbx_err_set(err, ETIMEDOUT, "seccomp: the sandbox did not hand over its listener");
@@ -123,6 +121,7 @@ int sbx_scmon_take_listener(struct sbx_sandbox *sb, struct sbx_error *err)
 	if (fd < 0)
 		return sbx_err_sys(err, "seccomp: taking the listener (pidfd_getfd)");
 	__atomic_store_n(&h->state, 2, __ATOMIC_RELEASE);
+	syscall(SYS_futex, &h->state, FUTEX_WAKE, 1, NULL, NULL, 0);
 	if (sb->seccomp->has_notify) {
 		int r = hand_to_agent(sb, fd, owner, err);
 		close(fd);
