@@ -14,6 +14,7 @@
 #include <fcntl.h>
 #include <linux/close_range.h>
 #include <linux/futex.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -327,12 +328,13 @@ static int setup(struct sbx_sandbox *sb, char *exec_path, size_t exec_size, stru
 	if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0)
 		return sbx_err_sys(err, "PR_SET_PDEATHSIG");
 	/*
-	 * If the runtime died while it was cleared, no signal will come: the
-	 * parent's end of the sync socket is closed then (getppid() cannot
-	 * tell, it is 0 across the pid namespace).
+	 * If the runtime died while it was cleared, no signal will come. Its
+	 * end of the sync socket is closed then, which a connected SEQPACKET
+	 * socket reports as POLLHUP whatever messages are still queued
+	 * (getppid() cannot tell: it is 0 across the pid namespace).
 	 */
-	char c;
-	if (recv(sb->child_fd, &c, 1, MSG_PEEK | MSG_DONTWAIT) == 0)
+	struct pollfd alive = {.fd = sb->child_fd, .events = POLLIN};
+	if (poll(&alive, 1, 0) < 0 || (alive.revents & (POLLHUP | POLLERR)))
 		_exit(125);
 	/* fds 3..3+N-1 are the caller's to pass; everything else goes at execve */
 	for (int fd = 3; fd < 3 + cfg->preserve_fds; fd++)
