@@ -297,10 +297,14 @@ static void finish_result(struct sbx_sandbox *sb, const siginfo_t *si, const str
 	/* reported like the kernel's own seccomp kill: by SIGSYS */
 	if (res->reason == SBX_REASON_SECCOMP && !res->exited)
 		res->signal = SIGSYS;
-	/* the RLIMIT_CPU backstop fired (SIGXCPU, then SIGKILL at the hard limit) */
+	/*
+	 * More CPU than allowed is a time-limit verdict even when the program
+	 * ended before the kill landed (or the RLIMIT_CPU backstop got it), as
+	 * judges count it.
+	 */
 	uint64_t cpu = res->cpu_user_us + res->cpu_sys_us;
-	if (res->reason == SBX_REASON_NONE && sb->cfg->limits.cpu_time_us && cpu >= sb->cfg->limits.cpu_time_us &&
-	    !res->exited)
+	if ((res->reason == SBX_REASON_NONE || res->reason == SBX_REASON_WALL_TIME) && sb->cfg->limits.cpu_time_us &&
+	    cpu >= sb->cfg->limits.cpu_time_us)
 		res->reason = SBX_REASON_CPU_TIME;
 }
 
