@@ -496,7 +496,7 @@ int sbx_net_setup_lo_in(int sandbox_netns_fd, struct sbx_error *err)
 	sbx_nl_batch_init(&b);
 	if ((r = sbx_link_put_up(&b, 1, "lo")) < 0)
 		return sbx_err_errno(err, r, "sandbox network (loopback)");
-	if ((r = sbx_nl_batch_commit(nl, &b, err)) < 0)
+	if (sbx_nl_batch_commit(nl, &b, err) < 0)
 		return sbx_err_wrap(err, "sandbox network (loopback)");
 	return 0;
 }

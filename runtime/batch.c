@@ -379,20 +379,19 @@ static int write_scratch(const char *path, const char *data, size_t len, mode_t 
  */
 static int materialize(struct wctx *w, struct sbx_job_step *s, const char *tag, struct sbx_error *err)
 {
-	int r;
 	for (size_t i = 0; i < s->n_files; i++) {
 		struct sbx_job_file *f = &s->files[i];
 		if (!f->text)
 			continue;
 		free(f->host);
 		f->host = sbx_xasprintf("%s/%sf%zu", w->jdir, tag, i);
-		if ((r = write_scratch(f->host, f->text, f->text_len, f->mode, err)) < 0)
+		if (write_scratch(f->host, f->text, f->text_len, f->mode, err) < 0)
 			return sbx_err_wrap(err, "files: %s", f->sandbox);
 	}
 	if (s->stdin_text) {
 		free(s->stdin_path);
 		s->stdin_path = sbx_xasprintf("%s/%sstdin", w->jdir, tag);
-		if ((r = write_scratch(s->stdin_path, s->stdin_text, s->stdin_text_len, 0600, err)) < 0)
+		if (write_scratch(s->stdin_path, s->stdin_text, s->stdin_text_len, 0600, err) < 0)
 			return sbx_err_wrap(err, "stdin_text");
 	}
 	return 0;
@@ -406,7 +405,7 @@ static void clear_jdir(const char *dir)
 		return;
 	struct dirent *e;
 	while ((e = readdir(d)))
-		if (strcmp(e->d_name, ".") && strcmp(e->d_name, ".."))
+		if (strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0)
 			unlinkat(dirfd(d), e->d_name, 0);
 }
 
@@ -1197,7 +1196,7 @@ int sbx_batch_run(const struct sbx_batch_opts *o, struct sbx_error *err)
 		if (spawn_worker(&b, k, err) < 0)
 			goto out;
 	b.t0 = b.last_plain = now_us();
-	if ((r = run_loop(&b, err)) < 0)
+	if (run_loop(&b, err) < 0)
 		goto out;
 	code = b.stop_sig ? 128 + b.stop_sig : 0;
 	stop_workers(&b);

@@ -402,7 +402,7 @@ static int step_field(const char *key, json_object *v, const struct sbx_jloc *lo
 	} else if (IS("net")) {
 		if ((r = sbx_json_str(v, loc, &str, err)) < 0)
 			return r;
-		if (strcmp(str, "none") && strcmp(str, "veth") && strcmp(str, "host"))
+		if (strcmp(str, "none") != 0 && strcmp(str, "veth") != 0 && strcmp(str, "host") != 0)
 			return sbx_json_type_error(loc, v, "\"none\", \"veth\" or \"host\"", err);
 		set_str(&s->net, str);
 	} else if (IS("init")) {
@@ -775,7 +775,7 @@ int sbx_job_config(const struct sbx_job *job, enum sbx_job_phase phase, size_t t
 	} else {
 		if ((r = sbx_job_step_apply(&job->run, c, err)) < 0)
 			return r;
-		if (test < job->n_tests && (r = sbx_job_step_apply(&job->tests[test].step, c, err)) < 0)
+		if (test < job->n_tests && sbx_job_step_apply(&job->tests[test].step, c, err) < 0)
 			return sbx_err_wrap(err, "tests[%zu]", test);
 		/* last, so that an artifact wins over a same-named source file */
 		for (size_t i = 0; job->compile && job->artifacts && job->artifacts[i]; i++)

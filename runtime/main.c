@@ -117,11 +117,17 @@ static int cmd_batch(int argc, char **argv)
 	struct sbx_error err = {0};
 	struct sbx_batch_opts o;
 	int code = EXIT_SBX;
-	if (sbx_batch_parse_args(argc, argv, &o, &err) < 0)
-		sbx_log(SBX_LOG_ERROR, "%s", err.msg);
-	else if (o.help)
+	bool failed;
+	if (sbx_batch_parse_args(argc, argv, &o, &err) < 0) {
+		failed = true;
+	} else if (o.help) {
+		failed = false;
 		code = fputs(sbx_batch_usage, stdout) < 0 ? EXIT_SBX : 0;
-	else if ((code = sbx_batch_run(&o, &err)) == EXIT_SBX)
+	} else {
+		code = sbx_batch_run(&o, &err);
+		failed = code == EXIT_SBX;
+	}
+	if (failed)
 		sbx_log(SBX_LOG_ERROR, "%s", err.msg);
 	sbx_batch_opts_free(&o);
 	return code;

@@ -185,7 +185,7 @@ int sbx_scmon_setup_event(struct sbx_sandbox *sb, struct sbx_error *err)
 	 * may outlive the program's execve by a moment. Our own last steps run
 	 * the sbxctr binary; a task running anything else is the program.
 	 */
-	if (!runs_runtime(req.pid) || ioctl(sb->listener, SECCOMP_IOCTL_NOTIF_ID_VALID, &req.id) < 0) {
+	if (!runs_runtime((pid_t)req.pid) || ioctl(sb->listener, SECCOMP_IOCTL_NOTIF_ID_VALID, &req.id) < 0) {
 		record(sb, &req);
 		sbx_sandbox_kill(sb, SBX_REASON_SECCOMP);
 		return 0;

@@ -262,14 +262,15 @@ int sbx_parse_seconds_us(const char *s, uint64_t *ret_us)
 
 int sbx_tmpfile_open(const char *path, mode_t mode)
 {
-	_cleanup_free_ char *dir = sbx_xstrdup(path);
-	char *slash = strrchr(dir, '/');
+	/* the directory part: "." without a slash, "/" for "/name" */
+	const char *slash = strrchr(path, '/');
+	char dir[PATH_MAX];
 	if (!slash)
-		strcpy(dir, ".");
-	else if (slash == dir)
-		dir[1] = '\0';
+		snprintf(dir, sizeof(dir), ".");
+	else if ((size_t)(slash - path) >= sizeof(dir))
+		return -ENAMETOOLONG;
 	else
-		*slash = '\0';
+		snprintf(dir, sizeof(dir), "%.*s", slash == path ? 1 : (int)(slash - path), path);
 	int fd = open(dir, O_TMPFILE | O_WRONLY | O_CLOEXEC, mode);
 	if (fd >= 0)
 		return fd;
