@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* The batch scheduler: job lines -> worker processes -> result lines; progress, summary, resume. */
 #include "runtime/batch.h"
+#include "runtime/cli.h"
 #include "cgroups/cgroup.h"
 #include "runtime/cleanup.h"
 #include "runtime/jobs.h"
@@ -113,14 +114,8 @@ int sbx_batch_parse_args(int argc, char **argv, struct sbx_batch_opts *o, struct
 		case 'h':
 			o->help = true;
 			return 0;
-		case ':':
-			return sbx_err_set(err, EINVAL, "%s: missing value", argv[optind - 1]);
-		case '?':
 		default:
-			if (optopt)
-				return sbx_err_set(err, EINVAL, "unknown option -%c (see sbxctr batch --help)", optopt);
-			return sbx_err_set(err, EINVAL, "unknown option %s (see sbxctr batch --help)",
-					   argv[optind - 1]);
+			return sbx_cli_getopt_error(c, argv, "batch", err);
 		}
 	}
 	if (optind >= argc)
@@ -274,38 +269,6 @@ struct outcome {
 	bool copy_out_ok;
 };
 
-/*
- * Supervises one sandbox while watching the scheduler: its socket becomes
- * readable only when it is closed (the batch is stopping). Returns 0,
- * -ECANCELED, or an error.
- */
-static int supervise(struct wctx *w, struct sbx_sandbox *sb, struct sbx_error *err)
-{
-	int r = sbx_sandbox_arm(sb, err);
-	if (r < 0)
-		return r;
-	while (!sbx_sandbox_finished(sb)) {
-		struct pollfd pfd[SBX_SANDBOX_POLLFDS + 1];
-		size_t n = sbx_sandbox_poll_prepare(sb, pfd);
-		pfd[n] = (struct pollfd){.fd = w->ctl, .events = POLLIN};
-		int pr = poll(pfd, n + 1, sbx_sandbox_poll_timeout_ms(sb));
-		if (pr < 0) {
-			if (errno == EINTR)
-				continue;
-			return sbx_err_sys(err, "poll");
-		}
-		if (pr == 0) {
-			sbx_sandbox_poll_timeout(sb);
-			continue;
-		}
-		if (pfd[n].revents)
-			return -ECANCELED;
-		if ((r = sbx_sandbox_poll_dispatch(sb, pfd, n, err)) < 0)
-			return r;
-	}
-	return 0;
-}
-
 /* Runs one sandbox of the job; returns its report (NULL when the batch is stopping). */
 static json_object *run_one(struct wctx *w, const struct sbx_job *job, enum sbx_job_phase phase, size_t test,
 			    char *const *arts, struct outcome *oc)
@@ -337,8 +300,9 @@ static json_object *run_one(struct wctx *w, const struct sbx_job *job, enum sbx_
 		r = sbx_sandbox_create(cfg, &sb, &err);
 	if (r >= 0)
 		r = sbx_sandbox_start(sb, &err);
+	/* the scheduler's socket becomes readable only when closed: the batch is stopping */
 	if (r >= 0)
-		r = supervise(w, sb, &err);
+		r = sbx_sandbox_wait_until(sb, -1, w->ctl, NULL, &err);
 	if (r == -ECANCELED) {
 		w->aborted = true;
 		return NULL; /* the cleanup kills the sandbox and unmounts its workdir */

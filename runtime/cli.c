@@ -201,6 +201,15 @@ static bool valid_id(const char *id)
 	       id[0] != '.' && id[0] != '-';
 }
 
+int sbx_cli_getopt_error(int c, char **argv, const char *verb, struct sbx_error *err)
+{
+	if (c == ':')
+		return sbx_err_set(err, EINVAL, "%s: missing value", argv[optind - 1]);
+	if (optopt)
+		return sbx_err_set(err, EINVAL, "unknown option -%c (see sbxctr %s --help)", optopt, verb);
+	return sbx_err_set(err, EINVAL, "unknown option %s (see sbxctr %s --help)", argv[optind - 1], verb);
+}
+
 int sbx_cli_parse_run(int argc, char **argv, struct sbx_run_opts *o, struct sbx_error *err)
 {
 	static const struct option longopts[] = {
@@ -430,14 +439,8 @@ int sbx_cli_parse_run(int argc, char **argv, struct sbx_run_opts *o, struct sbx_
 		case 'h':
 			o->help = true;
 			return 0;
-		case ':':
-			return sbx_err_set(err, EINVAL, "%s: missing value", argv[optind - 1]);
-		case '?':
 		default:
-			if (optopt)
-				return sbx_err_set(err, EINVAL, "unknown option -%c (see sbxctr run --help)", optopt);
-			return sbx_err_set(err, EINVAL, "unknown option %s (see sbxctr run --help)",
-					   argv[optind - 1]);
+			return sbx_cli_getopt_error(c, argv, "run", err);
 		}
 	}
 	bool dashdash = optind > 0 && optind <= argc && strcmp(argv[optind - 1], "--") == 0;

@@ -56,3 +56,9 @@ int sbx_cli_parse_run(int argc, char **argv, struct sbx_run_opts *ret, struct sb
 int sbx_cli_build_config(const struct sbx_run_opts *o, struct sbx_config **ret, struct sbx_error *err);
 
 extern const char sbx_run_usage[];
+
+/*
+ * The error for getopt_long()'s ':' (missing value) and '?' (unknown
+ * option) returns, for verb ("run", "batch"). Returns -EINVAL.
+ */
+int sbx_cli_getopt_error(int c, char **argv, const char *verb, struct sbx_error *err);

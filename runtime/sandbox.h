@@ -82,6 +82,12 @@ int sbx_sandbox_start(struct sbx_sandbox *sb, struct sbx_error *err);
  * signals are forwarded to the sandbox.
  */
 int sbx_sandbox_wait(struct sbx_sandbox *sb, int sigfd, struct sbx_result *ret, struct sbx_error *err);
+/*
+ * The same, also returning -ECANCELED as soon as stop_fd (or -1) becomes
+ * readable or hangs up; ret may be NULL (take the result later).
+ */
+int sbx_sandbox_wait_until(struct sbx_sandbox *sb, int sigfd, int stop_fd, struct sbx_result *ret,
+			   struct sbx_error *err);
 
 /*
  * The same supervision, piecewise, for callers that multiplex many

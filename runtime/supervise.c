@@ -442,14 +442,18 @@ int sbx_sandbox_result(struct sbx_sandbox *sb, struct sbx_result *ret)
 	return 0;
 }
 
-int sbx_sandbox_wait(struct sbx_sandbox *sb, int sigfd, struct sbx_result *ret, struct sbx_error *err)
+int sbx_sandbox_wait_until(struct sbx_sandbox *sb, int sigfd, int stop_fd, struct sbx_result *ret,
+			   struct sbx_error *err)
 {
 	int r = sbx_sandbox_arm(sb, err);
 	if (r < 0)
 		return r;
 	while (!sbx_sandbox_finished(sb)) {
-		struct pollfd pfd[SBX_SANDBOX_POLLFDS + 1];
+		struct pollfd pfd[SBX_SANDBOX_POLLFDS + 2];
 		size_t n = sbx_sandbox_poll_prepare(sb, pfd);
+		size_t own = n;
+		if (stop_fd >= 0)
+			pfd[n++] = (struct pollfd){.fd = stop_fd, .events = POLLIN};
 		if (sigfd >= 0)
 			pfd[n++] = (struct pollfd){.fd = sigfd, .events = POLLIN};
 		int pr = poll(pfd, n, sbx_sandbox_poll_timeout_ms(sb));
@@ -462,13 +466,20 @@ int sbx_sandbox_wait(struct sbx_sandbox *sb, int sigfd, struct sbx_result *ret, 
 			sbx_sandbox_poll_timeout(sb);
 			continue;
 		}
+		if (stop_fd >= 0 && pfd[own].revents)
+			return -ECANCELED;
 		if (sigfd >= 0 && (pfd[n - 1].revents & POLLIN)) {
 			struct signalfd_siginfo ssi;
 			if (read(sigfd, &ssi, sizeof(ssi)) == (ssize_t)sizeof(ssi))
 				sbx_sandbox_signal(sb, (int)ssi.ssi_signo);
 		}
-		if ((r = sbx_sandbox_poll_dispatch(sb, pfd, sigfd >= 0 ? n - 1 : n, err)) < 0)
+		if ((r = sbx_sandbox_poll_dispatch(sb, pfd, own, err)) < 0)
 			return r;
 	}
-	return sbx_sandbox_result(sb, ret);
+	return ret ? sbx_sandbox_result(sb, ret) : 0;
+}
+
+int sbx_sandbox_wait(struct sbx_sandbox *sb, int sigfd, struct sbx_result *ret, struct sbx_error *err)
+{
+	return sbx_sandbox_wait_until(sb, sigfd, -1, ret, err);
 }
