@@ -4,6 +4,7 @@
 #include "runtime/cli.h"
 #include "cgroups/cgroup.h"
 #include "runtime/cleanup.h"
+#include "runtime/log.h"
 #include "runtime/jobs.h"
 #include "runtime/jsonutil.h"
 #include "runtime/report.h"
@@ -187,6 +188,8 @@ struct batch {
 	int *cpus; /* --pin: the usable CPUs, slot k -> cpus[k % n_cpus] */
 	unsigned n_cpus;
 	bool pin_cpuset; /* --pin also through cpuset.cpus: a cgroup v2 cpuset controller is offered */
+	/* opened once, before the workers exist, and lent to every sandbox (see sbx_sandbox_use_cgroup_root) */
+	struct sbx_cgroup_root *cg_root;
 	/* progress */
 	int pfd;
 	bool tty, bar_shown;
@@ -296,8 +299,8 @@ static json_object *run_one(struct wctx *w, const struct sbx_job *job, enum sbx_
 	const char *seccomp = sbx_job_seccomp(job, phase, test);
 	if (r >= 0 && seccomp && (r = sbx_config_set_seccomp(cfg, seccomp, &err)) < 0)
 		sbx_err_wrap(&err, "seccomp");
-	if (r >= 0)
-		r = sbx_sandbox_create(cfg, &sb, &err);
+	if (r >= 0 && (r = sbx_sandbox_create(cfg, &sb, &err)) >= 0 && w->b->cg_root)
+		sbx_sandbox_use_cgroup_root(sb, w->b->cg_root);
 	if (r >= 0)
 		r = sbx_sandbox_start(sb, &err);
 	/* the scheduler's socket becomes readable only when closed: the batch is stopping */
@@ -996,7 +999,6 @@ static int scratch_create(struct batch *b, struct sbx_error *err)
 	_cleanup_free_ char *base = sbx_xasprintf("%s/batch", sbx_state_dir());
 	if (mkdir(base, 0700) < 0 && errno != EEXIST)
 		return sbx_err_sys(err, "batch directory %s", base);
-	sweep_scratch(base);
 	b->scratch = sbx_xasprintf("%s/%d", base, (int)b->pid);
 	if (mkdir(b->scratch, 0700) < 0 && errno != EEXIST)
 		return sbx_err_sys(err, "batch directory %s", b->scratch);
@@ -1016,8 +1018,12 @@ static void batch_free(struct batch *b)
 	free(b->w);
 	if (b->scratch_mounted)
 		umount2(b->scratch, MNT_DETACH);
-	if (b->scratch)
-		rmdir(b->scratch);
+	/*
+	 * A sandbox killed a moment ago may still have a copy of the mount in
+	 * its dying mount namespace (EBUSY); the next batch sweeps it otherwise.
+	 */
+	for (int i = 0; b->scratch && i < 50 && rmdir(b->scratch) < 0 && errno == EBUSY; i++)
+		usleep(10000);
 	free(b->scratch);
 	for (size_t i = 0; i < b->n_lines; i++) {
 		free(b->lines[i].id);
@@ -1026,6 +1032,7 @@ static void batch_free(struct batch *b)
 	free(b->lines);
 	free(b->buf);
 	free(b->cpus);
+	sbx_cgroup_root_free(b->cg_root);
 	if (b->sigfd >= 0) {
 		/* a second Ctrl-C must not kill us when the mask is restored */
 		struct signalfd_siginfo si;
@@ -1151,8 +1158,21 @@ int sbx_batch_run(const struct sbx_batch_opts *o, struct sbx_error *err)
 		snprintf(msg, sizeof(msg), "sbxctr batch: --pin: %u slots share %u CPUs\n", parallel, b.n_cpus);
 		out_text(&b, msg);
 	}
+	/* scratch directories of batches that died, even when this one has nothing to run */
+	{
+		_cleanup_free_ char *scratch_base = sbx_xasprintf("%s/batch", sbx_state_dir());
+		sweep_scratch(scratch_base);
+	}
 	if (b.n_workers > 0 && (sbx_runtime_private_mounts(err) < 0 || scratch_create(&b, err) < 0))
 		goto out;
+	if (b.n_workers > 0) {
+		struct sbx_cgroup_root_opts ro = {.mode = SBX_CGROUP_AUTO};
+		if (sbx_cgroup_root_open(&ro, &b.cg_root, err) < 0)
+			goto out;
+		struct sbx_error e = {0};
+		if (sbx_cgroup_root_usable(b.cg_root) && sbx_cgroup_sweep(b.cg_root, 1000, NULL, &e) < 0)
+			sbx_warn("cgroup sweep: %s", e.msg);
+	}
 	b.w = sbx_xcalloc(b.n_workers ? b.n_workers : 1, sizeof(*b.w));
 	for (unsigned k = 0; k < b.n_workers; k++)
 		b.w[k].fd = -1;

@@ -64,6 +64,7 @@ struct sbx_sandbox {
 	struct sbx_net_plan net;
 	struct sbx_net_state *net_state;
 	struct sbx_cgroup_root *cg_root;
+	bool cg_root_lent; /* not ours to free */
 	struct sbx_cgroup_plan *cg_plan;
 	struct sbx_cgroup *cg; /* NULL: no cgroup for this run */
 	struct sbx_seccomp_plan *seccomp;

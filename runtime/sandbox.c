@@ -60,6 +60,14 @@ uint64_t sbx_elapsed_us(const struct timespec *since)
 	return d > 0 ? (uint64_t)d : 0;
 }
 
+void sbx_sandbox_use_cgroup_root(struct sbx_sandbox *sb, struct sbx_cgroup_root *root)
+{
+	if (sb->started || sb->cg_root)
+		return;
+	sb->cg_root = root;
+	sb->cg_root_lent = true;
+}
+
 pid_t sbx_sandbox_pid(const struct sbx_sandbox *sb)
 {
 	return sb->pid;
@@ -116,7 +124,8 @@ void sbx_sandbox_free(struct sbx_sandbox *sb)
 		sb->cg = NULL;
 	}
 	sbx_cgroup_plan_free(sb->cg_plan);
-	sbx_cgroup_root_free(sb->cg_root);
+	if (!sb->cg_root_lent)
+		sbx_cgroup_root_free(sb->cg_root);
 	if (sb->handoff)
 		munmap(sb->handoff, sizeof(*sb->handoff));
 	sbx_seccomp_plan_free(sb->seccomp);
@@ -312,10 +321,10 @@ static int setup_cgroup(struct sbx_sandbox *sb, struct sbx_error *err)
 {
 	const struct sbx_config *cfg = sb->cfg;
 	struct sbx_cgroup_root_opts ro = {.mode = (enum sbx_cgroup_mode)cfg->cgroup_mode, .parent = cfg->cgroup_parent};
-	int r = sbx_cgroup_root_open(&ro, &sb->cg_root, err);
-	if (r < 0)
+	int r;
+	if (!sb->cg_root && (r = sbx_cgroup_root_open(&ro, &sb->cg_root, err)) < 0)
 		return r;
-	if (sbx_cgroup_root_usable(sb->cg_root)) {
+	if (!sb->cg_root_lent && sbx_cgroup_root_usable(sb->cg_root)) {
 		struct sbx_error e = {0};
 		/* cgroups of runtimes that died (their ownership lock is gone) */
 		if (sbx_cgroup_sweep(sb->cg_root, 1000, NULL, &e) < 0)

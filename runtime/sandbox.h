@@ -111,6 +111,15 @@ int sbx_sandbox_result(struct sbx_sandbox *sb, struct sbx_result *ret);
 /* Ends the run now (SIGKILL), recording reason unless an earlier one was recorded. */
 void sbx_sandbox_kill(struct sbx_sandbox *sb, enum sbx_reason reason);
 
+struct sbx_cgroup_root;
+/*
+ * Lends a cgroup root (opened once per process, see cgroups/cgroup.h) to a
+ * sandbox that has not started: it then neither opens nor sweeps its own.
+ * A process that runs many sandboxes at once (sbxctr batch) must do this:
+ * its workers share one cgroup, where each opening its own root would fail.
+ */
+void sbx_sandbox_use_cgroup_root(struct sbx_sandbox *sb, struct sbx_cgroup_root *root);
+
 /* Sends sig to the sandbox's pid 1. */
 int sbx_sandbox_signal(struct sbx_sandbox *sb, int sig);
 pid_t sbx_sandbox_pid(const struct sbx_sandbox *sb);
