@@ -52,8 +52,9 @@ cp examples/config.json "$bundle/config.json"
 
 case "$mode" in
 demo)
-	echo "== sbxctr run $bundle"
-	exec "$BUILD_DIR/sbxctr" run "$bundle"
+	# a bundle's config.json decides its seccomp profile; the demo adds the project's default
+	echo "== sbxctr run --seccomp default $bundle"
+	exec "$BUILD_DIR/sbxctr" run --seccomp default "$bundle"
 	;;
 test)
 	cd "$BUILD_DIR"
