@@ -116,9 +116,12 @@ int sbx_rootfs_prepare(struct sbx_mount_plan *plan, struct sbx_error *err)
 	if (rootfd < 0)
 		return sbx_err_sys(err, "rootfs %s", plan->root);
 	for (size_t i = 0; i < plan->n_ops; i++) {
-		const struct sbx_mount_op *op = &plan->ops[i];
+		struct sbx_mount_op *op = &plan->ops[i];
 		if (op->kind != SBX_MOP_BIND && op->kind != SBX_MOP_FS)
 			continue;
+		/* decided here, with the host's view: the child may not be able to stat the source */
+		if (op->kind == SBX_MOP_BIND)
+			op->dest_is_file = !source_is_dir(op->source);
 		/* under an earlier mount of ours: the child creates it there */
 		bool covered = false;
 		for (size_t k = 0; k < i && !covered; k++)
@@ -131,8 +134,7 @@ int sbx_rootfs_prepare(struct sbx_mount_plan *plan, struct sbx_error *err)
 			close(fd);
 			continue;
 		}
-		bool file = op->kind == SBX_MOP_BIND && !source_is_dir(op->source);
-		int r = mkdir_in_root(rootfd, op->dest, file);
+		int r = mkdir_in_root(rootfd, op->dest, op->dest_is_file);
 		if (r < 0)
 			return sbx_err_errno(err, r, "mount point %s is missing in the rootfs %s and cannot be created",
 					     op->dest, plan->root);
@@ -393,7 +395,7 @@ static int apply_op(int rootfd, const struct sbx_mount_op *op, struct sbx_error 
 {
 	switch (op->kind) {
 	case SBX_MOP_BIND:
-		return mount_bind(rootfd, op, op->source, !source_is_dir(op->source), err);
+		return mount_bind(rootfd, op, op->source, op->dest_is_file, err);
 	case SBX_MOP_DEVNODE:
 		return mount_bind(rootfd, op, op->source, true, err);
 	case SBX_MOP_FS:

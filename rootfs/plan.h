@@ -36,7 +36,7 @@ struct sbx_mount_op {
 	uint64_t attr_clr;
 	unsigned long propagation; /* MS_SHARED/... (| MS_REC), 0 = leave */
 	bool optional;	/* a missing dest (masked/readonly paths) is not an error */
-	bool dest_is_file; /* bind of a non-directory: the mount point is a file */
+	bool dest_is_file; /* bind of a non-directory: the mount point is a file (set by the parent) */
 	int tree_fd;	   /* SBX_MOP_BIND: the source, cloned by the parent (-1 until prepared) */
 };
 

@@ -67,6 +67,12 @@ bundle '' ', {"type": "network"}' ", {\"destination\": \"/mnt/share\", \"type\":
 runb
 check_eq "bundle: ro bind mount readable, not writable" "shared
 open: EROFS" "$OUT"
+# a directory from a 0700 host path bound below a tmpfs of ours: the child makes the
+# mount point, as a directory, without being able to look at the source itself
+bundle '' ', {"type": "network"}' ", {\"destination\": \"/tmp/deep/share\", \"type\": \"bind\", \"source\": \"$T_TMP/share\", \"options\": [\"rbind\", \"ro\"]}" \
+	"[\"/bin/cat\", \"/tmp/deep/share/f\"]"
+runb
+check_eq "bundle: bind of a private directory below a tmpfs" "shared" "$OUT"
 
 # sysctl (namespaced) applied inside only
 bundle '' ', {"type": "network"}], "sysctl": {"net.ipv4.ip_forward": "1", "kernel.shmmni": "100"}, "x": [' '' \
