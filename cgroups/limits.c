@@ -714,6 +714,26 @@ int sbx_cgroup_plan(const struct sbx_resources *res, const struct sbx_cgroup_pla
 	return 0;
 }
 
+uint64_t sbx_cgroup_plan_memory_max(const struct sbx_cgroup_plan *plan)
+{
+	uint64_t max = UINT64_MAX;
+	if (!plan || !plan->use_cgroup)
+		return max;
+	for (size_t i = 0; i < plan->n_writes; i++) {
+		const struct sbx_cgroup_write *w = &plan->writes[i];
+		if (strcmp(w->file, "memory.max") != 0 || strcmp(w->value, "max") == 0)
+			continue;
+		char *end = NULL;
+		errno = 0;
+		unsigned long long v = strtoull(w->value, &end, 10);
+		if (errno || !end || end == w->value || *end)
+			v = 0;
+		if (v < max)
+			max = v;
+	}
+	return max;
+}
+
 void sbx_cgroup_plan_free(struct sbx_cgroup_plan *plan)
 {
 	if (!plan)

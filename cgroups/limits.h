@@ -130,6 +130,14 @@ struct sbx_cgroup_plan_opts {
 int sbx_cgroup_plan(const struct sbx_resources *res, const struct sbx_cgroup_plan_opts *opts,
 		    struct sbx_cgroup_plan **ret, struct sbx_error *err);
 void sbx_cgroup_plan_free(struct sbx_cgroup_plan *plan);
+
+/*
+ * The memory.max the plan writes into the sandbox cgroup (from
+ * --memory, OCI or linux.resources.unified), UINT64_MAX when there is
+ * none: the ceiling under which a memory cgroup OOM kill can happen.
+ * An unreadable value counts as 0.
+ */
+uint64_t sbx_cgroup_plan_memory_max(const struct sbx_cgroup_plan *plan);
 static inline void sbx_cgroup_plan_freep(struct sbx_cgroup_plan **p)
 {
 	sbx_cgroup_plan_free(*p);

@@ -2,11 +2,11 @@
 /* Mount plan application with the new mount API (open_tree/fsopen/move_mount). */
 #include "rootfs/mount.h"
 #include "runtime/cleanup.h"
-#include "runtime/log.h"
 #include "runtime/slot.h"
 #include "runtime/util.h"
 
 #include <fcntl.h>
+#include <limits.h>
 #include <linux/openat2.h>
 #include <stdio.h>
 #include <string.h>
@@ -30,11 +30,28 @@ int sbx_rootfs_resolve(int rootfd, const char *path, int flags)
 	return fd < 0 ? -errno : fd;
 }
 
+/*
+ * The child side below runs in the sandbox child, which shares the
+ * runtime's memory (runtime/spawn.h): no heap, so paths are copied to
+ * PATH_MAX buffers on its stack.
+ */
+static int copy_path(char buf[PATH_MAX], const char *path)
+{
+	size_t n = strlen(path);
+	if (n >= PATH_MAX)
+		return -ENAMETOOLONG;
+	memcpy(buf, path, n + 1);
+	return 0;
+}
+
 /* Splits "/a/b/c" into a resolved fd for "/a/b" and the name "c". */
 static int resolve_parent(int rootfd, const char *path, const char **ret_name)
 {
 	const char *slash = strrchr(path, '/');
-	_cleanup_free_ char *parent = sbx_xstrdup(path);
+	char parent[PATH_MAX];
+	int r = copy_path(parent, path);
+	if (r < 0)
+		return r;
 	parent[slash - path] = '\0';
 	*ret_name = slash + 1;
 	return sbx_rootfs_resolve(rootfd, parent[0] ? parent : "/", O_PATH | O_DIRECTORY);
@@ -43,7 +60,10 @@ static int resolve_parent(int rootfd, const char *path, const char **ret_name)
 /* mkdir -p below rootfd, one component at a time, each resolved in the root. */
 static int mkdir_in_root(int rootfd, const char *path, bool last_is_file)
 {
-	_cleanup_free_ char *p = sbx_xstrdup(path);
+	char p[PATH_MAX];
+	int r = copy_path(p, path);
+	if (r < 0)
+		return r;
 	_cleanup_close_ int dirfd = dup(rootfd);
 	if (dirfd < 0)
 		return -errno;
@@ -231,7 +251,6 @@ static int mount_sysfs_fallback(int rootfd, const struct sbx_mount_op *op, struc
 	bind.kind = SBX_MOP_BIND;
 	bind.recursive = true;
 	bind.attr_set |= MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC;
-	sbx_debug("sysfs on %s: not permitted here, binding the host's /sys read-only", op->dest);
 	return mount_bind(rootfd, &bind, "/sys", false, err);
 }
 
@@ -245,7 +264,9 @@ static int mount_fs(int rootfd, const struct sbx_mount_op *op, struct sbx_error 
 	if (fsconfig(fsfd, FSCONFIG_SET_STRING, "source", op->source, 0) < 0)
 		return fs_error(fsfd, errno, err, "configuring", op->fstype, op->dest);
 	if (op->data) {
-		_cleanup_free_ char *data = sbx_xstrdup(op->data);
+		char data[PATH_MAX];
+		if (copy_path(data, op->data) < 0)
+			return sbx_err_set(err, ENAMETOOLONG, "%s on %s: options too long", op->fstype, op->dest);
 		char *save = NULL;
 		for (char *kv = strtok_r(data, ",", &save); kv; kv = strtok_r(NULL, ",", &save)) {
 			char *eq = strchr(kv, '=');
@@ -359,7 +380,10 @@ static int do_readonly(int rootfd, const struct sbx_mount_op *op, struct sbx_err
 
 static int do_sysctl(int rootfd, const struct sbx_mount_op *op, struct sbx_error *err)
 {
-	_cleanup_free_ char *path = sbx_xasprintf("/proc/sys/%s", op->source);
+	char path[PATH_MAX];
+	int n = snprintf(path, sizeof(path), "/proc/sys/%s", op->source);
+	if (n < 0 || (size_t)n >= sizeof(path))
+		return sbx_err_set(err, ENAMETOOLONG, "sysctl %s: name too long", op->source);
 	_cleanup_close_ int fd = sbx_rootfs_resolve(rootfd, path, O_WRONLY | O_NOFOLLOW);
 	if (fd < 0)
 		return sbx_err_errno(err, fd, "sysctl %s", op->source);

@@ -5,6 +5,7 @@
 #include <grp.h>
 #include <sys/capability.h>
 #include <sys/prctl.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 static void cap_freep(cap_t *c)
@@ -25,7 +26,24 @@ static int fill_set(cap_t c, cap_flag_t flag, uint64_t mask, int last)
 	return 0;
 }
 
-int sbx_caps_apply_identity(const struct sbx_process *proc, struct sbx_error *err)
+int sbx_caps_prepare(const struct sbx_process *proc, cap_t *ret, struct sbx_error *err)
+{
+	const struct sbx_caps *caps = &proc->caps;
+	int last = sbx_cap_last_cap();
+	_cleanup_(cap_freep) cap_t c = cap_init(); /* all sets empty */
+	if (!c)
+		return sbx_err_sys(err, "cap_init");
+	int r;
+	if ((r = fill_set(c, CAP_EFFECTIVE, caps->effective, last)) < 0 ||
+	    (r = fill_set(c, CAP_PERMITTED, caps->permitted, last)) < 0 ||
+	    (r = fill_set(c, CAP_INHERITABLE, caps->inheritable, last)) < 0)
+		return sbx_err_errno(err, r, "building the capability sets");
+	*ret = c;
+	c = NULL;
+	return 0;
+}
+
+int sbx_caps_apply_identity(const struct sbx_process *proc, cap_t prepared, struct sbx_error *err)
 {
 	const struct sbx_caps *caps = &proc->caps;
 	int last = sbx_cap_last_cap();
@@ -47,24 +65,16 @@ int sbx_caps_apply_identity(const struct sbx_process *proc, struct sbx_error *er
 	size_t ng = proc->n_additional_gids < 1024 ? proc->n_additional_gids : 1024;
 	for (size_t i = 0; i < ng; i++)
 		groups[i] = proc->additional_gids[i];
-	if (setgroups(ng, groups) < 0)
+	if (syscall(SYS_setgroups, ng, groups) < 0)
 		return sbx_err_sys(err, "setgroups (process.user.additionalGids)");
-	if (setresgid(proc->gid, proc->gid, proc->gid) < 0)
+	if (syscall(SYS_setresgid, proc->gid, proc->gid, proc->gid) < 0)
 		return sbx_err_sys(err, "setresgid %u (process.user.gid; is it mapped?)", proc->gid);
-	if (setresuid(proc->uid, proc->uid, proc->uid) < 0)
+	if (syscall(SYS_setresuid, proc->uid, proc->uid, proc->uid) < 0)
 		return sbx_err_sys(err, "setresuid %u (process.user.uid; is it mapped?)", proc->uid);
 	if (prctl(PR_SET_KEEPCAPS, 0, 0, 0, 0) < 0)
 		return sbx_err_sys(err, "PR_SET_KEEPCAPS");
 
-	_cleanup_(cap_freep) cap_t c = cap_init(); /* all sets empty */
-	if (!c)
-		return sbx_err_sys(err, "cap_init");
-	int r;
-	if ((r = fill_set(c, CAP_EFFECTIVE, caps->effective, last)) < 0 ||
-	    (r = fill_set(c, CAP_PERMITTED, caps->permitted, last)) < 0 ||
-	    (r = fill_set(c, CAP_INHERITABLE, caps->inheritable, last)) < 0)
-		return sbx_err_errno(err, r, "building the capability sets");
-	if (cap_set_proc(c) < 0)
+	if (cap_set_proc(prepared) < 0)
 		return sbx_err_sys(err, "setting capabilities (effective must be within permitted)");
 	if (cap_reset_ambient() < 0 && errno != EINVAL)
 		return sbx_err_sys(err, "clearing ambient capabilities");

@@ -4,13 +4,22 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/capability.h>
 
 #include "runtime/config.h"
 #include "runtime/error.h"
 
 /*
+ * In the parent: the effective/permitted/inheritable sets as a libcap
+ * object (libcap allocates, which the child must not: runtime/spawn.h).
+ */
+int sbx_caps_prepare(const struct sbx_process *proc, cap_t *ret, struct sbx_error *err);
+
+/*
  * In the sandbox child, as root of its user namespace: drops the bounding
  * set to caps->bounding, switches to uid/gid/groups keeping capabilities
- * across the switch, then sets effective/permitted/inheritable and ambient.
+ * across the switch, then sets the prepared sets and the ambient set.
+ * Allocation-free, and setuid & co. as raw syscalls: glibc's wrappers
+ * would try to change the credentials of the runtime's threads too.
  */
-int sbx_caps_apply_identity(const struct sbx_process *proc, struct sbx_error *err);
+int sbx_caps_apply_identity(const struct sbx_process *proc, cap_t prepared, struct sbx_error *err);

@@ -4,10 +4,17 @@
  * everything up in a fixed order and execs the program. Every failure is
  * sent to the parent as a struct sbx_error and the child exits; nothing
  * here may print.
+ *
+ * The child shares the runtime's memory until its execve (runtime/spawn.h):
+ * sb is its private copy, and nothing reached from here may allocate, use
+ * stdio, write a global or call a libc function that acts on all threads
+ * (setuid & co. are raw syscalls).
  */
 #include "rootfs/mount.h"
 #include "runtime/caps.h"
 #include "runtime/cleanup.h"
+#include "runtime/init_loop.h"
+#include "runtime/rawsys.h"
 #include "runtime/sandbox-internal.h"
 #include "runtime/util.h"
 
@@ -173,87 +180,98 @@ __attribute__((noreturn)) static void do_exec(struct sbx_sandbox *sb, const char
 
 /*
  * --init: pid 1 stays a tiny reaper that forwards signals to the program and
- * reports the program's wait status to the runtime through status_wr.
+ * reports the program's wait status to the runtime through status_wr
+ * (runtime/init_loop.h). Where we share the runtime's memory, pid 1 first
+ * execs the stub copy of that loop (sb->init_stub_fd) to get an address
+ * space of its own, and the program waits at a gate until it has.
  */
-static volatile sig_atomic_t init_child_pid;
-
-static void init_forward(int sig)
-{
-	if (init_child_pid > 0)
-		kill(init_child_pid, sig);
-}
-
 struct spawn_args {
 	struct sbx_sandbox *sb;
 	const char *path;
 	sigset_t mask;
+	int gate_rd, gate_wr; /* -1 without the stub */
 };
 
 static int spawn_program(void *p)
 {
 	struct spawn_args *a = p;
+	if (a->gate_rd >= 0) {
+		/*
+		 * pid 1 still runs here on the same TLS: raw calls until the gate
+		 * opens. EOF once pid 1's write end closed at its exec (or pid 1
+		 * died, and the kernel kills us along with the namespace).
+		 */
+		sbx_rawsys(SYS_close, a->gate_wr, 0, 0);
+		char c;
+		while (sbx_rawsys(SYS_read, a->gate_rd, &c, 1) == -EINTR)
+			;
+		sbx_rawsys(SYS_close, a->gate_rd, 0, 0);
+	}
 	sigprocmask(SIG_SETMASK, &a->mask, NULL);
 	do_exec(a->sb, a->path);
 }
 
+__attribute__((noreturn)) static void init_exec_stub(struct sbx_sandbox *sb, struct spawn_args *a, pid_t pid)
+{
+	struct sbx_error err = {0};
+	char fd_arg[16], pid_arg[16];
+	snprintf(fd_arg, sizeof(fd_arg), "%d", sb->status_wr);
+	snprintf(pid_arg, sizeof(pid_arg), "%d", (int)pid);
+	char *argv[] = {"sbxctr-init", fd_arg, pid_arg, NULL};
+	char *envp[] = {NULL};
+	sbx_rawsys(SYS_close, a->gate_rd, 0, 0);
+	/* the one descriptor the stub keeps; gate_wr closes at the exec and opens the gate */
+	long r = sbx_rawsys(SYS_fcntl, sb->status_wr, F_SETFD, 0);
+	if (r == 0)
+		r = sbx_rawsys6(SYS_execveat, sb->init_stub_fd, (long)"", (long)argv, (long)envp, AT_EMPTY_PATH, 0);
+	/* the program must not run under a pid 1 that still shares the runtime's memory */
+	sbx_rawsys(SYS_kill, pid, SIGKILL, 0);
+	sbx_err_errno(&err, (int)-r, "--init: starting the reaper");
+	child_fail(sb, &err);
+}
+
 __attribute__((noreturn)) static void run_init(struct sbx_sandbox *sb, const char *path)
 {
-	struct spawn_args a = {.sb = sb, .path = path};
+	struct spawn_args a = {.sb = sb, .path = path, .gate_rd = -1, .gate_wr = -1};
+	struct sbx_error err = {0};
+	bool stub = sb->init_stub_fd >= 0;
 	sigset_t all;
 	sigfillset(&all);
 	sigprocmask(SIG_BLOCK, &all, &a.mask);
+	int gate[2];
+	if (stub) {
+		if (pipe2(gate, O_CLOEXEC) < 0) {
+			sbx_err_sys(&err, "--init: pipe");
+			child_fail(sb, &err);
+		}
+		a.gate_rd = gate[0];
+		a.gate_wr = gate[1];
+	}
 	/*
 	 * The program is started like posix_spawn does it: sharing our memory
-	 * on a small stack of its own, while we wait (CLONE_VFORK) until it has
-	 * exec'd or failed. A fork() would copy the page tables of a process
-	 * the runtime's size, for a child that only calls execve. The child
-	 * touches nothing of ours but the shared page and its own stack frames.
+	 * on the second stack the parent mapped for it. Without the stub we
+	 * wait (CLONE_VFORK) until it has exec'd or failed; with it, it waits
+	 * for us instead. It touches nothing of ours but the shared page and
+	 * its own stack frames.
 	 */
 #if defined(__SANITIZE_ADDRESS__)
-	/* ASan cannot follow a switch to a stack of our own: a plain fork there */
+	/* ASan cannot follow a switch to a stack of our own: a plain fork there (never with the stub) */
 	pid_t pid = fork();
 	if (pid == 0)
 		spawn_program(&a);
 #else
-	size_t stack_size = 256 << 10;
-	char *stack = mmap(NULL, stack_size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
-	if (stack == MAP_FAILED) {
-		struct sbx_error err = {0};
-		sbx_err_sys(&err, "--init: stack");
-		child_fail(sb, &err);
-	}
-	pid_t pid = clone(spawn_program, stack + stack_size, CLONE_VM | CLONE_VFORK | SIGCHLD, &a);
+	pid_t pid = clone(spawn_program, (char *)sb->aux_stack + sb->aux_stack_size,
+			  CLONE_VM | (stub ? 0 : CLONE_VFORK) | SIGCHLD, &a);
 #endif
 	if (pid < 0) {
-		struct sbx_error err = {0};
 		sbx_err_sys(&err, "--init: starting the program");
 		child_fail(sb, &err);
 	}
-	sigset_t old = a.mask;
-	init_child_pid = pid;
+	if (stub)
+		init_exec_stub(sb, &a, pid);
 	/* our end goes: the parent sees EOF once the program's copy closes on exec */
 	close(sb->child_fd);
-	/* the program must not be able to ptrace its way into the status pipe */
-	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
-	static const int fwd[] = {SIGHUP, SIGINT, SIGQUIT, SIGTERM, SIGUSR1, SIGUSR2, SIGCONT, SIGWINCH};
-	struct sigaction sa = {.sa_handler = init_forward, .sa_flags = SA_RESTART};
-	for (size_t i = 0; i < SBX_ARRAY_SIZE(fwd); i++)
-		sigaction(fwd[i], &sa, NULL);
-	sigprocmask(SIG_SETMASK, &old, NULL);
-	for (;;) {
-		int status;
-		pid_t r = waitpid(-1, &status, 0);
-		if (r < 0) {
-			if (errno == EINTR)
-				continue;
-			_exit(125); /* ECHILD with the program not reaped: cannot happen */
-		}
-		if (r != pid)
-			continue; /* a reparented orphan: reaped, nothing else to do */
-		ssize_t n = write(sb->status_wr, &status, sizeof(status));
-		(void)n;
-		_exit(WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status));
-	}
+	sbx_init_loop(sb->status_wr, pid);
 }
 
 static void reset_signals(void)
@@ -276,7 +294,7 @@ static int setup(struct sbx_sandbox *sb, char *exec_path, size_t exec_size, stru
 	if ((r = setup_stdio(sb, err)) < 0)
 		return r;
 	/* maps are written: become root of the new user namespace (uid 0 inside) */
-	if (setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0)
+	if (syscall(SYS_setresgid, 0, 0, 0) < 0 || syscall(SYS_setresuid, 0, 0, 0) < 0)
 		return sbx_err_sys(err, "becoming root in the user namespace (is uid/gid 0 mapped?)");
 	if (cfg->hostname && sethostname(cfg->hostname, strlen(cfg->hostname)) < 0)
 		return sbx_err_sys(err, "sethostname \"%s\"", cfg->hostname);
@@ -317,7 +335,7 @@ static int setup(struct sbx_sandbox *sb, char *exec_path, size_t exec_size, stru
 	/* looked up while we still may stat anything: the filter comes later */
 	if ((r = resolve_program(cfg, exec_path, exec_size, err)) < 0)
 		return r;
-	if ((r = sbx_caps_apply_identity(p, err)) < 0)
+	if ((r = sbx_caps_apply_identity(p, sb->caps, err)) < 0)
 		return r;
 	if (p->has_umask)
 		umask(p->umask);

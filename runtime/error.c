@@ -13,8 +13,17 @@ static int err_vset(struct sbx_error *err, int code, int with_strerror, const ch
 	err->code = code;
 	err->kind = SBX_ERRK_INTERNAL;
 	int n = vsnprintf(err->msg, sizeof(err->msg), fmt, ap);
-	if (with_strerror && n >= 0 && (size_t)n < sizeof(err->msg))
-		snprintf(err->msg + n, sizeof(err->msg) - (size_t)n, ": %s", strerror(code));
+	if (with_strerror && n >= 0 && (size_t)n < sizeof(err->msg)) {
+		/*
+		 * Not strerror(): it may take the locale lock and allocate, and the
+		 * sandbox child formats errors while sharing our memory (spawn.h).
+		 */
+		const char *d = strerrordesc_np(code);
+		if (d)
+			snprintf(err->msg + n, sizeof(err->msg) - (size_t)n, ": %s", d);
+		else
+			snprintf(err->msg + n, sizeof(err->msg) - (size_t)n, ": error %d", code);
+	}
 	return -code;
 }
 

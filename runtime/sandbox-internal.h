@@ -11,10 +11,12 @@
 #include "netns/net.h"
 #include "profiles/seccomp_runtime.h"
 #include "rootfs/plan.h"
+#include "runtime/caps.h"
 #include "runtime/config.h"
 #include "runtime/error.h"
 #include "runtime/sandbox.h"
 #include "runtime/slot.h"
+#include "runtime/spawn.h"
 #include "runtime/workdir.h"
 
 /* Messages on the sync socket (SOCK_SEQPACKET: one message per send). */
@@ -72,6 +74,12 @@ struct sbx_sandbox {
 	int listener;		     /* seccomp user-notification fd held by us, -1 */
 	int join_fds[SBX_NS__COUNT]; /* namespaces to join (by path), -1 otherwise */
 	char *exec_path;	     /* resolved in the child */
+	cap_t caps;		     /* the capability sets, built before clone for the child */
+	struct sbx_spawn *spawn;     /* the child's stacks, its copy of this struct, its TLS donor */
+	void *aux_stack;	     /* --init's program's stack (lowest address), in spawn */
+	size_t aux_stack_size;
+	bool share_memory;	     /* the child shares our address space (spawn.h) */
+	int init_stub_fd;	     /* --init with share_memory: the reaper pid 1 execs, else -1 */
 
 	int sync_fd;   /* parent's end */
 	int child_fd;  /* child's end (closed in the parent after clone) */

@@ -114,6 +114,12 @@ void sbx_sandbox_free(struct sbx_sandbox *sb)
 		syscall(SYS_pidfd_send_signal, sb->pidfd, SIGKILL, NULL, 0);
 		reap(sb, true, NULL);
 	}
+	/* reaped: nothing runs on the child's stacks or borrows the donor's TLS any more */
+	sbx_spawn_free(sb->spawn);
+	sb->spawn = NULL;
+	if (sb->caps)
+		cap_free(sb->caps);
+	close_fd(&sb->init_stub_fd);
 	close_fd(&sb->pidfd);
 	close_fd(&sb->listener);
 	if (sb->cg) {
@@ -200,7 +206,7 @@ int sbx_sandbox_create(const struct sbx_config *cfg, struct sbx_sandbox **ret, s
 	clock_gettime(CLOCK_MONOTONIC, &sb->t_create);
 	sb->cfg = cfg;
 	sb->sync_fd = sb->child_fd = sb->status_rd = sb->status_wr = sb->pidfd = -1;
-	sb->wall_tfd = sb->cpu_tfd = sb->listener = -1;
+	sb->wall_tfd = sb->cpu_tfd = sb->listener = sb->init_stub_fd = -1;
 	for (int i = 0; i < 3; i++)
 		sb->child_stdio[i] = -1;
 	for (int i = 0; i < 2; i++)
@@ -345,6 +351,37 @@ static int setup_cgroup(struct sbx_sandbox *sb, struct sbx_error *err)
 	return sbx_cgroup_create(sb->cg_root, sb->cg_plan, label, &sb->cg, err);
 }
 
+/*
+ * Whether the child may share our memory (runtime/spawn.h). A memory
+ * cgroup's OOM kill of a task takes every process sharing its address
+ * space along, so no task sharing ours may ever be an OOM candidate:
+ * --init's pid 1 leaves it (the stub) before the program runs, and the
+ * child's own set-up and exec charge a few hundred KiB of kernel memory,
+ * which cannot reach a memory.max this far above it. Below it, and where
+ * the stub cannot be had, the child gets a copy of our memory instead.
+ */
+#define SHARE_MIN_MEMORY_MAX (16ULL << 20)
+
+static void choose_spawn(struct sbx_sandbox *sb)
+{
+	sb->share_memory = SBX_SPAWN_SHARED_VM && sbx_cgroup_plan_memory_max(sb->cg_plan) >= SHARE_MIN_MEMORY_MAX;
+	if (!sb->share_memory || !sb->cfg->init)
+		return;
+	struct sbx_error e = {0};
+	int fd = sbx_spawn_init_stub(&e);
+	if (fd < 0) {
+		sbx_debug("%s: the sandbox child gets a copy of the runtime's memory", e.msg);
+		sb->share_memory = false;
+		return;
+	}
+	sb->init_stub_fd = fd;
+}
+
+static void child_entry(void *arg)
+{
+	sbx_child_main(arg);
+}
+
 static int do_clone(struct sbx_sandbox *sb, struct sbx_error *err)
 {
 	struct clone_args args = {
@@ -356,11 +393,15 @@ static int do_clone(struct sbx_sandbox *sb, struct sbx_error *err)
 		args.flags |= CLONE_INTO_CGROUP;
 		args.cgroup = (uint64_t)sbx_cgroup_fd(sb->cg);
 	}
-	long pid = syscall(SYS_clone3, &args, sizeof(args));
+	int r = sbx_spawn_prepare(sizeof(*sb), &sb->spawn, err);
+	if (r < 0)
+		return r;
+	sb->aux_stack = sbx_spawn_aux_stack(sb->spawn, &sb->aux_stack_size);
+	/* the child's own copy: we go on changing ours (closing fds, the pid) while it runs */
+	memcpy(sbx_spawn_arg(sb->spawn), sb, sizeof(*sb));
+	long pid = sbx_spawn_run(sb->spawn, &args, child_entry, sb->share_memory);
 	if (pid < 0)
-		return sbx_err_sys(err, "clone3 into new namespaces");
-	if (pid == 0)
-		sbx_child_main(sb);
+		return sbx_err_errno(err, (int)-pid, "clone3 into new namespaces");
 	sb->pid = (pid_t)pid;
 	sb->started = true;
 	return 0;
@@ -471,6 +512,9 @@ int sbx_sandbox_start(struct sbx_sandbox *sb, struct sbx_error *err)
 		sb->handoff = NULL;
 		return sbx_err_sys(err, "mmap");
 	}
+	if ((r = sbx_caps_prepare(&cfg->process, &sb->caps, err)) < 0)
+		return r;
+	choose_spawn(sb);
 	if ((r = join_namespaces(sb, err)) < 0)
 		return r;
 	if ((r = do_clone(sb, err)) < 0)

@@ -105,10 +105,19 @@ else
 	cat >"$J" <<EOF
 {"id":"mem","argv":["$P","hog","512"],"memory":"32M","wall_time":20}
 {"id":"pids","argv":["$P","forkbomb"],"pids":16,"wall_time":20}
+{"id":"mem-small","argv":["$P","hog","512"],"memory":"8M","wall_time":20}
+{"id":"mem-noinit","argv":["$P","hog","512"],"memory":"32M","init":false,"wall_time":20}
+{"id":"after-oom","argv":["/bin/true"]}
 EOF
+	# the OOM kills happen next to a worker whose memory the sandbox child
+	# shared during set-up (runtime/spawn.h): the workers must survive them
 	batch "$J" --parallel 2 --results "$O"
 	check_eq "malloc bomb: reason memory" "memory" "$(val reason "$(res mem)")"
 	check_eq "fork bomb: reason pids" "pids" "$(val reason "$(res pids)")"
+	check_eq "malloc bomb under 8M (a copied child): reason memory" "memory" "$(val reason "$(res mem-small)")"
+	check_eq "malloc bomb without --init: reason memory" "memory" "$(val reason "$(res mem-noinit)")"
+	check_match "a job after the OOM kills runs" '"status":"ok".*"reason":"none","exit_code":0' "$(res after-oom)"
+	check_eq "every job got its line" "5" "$(wc -l <"$O" | tr -d ' ')"
 fi
 if ! "$SBXCTR" run --help | grep -q -- '--seccomp'; then
 	skip "ptrace attempt -> seccomp" "sbxctr has no seccomp yet (no --seccomp)"

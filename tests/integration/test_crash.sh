@@ -113,7 +113,11 @@ while [ $n -lt 20 ]; do
 	c=""
 	i=0
 	while [ -z "$c" ] && [ $i -lt 20000 ]; do
-		{ read -r c _ </proc/$rpid/task/$rpid/children; } 2>/dev/null
+		# the runtime's donor thread, not its main thread, is the parent (runtime/spawn.h)
+		for f in /proc/$rpid/task/*/children; do
+			{ read -r c _ <"$f"; } 2>/dev/null
+			[ -n "$c" ] && break
+		done
 		i=$((i + 1))
 	done
 	# a random part of the set-up has run by now

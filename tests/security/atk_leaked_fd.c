@@ -8,7 +8,7 @@
  * ".." from it, or from any directory fd, ends at our root;
  * chdir("/proc/self/fd/N") for every N up to 1024 finds nothing (ENOENT)
  * except the three stdio fds (which are not directories: ENOTDIR); with
- * --init, /proc/1/cwd, /proc/1/root and /proc/1/fd of the runtime's copy
+ * --init, /proc/1/cwd, /proc/1/root and /proc/1/fd of the runtime's reaper
  * are EACCES.
  */
 #include "atk.h"

@@ -5,11 +5,14 @@
  * every pid guessed in it (1..2047, then a sample up to pid_max) that is not ours is ESRCH for
  * kill(0), pidfd_open, ptrace and process_vm_readv; the host pids the driver
  * passes (the runtime's, its own, a canary's) likewise. With --init, pid 1
- * is a copy of the runtime that never exec'd: it is made non-dumpable and
- * its memory belongs to the host's user namespace, so ptrace,
- * process_vm_readv, pidfd_getfd, /proc/1/mem and /proc/1/fd are EPERM/EACCES,
- * and SIGKILL/SIGSTOP from inside the namespace do not touch it. The default
- * seccomp profile refuses ptrace, process_vm_readv and pidfd_getfd (EPERM).
+ * is the runtime's reaper that never exec'd and still shares the runtime's
+ * own memory (runtime/spawn.h): it is non-dumpable and that memory belongs
+ * to the host's user namespace, so ptrace, process_vm_readv/writev,
+ * pidfd_getfd, /proc/1/mem (read or write), maps, environ and fd are
+ * EPERM/EACCES, and SIGKILL/SIGSTOP from inside the namespace do not touch
+ * it. The default seccomp profile refuses ptrace, process_vm_* and
+ * pidfd_getfd (EPERM) too; run.sh also runs the --init case unconfined, so
+ * that the kernel's own checks are what is attacked.
  * Usage: atk_ptrace [HOST_PID...]
  */
 #include "atk.h"
@@ -48,15 +51,20 @@ static void attack_foreign(pid_t pid, const char *label)
 	ATK_EXPECT_ERR_FD(what, open(p, O_RDONLY), ENOENT);
 }
 
-/* --init: pid 1 is the runtime's copy; visible but untouchable */
+/* --init: pid 1 is the runtime's reaper, in the runtime's memory; visible but untouchable */
 static void attack_init(void)
 {
-	ATK_EXPECT_ERR("ptrace(PTRACE_ATTACH, 1) (--init's runtime copy)", ptrace(PTRACE_ATTACH, 1, 0, 0), EPERM);
+	ATK_EXPECT_ERR("ptrace(PTRACE_ATTACH, 1) (--init's reaper)", ptrace(PTRACE_ATTACH, 1, 0, 0), EPERM);
 	ATK_EXPECT_ERR("ptrace(PTRACE_SEIZE, 1)", ptrace(PTRACE_SEIZE, 1, 0, 0), EPERM);
 	ATK_EXPECT_ERR("process_vm_readv(1)", vm_read(1), EPERM);
 	ATK_EXPECT_ERR_FD("open(/proc/1/mem)", open("/proc/1/mem", O_RDONLY), EACCES);
 	ATK_EXPECT_ERR_FD("open(/proc/1/fd)", open("/proc/1/fd", O_RDONLY | O_DIRECTORY), EACCES);
+	ATK_EXPECT_ERR_FD("open(/proc/1/mem, O_RDWR)", open("/proc/1/mem", O_RDWR), EACCES);
 	ATK_EXPECT_ERR_FD("open(/proc/1/maps)", open("/proc/1/maps", O_RDONLY), EACCES);
+	ATK_EXPECT_ERR_FD("open(/proc/1/environ)", open("/proc/1/environ", O_RDONLY), EACCES);
+	static char word[8] = "sbxctr!";
+	struct iovec local = {word, sizeof(word)}, remote = {(void *)0x400000, sizeof(word)};
+	ATK_EXPECT_ERR("process_vm_writev(1)", process_vm_writev(1, &local, 1, &remote, 1, 0), EPERM);
 	int pfd = (int)syscall(SYS_pidfd_open, 1, 0);
 	if (pfd < 0) {
 		atk_ok("pidfd_open(1): %s", atk_errname(errno));

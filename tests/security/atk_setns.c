@@ -4,7 +4,7 @@
  * are not reachable: no host process is visible in our pid namespace
  * (/proc/<host pid>/ns is ENOENT), the NS_GET_PARENT/NS_GET_USERNS ioctls
  * refuse to hand out a namespace above our own (EPERM), and --init's pid 1
- * (the runtime's copy) is not ptraceable, so its /proc/1/ns is EACCES.
+ * (the runtime's reaper) is not ptraceable, so its /proc/1/ns is EACCES.
  * Re-entering our own namespaces needs CAP_SYS_ADMIN (EPERM) except our own
  * user namespace (EINVAL). The default seccomp profile answers EPERM.
  * Usage: atk_setns [HOST_PID...]   (the driver passes the runtime's and its own pids)

@@ -54,6 +54,7 @@ static void test_memory_limit_implies_no_swap(void **state)
 	struct sbx_cgroup_plan *plan = plan_ok(&res, NULL);
 	assert_true(plan->use_cgroup);
 	assert_string_equal(value_of(plan, "memory.max"), "268435456");
+	assert_true(sbx_cgroup_plan_memory_max(plan) == 256 * MIB);
 	const struct sbx_cgroup_write *swap = sbx_cgroup_plan_find(plan, "memory.swap.max");
 	assert_non_null(swap);
 	assert_string_equal(swap->value, "0");
@@ -73,6 +74,7 @@ static void test_memory_unlimited_and_unset(void **state)
 	/* a new cgroup starts unlimited: nothing to write, nothing required */
 	assert_null(value_of(plan, "memory.max"));
 	assert_null(value_of(plan, "memory.swap.max"));
+	assert_true(sbx_cgroup_plan_memory_max(plan) == UINT64_MAX);
 	assert_int_equal(plan->requested, 0);
 	sbx_cgroup_plan_free(plan);
 	res.memory_limit = 0; /* OCI/runc: 0 = not set */
@@ -323,6 +325,7 @@ static void test_unified(void **state)
 	assert_string_equal(value_of(plan, "memory.high"), "1073741824");
 	/* unified overrides the typed field, as in crun */
 	assert_string_equal(value_of(plan, "memory.max"), "max");
+	assert_true(sbx_cgroup_plan_memory_max(plan) == UINT64_MAX);
 	assert_string_equal(value_of(plan, "pids.max"), "10");
 	assert_int_equal(plan->requested, SBX_CG_MEMORY | SBX_CG_PIDS);
 	sbx_cgroup_plan_free(plan);
@@ -338,6 +341,12 @@ static void test_unified(void **state)
 	struct sbx_kv empty = {"io.max", ""};
 	struct sbx_resources r2 = {.unified = &empty, .n_unified = 1};
 	plan_err(&r2, NULL, "linux.resources.unified[\"io.max\"]", "invalid value", NULL);
+	/* a memory.max given only through unified still counts */
+	struct sbx_kv mm = {"memory.max", "4194304"};
+	struct sbx_resources r4 = {.unified = &mm, .n_unified = 1};
+	plan = plan_ok(&r4, NULL);
+	assert_true(sbx_cgroup_plan_memory_max(plan) == 4 * MIB);
+	sbx_cgroup_plan_free(plan);
 	struct sbx_kv io = {"io.weight", "default 200"};
 	struct sbx_resources r3 = {.unified = &io, .n_unified = 1};
 	plan = plan_ok(&r3, NULL);

@@ -1,0 +1,88 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * Starting the sandbox child without copying the runtime's address space.
+ *
+ * A fork-style clone3() duplicates every page table of the runtime, then
+ * both sides take a copy-on-write fault on each page they touch, the child
+ * faults the runtime's code back in page by page, and its execve() tears
+ * the copy down again: more than half the CPU a trivial job costs. So the
+ * child shares the runtime's memory (CLONE_VM), as posix_spawn's child
+ * does, on a stack of its own. Unlike posix_spawn the parent keeps running
+ * meanwhile (it writes the id maps, sets up the network, takes the seccomp
+ * listener), which takes three rules, all kept here and in child.c:
+ *
+ *  1. The child works on its own copy of the sandbox state (the argument
+ *     block below, copied before clone) and never writes to memory the
+ *     parent uses, apart from the shared hand-off page.
+ *  2. The child never allocates: a malloc() racing the parent's would
+ *     corrupt the heap, and a child killed while holding a heap lock would
+ *     hang the parent. No malloc, no stdio, no locale, no libc call that
+ *     walks the thread list (setuid and friends go as raw syscalls).
+ *  3. The child has thread-local storage of its own (errno above all): it
+ *     is started by a "donor" thread that does nothing but clone3() and
+ *     then sleeps in a raw futex wait, never touching its TLS, until the
+ *     child is gone. The donor also is the child's parent for
+ *     PR_SET_PDEATHSIG, which is one more reason to keep it until reaped.
+ *
+ * And one rule about the kernel: a memory cgroup OOM kill of a task kills
+ * every process that shares its address space, so no task sharing ours
+ * may be an OOM candidate while the program can allocate. Hence: --init's
+ * pid 1, which outlives the program's start, execs a freestanding copy of
+ * the reaper (runtime/init-stub/, from a sealed memfd) before the program
+ * may run, and the program waits for that; the set-up itself charges a few
+ * hundred KiB of kernel memory to the sandbox's cgroup, so sandbox.c
+ * shares only where memory.max is far above that (16 MiB) and gives the
+ * child a copy of our memory below it.
+ *
+ * Why this cannot give the sandbox the runtime's memory: before execve
+ * only our own code runs in the child, and after it (and after pid 1's
+ * exec of the stub) no process of the sandbox shares our address space.
+ * In the instant between the program's start and its execve, our memory
+ * could be reached only through ptrace, /proc/<pid>/mem or process_vm_*,
+ * which need CAP_SYS_PTRACE in the initial user namespace (the shared mm
+ * belongs to it and is not dumpable once the child changed credentials);
+ * tests/security/atk_ptrace.c attacks pid 1 with and without seccomp.
+ *
+ * x86_64 only (a tiny assembly trampoline starts the child on its stack),
+ * and not under AddressSanitizer, which cannot follow a process onto a
+ * stack of our own: there the fork-style clone3 is used, which needs none
+ * of the rules and is what the ASan build's tests exercise.
+ */
+#pragma once
+
+#include <linux/sched.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "runtime/error.h"
+
+#if defined(__x86_64__) && !defined(__SANITIZE_ADDRESS__) && !defined(__SANITIZE_THREAD__)
+#define SBX_SPAWN_SHARED_VM 1
+#else
+#define SBX_SPAWN_SHARED_VM 0
+#endif
+
+struct sbx_spawn;
+
+/* One mapping: the child's stack, a second stack (for --init's program) and the argument block. */
+int sbx_spawn_prepare(size_t arg_size, struct sbx_spawn **ret, struct sbx_error *err);
+/* Where to copy the child's argument before sbx_spawn_run (arg_size bytes). */
+void *sbx_spawn_arg(struct sbx_spawn *s);
+/* The second stack: lowest address and size; the child may run one vfork-style child on it. */
+void *sbx_spawn_aux_stack(struct sbx_spawn *s, size_t *size);
+/*
+ * clone3(args) whose child runs fn(sbx_spawn_arg(s)) and never returns.
+ * Returns the pid, or -errno. With share_memory (and SBX_SPAWN_SHARED_VM)
+ * the child shares our memory and args->stack and CLONE_VM are filled in
+ * here; otherwise it is the classic fork-style clone.
+ */
+long sbx_spawn_run(struct sbx_spawn *s, struct clone_args *args, void (*fn)(void *), bool share_memory);
+/*
+ * An O_PATH descriptor of a sealed, execute-only memfd holding the --init
+ * stub (runtime/init-stub/init_stub.c), or -errno (-ENOSYS where the build
+ * has none). Where the child shares our memory, --init's pid 1 execs it
+ * before the program may run, to leave our address space.
+ */
+int sbx_spawn_init_stub(struct sbx_error *err);
+/* Only once the child has been reaped: it may run on this memory and TLS until then. */
+void sbx_spawn_free(struct sbx_spawn *s);
