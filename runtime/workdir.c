@@ -31,6 +31,11 @@ bool sbx_stage_needed(const struct sbx_config *cfg)
 	return cfg->workdir.path && (cfg->io.n_copy_in > 0 || cfg->io.n_copy_out > 0);
 }
 
+bool sbx_copy_inside_ok(const char *inside)
+{
+	return *inside && !strstr(inside, "..");
+}
+
 int sbx_copy_parse(const char *arg, bool out, struct sbx_copy *c, struct sbx_error *err)
 {
 	const char *flag = out ? "--copy-out" : "--copy-in";
@@ -41,7 +46,7 @@ int sbx_copy_parse(const char *arg, bool out, struct sbx_copy *c, struct sbx_err
 	_cleanup_free_ char *a = sbx_xasprintf("%.*s", (int)(colon - arg), arg);
 	const char *b = colon + 1;
 	const char *inside = out ? a : b;
-	if (strstr(inside, "..") || !*inside)
+	if (!sbx_copy_inside_ok(inside))
 		return sbx_err_set(err, EINVAL, "%s: \"%s\" must stay inside the workdir (no \"..\")", flag, inside);
 	c->host = sbx_xstrdup(out ? b : a);
 	c->sandbox = sbx_xstrdup(inside);

@@ -56,3 +56,5 @@ void sbx_stage_destroy(struct sbx_stage *st);
 
 /* Parses "HOST:PATH" (copy-in) or "PATH:HOST" (copy-out) into c. */
 int sbx_copy_parse(const char *arg, bool out, struct sbx_copy *c, struct sbx_error *err);
+/* The rule for the workdir side of a copy: non-empty and no ".." anywhere (the copy itself also resolves beneath). */
+bool sbx_copy_inside_ok(const char *inside);

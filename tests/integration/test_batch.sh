@@ -263,6 +263,13 @@ check_match "--pin: one CPU per slot" "^Cpus_allowed_list:[[:space:]]+[0-9]+ [0-
 	"$(cat "$T_TMP/p1" | tr -d '\n') $(sed 's/.*:[[:space:]]*//' "$T_TMP/p2")"
 check_eq "--quiet: nothing on stderr" "" "$ERR"
 
+# --- ':' in job paths: both sides of a copy are fields of their own -------------
+printf 'colon\n' >"$T_TMP/in:1"
+printf '%s\n' "{\"id\":\"colon\",\"argv\":[\"/bin/sh\",\"-c\",\"cat in:1 >out:1\"],\"files\":{\"in:1\":\"$T_TMP/in:1\"},\"copy_out\":{\"out:1\":\"$T_TMP/out:1\"}}" >"$J"
+batch "$J" --results "$O" --quiet
+check_match "':' in copy-in and copy-out paths: the job ran" '"status":"ok".*"exit_code":0' "$(res colon)"
+check_eq "  ... and the file came back" "colon" "$(cat "$T_TMP/out:1" 2>&1)"
+
 # --- batch-level errors: exit 125 ------------------------------------------------
 batch "$T_TMP/missing.jsonl"
 check_eq "missing jobs file: 125" "125" "$RC"
