@@ -5,9 +5,19 @@
  * (synchronous, and the part left on the critical path when teardown is
  * deferred), and the kill path for a cgroup with a live process.
  * Needs root on a cgroup v2 host: run it in the VM with bench/cgroup.sh.
- * Usage: cgroup_bench [-n ITERATIONS] [-p PARENT]
+ *
+ * Calibration: the VM runs under TCG, tens of times slower than hardware.
+ * To carry its numbers over, the same sequence of file operations (mkdir,
+ * one create + write per limit, four reads for the stats, unlink, rmdir)
+ * is timed on a tmpfs ("shadow"), and a bare clone3 + exit + wait, both
+ * of which also run on a hybrid-cgroup host (-c: calibration only). The
+ * host/VM ratio of those is the emulation's slowdown for this kind of
+ * kernel work; bench/cgroup.sh prints the estimate.
+ * Usage: cgroup_bench [-n ITERATIONS] [-p PARENT] [-t TMPFS_DIR] [-c]
  */
 #include <errno.h>
+#include <fcntl.h>
+#include <sys/stat.h>
 #include <linux/sched.h>
 #include <signal.h>
 #include <stdint.h>
@@ -65,20 +75,87 @@ static void die(const char *what, const struct sbx_error *err)
 	exit(1);
 }
 
+/* The plan's file work, done on a tmpfs: what the cgroup work costs as plain VFS calls. */
+static double shadow_once(const char *tmp, const struct sbx_cgroup_plan *plan)
+{
+	static const char *const stat_files[] = {"cpu.stat", "memory.peak", "memory.events", "pids.peak"};
+	char d[512], buf[256];
+	snprintf(d, sizeof(d), "%s/sbx-shadow-%d", tmp, (int)getpid());
+	double a = now_us();
+	if (mkdir(d, 0755) < 0)
+		die("shadow mkdir", NULL);
+	int dfd = open(d, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	for (size_t i = 0; i < plan->n_writes; i++) {
+		int fd = openat(dfd, plan->writes[i].file, O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+		if (fd < 0 || write(fd, plan->writes[i].value, strlen(plan->writes[i].value)) < 0)
+			die("shadow write", NULL);
+		close(fd);
+	}
+	for (size_t i = 0; i < 4; i++) {
+		int fd = openat(dfd, stat_files[i], O_RDONLY | O_CREAT | O_CLOEXEC, 0644);
+		if (fd < 0 || read(fd, buf, sizeof(buf)) < 0)
+			die("shadow read", NULL);
+		close(fd);
+	}
+	for (size_t i = 0; i < plan->n_writes; i++)
+		unlinkat(dfd, plan->writes[i].file, 0);
+	for (size_t i = 0; i < 4; i++)
+		unlinkat(dfd, stat_files[i], 0);
+	close(dfd);
+	if (rmdir(d) < 0)
+		die("shadow rmdir", NULL);
+	return now_us() - a;
+}
+
+static void calibrate(int n, const char *tmp, const struct sbx_cgroup_plan *plan)
+{
+	double *shadow = calloc((size_t)n, sizeof(double)), *base = calloc((size_t)n, sizeof(double));
+	for (int i = 0; i < n; i++) {
+		shadow[i] = shadow_once(tmp, plan);
+		double a = now_us();
+		pid_t pid = spawn(-1, false);
+		waitpid(pid, NULL, 0);
+		base[i] = now_us() - a;
+	}
+	report("calibration: tmpfs shadow", shadow, n);
+	report("calibration: clone3 + exit + wait", base, n);
+	free(shadow);
+	free(base);
+}
+
 int main(int argc, char **argv)
 {
 	int n = 200;
-	const char *parent = "/sbxbench";
-	for (int opt; (opt = getopt(argc, argv, "n:p:")) != -1;) {
+	const char *parent = "/sbxbench", *tmp = "/dev/shm";
+	bool only_calibrate = false;
+	for (int opt; (opt = getopt(argc, argv, "n:p:t:c")) != -1;) {
 		if (opt == 'n')
 			n = atoi(optarg);
 		else if (opt == 'p')
 			parent = optarg;
+		else if (opt == 't')
+			tmp = optarg;
+		else if (opt == 'c')
+			only_calibrate = true;
 		else
 			return 2;
 	}
 	if (n < 10)
 		n = 10;
+	if (access(tmp, W_OK) < 0)
+		tmp = "/tmp";
+	/* the grader-typical limits below, planned as if every controller were there */
+	struct sbx_resources cres = {.has_memory_limit = true, .memory_limit = 256L << 20, .has_cpu_quota = true,
+				     .cpu_quota = 50000, .has_pids_limit = true, .pids_limit = 64};
+	struct sbx_cgroup_plan_opts copts = {.mode = SBX_CGROUP_REQUIRED, .cgroup_usable = true, .available = ~0u};
+	struct sbx_cgroup_plan *cplan = NULL;
+	struct sbx_error cerr = {0};
+	if (sbx_cgroup_plan(&cres, &copts, &cplan, &cerr) < 0)
+		die("plan", &cerr);
+	calibrate(n, tmp, cplan);
+	sbx_cgroup_plan_free(cplan);
+	if (only_calibrate)
+		return 0;
 
 	struct sbx_error err = {0};
 	struct sbx_cgroup_root *root = NULL;
