@@ -260,7 +260,24 @@ struct wctx {
 	int ctl;
 	char *jdir; /* this worker's scratch directory for the current job */
 	bool aborted;
+	/*
+	 * The last sandbox, finished and reaped, with its config: its teardown
+	 * (cgroup kill/rmdir, workdir unmount, slot) waits until its result
+	 * line is on its way, so that it is not on the result's critical path.
+	 * Nothing of it runs any more; it only holds the slot, which the next
+	 * sandbox of this worker takes after release_spent().
+	 */
+	struct sbx_sandbox *spent;
+	struct sbx_config *spent_cfg;
 };
+
+static void release_spent(struct wctx *w)
+{
+	sbx_sandbox_free(w->spent);
+	sbx_config_free(w->spent_cfg);
+	w->spent = NULL;
+	w->spent_cfg = NULL;
+}
 
 /* What run_one() keeps of a sandbox's result after the sandbox is gone. */
 struct outcome {
@@ -282,6 +299,7 @@ static json_object *run_one(struct wctx *w, const struct sbx_job *job, enum sbx_
 	struct sbx_result res = {0};
 	int r;
 	memset(oc, 0, sizeof(*oc));
+	release_spent(w); /* a compile step's sandbox, before the run step's */
 	if (job->bundle)
 		r = sbx_config_load_bundle(job->bundle, &cfg, &err);
 	else
@@ -323,7 +341,13 @@ static json_object *run_one(struct wctx *w, const struct sbx_job *job, enum sbx_
 	oc->copy_out_ok = true;
 	for (size_t i = 0; i < res.n_copy_out; i++)
 		oc->copy_out_ok &= res.copy_out[i].ok;
-	return sbx_report_build(cfg, &res);
+	json_object *rep = sbx_report_build(cfg, &res);
+	if (r >= 0) {
+		/* finished and reaped: torn down once the line is sent (see struct wctx) */
+		w->spent = TAKE_PTR(sb);
+		w->spent_cfg = TAKE_PTR(cfg);
+	}
+	return rep;
 }
 
 static int write_scratch(const char *path, const char *data, size_t len, mode_t mode, struct sbx_error *err)
@@ -513,8 +537,10 @@ __attribute__((noreturn)) static void worker_main(struct batch *b, unsigned k, i
 		ssize_t n = read(ctl, &idx, sizeof(idx));
 		if (n < 0 && errno == EINTR)
 			continue;
-		if (n == 0)
+		if (n == 0) {
+			release_spent(&w);
 			_exit(0); /* the scheduler is done with us */
+		}
 		if (n != (ssize_t)sizeof(idx) || idx >= b->n_lines)
 			_exit(1);
 		struct wire_hdr h = {.line = idx};
@@ -528,6 +554,7 @@ __attribute__((noreturn)) static void worker_main(struct batch *b, unsigned k, i
 		memcpy(msg + sizeof(h), text, len);
 		if (sbx_write_all(ctl, msg, sizeof(h) + len) < 0)
 			_exit(1);
+		release_spent(&w);
 	}
 }
 
