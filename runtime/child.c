@@ -254,7 +254,7 @@ __attribute__((noreturn)) static void run_init(struct sbx_sandbox *sb, const cha
 	 * for us instead. It touches nothing of ours but the shared page and
 	 * its own stack frames.
 	 */
-#if defined(__SANITIZE_ADDRESS__)
+#if defined(SBX_SANITIZED)
 	/* ASan cannot follow a switch to a stack of our own: a plain fork there (never with the stub) */
 	pid_t pid = fork();
 	if (pid == 0)

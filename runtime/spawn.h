@@ -56,7 +56,16 @@
 
 #include "runtime/error.h"
 
-#if defined(__x86_64__) && !defined(__SANITIZE_ADDRESS__) && !defined(__SANITIZE_THREAD__)
+/* GCC says so with __SANITIZE_*__, clang only through __has_feature */
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+#define SBX_SANITIZED 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer) || __has_feature(thread_sanitizer) || __has_feature(memory_sanitizer)
+#define SBX_SANITIZED 1
+#endif
+#endif
+
+#if defined(__x86_64__) && !defined(SBX_SANITIZED)
 #define SBX_SPAWN_SHARED_VM 1
 #else
 #define SBX_SPAWN_SHARED_VM 0
