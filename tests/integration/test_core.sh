@@ -29,8 +29,13 @@ check_eq "id -u inside" "0" "$OUT"
 # from the host: the sandbox's process runs with a high unprivileged uid
 "$SBXCTR" run --rootfs "$SBX_ROOTFS" -- $P sleep 2 &
 rpid=$!
-sleep 0.5
-spid=$(pgrep -P $rpid | head -1)
+# until the program runs: during set-up the child still has the runtime's identity
+spid=""
+for i in $(seq 100); do
+	spid=$(pgrep -P $rpid | head -1)
+	[ -n "$spid" ] && [ "$(cat /proc/$spid/comm 2>/dev/null)" != sbxctr ] && break
+	sleep 0.05
+done
 huid=$(awk '/^Uid:/ {print $2}' /proc/$spid/status 2>/dev/null)
 if [ -n "$huid" ] && [ "$huid" -ge 1073741824 ]; then ok "host sees uid $huid for the sandbox"; else not_ok "host uid of the sandbox" "pid=$spid uid=$huid"; fi
 hgroups=$(awk '/^Groups:/ {print $2}' /proc/$spid/status 2>/dev/null)
