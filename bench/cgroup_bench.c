@@ -144,13 +144,18 @@ int main(int argc, char **argv)
 		n = 10;
 	if (access(tmp, W_OK) < 0)
 		tmp = "/tmp";
-	/* the grader-typical limits below, planned as if every controller were there */
-	struct sbx_resources cres = {.has_memory_limit = true, .memory_limit = 256L << 20, .has_cpu_quota = true,
-				     .cpu_quota = 50000, .has_pids_limit = true, .pids_limit = 64};
+	/* a typical grader run: --memory 256M (swap 0) --cpus 0.5 --pids 64, plus oom.group */
+	struct sbx_resources res = {.has_memory_limit = true,
+				    .memory_limit = 256L << 20,
+				    .has_cpu_quota = true,
+				    .cpu_quota = 50000,
+				    .has_pids_limit = true,
+				    .pids_limit = 64};
+	/* for the calibration, planned as if every controller were there */
 	struct sbx_cgroup_plan_opts copts = {.mode = SBX_CGROUP_REQUIRED, .cgroup_usable = true, .available = ~0u};
 	struct sbx_cgroup_plan *cplan = NULL;
 	struct sbx_error cerr = {0};
-	if (sbx_cgroup_plan(&cres, &copts, &cplan, &cerr) < 0)
+	if (sbx_cgroup_plan(&res, &copts, &cplan, &cerr) < 0)
 		die("plan", &cerr);
 	calibrate(n, tmp, cplan);
 	sbx_cgroup_plan_free(cplan);
@@ -169,13 +174,6 @@ int main(int argc, char **argv)
 		die("sweep", &err);
 	printf("bench sweep, nothing stale (once)           %8.1f us\n", now_us() - t0);
 
-	/* a typical grader run: --memory 256M (swap 0) --cpus 0.5 --pids 64, plus oom.group */
-	struct sbx_resources res = {.has_memory_limit = true,
-				    .memory_limit = 256L << 20,
-				    .has_cpu_quota = true,
-				    .cpu_quota = 50000,
-				    .has_pids_limit = true,
-				    .pids_limit = 64};
 	struct sbx_cgroup_plan_opts popts;
 	sbx_cgroup_root_plan_opts(root, &popts);
 	struct sbx_cgroup_plan *plan = NULL;
