@@ -12,7 +12,11 @@
  * is timed on a tmpfs ("shadow"), and a bare clone3 + exit + wait, both
  * of which also run on a hybrid-cgroup host (-c: calibration only). The
  * host/VM ratio of those is the emulation's slowdown for this kind of
- * kernel work; bench/cgroup.sh prints the estimate.
+ * kernel work; bench/cgroup.sh prints the estimate. TCG's speed drifts
+ * during a run (translation cache, the host's own load), so the shadow is
+ * also timed inside every cgroup iteration, next to the work it calibrates,
+ * and each phase is reported as a median of per-iteration ratios to it
+ * ("x shadow"); the first tenth of the iterations is a warm-up, not counted.
  * Usage: cgroup_bench [-n ITERATIONS] [-p PARENT] [-t TMPFS_DIR] [-c]
  */
 #include <errno.h>
@@ -49,6 +53,20 @@ static void report(const char *what, double *v, int n)
 	qsort(v, (size_t)n, sizeof(*v), cmp);
 	printf("bench %-34s median %8.1f us   p10 %8.1f   p90 %8.1f   (n=%d)\n", what, v[n / 2],
 	       v[n / 10], v[n * 9 / 10], n);
+}
+
+/* Median of v[i] / shadow[i]: a phase in units of the shadow timed beside it. */
+static void report_ratio(const char *what, const double *v, const double *shadow, int n)
+{
+	double *r = calloc((size_t)n, sizeof(double));
+	if (!r)
+		exit(1);
+	for (int i = 0; i < n; i++)
+		r[i] = v[i] / shadow[i];
+	qsort(r, (size_t)n, sizeof(*r), cmp);
+	printf("ratio %-34s median %8.4f x shadow   p10 %8.4f   p90 %8.4f   (n=%d)\n", what, r[n / 2],
+	       r[n / 10], r[n * 9 / 10], n);
+	free(r);
 }
 
 /* clone3, optionally into a cgroup; the child runs fn (exit or pause). */
@@ -158,9 +176,10 @@ int main(int argc, char **argv)
 	if (sbx_cgroup_plan(&res, &copts, &cplan, &cerr) < 0)
 		die("plan", &cerr);
 	calibrate(n, tmp, cplan);
-	sbx_cgroup_plan_free(cplan);
-	if (only_calibrate)
+	if (only_calibrate) {
+		sbx_cgroup_plan_free(cplan);
 		return 0;
+	}
 
 	struct sbx_error err = {0};
 	struct sbx_cgroup_root *root = NULL;
@@ -189,13 +208,18 @@ int main(int argc, char **argv)
 	       *destroy = calloc((size_t)n, sizeof(double)),
 	       *crit = calloc((size_t)n, sizeof(double)),
 	       *acrit = calloc((size_t)n, sizeof(double)),
-	       *kill_t = calloc((size_t)n, sizeof(double));
-	for (int i = 0; i < n; i++) {
+	       *kill_t = calloc((size_t)n, sizeof(double)),
+	       *shadow = calloc((size_t)n, sizeof(double));
+	const int warm = n / 10;
+	for (int k = -warm; k < n; k++) {
+		/* warm-up iterations overwrite slot 0, which the first counted one rewrites */
+		const int i = k < 0 ? 0 : k;
 		/* baseline: the same clone3 + exit + wait without a cgroup */
 		double a = now_us();
 		pid_t pid = spawn(-1, false);
 		waitpid(pid, NULL, 0);
 		base[i] = now_us() - a;
+		shadow[i] = shadow_once(tmp, cplan);
 
 		struct sbx_cgroup *cg = NULL;
 		struct sbx_cgroup_stats st;
@@ -235,6 +259,13 @@ int main(int argc, char **argv)
 		waitpid(pid, NULL, 0);
 	}
 
+	/* ratios first: report() sorts its array in place */
+	report_ratio("create + limits", create, shadow, n);
+	report_ratio("stats after exit", stats, shadow, n);
+	report_ratio("destroy (empty: rmdir)", destroy, shadow, n);
+	report_ratio("critical path, sync teardown", crit, shadow, n);
+	report_ratio("critical path, deferred teardown", acrit, shadow, n);
+	report("calibration: tmpfs shadow, interleaved", shadow, n);
 	report("create + limits", create, n);
 	report("clone3 + exit + wait, into cgroup", join, n);
 	report("clone3 + exit + wait, no cgroup", base, n);
@@ -244,6 +275,7 @@ int main(int argc, char **argv)
 	report("critical path, deferred teardown", acrit, n);
 	report("destroy with a live process (kill)", kill_t, nk);
 	sbx_cgroup_plan_free(plan);
+	sbx_cgroup_plan_free(cplan);
 	const char *p = sbx_cgroup_root_parent(root);
 	char dir[512];
 	snprintf(dir, sizeof(dir), "%s", p);
