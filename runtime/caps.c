@@ -26,7 +26,7 @@ static int fill_set(cap_t c, cap_flag_t flag, uint64_t mask, int last)
 	return 0;
 }
 
-int sbx_caps_prepare(const struct sbx_process *proc, cap_t *ret, struct sbx_error *err)
+int sbx_caps_prepare(const struct sbx_process *proc, struct sbx_caps_prepared *ret, struct sbx_error *err)
 {
 	const struct sbx_caps *caps = &proc->caps;
 	int last = sbx_cap_last_cap();
@@ -38,15 +38,24 @@ int sbx_caps_prepare(const struct sbx_process *proc, cap_t *ret, struct sbx_erro
 	    (r = fill_set(c, CAP_PERMITTED, caps->permitted, last)) < 0 ||
 	    (r = fill_set(c, CAP_INHERITABLE, caps->inheritable, last)) < 0)
 		return sbx_err_errno(err, r, "building the capability sets");
-	*ret = c;
+	ret->sets = c;
+	ret->last_cap = last;
 	c = NULL;
 	return 0;
 }
 
-int sbx_caps_apply_identity(const struct sbx_process *proc, cap_t prepared, struct sbx_error *err)
+void sbx_caps_prepared_free(struct sbx_caps_prepared *p)
+{
+	if (p->sets)
+		cap_free(p->sets);
+	p->sets = NULL;
+}
+
+int sbx_caps_apply_identity(const struct sbx_process *proc, const struct sbx_caps_prepared *prepared,
+			    struct sbx_error *err)
 {
 	const struct sbx_caps *caps = &proc->caps;
-	int last = sbx_cap_last_cap();
+	const int last = prepared->last_cap;
 	/* the bounding set first: it needs CAP_SETPCAP, which we still have */
 	for (int i = 0; i <= last; i++) {
 		if (caps->bounding & (1ULL << i))
@@ -74,7 +83,7 @@ int sbx_caps_apply_identity(const struct sbx_process *proc, cap_t prepared, stru
 	if (prctl(PR_SET_KEEPCAPS, 0, 0, 0, 0) < 0)
 		return sbx_err_sys(err, "PR_SET_KEEPCAPS");
 
-	if (cap_set_proc(prepared) < 0)
+	if (cap_set_proc(prepared->sets) < 0)
 		return sbx_err_sys(err, "setting capabilities (effective must be within permitted)");
 	if (cap_reset_ambient() < 0 && errno != EINVAL)
 		return sbx_err_sys(err, "clearing ambient capabilities");

@@ -10,10 +10,17 @@
 #include "runtime/error.h"
 
 /*
- * In the parent: the effective/permitted/inheritable sets as a libcap
- * object (libcap allocates, which the child must not: runtime/spawn.h).
+ * Built in the parent: the effective/permitted/inheritable sets as a libcap
+ * object (libcap allocates, which the child must not: runtime/spawn.h), and
+ * the kernel's last capability, read once per start for both sides.
  */
-int sbx_caps_prepare(const struct sbx_process *proc, cap_t *ret, struct sbx_error *err);
+struct sbx_caps_prepared {
+	cap_t sets;
+	int last_cap;
+};
+
+int sbx_caps_prepare(const struct sbx_process *proc, struct sbx_caps_prepared *ret, struct sbx_error *err);
+void sbx_caps_prepared_free(struct sbx_caps_prepared *p);
 
 /*
  * In the sandbox child, as root of its user namespace: drops the bounding
@@ -22,4 +29,5 @@ int sbx_caps_prepare(const struct sbx_process *proc, cap_t *ret, struct sbx_erro
  * Allocation-free, and setuid & co. as raw syscalls: glibc's wrappers
  * would try to change the credentials of the runtime's threads too.
  */
-int sbx_caps_apply_identity(const struct sbx_process *proc, cap_t prepared, struct sbx_error *err);
+int sbx_caps_apply_identity(const struct sbx_process *proc, const struct sbx_caps_prepared *prepared,
+			    struct sbx_error *err);

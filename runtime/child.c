@@ -335,7 +335,7 @@ static int setup(struct sbx_sandbox *sb, char *exec_path, size_t exec_size, stru
 	/* looked up while we still may stat anything: the filter comes later */
 	if ((r = resolve_program(cfg, exec_path, exec_size, err)) < 0)
 		return r;
-	if ((r = sbx_caps_apply_identity(p, sb->caps, err)) < 0)
+	if ((r = sbx_caps_apply_identity(p, &sb->caps, err)) < 0)
 		return r;
 	if (p->has_umask)
 		umask(p->umask);

@@ -74,7 +74,7 @@ struct sbx_sandbox {
 	int listener;		     /* seccomp user-notification fd held by us, -1 */
 	int join_fds[SBX_NS__COUNT]; /* namespaces to join (by path), -1 otherwise */
 	char *exec_path;	     /* resolved in the child */
-	cap_t caps;		     /* the capability sets, built before clone for the child */
+	struct sbx_caps_prepared caps; /* built before clone for the child */
 	struct sbx_spawn *spawn;     /* the child's stacks, its copy of this struct, its TLS donor */
 	void *aux_stack;	     /* --init's program's stack (lowest address), in spawn */
 	size_t aux_stack_size;

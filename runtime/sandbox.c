@@ -117,8 +117,7 @@ void sbx_sandbox_free(struct sbx_sandbox *sb)
 	/* reaped: nothing runs on the child's stacks or borrows the donor's TLS any more */
 	sbx_spawn_free(sb->spawn);
 	sb->spawn = NULL;
-	if (sb->caps)
-		cap_free(sb->caps);
+	sbx_caps_prepared_free(&sb->caps);
 	close_fd(&sb->init_stub_fd);
 	close_fd(&sb->pidfd);
 	close_fd(&sb->listener);
