@@ -13,10 +13,11 @@
  * of which also run on a hybrid-cgroup host (-c: calibration only). The
  * host/VM ratio of those is the emulation's slowdown for this kind of
  * kernel work; bench/cgroup.sh prints the estimate. TCG's speed drifts
- * during a run (translation cache, the host's own load), so the shadow is
- * also timed inside every cgroup iteration, next to the work it calibrates,
- * and each phase is reported as a median of per-iteration ratios to it
- * ("x shadow"); the first tenth of the iterations is a warm-up, not counted.
+ * during a run (translation cache, the host's own load), so a full run
+ * times the shadow inside every cgroup iteration, next to the work it
+ * calibrates, and reports each phase as a median of per-iteration ratios
+ * to it ("x shadow"); the first tenth of the iterations is a warm-up, not
+ * counted. -c times only the shadow and the bare clone3, for the host.
  * Usage: cgroup_bench [-n ITERATIONS] [-p PARENT] [-t TMPFS_DIR] [-c]
  */
 #include <errno.h>
@@ -175,11 +176,12 @@ int main(int argc, char **argv)
 	struct sbx_error cerr = {0};
 	if (sbx_cgroup_plan(&res, &copts, &cplan, &cerr) < 0)
 		die("plan", &cerr);
-	calibrate(n, tmp, cplan);
 	if (only_calibrate) {
+		calibrate(n, tmp, cplan);
 		sbx_cgroup_plan_free(cplan);
 		return 0;
 	}
+	/* a full run needs no separate calibration: the loop times the shadow and the bare clone3 itself */
 
 	struct sbx_error err = {0};
 	struct sbx_cgroup_root *root = NULL;
