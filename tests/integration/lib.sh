@@ -46,7 +46,13 @@ median3() { printf '%s\n' "$@" | sort -n | sed -n 2p; }
 # must show above the fixed cost within 30 ms, and the fixed cost itself must
 # stay small.
 check_cpu_300() {
+	# three whole numbers each, or a run failed (a missing value must not pass as 0)
 	# shellcheck disable=SC2086 # the lists split on purpose
+	if [ "$(printf '%s\n' $2 $3 | grep -cx '[0-9][0-9]*')" != 6 ]; then
+		not_ok "$1: CPU accounting" "a run gave no number: \"$2\" / \"$3\""
+		return
+	fi
+	# shellcheck disable=SC2086
 	set -- "$1" "$(median3 $2)" "$(median3 $3)" "$2" "$3"
 	if [ "$3" -gt 60000 ]; then
 		not_ok "$1: CPU accounting" "the same program burning nothing is reported as $5 us"

@@ -34,7 +34,12 @@ if [ "$cpu" -ge 500000 ] && [ "$cpu" -le 550000 ]; then ok "busy loop: killed wi
 sbx --time 1 --report "$R" -- /bin/sh -c "$P burn 0.5 & $P burn 0.6; wait"
 check_eq "two processes: the limit covers the whole tree" '"cpu-time"' "$(field reason)"
 
-cpu_of() { sbx --report "$R" -- "$@"; echo $(( $(field cpu_user_us) + $(field cpu_sys_us) )); }
+# a run that fails or writes no report gives "failed", never the previous run's report
+cpu_of() {
+	rm -f "$R"
+	sbx --report "$R" -- "$@"
+	if [ "$RC" = 0 ] && [ -s "$R" ]; then echo $(($(field cpu_user_us) + $(field cpu_sys_us))); else echo failed; fi
+}
 cpu_of $P burn 0 >/dev/null # warm-up: see check_cpu_300
 base="$(cpu_of $P burn 0) $(cpu_of $P burn 0) $(cpu_of $P burn 0)"
 check_cpu_300 "one process" "$(cpu_of $P burn 0.3) $(cpu_of $P burn 0.3) $(cpu_of $P burn 0.3)" "$base"
