@@ -436,9 +436,14 @@ static int wait_child_setup(struct sbx_sandbox *sb, struct sbx_error *err)
 			}
 			continue;
 		}
+		/*
+		 * A child that exits with a message of ours unread (NET_READY,
+		 * when it failed before reading it) makes the kernel report
+		 * ECONNRESET once; what it sent is still queued behind that.
+		 */
 		do
 			n = recv(sb->sync_fd, &m, sizeof(m), 0);
-		while (n < 0 && errno == EINTR);
+		while (n < 0 && (errno == EINTR || errno == ECONNRESET));
 		if (n == (ssize_t)sizeof(m) && m.type == SBX_MSG_SECCOMP) {
 			int r = sbx_scmon_take_listener(sb, err);
 			if (r < 0)
@@ -463,6 +468,21 @@ static int wait_child_setup(struct sbx_sandbox *sb, struct sbx_error *err)
 	reap(sb, true, &si);
 	return sbx_err_set(err, EPROTO, "sandbox setup: the child died unexpectedly (%s %d)",
 			   si.si_code == CLD_EXITED ? "exit" : "signal", si.si_status);
+}
+
+/*
+ * A message to the child could not be sent: it has failed or died. Its own
+ * error (queued on the socket) is the one to report; what comes back from
+ * wait_child_setup() is that, or how it died. A child that had already
+ * exec'd cannot be here: it waits for our messages before it gets that far.
+ */
+static int child_error(struct sbx_sandbox *sb, const char *what, struct sbx_error *err)
+{
+	int saved = errno;
+	int r = wait_child_setup(sb, err);
+	if (r < 0)
+		return r;
+	return sbx_err_errno(err, saved, "%s", what);
 }
 
 int sbx_sandbox_start(struct sbx_sandbox *sb, struct sbx_error *err)
@@ -528,35 +548,43 @@ int sbx_sandbox_start(struct sbx_sandbox *sb, struct sbx_error *err)
 	}
 	if ((r = write_idmaps(sb, err)) < 0)
 		return r;
-	if (sb->net.mode == SBX_NET_MODE_VETH) {
+	/*
+	 * Everything the parent needs of the child is opened before GO: once
+	 * GO is sent, the child may fail (and exit) at any moment, and its own
+	 * error must be what we report, not "/proc/PID/ns/net: No such file".
+	 */
+	_cleanup_close_ int nsfd = -1;
+	if (sb->net.mode == SBX_NET_MODE_VETH || sb->net.lo_in_child) {
 		char path[64];
 		snprintf(path, sizeof(path), "/proc/%d/ns/net", sb->pid);
-		/* closed at once: an open netns fd would keep the veth alive after the sandbox */
-		_cleanup_close_ int nfd = open(path, O_RDONLY | O_CLOEXEC);
-		if (nfd < 0)
+		nsfd = open(path, O_RDONLY | O_CLOEXEC);
+		if (nsfd < 0)
 			return sbx_err_sys(err, "%s", path);
-		if ((r = sbx_net_setup_host(&sb->net, nfd, &sb->net_state, err)) < 0)
+	}
+	if (sb->net.mode == SBX_NET_MODE_VETH) {
+		r = sbx_net_setup_host(&sb->net, nsfd, &sb->net_state, err);
+		/* closed at once: an open netns fd would keep the veth alive after the sandbox */
+		close_fd(&nsfd);
+		if (r < 0)
 			return r;
 	}
 	struct sbx_msg go = {.type = SBX_MSG_GO};
 	if (send(sb->sync_fd, &go, sizeof(go), MSG_NOSIGNAL) != (ssize_t)sizeof(go))
-		return sbx_err_sys(err, "sandbox setup: sync socket");
+		return child_error(sb, "sandbox setup: sync socket", err);
 	/*
 	 * lo is brought up from here while the child does its mounts (a
 	 * netlink round trip that costs as much as half of them); the child
-	 * waits for NET_READY before its last steps.
+	 * waits for NET_READY before its last steps. The namespace fd we hold
+	 * keeps it alive even if the child has already failed.
 	 */
 	if (sb->net.lo_in_child) {
-		char path[64];
-		snprintf(path, sizeof(path), "/proc/%d/ns/net", sb->pid);
-		_cleanup_close_ int nfd = open(path, O_RDONLY | O_CLOEXEC);
-		if (nfd < 0)
-			return sbx_err_sys(err, "%s", path);
-		if ((r = sbx_net_setup_lo_in(nfd, err)) < 0)
+		r = sbx_net_setup_lo_in(nsfd, err);
+		close_fd(&nsfd);
+		if (r < 0)
 			return r;
 		struct sbx_msg ready = {.type = SBX_MSG_NET_READY};
 		if (send(sb->sync_fd, &ready, sizeof(ready), MSG_NOSIGNAL) != (ssize_t)sizeof(ready))
-			return sbx_err_sys(err, "sandbox setup: sync socket");
+			return child_error(sb, "sandbox setup: sync socket", err);
 	}
 	if ((r = wait_child_setup(sb, err)) < 0)
 		return r;

@@ -9,6 +9,7 @@ T_TMP=$(mktemp -d /tmp/sbx-test.XXXXXX)
 trap 't_cleanup' EXIT
 
 t_cleanup() {
+	[ -n "${NETNS_PID:-}" ] && netns_release
 	rm -rf "$T_TMP"
 }
 
@@ -93,6 +94,30 @@ sandbox_procs() {
 }
 
 mount_count() { wc -l </proc/self/mountinfo; }
+
+# Network namespaces for the tests, held by a process instead of named with
+# "ip netns add": that leaves a /run/netns bind mount behind for the life of
+# the machine, which a mount-table check would count on a fresh machine only.
+# netns_hold sets NETNS_PID (the holder) and NETNS (its /proc path);
+# netns_do CMD... runs CMD in it; netns_release ends the holder.
+netns_hold() {
+	unshare -n sleep 86400 </dev/null >/dev/null 2>&1 &
+	NETNS_PID=$!
+	NETNS=/proc/$NETNS_PID/ns/net
+	# until the holder has its own namespace (unshare runs before the exec)
+	i=0
+	while [ $i -lt 100 ] && [ "$(readlink $NETNS 2>/dev/null)" = "$(readlink /proc/self/ns/net)" ]; do
+		sleep 0.01
+		i=$((i + 1))
+	done
+	[ "$(readlink $NETNS 2>/dev/null)" != "$(readlink /proc/self/ns/net)" ]
+}
+netns_do() { nsenter --net="$NETNS" "$@"; }
+netns_release() {
+	kill "$NETNS_PID" 2>/dev/null
+	wait "$NETNS_PID" 2>/dev/null
+	NETNS_PID="" NETNS=""
+}
 
 # Waits (up to 5 s: a loaded machine may take a while to deliver the
 # kernel's kills) until no sandbox process is left; prints what is left.

@@ -8,7 +8,12 @@ t_skip_unless_root
 P=/usr/local/bin/probe
 J="$T_TMP/jobs.jsonl"
 O="$T_TMP/out.jsonl"
-STATE=${SBXCTR_STATE_DIR:-/run/sbxctr}
+# a state directory of its own: what an earlier, interrupted run left in
+# /run/sbxctr must not decide whether "no scratch directory left" holds
+export SBXCTR_STATE_DIR="$T_TMP/state"
+# the sandbox child, already under its own ids, walks down to the attach point there
+chmod 0755 "$T_TMP"
+STATE=$SBXCTR_STATE_DIR
 
 skip() { T_COUNT=$((T_COUNT + 1)); echo "ok $T_COUNT - $1 # SKIP $2"; }
 

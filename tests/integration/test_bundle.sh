@@ -91,17 +91,16 @@ check_eq "bundle: maskedPaths and readonlyPaths" "ok 0
 open: EROFS" "$OUT"
 
 # --- joining an existing network namespace by path ---------------------------------
-if command -v ip >/dev/null; then
-	ns=sbxtest$$
-	ip netns add $ns && ip -n $ns link add sbxdummy0 type veth peer name sbxdummy1
-	bundle '' ", {\"type\": \"network\", \"path\": \"/run/netns/$ns\"}" ', {"destination": "/sys", "type": "sysfs", "source": "sysfs", "options": ["ro"]}' \
+if command -v ip >/dev/null && netns_hold; then
+	netns_do ip link add sbxdummy0 type veth peer name sbxdummy1
+	bundle '' ", {\"type\": \"network\", \"path\": \"$NETNS\"}" ', {"destination": "/sys", "type": "sysfs", "source": "sysfs", "options": ["ro"]}' \
 		"[\"$P\", \"links\"]"
 	runb
 	check_match "bundle: joined network namespace by path (sees its dummy link)" "sbxdummy0" "$OUT"
 	check_eq "  ... exit 0 (sysfs falls back to a read-only bind)" "0" "$RC"
-	ip netns del $ns
+	netns_release
 else
-	ok "# SKIP joining a netns: ip(8) missing"
+	ok "# SKIP joining a netns: ip(8) or unshare(1) missing"
 fi
 
 # --- bad configs: exit 125, the JSON path, nothing left ------------------------------

@@ -33,7 +33,7 @@ kill_ours() { for p in $(our_procs); do kill -KILL "$p" 2>/dev/null; done; }
 trap 'kill_ours; t_cleanup' EXIT
 
 # The host's mounts, the network links and the sbxctr cgroups, as text.
-host_mounts() { grep -v -e ' /run/netns/' -e ' /var/run/netns/' /proc/self/mountinfo | awk '{print $5, $9}' | sort; }
+host_mounts() { awk '{print $5, $9}' /proc/self/mountinfo | sort; }
 host_links() { ip -o link show 2>/dev/null | awk -F': ' '{print $2}' | sed 's/@.*//' | sort; }
 # read-only: find only lists directory names
 host_cgroups() { find /sys/fs/cgroup -maxdepth 8 -type d -name 'sbx*' 2>/dev/null | sort; }
@@ -217,20 +217,20 @@ LEFT=""
 # --- with a veth pair ------------------------------------------------------------------------
 # In a network namespace of our own, so that neither our veths nor our sweep
 # meet anybody else's: the runtime's host end is created where it runs.
-NS=sbxcrash-$$
-if command -v ip >/dev/null && ip netns add $NS 2>/dev/null; then
-	ip -n $NS link set lo up
+if command -v ip >/dev/null && netns_hold; then
+	netns_do ip link set lo up
 	n=0 seen=0
 	while [ $n -lt 6 ]; do
 		n=$((n + 1))
-		ip netns exec $NS "$SBXCTR" run --net veth --env "SBX_CRASH=$TOKEN" --rootfs "$SBX_ROOTFS" \
+		# nsenter itself, not the netns_do function: $! must be the runtime's pid
+		nsenter --net="$NETNS" "$SBXCTR" run --net veth --env "SBX_CRASH=$TOKEN" --rootfs "$SBX_ROOTFS" \
 			-- /bin/sh -c "echo started; exec $P sleep 30" >"$T_TMP/out" 2>&1 </dev/null &
 		rpid=$!
 		# half of them once the program runs, half at a random moment of the set-up
 		if [ $((n % 2)) = 0 ]; then
 			i=0
 			while [ $i -lt 100 ] && ! grep -q started "$T_TMP/out"; do sleep 0.02; i=$((i + 1)); done
-			if ip -n $NS -o link show | grep -q 'sbx[0-9]*h'; then
+			if netns_do ip -o link show | grep -q 'sbx[0-9]*h'; then
 				seen=$((seen + 1))
 			else
 				sed 's/^/# no host end; the run said: /' "$T_TMP/out"
@@ -246,15 +246,15 @@ if command -v ip >/dev/null && ip netns add $NS 2>/dev/null; then
 	check_eq "--net veth: the pair exists while the program runs" "3" "$seen"
 	check_eq "SIGKILL with --net veth: nothing outlives the runtime" "" "$LEFT"
 	LEFT=""
-	ip netns exec $NS "$SBXCTR" run --net veth --env "SBX_CRASH=$TOKEN" --rootfs "$SBX_ROOTFS" -- /bin/true \
+	netns_do "$SBXCTR" run --net veth --env "SBX_CRASH=$TOKEN" --rootfs "$SBX_ROOTFS" -- /bin/true \
 		>"$T_TMP/out" 2>&1 </dev/null
 	check_eq "--net veth: the next start works" "0" "$?"
 	# a dead sandbox's namespace (and with it the pair) goes asynchronously
 	i=0
-	while [ $i -lt 40 ] && ip -n $NS -o link show | grep -q 'sbx[0-9]*h'; do sleep 0.05; i=$((i + 1)); done
+	while [ $i -lt 40 ] && netns_do ip -o link show | grep -q 'sbx[0-9]*h'; do sleep 0.05; i=$((i + 1)); done
 	check_eq "--net veth: no host end (sbxNh) survives the next start" "" \
-		"$(ip -n $NS -o link show | awk -F': ' '/sbx[0-9]*h/ {print $2}')"
-	ip netns del $NS
+		"$(netns_do ip -o link show | awk -F': ' '/sbx[0-9]*h/ {print $2}')"
+	netns_release
 else
 	echo "# no ip(8) or no network namespace: the veth crash runs are not tried"
 fi
