@@ -24,10 +24,10 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "profiles/seccomp_cli.h"
+#include "profiles/seccomp_builtin.h"
 #include "profiles/seccomp_filter.h"
 #include "profiles/seccomp_profile.h"
-#include "runtime/util.h"
+#include "core/util.h"
 #include "tests/unit/test_seccomp_bpf.h"
 
 #define RUNS 9

@@ -8,8 +8,8 @@
 #include <string.h>
 
 #include "cgroups/limits.h"
-#include "runtime/cleanup.h"
-#include "runtime/util.h"
+#include "core/cleanup.h"
+#include "core/util.h"
 
 /* mountinfo escapes blanks, newlines and backslashes in paths as \ooo. */
 static char *unescape(const char *s, size_t len)

@@ -18,8 +18,8 @@
 #include <unistd.h>
 
 #include "cgroups/cgparse.h"
-#include "runtime/cleanup.h"
-#include "runtime/util.h"
+#include "core/cleanup.h"
+#include "core/util.h"
 
 struct sbx_cgroup_root {
 	enum sbx_cgroup_mode mode;

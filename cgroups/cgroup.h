@@ -57,7 +57,7 @@
 #include <sys/types.h>
 
 #include "cgroups/limits.h"
-#include "runtime/error.h"
+#include "core/error.h"
 
 #define SBX_CGROUP_PREFIX "sbx-"
 #define SBX_CGROUP_RUNTIME_PREFIX "sbxrt-"

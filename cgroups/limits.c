@@ -9,8 +9,8 @@
 #include <string.h>
 #include <sys/resource.h>
 
-#include "runtime/cleanup.h"
-#include "runtime/util.h"
+#include "core/cleanup.h"
+#include "core/util.h"
 
 /* Kernel order (cgroup_subsys.h), which is also how cgroup.controllers lists them. */
 static const struct {

@@ -12,7 +12,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "runtime/cleanup.h"
+#include "core/cleanup.h"
 
 char *sbx_ipaddr_format_addr(const struct sbx_ipaddr *a, char *buf, size_t len)
 {

@@ -7,7 +7,7 @@
 #include <stdint.h>
 
 #include "netns/nl.h"
-#include "runtime/error.h"
+#include "core/error.h"
 
 /* An interface address with its prefix length ("10.201.0.2/30"). */
 struct sbx_ipaddr {

@@ -15,8 +15,8 @@
 #include <unistd.h>
 
 #include "netns/rate.h"
-#include "runtime/cleanup.h"
-#include "runtime/util.h"
+#include "core/cleanup.h"
+#include "core/util.h"
 
 /*
  * Why the sandbox's egress is shaped on eth0 and not on the host end:

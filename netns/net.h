@@ -8,8 +8,8 @@
 
 #include "netns/link.h"
 #include "netns/tc.h"
-#include "runtime/config.h"
-#include "runtime/error.h"
+#include "oci/config.h"
+#include "core/error.h"
 
 /*
  * How the runtime uses this module (one sandbox):

@@ -16,8 +16,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "runtime/cleanup.h"
-#include "runtime/util.h"
+#include "core/cleanup.h"
+#include "core/util.h"
 
 struct sbx_nl {
 	struct mnl_socket *sock;

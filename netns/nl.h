@@ -7,7 +7,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "runtime/error.h"
+#include "core/error.h"
 
 /*
  * One NETLINK_ROUTE socket, bound to the network namespace that was current

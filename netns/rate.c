@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* tc-compatible rate/size/time parsing (pure; see rate.h for the grammar). */
 #include "netns/rate.h"
-#include "runtime/cleanup.h"
+#include "core/cleanup.h"
 
 #include <errno.h>
 #include <inttypes.h>

@@ -5,7 +5,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "runtime/error.h"
+#include "core/error.h"
 
 /*
  * All three parsers follow iproute2's tc/tc_util.c (get_rate64, get_size)

@@ -6,7 +6,7 @@
 #include <stdint.h>
 
 #include "netns/nl.h"
-#include "runtime/error.h"
+#include "core/error.h"
 
 /*
  * Token bucket parameters, all already validated by the planner (net.c):

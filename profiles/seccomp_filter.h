@@ -24,7 +24,7 @@
 #include <stdint.h>
 
 #include "profiles/seccomp_profile.h"
-#include "runtime/error.h"
+#include "core/error.h"
 
 #define SBX_SECCOMP_PROG_MAGIC 0x53425846u /* "SBXF" */
 

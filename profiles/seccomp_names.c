@@ -9,8 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "runtime/cleanup.h"
-#include "runtime/util.h"
+#include "core/cleanup.h"
+#include "core/util.h"
 
 /* libseccomp 2.5.x has no LoongArch; the name stays valid JSON but compiles to an error. */
 #ifndef SCMP_ARCH_LOONGARCH64

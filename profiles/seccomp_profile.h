@@ -23,7 +23,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "runtime/error.h"
+#include "core/error.h"
 
 /* JSON action strings; KILL and KILL_THREAD are kept apart only for display. */
 enum sbx_seccomp_action {

@@ -1,9 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 #include "profiles/seccomp_runtime.h"
-#include "runtime/cleanup.h"
-#include "runtime/log.h"
-#include "runtime/slot.h"
-#include "runtime/util.h"
+#include "core/cleanup.h"
+#include "core/log.h"
+#include "core/util.h"
 
 #include <fcntl.h>
 #include <linux/seccomp.h>

@@ -9,7 +9,7 @@
 #include <stdint.h>
 
 #include "profiles/seccomp_filter.h"
-#include "runtime/error.h"
+#include "core/error.h"
 
 struct sbx_seccomp_plan {
 	bool none;   /* no filter at all ("{}", --seccomp unconfined) */

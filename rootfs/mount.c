@@ -1,9 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* Mount plan application with the new mount API (open_tree/fsopen/move_mount). */
 #include "rootfs/mount.h"
-#include "runtime/cleanup.h"
-#include "runtime/slot.h"
-#include "runtime/util.h"
+#include "core/cleanup.h"
+#include "core/util.h"
 
 #include <fcntl.h>
 #include <limits.h>

@@ -3,7 +3,7 @@
 #pragma once
 
 #include "rootfs/plan.h"
-#include "runtime/error.h"
+#include "core/error.h"
 
 /*
  * Parent side, as host root, before clone: creates the mount points the

@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* Config -> mount plan. No system calls here: everything is unit-tested. */
 #include "rootfs/plan.h"
-#include "runtime/cleanup.h"
-#include "runtime/log.h"
-#include "runtime/util.h"
+#include "core/cleanup.h"
+#include "core/log.h"
+#include "core/util.h"
 
 #include <stdio.h>
 #include <string.h>

@@ -6,8 +6,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "runtime/config.h"
-#include "runtime/error.h"
+#include "oci/config.h"
+#include "core/error.h"
 
 enum sbx_mop_kind {
 	SBX_MOP_BIND,	  /* clone the host tree at source onto dest */

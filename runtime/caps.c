@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 #include "runtime/caps.h"
-#include "runtime/cleanup.h"
+#include "core/cleanup.h"
 
 #include <grp.h>
 #include <sys/capability.h>

@@ -6,8 +6,8 @@
 #include <stdint.h>
 #include <sys/capability.h>
 
-#include "runtime/config.h"
-#include "runtime/error.h"
+#include "oci/config.h"
+#include "core/error.h"
 
 /*
  * Built in the parent: the effective/permitted/inheritable sets as a libcap

@@ -12,11 +12,11 @@
  */
 #include "rootfs/mount.h"
 #include "runtime/caps.h"
-#include "runtime/cleanup.h"
+#include "core/cleanup.h"
 #include "runtime/init_loop.h"
-#include "runtime/rawsys.h"
+#include "core/rawsys.h"
 #include "runtime/sandbox-internal.h"
-#include "runtime/util.h"
+#include "core/util.h"
 
 #include <fcntl.h>
 #include <linux/close_range.h>

@@ -13,7 +13,7 @@
  */
 #pragma once
 
-#include "runtime/rawsys.h"
+#include "core/rawsys.h"
 
 #include <signal.h>
 #include <stdint.h>

@@ -4,8 +4,8 @@
 
 #include <json-c/json.h>
 
-#include "runtime/config.h"
-#include "runtime/error.h"
+#include "oci/config.h"
+#include "core/error.h"
 #include "runtime/sandbox.h"
 
 /* Builds the report object (caller puts it). cfg may be NULL (failed before a config existed). */

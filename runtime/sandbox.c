@@ -1,10 +1,10 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* The parent side of one sandbox: plans, clone3, id maps, supervision, teardown. */
 #include "rootfs/mount.h"
-#include "runtime/cleanup.h"
-#include "runtime/log.h"
+#include "core/cleanup.h"
+#include "core/log.h"
 #include "runtime/sandbox-internal.h"
-#include "runtime/util.h"
+#include "core/util.h"
 
 #include <fcntl.h>
 #include <linux/sched.h>

@@ -10,8 +10,8 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-#include "runtime/config.h"
-#include "runtime/error.h"
+#include "oci/config.h"
+#include "core/error.h"
 #include "runtime/workdir.h"
 
 /* Why the run ended (the report's "reason"). */

@@ -9,10 +9,10 @@
  * nothing from the sandboxed program and covers every process and thread in
  * it, since filters are inherited.
  */
-#include "runtime/cleanup.h"
-#include "runtime/log.h"
+#include "core/cleanup.h"
+#include "core/log.h"
 #include "runtime/sandbox-internal.h"
-#include "runtime/util.h"
+#include "core/util.h"
 
 #include <dirent.h>
 #include <fcntl.h>

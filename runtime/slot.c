@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 #include "runtime/slot.h"
-#include "runtime/cleanup.h"
-#include "runtime/util.h"
+#include "core/cleanup.h"
+#include "core/util.h"
 
 #include <fcntl.h>
 #include <stdio.h>
@@ -10,12 +10,6 @@
 #include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
-
-const char *sbx_state_dir(void)
-{
-	const char *d = getenv("SBXCTR_STATE_DIR");
-	return d && d[0] == '/' ? d : "/run/sbxctr";
-}
 
 static int slots_dir(void)
 {

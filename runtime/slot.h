@@ -11,7 +11,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "runtime/error.h"
+#include "core/error.h"
 
 #define SBX_SLOT_MAX 8192
 /* uid/gid range of slot n: SBX_ID_BASE + n * SBX_ID_RANGE, SBX_ID_RANGE ids */
@@ -22,9 +22,6 @@ struct sbx_slot {
 	unsigned n;
 	int lock_fd;
 };
-
-/* State directory, normally /run/sbxctr (SBXCTR_STATE_DIR overrides it, for tests). */
-const char *sbx_state_dir(void);
 
 int sbx_slot_acquire(struct sbx_slot *ret, struct sbx_error *err);
 void sbx_slot_release(struct sbx_slot *slot);

@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* The sandbox child's birth: see spawn.h for the design and its rules. */
 #include "runtime/spawn.h"
-#include "runtime/cleanup.h"
-#include "runtime/rawsys.h"
-#include "runtime/util.h"
+#include "core/cleanup.h"
+#include "core/rawsys.h"
+#include "core/util.h"
 
 #include <errno.h>
 #include <fcntl.h>

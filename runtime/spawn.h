@@ -54,7 +54,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "runtime/error.h"
+#include "core/error.h"
 
 /* GCC says so with __SANITIZE_*__, clang only through __has_feature */
 #if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)

@@ -3,11 +3,11 @@
  * Supervision of a running sandbox: forwarded signals, wall-clock and CPU
  * limits, captured output with per-stream caps, and the final result.
  */
-#include "runtime/cleanup.h"
-#include "runtime/log.h"
+#include "core/cleanup.h"
+#include "core/log.h"
 #include "runtime/proctree.h"
 #include "runtime/sandbox-internal.h"
-#include "runtime/util.h"
+#include "core/util.h"
 
 #include <fcntl.h>
 #include <poll.h>

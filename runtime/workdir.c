@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 #include "runtime/workdir.h"
-#include "runtime/cleanup.h"
+#include "core/cleanup.h"
 #include "runtime/slot.h"
-#include "runtime/util.h"
+#include "core/util.h"
 
 #include <dirent.h>
 #include <fcntl.h>

@@ -13,8 +13,8 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-#include "runtime/config.h"
-#include "runtime/error.h"
+#include "oci/config.h"
+#include "core/error.h"
 
 /*
  * Moves the calling process into a private mount namespace (once per

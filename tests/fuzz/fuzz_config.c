@@ -5,7 +5,7 @@
 #include <string.h>
 
 #include "rootfs/plan.h"
-#include "runtime/config.h"
+#include "oci/config.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

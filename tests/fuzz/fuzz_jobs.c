@@ -1,14 +1,14 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * libFuzzer harness: one batch job line -> sbx_job_parse() -> sbx_job_config() (no sandbox runs).
- * SBX_FUZZ_REQUIRES: runtime/jobs.h
+ * SBX_FUZZ_REQUIRES: batch/jobs.h
  */
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
 
-#include "runtime/jobs.h"
-#include "runtime/util.h"
+#include "batch/jobs.h"
+#include "core/util.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

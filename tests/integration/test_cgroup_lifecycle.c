@@ -29,7 +29,7 @@
 #include <cmocka.h>
 
 #include "cgroups/cgroup.h"
-#include "runtime/util.h"
+#include "core/util.h"
 
 static const char *helpers;
 

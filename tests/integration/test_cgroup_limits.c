@@ -28,7 +28,7 @@
 #include <cmocka.h>
 
 #include "cgroups/cgroup.h"
-#include "runtime/util.h"
+#include "core/util.h"
 
 #define MIB (1024L * 1024L)
 

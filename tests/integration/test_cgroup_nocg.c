@@ -21,8 +21,8 @@
 
 #include "cgroups/cgparse.h"
 #include "cgroups/cgroup.h"
-#include "runtime/cleanup.h"
-#include "runtime/util.h"
+#include "core/cleanup.h"
+#include "core/util.h"
 
 static char reason[512];
 

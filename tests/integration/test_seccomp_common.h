@@ -25,8 +25,8 @@
 
 #include "profiles/seccomp_filter.h"
 #include "profiles/seccomp_profile.h"
-#include "runtime/cleanup.h"
-#include "runtime/util.h"
+#include "core/cleanup.h"
+#include "core/util.h"
 
 #define EXIT_SKIP 77
 #define PROBE_TIMEOUT_S 20

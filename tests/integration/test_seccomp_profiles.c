@@ -14,7 +14,7 @@
 #include <sys/ioctl.h>
 #include <sys/socket.h>
 
-#include "profiles/seccomp_cli.h"
+#include "profiles/seccomp_builtin.h"
 
 #define SIGSYS_ 31
 #define BUSYBOX "/bin/busybox"

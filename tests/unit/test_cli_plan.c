@@ -11,8 +11,8 @@
 #include <sys/mount.h>
 
 #include "rootfs/plan.h"
-#include "runtime/cli.h"
-#include "runtime/util.h"
+#include "cli/run.h"
+#include "core/util.h"
 
 static int parse(struct sbx_run_opts *o, struct sbx_error *err, char **argv)
 {

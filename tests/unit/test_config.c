@@ -11,8 +11,8 @@
 #include <sys/mount.h>
 #include <sys/resource.h>
 
-#include "runtime/config.h"
-#include "runtime/util.h"
+#include "oci/config.h"
+#include "core/util.h"
 
 static struct sbx_config *parse_ok(const char *json)
 {

@@ -11,10 +11,10 @@
 #include <sys/resource.h>
 
 #include "cgroups/limits.h"
-#include "runtime/batch.h"
-#include "runtime/cleanup.h"
-#include "runtime/jobs.h"
-#include "runtime/util.h"
+#include "batch/batch.h"
+#include "core/cleanup.h"
+#include "batch/jobs.h"
+#include "core/util.h"
 
 static struct sbx_job *parse_ok(const char *line)
 {
@@ -511,57 +511,6 @@ static void test_config_bundle_without_workdir(void **state)
 	sbx_job_free(j);
 }
 
-/* --- sbxctr batch flags ---------------------------------------------------- */
-
-static int parse_args(struct sbx_batch_opts *o, struct sbx_error *err, char **argv)
-{
-	return sbx_batch_parse_args((int)sbx_strv_len(argv), argv, o, err);
-}
-
-static void expect_args_err(char **argv, const char *want)
-{
-	struct sbx_batch_opts o;
-	struct sbx_error err = {0};
-	if (parse_args(&o, &err, argv) >= 0)
-		fail_msg("expected an error containing [%s]", want);
-	if (!strstr(err.msg, want))
-		fail_msg("error [%s] does not contain [%s]", err.msg, want);
-	sbx_batch_opts_free(&o);
-}
-
-static void test_batch_args(void **state)
-{
-	struct sbx_batch_opts o;
-	struct sbx_error err = {0};
-	assert_int_equal(parse_args(&o, &err, (char *[]){"batch", "j.jsonl", NULL}), 0);
-	assert_string_equal(o.jobs, "j.jsonl");
-	assert_null(o.results);
-	assert_int_equal(o.parallel, 0); /* the number of CPUs */
-	assert_false(o.pin || o.resume || o.quiet);
-	assert_int_equal(o.progress_fd, 2);
-	sbx_batch_opts_free(&o);
-	/* flags before and after the jobs file */
-	assert_int_equal(parse_args(&o, &err, (char *[]){"batch", "--parallel", "2", "j", "--results", "o.jsonl",
-							 "--pin", "--resume", "--rootfs", "/r", "--quiet", NULL}),
-			 0);
-	assert_int_equal(o.parallel, 2);
-	assert_string_equal(o.results, "o.jsonl");
-	assert_true(o.pin && o.resume && o.quiet);
-	assert_string_equal(o.rootfs, "/r");
-	sbx_batch_opts_free(&o);
-	assert_int_equal(parse_args(&o, &err, (char *[]){"batch", "--help", NULL}), 0);
-	assert_true(o.help);
-	sbx_batch_opts_free(&o);
-	expect_args_err((char *[]){"batch", NULL}, "no jobs file");
-	expect_args_err((char *[]){"batch", "a", "b", NULL}, "unexpected argument \"b\"");
-	expect_args_err((char *[]){"batch", "j", "--parallel", "0", NULL}, "--parallel: expected 1 to 1024, got \"0\"");
-	expect_args_err((char *[]){"batch", "j", "--parallel", "x", NULL}, "--parallel: expected 1 to 1024");
-	expect_args_err((char *[]){"batch", "j", "--parallel", "1025", NULL}, "--parallel");
-	expect_args_err((char *[]){"batch", "j", "--parallel", NULL}, "--parallel: missing value");
-	expect_args_err((char *[]){"batch", "j", "--resume", NULL}, "--resume needs --results");
-	expect_args_err((char *[]){"batch", "j", "--bogus", NULL}, "unknown option --bogus");
-}
-
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -581,7 +530,6 @@ int main(void)
 		cmocka_unit_test(test_config_inline_needs_host),
 		cmocka_unit_test(test_config_compile_and_tests),
 		cmocka_unit_test(test_config_bundle_without_workdir),
-		cmocka_unit_test(test_batch_args),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -14,10 +14,11 @@
 
 #include <cmocka.h>
 
-#include "profiles/seccomp_cli.h"
+#include "cli/verbs.h"
+#include "profiles/seccomp_builtin.h"
 #include "profiles/seccomp_filter.h"
-#include "runtime/cleanup.h"
-#include "runtime/util.h"
+#include "core/cleanup.h"
+#include "core/util.h"
 
 struct run_result {
 	int rc;
@@ -50,7 +51,7 @@ static struct run_result run(const char *first, ...)
 	int saved_o = dup(STDOUT_FILENO), saved_e = dup(STDERR_FILENO);
 	dup2(o, STDOUT_FILENO);
 	dup2(e, STDERR_FILENO);
-	struct run_result r = {.rc = sbx_seccomp_cli_main(argc, argv)};
+	struct run_result r = {.rc = sbx_cmd_seccomp(argc, argv)};
 	fflush(stdout);
 	fflush(stderr);
 	dup2(saved_o, STDOUT_FILENO);

@@ -21,11 +21,11 @@
 
 #include <cmocka.h>
 
-#include "profiles/seccomp_cli.h"
+#include "profiles/seccomp_builtin.h"
 #include "profiles/seccomp_filter.h"
 #include "profiles/seccomp_profile.h"
-#include "runtime/cleanup.h"
-#include "runtime/util.h"
+#include "core/cleanup.h"
+#include "core/util.h"
 #include "test_seccomp_bpf.h"
 
 #define ALLOW SECCOMP_RET_ALLOW

@@ -12,8 +12,8 @@
 #include <cmocka.h>
 
 #include "profiles/seccomp_profile.h"
-#include "runtime/cleanup.h"
-#include "runtime/util.h"
+#include "core/cleanup.h"
+#include "core/util.h"
 
 #define CAP(c) (UINT64_C(1) << (c))
 #define CAP_NET_ADMIN 12

@@ -1,13 +1,19 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-#include "runtime/cli.h"
-#include "runtime/cleanup.h"
-#include "runtime/util.h"
+#include "cli/run.h"
+#include "cli/verbs.h"
+#include "core/log.h"
+#include "runtime/report.h"
+#include "runtime/sandbox.h"
+#include "core/cleanup.h"
+#include "core/util.h"
 #include "runtime/workdir.h"
 #include "cgroups/limits.h"
 
 #include <sys/resource.h>
 
 #include <getopt.h>
+#include <signal.h>
+#include <sys/signalfd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -577,4 +583,89 @@ int sbx_cli_build_config(const struct sbx_run_opts *o, struct sbx_config **ret, 
 		return r;
 	*ret = TAKE_PTR(c);
 	return 0;
+}
+
+/* --- the verb --------------------------------------------------------------- */
+
+static int exit_code_for(const struct sbx_error *err)
+{
+	switch (err->kind) {
+	case SBX_ERRK_EXEC_NOENT:
+		return 127;
+	case SBX_ERRK_EXEC_PERM:
+		return 126;
+	default:
+		return SBX_EXIT_FAILURE;
+	}
+}
+
+/* Internal errors get a report too, so that a grader never mistakes them for the program's. */
+static void report_internal(const struct sbx_run_opts *o, const struct sbx_config *cfg, const struct sbx_error *e)
+{
+	struct sbx_result res = {.reason = SBX_REASON_INTERNAL, .error = *e};
+	struct sbx_error err2 = {0};
+	if (o->report && sbx_report_write(o->report, cfg, &res, &err2) < 0)
+		sbx_log(SBX_LOG_ERROR, "%s", err2.msg);
+	if (o->meta && sbx_meta_write(o->meta, &res, &err2) < 0)
+		sbx_log(SBX_LOG_ERROR, "%s", err2.msg);
+}
+
+int sbx_cmd_run(int argc, char **argv)
+{
+	struct sbx_error err = {0};
+	struct sbx_run_opts o;
+	if (sbx_cli_parse_run(argc, argv, &o, &err) < 0) {
+		sbx_log(SBX_LOG_ERROR, "%s", err.msg);
+		sbx_run_opts_free(&o);
+		return SBX_EXIT_FAILURE;
+	}
+	if (o.help) {
+		fputs(sbx_run_usage, stdout);
+		sbx_run_opts_free(&o);
+		return 0;
+	}
+	int code = SBX_EXIT_FAILURE;
+	_cleanup_(sbx_config_freep) struct sbx_config *cfg = NULL;
+	_cleanup_(sbx_sandbox_freep) struct sbx_sandbox *sb = NULL;
+	_cleanup_close_ int sigfd = -1;
+	if (sbx_cli_build_config(&o, &cfg, &err) < 0)
+		goto fail;
+	/* forwarded signals are read from a signalfd by the supervision loop */
+	sigset_t fwd;
+	sbx_forwarded_signals(&fwd);
+	if (sigprocmask(SIG_BLOCK, &fwd, NULL) < 0 || (sigfd = signalfd(-1, &fwd, SFD_CLOEXEC)) < 0) {
+		sbx_err_sys(&err, "signalfd");
+		goto fail;
+	}
+	if (sbx_stage_needed(cfg) && sbx_runtime_private_mounts(&err) < 0)
+		goto fail;
+	if (sbx_sandbox_create(cfg, &sb, &err) < 0 || sbx_sandbox_start(sb, &err) < 0)
+		goto fail;
+	struct sbx_result res;
+	if (sbx_sandbox_wait(sb, sigfd, &res, &err) < 0)
+		goto fail;
+	code = res.exited ? res.exit_code : 128 + res.signal;
+	if (res.seccomp_kill)
+		fprintf(stderr, "sbxctr: seccomp: killed on syscall %s (nr %d, %s)\n", res.seccomp_syscall,
+			res.seccomp_nr, res.seccomp_arch);
+	else if (res.reason != SBX_REASON_NONE)
+		sbx_log(SBX_LOG_WARN, "the run ended: %s limit", sbx_reason_name(res.reason));
+	for (size_t i = 0; i < res.n_copy_out; i++) {
+		if (!res.copy_out[i].ok) {
+			sbx_log(SBX_LOG_ERROR, "--copy-out %s", res.copy_out[i].error);
+			code = SBX_EXIT_FAILURE;
+		}
+	}
+	if ((o.report && sbx_report_write(o.report, cfg, &res, &err) < 0) ||
+	    (o.meta && sbx_meta_write(o.meta, &res, &err) < 0)) {
+		sbx_log(SBX_LOG_ERROR, "%s", err.msg);
+		code = SBX_EXIT_FAILURE;
+	}
+	sbx_run_opts_free(&o);
+	return code;
+fail:
+	sbx_log(SBX_LOG_ERROR, "%s", err.msg);
+	report_internal(&o, cfg, &err);
+	sbx_run_opts_free(&o);
+	return exit_code_for(&err);
 }

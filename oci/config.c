@@ -1,11 +1,11 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* OCI config.json (1.0-1.2) -> struct sbx_config, plus the built-in default. */
-#include "runtime/config.h"
-#include "runtime/cleanup.h"
-#include "runtime/jsonutil.h"
-#include "runtime/log.h"
-#include "runtime/util.h"
-#include "profiles/seccomp_cli.h"
+#include "oci/config.h"
+#include "core/cleanup.h"
+#include "core/jsonutil.h"
+#include "core/log.h"
+#include "core/util.h"
+#include "profiles/seccomp_builtin.h"
 
 #include <ctype.h>
 #include <stddef.h>

@@ -11,7 +11,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-#include "runtime/error.h"
+#include "core/error.h"
 
 struct sbx_idmap {
 	uint32_t container_id;

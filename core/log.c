@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-#include "runtime/log.h"
+#include "core/log.h"
 
 #include <stdarg.h>
 #include <stdio.h>

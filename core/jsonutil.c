@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-#include "runtime/jsonutil.h"
-#include "runtime/cleanup.h"
-#include "runtime/util.h"
+#include "core/jsonutil.h"
+#include "core/cleanup.h"
+#include "core/util.h"
 
 #include <inttypes.h>
 #include <stdio.h>

@@ -9,8 +9,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "runtime/config.h"
-#include "runtime/error.h"
+#include "oci/config.h"
+#include "core/error.h"
 
 struct sbx_run_opts {
 	char *bundle;

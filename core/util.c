@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-#include "runtime/util.h"
-#include "runtime/cleanup.h"
+#include "core/util.h"
+#include "core/log.h"
+#include "core/cleanup.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -13,11 +14,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+/* Through the log sink (a stack buffer, no allocation): the library itself never writes to a terminal. */
 static void oom(void)
 {
-	static const char msg[] = "sbxctr: out of memory\n";
-	ssize_t r = write(2, msg, sizeof(msg) - 1);
-	(void)r;
+	sbx_log(SBX_LOG_ERROR, "out of memory");
 	abort();
 }
 
@@ -389,4 +389,10 @@ int sbx_read_all(const char *path, size_t max, char **ret, size_t *ret_len)
 		*ret_len = len;
 	*ret = TAKE_PTR(buf);
 	return 0;
+}
+
+const char *sbx_state_dir(void)
+{
+	const char *d = getenv("SBXCTR_STATE_DIR");
+	return d && d[0] == '/' ? d : "/run/sbxctr";
 }

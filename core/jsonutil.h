@@ -11,7 +11,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "runtime/error.h"
+#include "core/error.h"
 
 /* A location for messages: document name plus JSON path ("" for the root). */
 struct sbx_jloc {

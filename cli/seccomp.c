@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* `sbxctr seccomp check|export`: validate a profile, show its decisions, export BPF or PFC. */
-#include "profiles/seccomp_cli.h"
+#include "cli/verbs.h"
+#include "profiles/seccomp_builtin.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -14,8 +15,8 @@
 
 #include "profiles/seccomp_filter.h"
 #include "profiles/seccomp_profile.h"
-#include "runtime/cleanup.h"
-#include "runtime/util.h"
+#include "core/cleanup.h"
+#include "core/util.h"
 
 #define EXIT_SBX_FAILED 125
 #define PROFILE_MAX_BYTES (16u << 20)
@@ -48,14 +49,6 @@ static const char usage_text[] =
 	"  -h, --help      show this help\n"
 	"\n"
 	"Exit status: 0 on success, 125 on any error.\n";
-
-const char *sbx_seccomp_builtin_profile(const char *name)
-{
-	for (const struct sbx_embedded_file *e = sbx_embedded_profiles; e->name; e++)
-		if (strcmp(e->name, name) == 0)
-			return e->text;
-	return NULL;
-}
 
 struct cli_opts {
 	const char *cmd;
@@ -403,7 +396,7 @@ static int open_out(const char *path)
 	return open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
 }
 
-int sbx_seccomp_cli_main(int argc, char **argv)
+int sbx_cmd_seccomp(int argc, char **argv)
 {
 	struct cli_opts o = {0};
 	bool help = false;

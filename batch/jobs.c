@@ -1,10 +1,10 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* Batch job lines -> typed jobs (pure), and job steps -> sandbox configs. */
-#include "runtime/jobs.h"
+#include "batch/jobs.h"
 #include "cgroups/limits.h"
-#include "runtime/cleanup.h"
-#include "runtime/jsonutil.h"
-#include "runtime/util.h"
+#include "core/cleanup.h"
+#include "core/jsonutil.h"
+#include "core/util.h"
 #include "runtime/workdir.h"
 
 #include <inttypes.h>

@@ -61,3 +61,6 @@ int sbx_tmpfile_commit(int fd, const char *path, bool keep_existing);
 
 /* Writes all of buf to fd, retrying on EINTR/short writes. */
 int sbx_write_all(int fd, const void *buf, size_t len);
+
+/* State directory, normally /run/sbxctr (SBXCTR_STATE_DIR overrides it, for tests). */
+const char *sbx_state_dir(void);

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-#include "runtime/error.h"
+#include "core/error.h"
 
 #include <stdio.h>
 #include <string.h>

@@ -1,21 +1,19 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* The batch scheduler: job lines -> worker processes -> result lines; progress, summary, resume. */
-#include "runtime/batch.h"
-#include "runtime/cli.h"
+/* The batch scheduler: job lines -> worker processes -> result lines; progress events, resume. */
+#include "batch/batch.h"
 #include "cgroups/cgroup.h"
-#include "runtime/cleanup.h"
-#include "runtime/log.h"
-#include "runtime/jobs.h"
-#include "runtime/jsonutil.h"
+#include "core/cleanup.h"
+#include "core/log.h"
+#include "batch/jobs.h"
+#include "core/jsonutil.h"
 #include "runtime/report.h"
 #include "runtime/sandbox.h"
 #include "runtime/slot.h"
-#include "runtime/util.h"
+#include "core/util.h"
 #include "runtime/workdir.h"
 
 #include <dirent.h>
 #include <fcntl.h>
-#include <getopt.h>
 #include <inttypes.h>
 #include <poll.h>
 #include <sched.h>
@@ -32,102 +30,10 @@
 #include <time.h>
 #include <unistd.h>
 
-#define EXIT_SBX 125
 #define JOBS_MAX_BYTES (1ULL << 30)
-#define N_REASONS (SBX_REASON_INTERNAL + 1)
+#define N_REASONS SBX_BATCH_N_REASONS
 /* a worker that ignores the stop request this long is killed (its sandbox dies with it) */
 #define STOP_GRACE_US (10 * 1000000ULL)
-
-const char sbx_batch_usage[] =
-	"Usage: sbxctr batch JOBS.jsonl [OPTIONS]\n"
-	"\n"
-	"Runs every job of JOBS.jsonl (one JSON object per line) in its own sandbox,\n"
-	"N at a time, and writes one JSON result line per job as it finishes.\n"
-	"\n"
-	"  --parallel N      jobs at a time (default: the number of usable CPUs)\n"
-	"  --results FILE    append the result lines to FILE (default: standard output)\n"
-	"  --resume          keep FILE and skip the jobs whose id it already holds\n"
-	"  --pin             give each parallel slot its own CPU (reproducible timing)\n"
-	"  --rootfs DIR      rootfs of the jobs that name neither \"rootfs\" nor \"bundle\"\n"
-	"  --quiet           no progress and no summary on standard error\n"
-	"  -h, --help        this help\n"
-	"\n"
-	"Exit status: 0 when the batch ran, whatever the verdicts; 125 on a batch-level\n"
-	"error; 130, 143 or 129 when SIGINT, SIGTERM or SIGHUP stopped it (running\n"
-	"sandboxes are killed, only complete result lines are left: continue with --resume).\n";
-
-/* --- options -------------------------------------------------------------- */
-
-void sbx_batch_opts_free(struct sbx_batch_opts *o)
-{
-	free(o->jobs);
-	free(o->results);
-	free(o->rootfs);
-	memset(o, 0, sizeof(*o));
-	o->progress_fd = -1;
-}
-
-enum { OPT_PARALLEL = 256, OPT_RESULTS, OPT_PIN, OPT_RESUME, OPT_ROOTFS, OPT_QUIET };
-
-int sbx_batch_parse_args(int argc, char **argv, struct sbx_batch_opts *o, struct sbx_error *err)
-{
-	static const struct option longopts[] = {
-		{"parallel", required_argument, NULL, OPT_PARALLEL},
-		{"results", required_argument, NULL, OPT_RESULTS},
-		{"pin", no_argument, NULL, OPT_PIN},
-		{"resume", no_argument, NULL, OPT_RESUME},
-		{"rootfs", required_argument, NULL, OPT_ROOTFS},
-		{"quiet", no_argument, NULL, OPT_QUIET},
-		{"help", no_argument, NULL, 'h'},
-		{NULL, 0, NULL, 0},
-	};
-	memset(o, 0, sizeof(*o));
-	o->progress_fd = 2;
-	optind = 0;
-	opterr = 0;
-	int c;
-	uint64_t v;
-	while ((c = getopt_long(argc, argv, ":h", longopts, NULL)) != -1) {
-		switch (c) {
-		case OPT_PARALLEL:
-			if (sbx_parse_u64(optarg, &v) < 0 || v == 0 || v > SBX_BATCH_PARALLEL_MAX)
-				return sbx_err_set(err, EINVAL, "--parallel: expected 1 to %d, got \"%s\"",
-						   SBX_BATCH_PARALLEL_MAX, optarg);
-			o->parallel = (unsigned)v;
-			break;
-		case OPT_RESULTS:
-			free(o->results);
-			o->results = sbx_xstrdup(optarg);
-			break;
-		case OPT_PIN:
-			o->pin = true;
-			break;
-		case OPT_RESUME:
-			o->resume = true;
-			break;
-		case OPT_ROOTFS:
-			free(o->rootfs);
-			o->rootfs = sbx_xstrdup(optarg);
-			break;
-		case OPT_QUIET:
-			o->quiet = true;
-			break;
-		case 'h':
-			o->help = true;
-			return 0;
-		default:
-			return sbx_cli_getopt_error(c, argv, "batch", err);
-		}
-	}
-	if (optind >= argc)
-		return sbx_err_set(err, EINVAL, "no jobs file (usage: sbxctr batch JOBS.jsonl [OPTIONS])");
-	if (argc - optind > 1)
-		return sbx_err_set(err, EINVAL, "unexpected argument \"%s\"", argv[optind + 1]);
-	o->jobs = sbx_xstrdup(argv[optind]);
-	if (o->resume && !o->results)
-		return sbx_err_set(err, EINVAL, "--resume needs --results FILE (the results to continue)");
-	return 0;
-}
 
 /* --- state ---------------------------------------------------------------- */
 
@@ -142,7 +48,12 @@ struct line {
 	char *error; /* BAD: why */
 };
 
-enum job_status { ST_OK, ST_COMPILE_ERROR, ST_INTERNAL, ST__COUNT };
+enum job_status {
+	ST_OK = SBX_BATCH_STATUS_OK,
+	ST_COMPILE_ERROR = SBX_BATCH_STATUS_COMPILE_ERROR,
+	ST_INTERNAL = SBX_BATCH_STATUS_INTERNAL,
+	ST__COUNT = SBX_BATCH_N_STATUS
+};
 static const char *const status_names[ST__COUNT] = {"ok", "compile-error", "internal"};
 
 /* What the scheduler needs of a finished job for progress and the summary. */
@@ -191,10 +102,8 @@ struct batch {
 	/* opened once, before the workers exist, and lent to every sandbox (see sbx_sandbox_use_cgroup_root) */
 	struct sbx_cgroup_root *cg_root;
 	/* progress */
-	int pfd;
-	bool tty, bar_shown;
-	uint64_t t0, last_draw, last_plain;
-	size_t total, done, skipped, failed, plain_mark;
+	uint64_t t0;
+	size_t total, done, skipped, failed;
 	size_t by_status[ST__COUNT];
 	uint64_t runs[N_REASONS];
 	uint64_t cpu_user_us, cpu_sys_us;
@@ -511,7 +420,7 @@ __attribute__((noreturn)) static void worker_main(struct batch *b, unsigned k, i
 		if (b->w[j].fd >= 0)
 			close(b->w[j].fd);
 	close(b->sigfd);
-	if (b->out_fd > 2)
+	if (b->o->results && b->out_fd >= 0)
 		close(b->out_fd);
 	/*
 	 * Only the scheduler tells a worker to stop (by closing its socket):
@@ -560,106 +469,28 @@ __attribute__((noreturn)) static void worker_main(struct batch *b, unsigned k, i
 
 /* --- scheduler: progress ---------------------------------------------------- */
 
-static void out_text(struct batch *b, const char *s)
+/* Tells the caller (the CLI draws the bar and the summary) where the batch stands. */
+static void notify(struct batch *b, enum sbx_batch_event ev, const char *note)
 {
-	if (b->pfd >= 0) {
-		ssize_t n = write(b->pfd, s, strlen(s));
-		(void)n; /* progress is best effort */
-	}
-}
-
-static void fmt_duration(char *buf, size_t size, uint64_t sec)
-{
-	if (sec >= 3600)
-		snprintf(buf, size, "%" PRIu64 ":%02" PRIu64 ":%02" PRIu64, sec / 3600, sec / 60 % 60, sec % 60);
-	else
-		snprintf(buf, size, "%" PRIu64 ":%02" PRIu64, sec / 60, sec % 60);
-}
-
-static void clear_bar(struct batch *b)
-{
-	if (b->bar_shown)
-		out_text(b, "\r\033[K");
-	b->bar_shown = false;
-}
-
-/*
- * On a terminal, a bar redrawn at most 10 times a second; otherwise a plain
- * line at each tenth of the batch and every 10 s, at most one a second.
- */
-static void progress(struct batch *b, bool force)
-{
-	if (b->o->quiet || b->pfd < 0 || b->total == 0)
+	if (!b->o->progress)
 		return;
-	uint64_t now = now_us();
-	double el = (double)(now - b->t0) / 1e6;
-	double rate = el > 0 ? (double)b->done / el : 0;
-	char eta[32] = "?";
-	if (rate > 0)
-		fmt_duration(eta, sizeof(eta), (uint64_t)((double)(b->total - b->done) / rate + 0.5));
-	char line[256];
-	if (b->tty) {
-		if (!force && now - b->last_draw < 100000)
-			return;
-		b->last_draw = now;
-		char bar[26];
-		size_t fill = b->done * 24 / b->total;
-		for (size_t i = 0; i < 24; i++)
-			bar[i] = i < fill ? '#' : '-';
-		bar[24] = '\0';
-		snprintf(line, sizeof(line), "\r\033[K[%s] %zu/%zu %3zu%%  %.1f jobs/s  ETA %s  failed %zu", bar,
-			 b->done, b->total, b->done * 100 / b->total, rate, eta, b->failed);
-		out_text(b, line);
-		b->bar_shown = true;
-		return;
-	}
-	size_t mark = b->done * 10 / b->total;
-	bool due = mark > b->plain_mark || now - b->last_plain >= 10000000;
-	if (!due || now - b->last_plain < 1000000 || b->done == b->total)
-		return;
-	b->plain_mark = mark;
-	b->last_plain = now;
-	snprintf(line, sizeof(line), "sbxctr batch: %zu/%zu done (%zu%%), %.1f jobs/s, ETA %s, %zu failed\n", b->done,
-		 b->total, b->done * 100 / b->total, rate, eta, b->failed);
-	out_text(b, line);
-}
-
-static void summary(struct batch *b)
-{
-	if (b->o->quiet || b->pfd < 0)
-		return;
-	clear_bar(b);
-	double el = (double)(now_us() - b->t0) / 1e6;
-	char buf[1024];
-	size_t off = 0;
-#define SUM(...) off += (size_t)snprintf(buf + off, off < sizeof(buf) ? sizeof(buf) - off : 0, __VA_ARGS__)
-	if (b->stop_sig) {
-		size_t running = 0;
-		for (unsigned i = 0; i < b->n_workers; i++)
-			running += b->w[i].busy;
-		SUM("sbxctr batch: stopped by %s after %zu of %zu jobs; %zu running job(s) killed "
-		    "(continue with --resume)\n", strsignal(b->stop_sig), b->done, b->total, running);
-	} else {
-		SUM("sbxctr batch: %zu jobs in %.2f s (%.1f jobs/s)", b->done, el, el > 0 ? (double)b->done / el : 0);
-		if (b->skipped)
-			SUM(", %zu skipped (already in the results)", b->skipped);
-		SUM("\n");
-	}
-	SUM("  status: ok %zu, compile-error %zu, internal %zu\n", b->by_status[ST_OK], b->by_status[ST_COMPILE_ERROR],
-	    b->by_status[ST_INTERNAL]);
-	SUM("  runs by reason:");
-	bool any = false;
-	for (int r = 0; r < N_REASONS; r++) {
-		if (b->runs[r]) {
-			SUM("%s %s %" PRIu64, any ? "," : "", sbx_reason_name((enum sbx_reason)r), b->runs[r]);
-			any = true;
-		}
-	}
-	SUM("%s\n", any ? "" : " (none)");
-	SUM("  cpu: %.3f s (user %.3f s, sys %.3f s)\n", (double)(b->cpu_user_us + b->cpu_sys_us) / 1e6,
-	    (double)b->cpu_user_us / 1e6, (double)b->cpu_sys_us / 1e6);
-#undef SUM
-	out_text(b, buf);
+	struct sbx_batch_status st = {
+		.total = b->total,
+		.done = b->done,
+		.skipped = b->skipped,
+		.failed = b->failed,
+		.elapsed_us = b->t0 ? now_us() - b->t0 : 0,
+		.stop_sig = b->stop_sig,
+		.results_on_tty = b->out_tty,
+		.note = note,
+		.cpu_user_us = b->cpu_user_us,
+		.cpu_sys_us = b->cpu_sys_us,
+	};
+	for (unsigned i = 0; i < b->n_workers; i++)
+		st.running += b->w[i].busy;
+	memcpy(st.by_status, b->by_status, sizeof(st.by_status));
+	memcpy(st.runs, b->runs, sizeof(st.runs));
+	b->o->progress(ev, &st, b->o->progress_data);
 }
 
 /* --- scheduler: results ---------------------------------------------------- */
@@ -667,14 +498,13 @@ static void summary(struct batch *b)
 /* One write() per line: an interrupted batch leaves complete lines only. */
 static int emit(struct batch *b, const char *text, size_t len, struct sbx_error *err)
 {
-	if (b->out_tty)
-		clear_bar(b);
+	notify(b, SBX_BATCH_EV_OUTPUT, NULL);
 	ssize_t n = write(b->out_fd, text, len);
 	if (n < 0)
-		return sbx_err_sys(err, "writing the results to %s", b->o->results ? b->o->results : "stdout");
+		return sbx_err_sys(err, "writing the results to %s", b->o->results ? b->o->results : "the results fd");
 	if ((size_t)n != len)
 		return sbx_err_set(err, ENOSPC, "writing the results to %s: short write (disk full?)",
-				   b->o->results ? b->o->results : "stdout");
+				   b->o->results ? b->o->results : "the results fd");
 	return 0;
 }
 
@@ -780,7 +610,7 @@ static int worker_readable(struct batch *b, unsigned k, struct sbx_error *err)
 		w->busy = false;
 		w->rlen -= sizeof(h) + h.len;
 		memmove(w->rbuf, w->rbuf + sizeof(h) + h.len, w->rlen);
-		progress(b, true);
+		notify(b, SBX_BATCH_EV_JOB, NULL);
 	}
 	return 0;
 }
@@ -799,7 +629,7 @@ static int dispatch(struct batch *b, struct sbx_error *err)
 			if (r < 0)
 				return r;
 			b->next++;
-			progress(b, true);
+			notify(b, SBX_BATCH_EV_JOB, NULL);
 			continue;
 		}
 		unsigned k;
@@ -1067,7 +897,7 @@ static void batch_free(struct batch *b)
 			;
 		close(b->sigfd);
 	}
-	if (b->out_fd > 2)
+	if (b->o->results && b->out_fd >= 0)
 		close(b->out_fd);
 }
 
@@ -1088,7 +918,8 @@ static int usable_cpus(struct batch *b, struct sbx_error *err)
 static int open_results(struct batch *b, json_object *done_ids, json_object *done_nos, struct sbx_error *err)
 {
 	if (!b->o->results) {
-		b->out_fd = STDOUT_FILENO;
+		/* not ours to close: batch_free() leaves it */
+		b->out_fd = b->o->results_fd;
 	} else {
 		int flags = O_RDWR | O_CREAT | O_APPEND | O_CLOEXEC | O_NOCTTY | (b->o->resume ? 0 : O_TRUNC);
 		b->out_fd = open(b->o->results, flags, 0644);
@@ -1119,7 +950,7 @@ static int run_loop(struct batch *b, struct sbx_error *err)
 		for (unsigned k = 0; k < b->n_workers; k++)
 			pfd[n++] = (struct pollfd){.fd = b->w[k].fd, .events = POLLIN};
 		pfd[n++] = (struct pollfd){.fd = b->sigfd, .events = POLLIN};
-		int timeout = b->o->quiet ? -1 : b->tty ? 250 : 1000;
+		int timeout = b->o->progress ? 250 : -1;
 		int pr = poll(pfd, n, timeout);
 		if (pr < 0) {
 			if (errno == EINTR)
@@ -1137,14 +968,14 @@ static int run_loop(struct batch *b, struct sbx_error *err)
 				return 0;
 			}
 		}
-		progress(b, false);
+		notify(b, SBX_BATCH_EV_TICK, NULL);
 	}
 }
 
 int sbx_batch_run(const struct sbx_batch_opts *o, struct sbx_error *err)
 {
-	struct batch b = {.o = o, .pid = getpid(), .out_fd = -1, .sigfd = -1, .pfd = o->quiet ? -1 : o->progress_fd};
-	int r, code = EXIT_SBX;
+	struct batch b = {.o = o, .pid = getpid(), .out_fd = -1, .sigfd = -1};
+	int r, code = SBX_BATCH_FAILED;
 	json_object *done_ids = json_object_new_object(), *done_nos = json_object_new_object();
 	/* from here on SIGINT/SIGTERM/SIGHUP only arrive through the signalfd (workers inherit the mask) */
 	sigset_t set, old;
@@ -1175,15 +1006,14 @@ int sbx_batch_run(const struct sbx_batch_opts *o, struct sbx_error *err)
 		to_run += b.lines[i].kind == LINE_RUN;
 	unsigned parallel = o->parallel ? o->parallel : b.n_cpus;
 	b.n_workers = to_run < parallel ? (unsigned)to_run : parallel;
-	b.tty = b.pfd >= 0 && isatty(b.pfd);
 	if (o->pin) {
 		char why[384];
 		b.pin_cpuset = sbx_cgroup_probe(SBX_CG_CPUSET, NULL, why, sizeof(why)) == 1;
 	}
-	if (o->pin && parallel > b.n_cpus && b.pfd >= 0) {
+	if (o->pin && parallel > b.n_cpus) {
 		char msg[160];
-		snprintf(msg, sizeof(msg), "sbxctr batch: --pin: %u slots share %u CPUs\n", parallel, b.n_cpus);
-		out_text(&b, msg);
+		snprintf(msg, sizeof(msg), "--pin: %u slots share %u CPUs", parallel, b.n_cpus);
+		notify(&b, SBX_BATCH_EV_NOTE, msg);
 	}
 	/* scratch directories of batches that died, even when this one has nothing to run */
 	{
@@ -1206,16 +1036,16 @@ int sbx_batch_run(const struct sbx_batch_opts *o, struct sbx_error *err)
 	for (unsigned k = 0; k < b.n_workers; k++)
 		if (spawn_worker(&b, k, err) < 0)
 			goto out;
-	b.t0 = b.last_plain = now_us();
+	b.t0 = now_us();
 	if (run_loop(&b, err) < 0)
 		goto out;
 	code = b.stop_sig ? 128 + b.stop_sig : 0;
 	stop_workers(&b);
-	summary(&b);
+	notify(&b, SBX_BATCH_EV_END, NULL);
 out:
-	if (code == EXIT_SBX) {
+	if (code == SBX_BATCH_FAILED) {
 		stop_workers(&b);
-		clear_bar(&b);
+		notify(&b, SBX_BATCH_EV_FAILED, NULL);
 	}
 	batch_free(&b);
 	json_object_put(done_ids);

@@ -3,7 +3,7 @@
  * Batch jobs: one line of JOBS.jsonl -> a typed job (pure: buffer in,
  * struct out, errors naming the line and the field), and a job step applied
  * onto a sandbox config. Reading files, writing inline contents and running
- * sandboxes belong to runtime/batch.c.
+ * sandboxes belong to batch/batch.c.
  */
 #pragma once
 
@@ -12,8 +12,8 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-#include "runtime/config.h"
-#include "runtime/error.h"
+#include "oci/config.h"
+#include "core/error.h"
 
 /* When a job gives neither wall_time nor time (wall_time is always on in batch). */
 #define SBX_JOB_DEFAULT_WALL_US (60ULL * 1000000)

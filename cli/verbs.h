@@ -1,0 +1,20 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * The verbs of the sbxctr command line, one file each in cli/. Each takes
+ * argv with argv[0] the verb's name, prints what it has to say (cli/ is the
+ * only code that writes to the terminal) and returns the exit status.
+ */
+#pragma once
+
+/* Exit status of sbxctr itself failing (bad input, set-up error). */
+#define SBX_EXIT_FAILURE 125
+
+int sbx_cmd_run(int argc, char **argv);
+int sbx_cmd_batch(int argc, char **argv);
+/*
+ * seccomp check PROFILE [--caps LIST] [--arch ARCH] [--kernel X.Y]
+ * seccomp export PROFILE [...] (--bpf FILE | --pfc FILE)
+ * PROFILE is a path, or a shipped profile's name ("default", "compute-only";
+ * write ./default for a file of that name).
+ */
+int sbx_cmd_seccomp(int argc, char **argv);
