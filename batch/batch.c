@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* The batch scheduler: job lines -> worker processes -> result lines; progress events, resume. */
 #include "batch/batch.h"
+#include "runtime/bundle.h"
 #include "cgroups/cgroup.h"
 #include "core/cleanup.h"
 #include "core/log.h"

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 #include "cli/run.h"
+#include "runtime/bundle.h"
 #include "cli/verbs.h"
 #include "core/log.h"
 #include "runtime/report.h"

@@ -58,18 +58,6 @@ const char *sbx_cap_to_name(int cap)
 	return names[cap];
 }
 
-int sbx_cap_last_cap(void)
-{
-	char buf[32];
-	if (sbx_read_file_at(AT_FDCWD, "/proc/sys/kernel/cap_last_cap", buf, sizeof(buf)) <= 0)
-		return CAP_LAST_CAP;
-	int v;
-	buf[strcspn(buf, "\n")] = '\0';
-	if (sbx_parse_int(buf, &v) < 0 || v < 0 || v > 63)
-		return CAP_LAST_CAP;
-	return v;
-}
-
 /* ------------------------------------------------------------------------ */
 /* freeing                                                                   */
 
@@ -139,29 +127,29 @@ void sbx_config_free(struct sbx_config *c)
 	free(c);
 }
 
-int sbx_config_set_seccomp(struct sbx_config *cfg, const char *what, struct sbx_error *err)
+int sbx_config_set_seccomp_builtin(struct sbx_config *cfg, const char *what)
 {
-	free(cfg->seccomp_json);
-	free(cfg->seccomp_doc);
-	cfg->seccomp_json = cfg->seccomp_doc = NULL;
-	cfg->seccomp_unconfined = false;
-	if (strcmp(what, "unconfined") == 0) {
+	const char *builtin = strcmp(what, "unconfined") == 0 || strchr(what, '/') ? NULL
+										 : sbx_seccomp_builtin_profile(what);
+	if (strcmp(what, "unconfined") != 0 && !builtin)
+		return -ENOENT;
+	sbx_config_set_seccomp_text(cfg, NULL, NULL);
+	if (!builtin) {
 		cfg->seccomp_unconfined = true;
 		return 0;
 	}
-	const char *builtin = strchr(what, '/') ? NULL : sbx_seccomp_builtin_profile(what);
-	if (builtin) {
-		cfg->seccomp_json = sbx_xstrdup(builtin);
-		cfg->seccomp_doc = sbx_xasprintf("profiles/%s.json", what);
-		return 0;
-	}
-	size_t len;
-	int r = sbx_read_all(what, 16 << 20, &cfg->seccomp_json, &len);
-	if (r < 0)
-		return sbx_err_errno(err, r,
-				     "--seccomp %s (a file, or one of unconfined, default, compute-only)", what);
-	cfg->seccomp_doc = sbx_xstrdup(what);
+	cfg->seccomp_json = sbx_xstrdup(builtin);
+	cfg->seccomp_doc = sbx_xasprintf("profiles/%s.json", what);
 	return 0;
+}
+
+void sbx_config_set_seccomp_text(struct sbx_config *cfg, char *text, const char *doc)
+{
+	free(cfg->seccomp_json);
+	free(cfg->seccomp_doc);
+	cfg->seccomp_json = text;
+	cfg->seccomp_doc = doc ? sbx_xstrdup(doc) : NULL;
+	cfg->seccomp_unconfined = false;
 }
 
 void sbx_config_set_rlimit(struct sbx_config *cfg, int resource, uint64_t soft, uint64_t hard)
@@ -426,7 +414,6 @@ static int parse_cap_set(json_object *caps, const struct sbx_jloc *cloc, const c
 		return r;
 	*ret = 0;
 	struct sbx_jloc aloc = sbx_jloc_key(cloc, key);
-	int last = sbx_cap_last_cap();
 	for (size_t i = 0; i < n; i++) {
 		struct sbx_jloc el = sbx_jloc_idx(&aloc, i);
 		const char *name;
@@ -435,11 +422,7 @@ static int parse_cap_set(json_object *caps, const struct sbx_jloc *cloc, const c
 		int cap = sbx_cap_from_name(name);
 		if (cap < 0)
 			return sbx_json_error(&el, err, "unknown capability \"%s\"", name);
-		if (cap > last) {
-			/* as runc: a capability newer than the kernel is ignored, not fatal */
-			sbx_warn("%s: %s: %s is unknown to this kernel, ignored", el.doc, el.path, name);
-			continue;
-		}
+		/* one newer than the running kernel is dropped (with a warning) when the sets are built: runtime/caps.c */
 		*ret |= 1ULL << cap;
 	}
 	return 0;
@@ -1012,20 +995,6 @@ out:
 	return r;
 }
 
-int sbx_config_load_bundle(const char *bundle_dir, struct sbx_config **ret, struct sbx_error *err)
-{
-	char abs[PATH_MAX];
-	if (!realpath(bundle_dir, abs))
-		return sbx_err_sys(err, "bundle %s", bundle_dir);
-	_cleanup_free_ char *path = sbx_xasprintf("%s/config.json", abs);
-	_cleanup_free_ char *buf = NULL;
-	size_t len;
-	int r = sbx_read_all(path, 16 << 20, &buf, &len);
-	if (r < 0)
-		return sbx_err_errno(err, r, "%s", path);
-	return sbx_config_parse(buf, len, abs, ret, err);
-}
-
 /* ------------------------------------------------------------------------ */
 /* the built-in default                                                      */
 
@@ -1042,13 +1011,12 @@ static void add_mount(struct sbx_config *c, const char *dest, const char *type, 
 		sbx_strv_push(&m->options, opts[i]);
 }
 
-int sbx_config_default(const char *rootfs, char *const *argv, struct sbx_config **ret, struct sbx_error *err)
+int sbx_config_default_at(const char *abs, char *const *argv, struct sbx_config **ret, struct sbx_error *err)
 {
 	if (!argv || !argv[0] || !argv[0][0])
 		return sbx_err_set(err, EINVAL, "no command given (use: sbxctr run --rootfs DIR -- CMD ARGS...)");
-	char abs[PATH_MAX];
-	if (!realpath(rootfs, abs))
-		return sbx_err_sys(err, "--rootfs %s", rootfs);
+	if (abs[0] != '/')
+		return sbx_err_set(err, EINVAL, "rootfs \"%s\": not an absolute path", abs);
 	_cleanup_(sbx_config_freep) struct sbx_config *c = sbx_xcalloc(1, sizeof(*c));
 	c->oci_version = sbx_xstrdup("1.2.0");
 	c->root_path = sbx_xstrdup(abs);
@@ -1092,9 +1060,8 @@ int sbx_config_default(const char *rootfs, char *const *argv, struct sbx_config 
 	c->workdir.path = sbx_xstrdup("/work");
 	c->workdir.size = 64ULL << 20;
 	c->workdir.nr_inodes = 16384;
-	int r = sbx_config_set_seccomp(c, "default", err);
-	if (r < 0)
-		return r;
+	if (sbx_config_set_seccomp_builtin(c, "default") < 0)
+		return sbx_err_set(err, ENOENT, "the shipped default seccomp profile is missing");
 	*ret = TAKE_PTR(c);
 	return 0;
 }

@@ -204,14 +204,14 @@ struct sbx_config {
 /* Parses config.json text. bundle_dir makes root.path and bind sources absolute. */
 int sbx_config_parse(const char *buf, size_t len, const char *bundle_dir, struct sbx_config **ret,
 		     struct sbx_error *err);
-/* Reads and parses DIR/config.json. */
-int sbx_config_load_bundle(const char *bundle_dir, struct sbx_config **ret, struct sbx_error *err);
 /*
- * The built-in default used by `sbxctr run --rootfs DIR -- CMD`: every
- * namespace, read-only root, tmpfs workdir /work as cwd, no capabilities,
- * no_new_privs, OCI default masked/readonly paths.
+ * The built-in default used by `sbxctr run --rootfs DIR -- CMD`, for the
+ * rootfs at the absolute path abs: every namespace, read-only root, tmpfs
+ * workdir /work as cwd, no capabilities, no_new_privs, OCI default
+ * masked/readonly paths, the shipped default seccomp profile. (Resolving a
+ * path given by the user is I/O: runtime/bundle.h.)
  */
-int sbx_config_default(const char *rootfs, char *const *argv, struct sbx_config **ret, struct sbx_error *err);
+int sbx_config_default_at(const char *abs, char *const *argv, struct sbx_config **ret, struct sbx_error *err);
 /* Cross-field checks after CLI overrides (namespaces vs. mappings, ...). */
 int sbx_config_validate(const struct sbx_config *cfg, struct sbx_error *err);
 void sbx_config_free(struct sbx_config *cfg);
@@ -225,10 +225,13 @@ void sbx_config_set_rlimit(struct sbx_config *cfg, int resource, uint64_t soft, 
 const struct sbx_rlimit *sbx_config_get_rlimit(const struct sbx_config *cfg, int resource);
 
 /*
- * Selects the seccomp profile: "unconfined", a shipped profile ("default",
- * "compute-only") or a file (Docker format, OCI object or config.json).
+ * Selects a profile that needs no file: "unconfined", or a shipped profile
+ * ("default", "compute-only"). -ENOENT when what is neither (a file name:
+ * runtime/bundle.h reads it).
  */
-int sbx_config_set_seccomp(struct sbx_config *cfg, const char *what, struct sbx_error *err);
+int sbx_config_set_seccomp_builtin(struct sbx_config *cfg, const char *what);
+/* Takes text (malloc'd; NULL: no profile) as the profile; doc names it in messages. */
+void sbx_config_set_seccomp_text(struct sbx_config *cfg, char *text, const char *doc);
 
 /* Looks up an annotation; NULL if absent. */
 const char *sbx_config_annotation(const struct sbx_config *cfg, const char *key);
@@ -240,5 +243,3 @@ void sbx_config_setenv(struct sbx_config *cfg, const char *kv);
 /* Capability name <-> number ("CAP_SYS_ADMIN"); -1 if unknown. */
 int sbx_cap_from_name(const char *name);
 const char *sbx_cap_to_name(int cap);
-/* The highest capability number the running kernel knows (/proc/sys/kernel/cap_last_cap). */
-int sbx_cap_last_cap(void);

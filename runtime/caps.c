@@ -1,8 +1,12 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 #include "runtime/caps.h"
 #include "core/cleanup.h"
+#include "core/log.h"
+#include "core/util.h"
 
+#include <fcntl.h>
 #include <grp.h>
+#include <string.h>
 #include <sys/capability.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
@@ -26,10 +30,27 @@ static int fill_set(cap_t c, cap_flag_t flag, uint64_t mask, int last)
 	return 0;
 }
 
+int sbx_cap_last_cap(void)
+{
+	char buf[32];
+	if (sbx_read_file_at(AT_FDCWD, "/proc/sys/kernel/cap_last_cap", buf, sizeof(buf)) <= 0)
+		return CAP_LAST_CAP;
+	int v;
+	buf[strcspn(buf, "\n")] = '\0';
+	if (sbx_parse_int(buf, &v) < 0 || v < 0 || v > 63)
+		return CAP_LAST_CAP;
+	return v;
+}
+
 int sbx_caps_prepare(const struct sbx_process *proc, struct sbx_caps_prepared *ret, struct sbx_error *err)
 {
 	const struct sbx_caps *caps = &proc->caps;
 	int last = sbx_cap_last_cap();
+	/* as runc: a capability newer than the running kernel is ignored, not fatal */
+	uint64_t all = caps->bounding | caps->effective | caps->permitted | caps->inheritable | caps->ambient;
+	for (int i = last + 1; i < 64; i++)
+		if (all & (1ULL << i))
+			sbx_warn("process.capabilities: %s is unknown to this kernel, ignored", sbx_cap_to_name(i));
 	_cleanup_(cap_freep) cap_t c = cap_init(); /* all sets empty */
 	if (!c)
 		return sbx_err_sys(err, "cap_init");

@@ -31,3 +31,6 @@ void sbx_caps_prepared_free(struct sbx_caps_prepared *p);
  */
 int sbx_caps_apply_identity(const struct sbx_process *proc, const struct sbx_caps_prepared *prepared,
 			    struct sbx_error *err);
+
+/* The highest capability number the running kernel knows (/proc/sys/kernel/cap_last_cap). */
+int sbx_cap_last_cap(void);

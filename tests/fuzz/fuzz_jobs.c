@@ -8,6 +8,7 @@
 #include <stdlib.h>
 
 #include "batch/jobs.h"
+#include "runtime/bundle.h"
 #include "core/util.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);

@@ -12,6 +12,7 @@
 
 #include "rootfs/plan.h"
 #include "cli/run.h"
+#include "runtime/bundle.h"
 #include "core/util.h"
 
 static int parse(struct sbx_run_opts *o, struct sbx_error *err, char **argv)

@@ -12,6 +12,7 @@
 #include <sys/resource.h>
 
 #include "oci/config.h"
+#include "runtime/bundle.h"
 #include "core/util.h"
 
 static struct sbx_config *parse_ok(const char *json)

@@ -12,6 +12,7 @@
 
 #include "cgroups/limits.h"
 #include "batch/batch.h"
+#include "runtime/bundle.h"
 #include "core/cleanup.h"
 #include "batch/jobs.h"
 #include "core/util.h"

@@ -1,0 +1,20 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * The I/O around the pure OCI model (oci/config.h): reading a bundle's
+ * config.json, resolving a rootfs given by the user, reading a seccomp
+ * profile file.
+ */
+#pragma once
+
+#include "core/error.h"
+#include "oci/config.h"
+
+/* Reads and parses DIR/config.json (DIR made absolute first). */
+int sbx_config_load_bundle(const char *bundle_dir, struct sbx_config **ret, struct sbx_error *err);
+/* The built-in default config (sbx_config_default_at) for rootfs, a path as the user gave it. */
+int sbx_config_default(const char *rootfs, char *const *argv, struct sbx_config **ret, struct sbx_error *err);
+/*
+ * Selects the seccomp profile: "unconfined", a shipped profile ("default",
+ * "compute-only") or a file (Docker format, OCI object or config.json).
+ */
+int sbx_config_set_seccomp(struct sbx_config *cfg, const char *what, struct sbx_error *err);
