@@ -210,11 +210,7 @@ static json_object *run_one(struct wctx *w, const struct sbx_job *job, enum sbx_
 	int r;
 	memset(oc, 0, sizeof(*oc));
 	release_spent(w); /* a compile step's sandbox, before the run step's */
-	if (job->bundle)
-		r = sbx_config_load_bundle(job->bundle, &cfg, &err);
-	else
-		r = sbx_config_default(job->rootfs ? job->rootfs : w->b->o->rootfs, sbx_job_argv(job, phase, test),
-				       &cfg, &err);
+	r = sbx_options_base_config(&job->run, w->b->o->rootfs, sbx_job_argv(job, phase, test), &cfg, &err);
 	if (r >= 0)
 		r = sbx_job_config(job, phase, test, arts, cfg, &err);
 	/*
@@ -224,9 +220,6 @@ static json_object *run_one(struct wctx *w, const struct sbx_job *job, enum sbx_
 	 */
 	if (r >= 0 && w->b->pin_cpuset && cfg->cgroup_mode != SBX_CGROUP_OFF && !cfg->resources.cpuset_cpus)
 		cfg->resources.cpuset_cpus = sbx_xasprintf("%d", w->b->cpus[w->k % w->b->n_cpus]);
-	const char *seccomp = sbx_job_seccomp(job, phase, test);
-	if (r >= 0 && seccomp && (r = sbx_config_set_seccomp(cfg, seccomp, &err)) < 0)
-		sbx_err_wrap(&err, "seccomp");
 	if (r >= 0 && (r = sbx_sandbox_create(cfg, &sb, &err)) >= 0 && w->b->cg_root)
 		sbx_sandbox_use_cgroup_root(sb, w->b->cg_root);
 	if (r >= 0)
@@ -258,44 +251,6 @@ static json_object *run_one(struct wctx *w, const struct sbx_job *job, enum sbx_
 		w->spent_cfg = TAKE_PTR(cfg);
 	}
 	return rep;
-}
-
-static int write_scratch(const char *path, const char *data, size_t len, mode_t mode, struct sbx_error *err)
-{
-	_cleanup_close_ int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
-	if (fd < 0)
-		return sbx_err_sys(err, "scratch file %s", path);
-	int r = sbx_write_all(fd, data, len);
-	if (r < 0)
-		return sbx_err_errno(err, r, "scratch file %s", path);
-	/* copy-in keeps the permission bits: this is the mode the program sees */
-	if (fchmod(fd, mode) < 0)
-		return sbx_err_sys(err, "scratch file %s", path);
-	return 0;
-}
-
-/*
- * Writes a step's inline contents to the scratch directory, so that
- * sbx_job_config() (pure) sees host paths only.
- */
-static int materialize(struct wctx *w, struct sbx_job_step *s, const char *tag, struct sbx_error *err)
-{
-	for (size_t i = 0; i < s->n_files; i++) {
-		struct sbx_job_file *f = &s->files[i];
-		if (!f->text)
-			continue;
-		free(f->host);
-		f->host = sbx_xasprintf("%s/%sf%zu", w->jdir, tag, i);
-		if (write_scratch(f->host, f->text, f->text_len, f->mode, err) < 0)
-			return sbx_err_wrap(err, "files: %s", f->sandbox);
-	}
-	if (s->stdin_text) {
-		free(s->stdin_path);
-		s->stdin_path = sbx_xasprintf("%s/%sstdin", w->jdir, tag);
-		if (write_scratch(s->stdin_path, s->stdin_text, s->stdin_text_len, 0600, err) < 0)
-			return sbx_err_wrap(err, "stdin_text");
-	}
-	return 0;
 }
 
 /* Empties the job's scratch directory (inline files, artifacts) for the next job. */
@@ -330,14 +285,15 @@ static char *run_job(struct wctx *w, const struct line *l, struct job_stats *st)
 	if (sbx_job_parse(l->text, l->len, doc, &job, &err) < 0)
 		return internal_line(l->id, l->no, err.msg);
 	int r = 0;
+	/* inline contents to files in the job's scratch directory, so that the mapping sees host paths only */
 	if (job->compile)
-		r = materialize(w, job->compile, "c", &err);
+		r = sbx_options_materialize(job->compile, w->jdir, "c", &err);
 	if (r >= 0)
-		r = materialize(w, &job->run, "r", &err);
+		r = sbx_options_materialize(&job->run, w->jdir, "r", &err);
 	for (size_t i = 0; r >= 0 && i < job->n_tests; i++) {
 		char tag[32];
 		snprintf(tag, sizeof(tag), "t%zu-", i);
-		r = materialize(w, &job->tests[i].step, tag, &err);
+		r = sbx_options_materialize(&job->tests[i].step, w->jdir, tag, &err);
 	}
 	if (r < 0) {
 		clear_jdir(w->jdir);
@@ -795,7 +751,7 @@ static void classify(struct batch *b, json_object *done_ids, json_object *done_n
 			l->id = sbx_job_peek_id(l->text, l->len);
 		} else {
 			l->id = sbx_xstrdup(job->id);
-			if (!job->bundle && !job->rootfs && !b->o->rootfs) {
+			if (!job->run.set[SBX_OPT_BUNDLE] && !job->run.set[SBX_OPT_ROOTFS] && !b->o->rootfs) {
 				l->kind = LINE_BAD;
 				l->error = sbx_xasprintf("%s: rootfs: missing (give \"rootfs\" or \"bundle\", or "
 							 "sbxctr batch --rootfs DIR)", doc);

@@ -391,7 +391,7 @@ static int plan_memory(struct writes *w, const struct sbx_resources *res, struct
 				       0, "memory high limit");
 	}
 	if (limit > 0)
-		writes_add_u64(w, "memory.max", (uint64_t)limit, SBX_CG_MEMORY, 0, "memory limit");
+		writes_add_u64(w, "memory.max", (uint64_t)limit, SBX_CG_MEMORY, SBX_CGW_MEMORY_LIMIT, "memory limit");
 
 	/*
 	 * Swap. The direct flag wins; OCI's memory.swap is memory + swap (a v1
@@ -593,8 +593,8 @@ static void fallback_compute(const struct sbx_resources *res, const struct write
 		const struct sbx_cgroup_write *x = &w->v[i];
 		if ((x->controller & available) || (x->flags & SBX_CGW_OPTIONAL))
 			continue;
-		bool as = strcmp(x->file, "memory.max") == 0 && res && res->has_memory_limit &&
-			  res->memory_limit > 0 && strcmp(x->what, "memory limit") == 0;
+		/* the memory limit option itself, not a raw unified["memory.max"] */
+		bool as = (x->flags & SBX_CGW_MEMORY_LIMIT) && res && res->has_memory_limit && res->memory_limit > 0;
 		if (as) {
 			/* Address space, not resident memory: a blunt but real upper bound. */
 			fb->rlimits[fb->n_rlimits++] =

@@ -70,6 +70,8 @@ enum {
 	SBX_CGW_SWAP = 1u << 0,
 	/* Not a requested limit (memory.oom.group): a missing file is ignored. */
 	SBX_CGW_OPTIONAL = 1u << 1,
+	/* The memory limit option (--memory, linux.resources.memory.limit): RLIMIT_AS stands in for it. */
+	SBX_CGW_MEMORY_LIMIT = 1u << 2,
 };
 
 struct sbx_cgroup_write {

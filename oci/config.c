@@ -103,6 +103,8 @@ void sbx_config_free(struct sbx_config *c)
 	kv_free(c->resources.unified, c->resources.n_unified);
 	free(c->seccomp_json);
 	free(c->seccomp_doc);
+	free(c->seccomp_file);
+	json_object_put(c->seccomp_obj);
 	free(c->cgroup_parent);
 	kv_free(c->annotations, c->n_annotations);
 	free(c->workdir.path);
@@ -143,12 +145,22 @@ int sbx_config_set_seccomp_builtin(struct sbx_config *cfg, const char *what)
 	return 0;
 }
 
+void sbx_config_set_seccomp_file(struct sbx_config *cfg, const char *path)
+{
+	sbx_config_set_seccomp_text(cfg, NULL, NULL);
+	cfg->seccomp_file = sbx_xstrdup(path);
+}
+
 void sbx_config_set_seccomp_text(struct sbx_config *cfg, char *text, const char *doc)
 {
 	free(cfg->seccomp_json);
 	free(cfg->seccomp_doc);
+	free(cfg->seccomp_file);
+	json_object_put(cfg->seccomp_obj);
 	cfg->seccomp_json = text;
 	cfg->seccomp_doc = doc ? sbx_xstrdup(doc) : NULL;
+	cfg->seccomp_file = NULL;
+	cfg->seccomp_obj = NULL;
 	cfg->seccomp_unconfined = false;
 }
 
@@ -847,7 +859,12 @@ static int parse_linux(json_object *root, struct sbx_config *c, struct sbx_error
 		struct sbx_jloc l = sbx_jloc_key(&lloc, "seccomp");
 		if ((r = sbx_json_expect(v, json_type_object, &l, err)) < 0)
 			return r;
+		/*
+		 * Kept parsed (the compiler takes the object on a cache miss); its
+		 * canonical serialisation is only the compile cache's key.
+		 */
 		c->seccomp_json = sbx_xstrdup(json_object_to_json_string_ext(v, JSON_C_TO_STRING_PLAIN));
+		c->seccomp_obj = json_object_get(v);
 		c->seccomp_doc = sbx_xstrdup("config.json: linux.seccomp");
 	}
 	json_object *devs = sbx_json_get(lin, "devices");

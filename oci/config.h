@@ -13,6 +13,8 @@
 
 #include "core/error.h"
 
+struct json_object;
+
 struct sbx_idmap {
 	uint32_t container_id;
 	uint32_t host_id;
@@ -181,10 +183,13 @@ struct sbx_config {
 	unsigned long rootfs_propagation; /* MS_* propagation flag, 0 = default (private) */
 	struct sbx_resources resources;
 	/*
-	 * linux.seccomp serialised back to JSON (NULL when absent). profiles/
-	 * parses it: keeping the text decouples the two parsers.
+	 * The profile's text: a file's, a shipped profile's, or for
+	 * linux.seccomp its canonical serialisation (the compile cache's key;
+	 * the compiler takes seccomp_obj itself). NULL when absent.
 	 */
 	char *seccomp_json;
+	struct json_object *seccomp_obj; /* linux.seccomp itself, when seccomp_json is its serialisation */
+	char *seccomp_file;	 /* a profile file to read when the sandbox is created (runtime/bundle.c) */
 	char *seccomp_doc;	 /* names the profile in messages ("config.json: linux.seccomp") */
 	bool seccomp_unconfined; /* explicit opt-out (--seccomp unconfined) */
 	struct sbx_kv *annotations;
@@ -230,6 +235,8 @@ const struct sbx_rlimit *sbx_config_get_rlimit(const struct sbx_config *cfg, int
  * runtime/bundle.h reads it).
  */
 int sbx_config_set_seccomp_builtin(struct sbx_config *cfg, const char *what);
+/* A profile file, read when the sandbox is created (sbx_config_load_seccomp_file()). */
+void sbx_config_set_seccomp_file(struct sbx_config *cfg, const char *path);
 /* Takes text (malloc'd; NULL: no profile) as the profile; doc names it in messages. */
 void sbx_config_set_seccomp_text(struct sbx_config *cfg, char *text, const char *doc);
 

@@ -482,6 +482,28 @@ static int parse_profile(json_object *root, struct sbx_seccomp_profile *p, struc
 	return 0;
 }
 
+/* body is the profile object (NULL: unconfined); path_prefix names it in messages */
+static int profile_from(const char *doc, json_object *body, const char *path_prefix, struct sbx_seccomp_profile **ret,
+			struct sbx_error *err)
+{
+	struct sbx_seccomp_profile *p = sbx_xcalloc(1, sizeof(*p));
+	p->doc = sbx_xstrdup(doc);
+	p->path_prefix = sbx_xstrdup(path_prefix);
+	int r = body ? parse_profile(body, p, err) : 0;
+	if (r < 0) {
+		sbx_seccomp_profile_free(p);
+		return r;
+	}
+	*ret = p;
+	return 0;
+}
+
+int sbx_seccomp_profile_from_json(const char *doc, json_object *obj, const char *path_prefix,
+				  struct sbx_seccomp_profile **ret, struct sbx_error *err)
+{
+	return profile_from(doc, obj, path_prefix ? path_prefix : "", ret, err);
+}
+
 int sbx_seccomp_profile_parse(const char *doc, const char *buf, size_t len,
 			      struct sbx_seccomp_profile **ret, struct sbx_error *err)
 {
@@ -489,12 +511,8 @@ int sbx_seccomp_profile_parse(const char *doc, const char *buf, size_t len,
 	int r = sbx_json_parse(doc, buf, len, &root, err);
 	if (r < 0)
 		return r;
-
-	struct sbx_seccomp_profile *p = sbx_xcalloc(1, sizeof(*p));
-	p->doc = sbx_xstrdup(doc);
-	p->path_prefix = sbx_xstrdup("");
-
 	json_object *body = root;
+	const char *prefix = "";
 	/* A whole OCI config.json: only linux.seccomp matters; none means unconfined. */
 	if (json_object_is_type(root, json_type_object) &&
 	    (jget(root, "ociVersion") ||
@@ -502,20 +520,14 @@ int sbx_seccomp_profile_parse(const char *doc, const char *buf, size_t len,
 		json_object *linux_obj = jget(root, "linux");
 		struct sbx_jloc ll = {.doc = doc, .path = "linux"};
 		body = linux_obj ? jget(linux_obj, "seccomp") : NULL;
-		free(p->path_prefix);
-		p->path_prefix = sbx_xstrdup("linux.seccomp");
+		prefix = "linux.seccomp";
 		if (linux_obj && !json_object_is_type(linux_obj, json_type_object))
 			r = sbx_json_type_error(&ll, linux_obj, "an object", err);
 	}
-	if (r == 0 && body)
-		r = parse_profile(body, p, err);
+	if (r == 0)
+		r = profile_from(doc, body, prefix, ret, err);
 	json_object_put(root);
-	if (r < 0) {
-		sbx_seccomp_profile_free(p);
-		return r;
-	}
-	*ret = p;
-	return 0;
+	return r;
 }
 
 static void cond_free(struct sbx_seccomp_cond *c)

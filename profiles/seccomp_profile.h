@@ -107,6 +107,14 @@ struct sbx_seccomp_profile {
  */
 int sbx_seccomp_profile_parse(const char *doc, const char *buf, size_t len,
 			      struct sbx_seccomp_profile **ret, struct sbx_error *err);
+struct json_object;
+/*
+ * The same from an already parsed profile object (an OCI linux.seccomp kept
+ * by the config parser: no second parse); path_prefix ("linux.seccomp")
+ * names its fields in messages.
+ */
+int sbx_seccomp_profile_from_json(const char *doc, struct json_object *obj, const char *path_prefix,
+				  struct sbx_seccomp_profile **ret, struct sbx_error *err);
 void sbx_seccomp_profile_free(struct sbx_seccomp_profile *p);
 static inline void sbx_seccomp_profile_freep(struct sbx_seccomp_profile **p)
 {

@@ -184,8 +184,8 @@ static struct sbx_seccomp_prog *make_prog(const struct sbx_seccomp_prog *orig, c
 	return p;
 }
 
-int sbx_seccomp_plan_build(const char *doc, const char *text, uint64_t bounding_caps, struct sbx_seccomp_plan **ret,
-			   struct sbx_error *err)
+int sbx_seccomp_plan_build(const char *doc, const char *text, struct json_object *obj, uint64_t bounding_caps,
+			   struct sbx_seccomp_plan **ret, struct sbx_error *err)
 {
 	struct sbx_seccomp_env env;
 	int r = sbx_seccomp_env_host(&env, bounding_caps, err);
@@ -198,7 +198,9 @@ int sbx_seccomp_plan_build(const char *doc, const char *text, uint64_t bounding_
 		f = &cached;
 	} else {
 		_cleanup_(sbx_seccomp_profile_freep) struct sbx_seccomp_profile *prof = NULL;
-		if ((r = sbx_seccomp_profile_parse(doc, text, strlen(text), &prof, err)) < 0)
+		r = obj ? sbx_seccomp_profile_from_json(doc, obj, NULL, &prof, err)
+			: sbx_seccomp_profile_parse(doc, text, strlen(text), &prof, err);
+		if (r < 0)
 			return r;
 		if ((r = sbx_seccomp_compile(prof, &env, &f, err)) < 0)
 			return r;

@@ -33,10 +33,13 @@ struct sbx_seccomp_plan {
  * this host and the given bounding set, or takes it from the compile cache
  * (<state>/seccomp-cache, keyed by the exact profile text and everything the
  * compilation depends on, verified byte for byte on every hit). doc names
- * the profile in errors.
+ * the profile in errors. obj (or NULL) is the same profile already parsed
+ * (an OCI linux.seccomp object, whose text is then its canonical json-c
+ * serialisation): a cache miss compiles it without parsing the text again.
  */
-int sbx_seccomp_plan_build(const char *doc, const char *text, uint64_t bounding_caps, struct sbx_seccomp_plan **ret,
-			   struct sbx_error *err);
+struct json_object;
+int sbx_seccomp_plan_build(const char *doc, const char *text, struct json_object *obj, uint64_t bounding_caps,
+			   struct sbx_seccomp_plan **ret, struct sbx_error *err);
 void sbx_seccomp_plan_free(struct sbx_seccomp_plan *p);
 static inline void sbx_seccomp_plan_freep(struct sbx_seccomp_plan **p)
 {

@@ -35,16 +35,12 @@ int sbx_config_default(const char *rootfs, char *const *argv, struct sbx_config 
 	return sbx_config_default_at(abs, argv, ret, err);
 }
 
-int sbx_config_set_seccomp(struct sbx_config *cfg, const char *what, struct sbx_error *err)
+int sbx_seccomp_read_file(const char *path, char **ret, struct sbx_error *err)
 {
-	if (sbx_config_set_seccomp_builtin(cfg, what) == 0)
-		return 0;
-	char *text = NULL;
 	size_t len;
-	int r = sbx_read_all(what, CONFIG_MAX_BYTES, &text, &len);
+	int r = sbx_read_all(path, CONFIG_MAX_BYTES, ret, &len);
 	if (r < 0)
-		return sbx_err_errno(err, r,
-				     "--seccomp %s (a file, or one of unconfined, default, compute-only)", what);
-	sbx_config_set_seccomp_text(cfg, text, what);
+		return sbx_err_errno(err, r, "seccomp: %s (a file, or one of unconfined, default, compute-only)",
+				     path);
 	return 0;
 }

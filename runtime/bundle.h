@@ -13,8 +13,5 @@
 int sbx_config_load_bundle(const char *bundle_dir, struct sbx_config **ret, struct sbx_error *err);
 /* The built-in default config (sbx_config_default_at) for rootfs, a path as the user gave it. */
 int sbx_config_default(const char *rootfs, char *const *argv, struct sbx_config **ret, struct sbx_error *err);
-/*
- * Selects the seccomp profile: "unconfined", a shipped profile ("default",
- * "compute-only") or a file (Docker format, OCI object or config.json).
- */
-int sbx_config_set_seccomp(struct sbx_config *cfg, const char *what, struct sbx_error *err);
+/* Reads a seccomp profile file (what sbx_config_set_seccomp_file() named). */
+int sbx_seccomp_read_file(const char *path, char **ret, struct sbx_error *err);

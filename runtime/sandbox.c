@@ -3,6 +3,7 @@
 #include "rootfs/mount.h"
 #include "core/cleanup.h"
 #include "core/log.h"
+#include "runtime/bundle.h"
 #include "runtime/sandbox-internal.h"
 #include "core/util.h"
 
@@ -239,9 +240,17 @@ int sbx_sandbox_create(const struct sbx_config *cfg, struct sbx_sandbox **ret, s
 	if ((r = sbx_cgroup_plan(&cfg->resources, &all, &check, err)) < 0)
 		return r;
 	/* compiled (or taken from the cache) before anything exists, so that a bad profile costs nothing */
-	if (cfg->seccomp_json && !cfg->seccomp_unconfined &&
-	    (r = sbx_seccomp_plan_build(cfg->seccomp_doc ? cfg->seccomp_doc : "seccomp profile", cfg->seccomp_json,
-					cfg->process.caps.bounding, &sb->seccomp, err)) < 0)
+	_cleanup_free_ char *file_text = NULL;
+	const char *text = cfg->seccomp_json, *doc = cfg->seccomp_doc ? cfg->seccomp_doc : "seccomp profile";
+	if (cfg->seccomp_file && !cfg->seccomp_unconfined) {
+		if ((r = sbx_seccomp_read_file(cfg->seccomp_file, &file_text, err)) < 0)
+			return r;
+		text = file_text;
+		doc = cfg->seccomp_file;
+	}
+	if (text && !cfg->seccomp_unconfined &&
+	    (r = sbx_seccomp_plan_build(doc, text, file_text ? NULL : cfg->seccomp_obj, cfg->process.caps.bounding,
+					&sb->seccomp, err)) < 0)
 		return r;
 	*ret = TAKE_PTR(sb);
 	return 0;

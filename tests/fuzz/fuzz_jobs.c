@@ -25,7 +25,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	size_t n_arts = 0;
 	while (job->artifacts && job->artifacts[n_arts])
 		n_arts++;
-	struct sbx_job_step *steps[] = {&job->run, job->compile};
+	struct sbx_options *steps[] = {&job->run, job->compile};
 	for (size_t i = 0; i < 2; i++) {
 		for (size_t f = 0; steps[i] && f < steps[i]->n_files; f++)
 			if (!steps[i]->files[f].host)

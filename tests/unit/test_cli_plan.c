@@ -38,28 +38,28 @@ static void test_run_forms(void **state)
 	struct sbx_error err = {0};
 	assert_int_equal(parse(&o, &err, (char *[]){"run", "--rootfs", "/r", "--env", "A=1", "--init",
 						   "--workdir-size", "1M", "--", "sh", "-c", "x", NULL}), 0);
-	assert_string_equal(o.rootfs, "/r");
-	assert_string_equal(o.argv[0], "sh");
-	assert_string_equal(o.argv[1], "-c");
-	assert_true(o.init);
-	assert_int_equal(o.workdir_size, 1 << 20);
-	assert_string_equal(o.env[0], "A=1");
+	assert_string_equal(o.opt.rootfs, "/r");
+	assert_string_equal(o.opt.argv[0], "sh");
+	assert_string_equal(o.opt.argv[1], "-c");
+	assert_true(o.opt.init);
+	assert_int_equal(o.opt.workdir_size, 1 << 20);
+	assert_string_equal(o.opt.env[0], "A=1");
 	sbx_run_opts_free(&o);
 	/* the command's own flags are not ours */
 	assert_int_equal(parse(&o, &err, (char *[]){"run", "--rootfs", "/r", "ls", "--help", NULL}), 0);
 	assert_false(o.help);
-	assert_string_equal(o.argv[1], "--help");
+	assert_string_equal(o.opt.argv[1], "--help");
 	sbx_run_opts_free(&o);
 	assert_int_equal(parse(&o, &err, (char *[]){"run", "bundle/", "job-1", NULL}), 0);
-	assert_string_equal(o.bundle, "bundle/");
+	assert_string_equal(o.opt.bundle, "bundle/");
 	assert_string_equal(o.id, "job-1");
 	sbx_run_opts_free(&o);
 	assert_int_equal(parse(&o, &err, (char *[]){"run", "--bundle", "b", NULL}), 0);
-	assert_string_equal(o.bundle, "b");
+	assert_string_equal(o.opt.bundle, "b");
 	assert_null(o.id);
 	sbx_run_opts_free(&o);
 	assert_int_equal(parse(&o, &err, (char *[]){"run", NULL}), 0);
-	assert_string_equal(o.bundle, ".");
+	assert_string_equal(o.opt.bundle, ".");
 	sbx_run_opts_free(&o);
 	assert_int_equal(parse(&o, &err, (char *[]){"run", "--help", NULL}), 0);
 	assert_true(o.help);

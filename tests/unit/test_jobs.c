@@ -16,6 +16,7 @@
 #include "core/cleanup.h"
 #include "batch/jobs.h"
 #include "core/util.h"
+#include "profiles/seccomp_builtin.h"
 
 static struct sbx_job *parse_ok(const char *line)
 {
@@ -45,11 +46,11 @@ static void test_minimal(void **state)
 	assert_string_equal(j->id, "a");
 	assert_string_equal(j->run.argv[0], "/bin/true");
 	assert_null(j->run.argv[1]);
-	assert_null(j->bundle);
-	assert_null(j->rootfs);
+	assert_null(j->run.bundle);
+	assert_null(j->run.rootfs);
 	assert_null(j->compile);
 	assert_int_equal(j->n_tests, 0);
-	assert_false(j->run.has_init);
+	assert_false(j->run.set[SBX_OPT_INIT]);
 	sbx_job_free(j);
 }
 
@@ -58,7 +59,7 @@ static void test_colons_in_paths(void **state)
 {
 	struct sbx_job *j = parse_ok("{\"id\": \"a\", \"argv\": [\"x\"], \"files\": {\"in:1\": \"/h/a:b\"},"
 				     " \"copy_out\": {\"out:1\": \"/h/r:1\"}}");
-	const struct sbx_job_step *s = &j->run;
+	const struct sbx_options *s = &j->run;
 	assert_int_equal(s->n_files, 1);
 	assert_string_equal(s->files[0].sandbox, "in:1");
 	assert_string_equal(s->files[0].host, "/h/a:b");
@@ -80,9 +81,9 @@ static void test_every_field(void **state)
 		" \"cpus\": 0.5, \"output_limit\": 1048576, \"fsize\": \"10k\", \"nofile\": 32, \"stack\": \"8M\","
 		" \"workdir_size\": \"16M\", \"seccomp\": \"unconfined\", \"net\": \"none\", \"init\": false,"
 		" \"cgroups\": \"best-effort\"}");
-	assert_string_equal(j->rootfs, "/r");
-	assert_string_equal(j->workdir, "/w");
-	const struct sbx_job_step *s = &j->run;
+	assert_string_equal(j->run.rootfs, "/r");
+	assert_string_equal(j->run.workdir, "/w");
+	const struct sbx_options *s = &j->run;
 	assert_string_equal(s->argv[1], "x");
 	assert_string_equal(s->env[0], "A=1");
 	assert_string_equal(s->env[1], "B=");
@@ -105,13 +106,13 @@ static void test_every_field(void **state)
 	assert_int_equal(s->n_copy_out, 1);
 	assert_string_equal(s->copy_out[0].sandbox, "out/r.txt");
 	assert_string_equal(s->copy_out[0].host, "/h/r.txt");
-	assert_true(s->has_copy_out_max);
+	assert_true(s->set[SBX_OPT_COPY_OUT_MAX]);
 	assert_int_equal(s->copy_out_max, 1024);
 	assert_int_equal(s->time_us, 1500000);
 	assert_int_equal(s->wall_time_us, 300000);
-	assert_true(s->has_memory);
+	assert_true(s->set[SBX_OPT_MEMORY]);
 	assert_int_equal(s->memory, 256 << 20);
-	assert_true(s->has_memory_swap);
+	assert_true(s->set[SBX_OPT_MEMORY_SWAP]);
 	assert_int_equal(s->memory_swap, 0);
 	assert_int_equal(s->pids, 64);
 	assert_int_equal(s->cpus_ppm, 500000);
@@ -121,20 +122,20 @@ static void test_every_field(void **state)
 	assert_int_equal(s->stack, 8 << 20);
 	assert_int_equal(s->workdir_size, 16 << 20);
 	assert_string_equal(s->seccomp, "unconfined");
-	assert_string_equal(s->net, "none");
-	assert_true(s->has_init);
+	assert_string_equal(s->net.mode, "none");
+	assert_true(s->set[SBX_OPT_INIT]);
 	assert_false(s->init);
-	assert_true(s->has_cgroups);
-	assert_int_equal(s->cgroups, SBX_CGROUP_BEST_EFFORT);
+	assert_true(s->set[SBX_OPT_CGROUPS]);
+	assert_string_equal(s->cgroups, "best-effort");
 	sbx_job_free(j);
 
 	j = parse_ok("{\"id\": \"b\", \"bundle\": \"/b\", \"stdin_text\": \"1 2\\n\", \"stderr_to_stdout\": true,"
 		     " \"env\": [\"X=y=z\"], \"time\": 2, \"seccomp\": \"/p.json\", \"net\": \"veth\"}");
-	assert_string_equal(j->bundle, "/b");
+	assert_string_equal(j->run.bundle, "/b");
 	assert_null(j->run.argv); /* a bundle has its own process.args */
 	assert_string_equal(j->run.stdin_text, "1 2\n");
 	assert_int_equal(j->run.stdin_text_len, 4);
-	assert_true(j->run.has_stderr_to_stdout);
+	assert_true(j->run.set[SBX_OPT_STDERR_TO_STDOUT]);
 	assert_true(j->run.stderr_to_stdout);
 	assert_string_equal(j->run.env[0], "X=y=z");
 	assert_int_equal(j->run.time_us, 2000000);
@@ -416,17 +417,19 @@ static void test_config_seccomp(void **state)
 	assert_string_equal(sbx_job_seccomp(j, SBX_JOB_RUN, SBX_JOB_NO_TEST), "/prof.json");
 	assert_string_equal(sbx_job_seccomp(j, SBX_JOB_RUN, 0), "/prof.json");
 	assert_string_equal(sbx_job_seccomp(j, SBX_JOB_RUN, 1), "compute-only");
-	/* the mapping leaves seccomp to sbx_config_set_seccomp(): the config's own stays */
+	/* the mapping selects the profile: a test's shipped one replaces the job's file, which is never read */
 	struct sbx_config *c = config_for(j, SBX_JOB_RUN, 1, NULL, 0);
-	struct sbx_config *d = NULL;
-	struct sbx_error err = {0};
-	assert_int_equal(sbx_config_default("/", (char *[]){"x", NULL}, &d, &err), 0);
 	assert_false(c->seccomp_unconfined);
-	if (d->seccomp_json)
-		assert_string_equal(c->seccomp_json, d->seccomp_json);
-	else
-		assert_null(c->seccomp_json);
-	sbx_config_free(d);
+	assert_null(c->seccomp_file);
+	assert_string_equal(c->seccomp_json, sbx_seccomp_builtin_profile("compute-only"));
+	sbx_config_free(c);
+	/* a file is only named: the sandbox reads it when it is created */
+	c = config_for(j, SBX_JOB_RUN, 0, NULL, 0);
+	assert_string_equal(c->seccomp_file, "/prof.json");
+	assert_null(c->seccomp_json);
+	sbx_config_free(c);
+	c = config_for(j, SBX_JOB_COMPILE, SBX_JOB_NO_TEST, NULL, 0);
+	assert_true(c->seccomp_unconfined);
 	sbx_config_free(c);
 	sbx_job_free(j);
 	j = parse_ok("{\"id\": \"a\", \"argv\": [\"p\"], \"compile\": {\"argv\": [\"cc\"]}}");
@@ -446,7 +449,8 @@ static void test_config_inline_needs_host(void **state)
 	sbx_job_free(j);
 	j = parse_ok("{\"id\": \"a\", \"argv\": [\"p\"], \"stdin_text\": \"x\"}");
 	sbx_config_free(config_for(j, SBX_JOB_RUN, SBX_JOB_NO_TEST, NULL, -EINVAL));
-	j->run.stdin_path = sbx_xstrdup("/scratch/stdin");
+	j->run.stdin_path = sbx_xstrdup("/scratch/stdin"); /* as sbx_options_materialize() does */
+	j->run.set[SBX_OPT_STDIN] = true;
 	c = config_for(j, SBX_JOB_RUN, SBX_JOB_NO_TEST, NULL, 0);
 	assert_string_equal(c->io.stdin_path, "/scratch/stdin");
 	sbx_config_free(c);
