@@ -40,7 +40,7 @@ int sbx_seccomp_read_file(const char *path, char **ret, struct sbx_error *err)
 	size_t len;
 	int r = sbx_read_all(path, CONFIG_MAX_BYTES, ret, &len);
 	if (r < 0)
-		return sbx_err_errno(err, r, "seccomp: %s (a file, or one of unconfined, default, compute-only)",
+		return sbx_err_errno(err, r, "seccomp: --seccomp %s (a file, or one of unconfined, default, compute-only)",
 				     path);
 	return 0;
 }
