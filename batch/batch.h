@@ -21,7 +21,7 @@
 
 #define SBX_BATCH_PARALLEL_MAX 1024
 /* sbx_batch_run()'s return for a batch-level error */
-#define SBX_BATCH_FAILED 125
+#define SBX_BATCH_FAILED SBX_EXIT_FAILURE
 
 /* A job's status in its result line. */
 enum sbx_batch_job_status {

@@ -142,18 +142,6 @@ int sbx_cli_build_config(const struct sbx_run_opts *o, struct sbx_config **ret, 
 
 /* --- the verb --------------------------------------------------------------- */
 
-static int exit_code_for(const struct sbx_error *err)
-{
-	switch (err->kind) {
-	case SBX_ERRK_EXEC_NOENT:
-		return 127;
-	case SBX_ERRK_EXEC_PERM:
-		return 126;
-	default:
-		return SBX_EXIT_FAILURE;
-	}
-}
-
 /* Internal errors get a report too, so that a grader never mistakes them for the program's. */
 static void report_internal(const struct sbx_run_opts *o, const struct sbx_config *cfg, const struct sbx_error *e)
 {
@@ -200,7 +188,7 @@ int sbx_cmd_run(int argc, char **argv)
 	struct sbx_result res;
 	if (sbx_sandbox_wait(sb, sigfd, &res, &err) < 0)
 		goto fail;
-	code = res.exited ? res.exit_code : 128 + res.signal;
+	code = res.exited ? res.exit_code : SBX_EXIT_SIGNAL_BASE + res.signal;
 	if (res.seccomp_kill)
 		fprintf(stderr, "sbxctr: seccomp: killed on syscall %s (nr %d, %s)\n", res.seccomp_syscall,
 			res.seccomp_nr, res.seccomp_arch);
@@ -223,5 +211,5 @@ fail:
 	sbx_log(SBX_LOG_ERROR, "%s", err.msg);
 	report_internal(&o, cfg, &err);
 	sbx_run_opts_free(&o);
-	return exit_code_for(&err);
+	return sbx_err_exit_status(&err);
 }

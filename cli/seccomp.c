@@ -18,7 +18,6 @@
 #include "core/cleanup.h"
 #include "core/util.h"
 
-#define EXIT_SBX_FAILED 125
 #define PROFILE_MAX_BYTES (16u << 20)
 
 static const char usage_text[] =
@@ -69,7 +68,7 @@ static int fail(const char *fmt, ...)
 	vfprintf(stderr, fmt, ap);
 	fputc('\n', stderr);
 	va_end(ap);
-	return EXIT_SBX_FAILED;
+	return SBX_EXIT_FAILURE;
 }
 
 /* "--opt VALUE" or "--opt=VALUE"; returns 1 if argv[*i] was this option. */

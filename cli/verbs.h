@@ -6,8 +6,7 @@
  */
 #pragma once
 
-/* Exit status of sbxctr itself failing (bad input, set-up error). */
-#define SBX_EXIT_FAILURE 125
+#include "core/error.h" /* enum sbx_exit_status */
 
 int sbx_cmd_run(int argc, char **argv);
 int sbx_cmd_batch(int argc, char **argv);

@@ -93,3 +93,15 @@ void sbx_err_clear(struct sbx_error *err)
 	err->kind = SBX_ERRK_INTERNAL;
 	err->msg[0] = '\0';
 }
+
+int sbx_err_exit_status(const struct sbx_error *err)
+{
+	switch (err->kind) {
+	case SBX_ERRK_EXEC_NOENT:
+		return SBX_EXIT_NOT_FOUND;
+	case SBX_ERRK_EXEC_PERM:
+		return SBX_EXIT_CANNOT_EXECUTE;
+	default:
+		return SBX_EXIT_FAILURE;
+	}
+}

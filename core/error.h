@@ -7,6 +7,17 @@
 
 #define SBX_ERR_MSG_MAX 640
 
+/*
+ * The exit statuses of sbxctr itself (the program's own status otherwise):
+ * the public header (include/sbxctr.h) documents the same numbers.
+ */
+enum sbx_exit_status {
+	SBX_EXIT_FAILURE = 125,	     /* sbxctr failed: bad input, set-up error */
+	SBX_EXIT_CANNOT_EXECUTE = 126, /* the program could not be executed */
+	SBX_EXIT_NOT_FOUND = 127,    /* the program was not found */
+	SBX_EXIT_SIGNAL_BASE = 128,  /* + N: the program was killed by signal N */
+};
+
 /* Why an error happened, so that the CLI can pick the exit status. */
 enum sbx_err_kind {
 	SBX_ERRK_INTERNAL = 0, /* sbxctr itself failed, bad input included: exit 125 */
@@ -35,3 +46,5 @@ int sbx_err_errno(struct sbx_error *err, int code, const char *fmt, ...)
 /* Prefixes "context: " to an already set message; returns -err->code. */
 int sbx_err_wrap(struct sbx_error *err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void sbx_err_clear(struct sbx_error *err);
+/* The exit status for an error of sbxctr's: SBX_EXIT_NOT_FOUND, SBX_EXIT_CANNOT_EXECUTE or SBX_EXIT_FAILURE. */
+int sbx_err_exit_status(const struct sbx_error *err);

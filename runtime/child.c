@@ -43,12 +43,7 @@ __attribute__((noreturn)) static void child_fail(struct sbx_sandbox *sb, const s
 	/* best effort: if this fails the parent still sees our exit status */
 	ssize_t n = send(sb->child_fd, &m, sizeof(m), MSG_NOSIGNAL);
 	(void)n;
-	int code = 125;
-	if (err->kind == SBX_ERRK_EXEC_NOENT)
-		code = 127;
-	else if (err->kind == SBX_ERRK_EXEC_PERM)
-		code = 126;
-	_exit(code);
+	_exit(sbx_err_exit_status(err));
 }
 
 static int write_proc_self(const char *file, const char *value, struct sbx_error *err)
@@ -360,7 +355,7 @@ static int setup(struct sbx_sandbox *sb, char *exec_path, size_t exec_size, stru
 	 */
 	struct pollfd alive = {.fd = sb->child_fd, .events = POLLIN};
 	if (poll(&alive, 1, 0) < 0 || (alive.revents & (POLLHUP | POLLERR)))
-		_exit(125);
+		_exit(SBX_EXIT_FAILURE);
 	/* fds 3..3+N-1 are the caller's to pass; everything else goes at execve */
 	for (int fd = 3; fd < 3 + cfg->preserve_fds; fd++)
 		if (fcntl(fd, F_SETFD, 0) < 0)
@@ -375,7 +370,7 @@ void sbx_child_main(struct sbx_sandbox *sb)
 	struct sbx_error err = {0};
 	/* first thing: if the runtime is already gone, the read below sees EOF */
 	if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0)
-		_exit(125);
+		_exit(SBX_EXIT_FAILURE);
 	close(sb->sync_fd);
 	if (sb->status_rd >= 0)
 		close(sb->status_rd);
@@ -388,7 +383,7 @@ void sbx_child_main(struct sbx_sandbox *sb)
 		n = recv(sb->child_fd, &m, sizeof(m), 0);
 	while (n < 0 && errno == EINTR);
 	if (n != (ssize_t)sizeof(m) || m.type != SBX_MSG_GO)
-		_exit(125); /* the parent died or gave up: nothing to report to */
+		_exit(SBX_EXIT_FAILURE); /* the parent died or gave up: nothing to report to */
 
 	char exec_path[4096];
 	if (setup(sb, exec_path, sizeof(exec_path), &err) < 0)
@@ -399,7 +394,7 @@ void sbx_child_main(struct sbx_sandbox *sb)
 			n = recv(sb->child_fd, &m, sizeof(m), 0);
 		while (n < 0 && errno == EINTR);
 		if (n != (ssize_t)sizeof(m) || m.type != SBX_MSG_NET_READY)
-			_exit(125); /* the parent failed (it reports why) or died */
+			_exit(SBX_EXIT_FAILURE); /* the parent failed (it reports why) or died */
 	}
 	/* our own CPU so far is set-up, not the program's (see struct sbx_handoff) */
 	struct rusage ru;

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* The parent side of one sandbox: plans, clone3, id maps, supervision, teardown. */
+/* The parent side of one sandbox: plans, clone3, id maps, set-up hand-off, teardown. */
 #include "rootfs/mount.h"
 #include "core/cleanup.h"
 #include "core/log.h"
@@ -31,52 +31,12 @@ static const uint64_t ns_clone_flag[SBX_NS__COUNT] = {
 	[SBX_NS_CGROUP] = CLONE_NEWCGROUP, [SBX_NS_TIME] = CLONE_NEWTIME,
 };
 
-const char *sbx_reason_name(enum sbx_reason r)
-{
-	static const char *const names[] = {"none",   "cpu-time", "wall-time", "memory",
-					    "output", "pids",	  "seccomp",   "internal"};
-	return (unsigned)r < SBX_ARRAY_SIZE(names) ? names[r] : "internal";
-}
-
-void sbx_forwarded_signals(sigset_t *set)
-{
-	sigemptyset(set);
-	static const int sigs[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2};
-	for (size_t i = 0; i < SBX_ARRAY_SIZE(sigs); i++)
-		sigaddset(set, sigs[i]);
-}
-
-uint64_t sbx_now_us(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
-}
-
-uint64_t sbx_elapsed_us(const struct timespec *since)
-{
-	struct timespec now;
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	int64_t d = (int64_t)(now.tv_sec - since->tv_sec) * 1000000 + (now.tv_nsec - since->tv_nsec) / 1000;
-	return d > 0 ? (uint64_t)d : 0;
-}
-
 void sbx_sandbox_use_cgroup_root(struct sbx_sandbox *sb, struct sbx_cgroup_root *root)
 {
 	if (sb->started || sb->cg_root)
 		return;
 	sb->cg_root = root;
 	sb->cg_root_lent = true;
-}
-
-pid_t sbx_sandbox_pid(const struct sbx_sandbox *sb)
-{
-	return sb->pid;
-}
-
-unsigned sbx_sandbox_slot(const struct sbx_sandbox *sb)
-{
-	return sb->slot.n;
 }
 
 static void close_fd(int *fd)
@@ -602,12 +562,4 @@ int sbx_sandbox_start(struct sbx_sandbox *sb, struct sbx_error *err)
 	return 0;
 }
 
-int sbx_sandbox_signal(struct sbx_sandbox *sb, int sig)
-{
-	if (!sb->started || sb->reaped)
-		return -ESRCH;
-	if (syscall(SYS_pidfd_send_signal, sb->pidfd, sig, NULL, 0) < 0)
-		return -errno;
-	return 0;
-}
 

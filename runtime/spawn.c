@@ -87,6 +87,7 @@ void *sbx_spawn_aux_stack(struct sbx_spawn *s, size_t *size)
  * and r11 are clobbered); errno is never touched.
  */
 long sbx_clone3_on_stack(struct clone_args *args, size_t size, void (*fn)(void *), void *arg);
+_Static_assert(SBX_EXIT_FAILURE == 125, "the trampoline below exits with the literal");
 __asm__(".text\n"
 	".globl sbx_clone3_on_stack\n"
 	".hidden sbx_clone3_on_stack\n"
@@ -106,7 +107,7 @@ __asm__(".text\n"
 	"	xor %ebp, %ebp\n"
 	"	mov %r9, %rdi\n"
 	"	call *%r8\n"
-	"	mov $125, %edi\n" /* fn never returns; should it, the child ends */
+	"	mov $125, %edi\n" /* fn never returns; should it, the child ends (SBX_EXIT_FAILURE) */
 	"	mov $60, %eax\n"  /* __NR_exit */
 	"	syscall\n"
 	"	hlt\n"
@@ -187,7 +188,7 @@ long sbx_spawn_run(struct sbx_spawn *s, struct clone_args *args, void (*fn)(void
 		return -errno;
 	if (pid == 0) {
 		fn(s->arg);
-		_exit(125);
+		_exit(SBX_EXIT_FAILURE);
 	}
 	return pid;
 }

@@ -96,18 +96,6 @@ int sbx_supervise_prepare(struct sbx_sandbox *sb, struct sbx_error *err)
 	return 0;
 }
 
-void sbx_sandbox_kill(struct sbx_sandbox *sb, enum sbx_reason reason)
-{
-	if (!sb->killed) {
-		sb->killed = true;
-		sb->kill_reason = reason;
-		if (!sb->cg && !sb->reaped)
-			sbx_proctree_cpu(sb->pid, &sb->kill_user_us, &sb->kill_sys_us);
-	}
-	if (!sb->reaped)
-		sbx_sandbox_signal(sb, SIGKILL);
-}
-
 /* Reads what the program wrote; forwards at most the cap; a cap overrun ends the run. */
 static void drain_stream(struct sbx_sandbox *sb, int i)
 {

@@ -11,6 +11,7 @@
  * argv: sbxctr-init STATUS_FD PROGRAM_PID. The signal mask (everything
  * blocked) and a SIGCHLD that is already pending survive the exec.
  */
+#include "core/error.h" /* enum sbx_exit_status only: no library code is linked */
 #include "runtime/init_loop.h"
 
 static long parse(const char *s)
@@ -34,7 +35,7 @@ void sbx_init_stub_main(long *sp)
 	long fd = argc == 3 ? parse(argv[1]) : -1;
 	long prog = argc == 3 ? parse(argv[2]) : -1;
 	if (fd < 0 || prog <= 0)
-		sbx_init_exit(125);
+		sbx_init_exit(SBX_EXIT_FAILURE);
 	sbx_init_loop((int)fd, (int)prog);
 }
 
