@@ -18,7 +18,7 @@ CC=clang cmake -S . -B "$dir" -DCMAKE_EXPORT_COMPILE_COMMANDS=ON >"$dir.log" 2>&
 rm -f "$dir.log"
 
 src=$(pwd)
-dirs="runtime rootfs netns cgroups profiles tests"
+dirs="core profiles oci rootfs netns cgroups runtime include batch cli examples tests"
 regex="$src/($(echo $dirs | tr ' ' '|'))/"
 fail=0
 

@@ -4,10 +4,10 @@
 #include <stdarg.h>
 #include <stdio.h>
 
-static void default_sink(enum sbx_log_level level, const char *msg, void *userdata)
+static void default_sink(int level, const char *msg, void *userdata)
 {
 	static const char *const names[] = {"error: ", "warning: ", "", "debug: "};
-	fprintf(stderr, "sbxctr: %s%s\n", names[level], msg);
+	fprintf(stderr, "sbxctr: %s%s\n", level >= 0 && level <= SBX_LOG_DEBUG ? names[level] : "", msg);
 }
 
 /* The one deliberate global: where diagnostics go. */

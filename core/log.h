@@ -4,7 +4,8 @@
 
 enum sbx_log_level { SBX_LOG_ERROR, SBX_LOG_WARN, SBX_LOG_INFO, SBX_LOG_DEBUG };
 
-typedef void (*sbx_log_sink_t)(enum sbx_log_level level, const char *msg, void *userdata);
+/* level is an enum sbx_log_level (an int, so that the public API passes its callback as is) */
+typedef void (*sbx_log_sink_t)(int level, const char *msg, void *userdata);
 
 /* Installs a sink (NULL restores the default: "sbxctr: " lines on stderr). */
 void sbx_log_set_sink(sbx_log_sink_t sink, void *userdata);

@@ -120,6 +120,7 @@ void sbx_config_free(struct sbx_config *c)
 		free(c->io.copy_out[i].host);
 		free(c->io.copy_out[i].sandbox);
 	}
+	free(c->io.pass_fds);
 	free(c->io.copy_out);
 	struct sbx_net_spec *n = &c->net;
 	char **netstr[] = {&n->mode, &n->host_ip, &n->ip, &n->ip6, &n->host_ip6, &n->rate_out,
@@ -1111,6 +1112,10 @@ int sbx_config_validate(const struct sbx_config *c, struct sbx_error *err)
 		if (c->workdir.size == 0)
 			return sbx_err_set(err, EINVAL, "workdir size must be above 0");
 	}
+	if (c->io.n_pass_fds > SBX_PASS_FDS_MAX)
+		return sbx_err_set(err, EINVAL, "%zu fds to pass: at most %d", c->io.n_pass_fds, SBX_PASS_FDS_MAX);
+	if (c->io.n_pass_fds && c->preserve_fds)
+		return sbx_err_set(err, EINVAL, "passed fds and --preserve-fds exclude each other");
 	if (c->preserve_fds < 0 || c->preserve_fds > 1024)
 		return sbx_err_set(err, EINVAL, "--preserve-fds: %d is outside [0, 1024]", c->preserve_fds);
 	if ((c->n_uid_mappings == 0) != (c->n_gid_mappings == 0))

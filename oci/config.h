@@ -159,7 +159,20 @@ struct sbx_io {
 	struct sbx_copy *copy_out;
 	size_t n_copy_out;
 	uint64_t copy_out_max; /* bytes per copied-out file */
+	/*
+	 * The embedding program's own fds (the public API): has_fd[i] lends
+	 * fd[i] as stdin/stdout/stderr (it wins over the path); pass_fds[j]
+	 * becomes fd 3+j in the program. Lent, never closed by the sandbox,
+	 * which works on duplicates.
+	 */
+	bool has_fd[3];
+	int fd[3];
+	int *pass_fds;
+	size_t n_pass_fds;
 };
+
+/* At most this many fds are passed to a program (pass_fds). */
+#define SBX_PASS_FDS_MAX 64
 
 struct sbx_config {
 	char *oci_version;

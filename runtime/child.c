@@ -54,6 +54,42 @@ static int write_proc_self(const char *file, const char *value, struct sbx_error
 	return 0;
 }
 
+/*
+ * The embedding program's passed fds become 3, 4, ... (they work like
+ * --preserve-fds from there). Their duplicates, and our own fds still
+ * needed after this (the sync socket, the init's status pipe and stub), may
+ * be anywhere, the target range included: everything is first moved above
+ * it, then the passed fds are put in place (dup2 closes whatever was
+ * there: only copies and close-on-exec fds). No allocation: stack arrays.
+ */
+static int place_passed_fds(struct sbx_sandbox *sb, struct sbx_error *err)
+{
+	int n = (int)sb->n_pass_fds;
+	if (n == 0)
+		return 0;
+	int *own[] = {&sb->child_fd, &sb->status_wr, &sb->init_stub_fd};
+	for (size_t i = 0; i < SBX_ARRAY_SIZE(own); i++) {
+		if (*own[i] >= 3 && *own[i] < 3 + n) {
+			int fd = fcntl(*own[i], F_DUPFD_CLOEXEC, 3 + n);
+			if (fd < 0)
+				return sbx_err_sys(err, "moving fd %d", *own[i]);
+			*own[i] = fd;
+		}
+	}
+	int tmp[SBX_PASS_FDS_MAX];
+	for (int i = 0; i < n; i++) {
+		tmp[i] = fcntl(sb->pass_fds[i], F_DUPFD_CLOEXEC, 3 + n);
+		if (tmp[i] < 0)
+			return sbx_err_sys(err, "passed fd %d", i + 3);
+	}
+	for (int i = 0; i < n; i++) {
+		if (dup2(tmp[i], 3 + i) < 0)
+			return sbx_err_sys(err, "passed fd %d", i + 3);
+		close(tmp[i]);
+	}
+	return 0;
+}
+
 /* Puts the runtime-chosen fds (files, pipes, /dev/null) on 0, 1, 2. */
 static int setup_stdio(struct sbx_sandbox *sb, struct sbx_error *err)
 {
@@ -356,11 +392,15 @@ static int setup(struct sbx_sandbox *sb, char *exec_path, size_t exec_size, stru
 	struct pollfd alive = {.fd = sb->child_fd, .events = POLLIN};
 	if (poll(&alive, 1, 0) < 0 || (alive.revents & (POLLHUP | POLLERR)))
 		_exit(SBX_EXIT_FAILURE);
+	r = place_passed_fds(sb, err);
+	if (r < 0)
+		return r;
 	/* fds 3..3+N-1 are the caller's to pass; everything else goes at execve */
-	for (int fd = 3; fd < 3 + cfg->preserve_fds; fd++)
+	int keep = sb->n_pass_fds ? (int)sb->n_pass_fds : cfg->preserve_fds;
+	for (int fd = 3; fd < 3 + keep; fd++)
 		if (fcntl(fd, F_SETFD, 0) < 0)
 			return sbx_err_sys(err, "--preserve-fds: fd %d", fd);
-	if (syscall(SYS_close_range, 3 + cfg->preserve_fds, ~0U, CLOSE_RANGE_CLOEXEC) < 0)
+	if (syscall(SYS_close_range, 3 + keep, ~0U, CLOSE_RANGE_CLOEXEC) < 0)
 		return sbx_err_sys(err, "close_range");
 	return 0;
 }

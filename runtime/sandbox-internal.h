@@ -92,12 +92,16 @@ struct sbx_sandbox {
 
 	/* stdio for the child: fds it dup2()s onto 0, 1, 2 (-1: inherit) */
 	int child_stdio[3];
+	/* duplicates of cfg->io.pass_fds, which the child puts on 3, 4, ... */
+	int pass_fds[SBX_PASS_FDS_MAX];
+	size_t n_pass_fds;
 	struct sbx_stream out[2]; /* stdout, stderr when captured */
 	struct sbx_stage stage;
 	uid_t host_uid; /* the program's user and group as the host sees them */
 	gid_t host_gid;
 
 	/* supervision */
+	bool armed; /* the limit timers run (sbx_sandbox_arm) */
 	int wall_tfd;
 	int cpu_tfd;
 	bool killed;

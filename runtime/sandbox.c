@@ -101,6 +101,9 @@ void sbx_sandbox_free(struct sbx_sandbox *sb)
 			sb->child_stdio[2] = -1;
 		close_fd(&sb->child_stdio[i]);
 	}
+	for (size_t i = 0; i < sb->n_pass_fds; i++)
+		close_fd(&sb->pass_fds[i]);
+	sb->n_pass_fds = 0;
 	for (int i = 0; i < 2; i++) {
 		close_fd(&sb->out[i].rd);
 		if (sb->out[i].close_sink)
@@ -502,6 +505,13 @@ int sbx_sandbox_start(struct sbx_sandbox *sb, struct sbx_error *err)
 	}
 	if ((r = sbx_caps_prepare(&cfg->process, &sb->caps, err)) < 0)
 		return r;
+	/* the embedding program's fds for 3, 4, ...: duplicates, so that ours can be closed after the clone */
+	for (size_t i = 0; i < cfg->io.n_pass_fds; i++) {
+		sb->pass_fds[i] = fcntl(cfg->io.pass_fds[i], F_DUPFD_CLOEXEC, 3);
+		if (sb->pass_fds[i] < 0)
+			return sbx_err_sys(err, "passed fd %d", cfg->io.pass_fds[i]);
+		sb->n_pass_fds = i + 1;
+	}
 	choose_spawn(sb);
 	if ((r = join_namespaces(sb, err)) < 0)
 		return r;
@@ -515,6 +525,9 @@ int sbx_sandbox_start(struct sbx_sandbox *sb, struct sbx_error *err)
 			sb->child_stdio[2] = -1;
 		close_fd(&sb->child_stdio[i]);
 	}
+	for (size_t i = 0; i < sb->n_pass_fds; i++)
+		close_fd(&sb->pass_fds[i]);
+	sb->n_pass_fds = 0;
 	if ((r = write_idmaps(sb, err)) < 0)
 		return r;
 	/*

@@ -49,7 +49,11 @@ int sbx_supervise_prepare(struct sbx_sandbox *sb, struct sbx_error *err)
 			return sbx_err_sys(err, "timerfd");
 	}
 	/* stdin */
-	if (io->stdin_path) {
+	if (io->has_fd[0]) {
+		sb->child_stdio[0] = fcntl(io->fd[0], F_DUPFD_CLOEXEC, 3);
+		if (sb->child_stdio[0] < 0)
+			return sbx_err_sys(err, "stdin fd %d", io->fd[0]);
+	} else if (io->stdin_path) {
 		sb->child_stdio[0] = open(io->stdin_path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
 		if (sb->child_stdio[0] < 0)
 			return sbx_err_sys(err, "--stdin %s", io->stdin_path);
@@ -67,7 +71,13 @@ int sbx_supervise_prepare(struct sbx_sandbox *sb, struct sbx_error *err)
 		}
 		int sink = i + 1;
 		bool close_sink = false;
-		if (paths[i]) {
+		if (io->has_fd[i + 1]) {
+			/* the embedding program's fd: a duplicate, so that ours can be closed */
+			sink = fcntl(io->fd[i + 1], F_DUPFD_CLOEXEC, 3);
+			if (sink < 0)
+				return sbx_err_sys(err, "%s fd %d", i ? "stderr" : "stdout", io->fd[i + 1]);
+			close_sink = true;
+		} else if (paths[i]) {
 			sink = open(paths[i], O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOCTTY, 0644);
 			if (sink < 0)
 				return sbx_err_sys(err, "--%s %s", i ? "stderr" : "stdout", paths[i]);
@@ -299,6 +309,10 @@ static void finish_result(struct sbx_sandbox *sb, const siginfo_t *si, const str
 int sbx_sandbox_arm(struct sbx_sandbox *sb, struct sbx_error *err)
 {
 	const struct sbx_run_limits *lim = &sb->cfg->limits;
+	/* once: a wait that was cancelled and resumed must not restart the limits' clocks */
+	if (sb->armed)
+		return 0;
+	sb->armed = true;
 	if (lim->wall_time_us && arm_timer(sb->wall_tfd, lim->wall_time_us) < 0)
 		return sbx_err_sys(err, "timerfd_settime");
 	if (lim->cpu_time_us && arm_timer(sb->cpu_tfd, lim->cpu_time_us / usable_cpus()) < 0)
