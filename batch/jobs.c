@@ -49,16 +49,6 @@ static void set_str(char **dst, const char *v)
 	*dst = sbx_xstrdup(v);
 }
 
-/* A path inside the workdir, by the rule of --copy-in/--copy-out (sbx_copy_inside_ok). */
-static int check_inside(const char *path, const struct sbx_jloc *loc, struct sbx_error *err)
-{
-	if (!*path)
-		return sbx_json_error(loc, err, "empty path (name a file in the workdir)");
-	if (!sbx_copy_inside_ok(path))
-		return sbx_json_error(loc, err, "\"%s\" must stay inside the workdir (no \"..\")", path);
-	return 0;
-}
-
 /* --- steps ---------------------------------------------------------------- */
 
 /*
@@ -101,7 +91,7 @@ static int parse_compile(json_object *o, const struct sbx_jloc *loc, struct sbx_
 				return r;
 			for (size_t i = 0; job->artifacts[i]; i++) {
 				struct sbx_jloc il = sbx_jloc_idx(&kl, i);
-				if ((r = check_inside(job->artifacts[i], &il, err)) < 0)
+				if ((r = sbx_options_json_inside(job->artifacts[i], &il, err)) < 0)
 					return r;
 			}
 			continue;

@@ -18,7 +18,7 @@ n=200
 [ "${1:-}" = -n ] && n=${2:?}
 bin="$build/cgroup_bench-host"
 cc -O2 -std=gnu11 -D_GNU_SOURCE -static -I"$here/.." -o "$bin" "$here/cgroup_bench.c" "$here"/../cgroups/*.c \
-	"$here/../core/error.c" "$here/../core/util.c" 2>/dev/null
+	"$here/../core/error.c" "$here/../core/util.c" "$here/../core/log.c" 2>/dev/null
 # the host side is cheap and only calibrates: many iterations make its median steady
 host=$("$bin" -c -n $((n < 1000 ? 1000 : n)))
 vm=$(bash "$here/../tests/vm/run-vm-tests.sh" "$build" --bench "$@" | tee /dev/stderr | grep -E '^(bench|ratio) ')

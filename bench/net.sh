@@ -15,6 +15,6 @@ done
 log=$(cmake --build "$build" --target sbxctr_core 2>&1) || { echo "$log" >&2; exit 1; }
 out=$(mktemp /tmp/net_bench.XXXXXX)
 trap 'rm -f "$out"' EXIT
-gcc -O2 -D_GNU_SOURCE -I"$src" -I"$build/generated" "$src/bench/net_bench.c" "$build/libsbxctr_core.a" \
+gcc -O2 -D_GNU_SOURCE -I"$src" -I"$build/generated" "$src/bench/net_bench.c" "$build/libsbxctr.a" \
     $(pkg-config --libs libseccomp json-c libcap libmnl libnl-route-3.0 libnl-3.0) -o "$out"
 "$out" "$@"

@@ -9,6 +9,6 @@ fixture=${2:-$src/../shared/fixtures/seccomp/docker-default.json}
 cmake --build "$build" --target sbxctr_core >/dev/null
 out=$(mktemp /tmp/seccomp_bench.XXXXXX)
 trap 'rm -f "$out"' EXIT
-gcc -O2 -D_GNU_SOURCE -I"$src" -I"$build/generated" "$src/bench/seccomp_bench.c" "$build/libsbxctr_core.a" \
+gcc -O2 -D_GNU_SOURCE -I"$src" -I"$build/generated" "$src/bench/seccomp_bench.c" "$build/libsbxctr.a" \
     $(pkg-config --libs libseccomp json-c libcap libmnl libnl-route-3.0 libnl-3.0) -o "$out"
 "$out" "$fixture"

@@ -6,7 +6,7 @@
  * (not in CI), as root or not (no_new_privs is enough):
  *
  *   cmake --build build -t sbxctr_core
- *   gcc -O2 -D_GNU_SOURCE -I. -Ibuild/generated bench/seccomp_bench.c build/libsbxctr_core.a \
+ *   gcc -O2 -D_GNU_SOURCE -I. -Ibuild/generated bench/seccomp_bench.c build/libsbxctr.a \
  *       $(pkg-config --libs libseccomp json-c libcap libmnl libnl-route-3.0) -o /tmp/seccomp_bench
  *   /tmp/seccomp_bench [docker-default.json]     (or: sh bench/seccomp.sh)
  *

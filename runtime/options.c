@@ -743,7 +743,7 @@ static bool number_text(json_object *v, char *buf, size_t size)
 	return false;
 }
 
-static int json_inside(const char *path, const struct sbx_jloc *loc, struct sbx_error *err)
+int sbx_options_json_inside(const char *path, const struct sbx_jloc *loc, struct sbx_error *err)
 {
 	if (!*path)
 		return sbx_json_error(loc, err, "empty path (name a file in the workdir)");
@@ -837,7 +837,7 @@ static int json_files(struct sbx_options *o, json_object *v, const struct sbx_jl
 	json_object_object_foreach(v, k, val)
 	{
 		struct sbx_jloc kl = sbx_jloc_key(loc, k);
-		if ((r = json_inside(k, &kl, err)) < 0)
+		if ((r = sbx_options_json_inside(k, &kl, err)) < 0)
 			return r;
 		const char *host = NULL, *text = NULL;
 		size_t text_len = 0;
@@ -879,7 +879,7 @@ static int json_copy_out(struct sbx_options *o, json_object *v, const struct sbx
 	{
 		struct sbx_jloc kl = sbx_jloc_key(loc, k);
 		const char *host;
-		if ((r = json_inside(k, &kl, err)) < 0 || (r = json_nonempty(val, &kl, &host, err)) < 0)
+		if ((r = sbx_options_json_inside(k, &kl, err)) < 0 || (r = json_nonempty(val, &kl, &host, err)) < 0)
 			return r;
 		push_copy_out(o, k, host);
 	}

@@ -185,6 +185,12 @@ int sbx_options_add_file(struct sbx_options *o, const char *host, const char *sa
 int sbx_options_add_copy_out(struct sbx_options *o, const char *sandbox, const char *host, struct sbx_error *err);
 
 /*
+ * A path inside the workdir as a JSON field names it (the rule of
+ * --copy-in/--copy-out: non-empty, no ".."), with the error at loc.
+ */
+int sbx_options_json_inside(const char *path, const struct sbx_jloc *loc, struct sbx_error *err);
+
+/*
  * Cross-option checks of one set (stdin vs stdin_text, stderr vs
  * stderr_to_stdout, bundle vs rootfs); doc/loc name it in errors (loc NULL:
  * command-line wording).

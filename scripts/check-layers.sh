@@ -19,8 +19,8 @@ floor() {
 	rootfs | netns | cgroups) echo 4 ;;
 	runtime | include) echo 5 ;;
 	batch) echo 6 ;;
-	serve) echo 6 ;;
-	cli) echo 7 ;;
+	serve) echo 7 ;;
+	cli) echo 8 ;;
 	*) echo "" ;;
 	esac
 }
@@ -77,7 +77,7 @@ if [ -s "${TMPDIR:-/tmp}/sbx-layers.$$" ]; then
 	echo "check-layers: $(wc -l <"${TMPDIR:-/tmp}/sbx-layers.$$") violation(s)"
 	fail=1
 else
-	echo "check-layers: clean (floors: core 1, profiles 2, oci 3, rootfs/netns/cgroups 4, runtime+include 5, batch/serve 6, cli 7)"
+	echo "check-layers: clean (floors: core 1, profiles 2, oci 3, rootfs/netns/cgroups 4, runtime+include 5, batch 6, serve 7, cli 8)"
 fi
 rm -f "${TMPDIR:-/tmp}/sbx-layers.$$"
 exit $fail

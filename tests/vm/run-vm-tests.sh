@@ -230,7 +230,7 @@ if [ "$MODE" = bench ]; then
 	# static, so that it needs nothing from the VM
 	mkdir -p "$STAGE/sbx/bench"
 	cc -O2 -std=gnu11 -D_GNU_SOURCE -static -I"$SRC" -o "$STAGE/sbx/bench/cgroup_bench" \
-		"$SRC/bench/cgroup_bench.c" "$SRC"/cgroups/*.c "$SRC/core/error.c" "$SRC/core/util.c" ||
+		"$SRC/bench/cgroup_bench.c" "$SRC"/cgroups/*.c "$SRC/core/error.c" "$SRC/core/util.c" "$SRC/core/log.c" ||
 		die "cannot build bench/cgroup_bench.c"
 	echo "$BENCH_ARGS" >"$STAGE/sbx/bench.args"
 fi
