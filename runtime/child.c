@@ -37,7 +37,7 @@
 
 #define DEFAULT_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 
-__attribute__((noreturn)) static void child_fail(struct sbx_sandbox *sb, const struct sbx_error *err)
+void sbx_child_fail(struct sbx_sandbox *sb, const struct sbx_error *err)
 {
 	struct sbx_msg m = {.type = SBX_MSG_ERROR, .err = *err};
 	/* best effort: if this fails the parent still sees our exit status */
@@ -91,7 +91,7 @@ static int place_passed_fds(struct sbx_sandbox *sb, struct sbx_error *err)
 }
 
 /* Puts the runtime-chosen fds (files, pipes, /dev/null) on 0, 1, 2. */
-static int setup_stdio(struct sbx_sandbox *sb, struct sbx_error *err)
+int sbx_child_stdio(struct sbx_sandbox *sb, struct sbx_error *err)
 {
 	for (int i = 0; i < 3; i++) {
 		if (sb->child_stdio[i] < 0)
@@ -119,15 +119,57 @@ static int set_rlimits(const struct sbx_process *p, struct sbx_error *err)
 	return 0;
 }
 
-/* The program's path, looked up in the sandbox's PATH as execvp would. */
-static int resolve_program(const struct sbx_config *cfg, char *buf, size_t size, struct sbx_error *err)
+int sbx_child_rlimits(const struct sbx_sandbox *sb, struct sbx_error *err)
 {
-	const char *prog = cfg->process.args[0];
+	int r = set_rlimits(&sb->cfg->process, err);
+	if (r < 0)
+		return r;
+	/* limits cgroups cannot enforce here, when the plan says best-effort */
+	const struct sbx_cgroup_fallback *fb = sb->cg_plan ? &sb->cg_plan->fallback : NULL;
+	for (size_t i = 0; fb && i < fb->n_rlimits; i++) {
+		struct rlimit rl = {.rlim_cur = fb->rlimits[i].soft, .rlim_max = fb->rlimits[i].hard};
+		if (setrlimit(fb->rlimits[i].resource, &rl) < 0)
+			return sbx_err_sys(err, "fallback rlimit %d for an unenforced cgroup limit", fb->rlimits[i].resource);
+	}
+	return 0;
+}
+
+int sbx_child_cpu_backstop(uint64_t cpu_time_us, struct sbx_error *err)
+{
+	if (!cpu_time_us)
+		return 0;
+	/*
+	 * A per-process backstop behind the supervisor's tree-wide limit:
+	 * SIGXCPU one second after the limit, SIGKILL a second later.
+	 */
+	rlim_t s = (rlim_t)((cpu_time_us + 999999) / 1000000 + 1);
+	struct rlimit rl = {.rlim_cur = s, .rlim_max = s + 1};
+	struct rlimit cur;
+	if (getrlimit(RLIMIT_CPU, &cur) == 0 && cur.rlim_max < rl.rlim_max)
+		rl.rlim_max = cur.rlim_max, rl.rlim_cur = cur.rlim_max < s ? cur.rlim_max : s;
+	if (setrlimit(RLIMIT_CPU, &rl) < 0)
+		return sbx_err_sys(err, "RLIMIT_CPU for --time");
+	return 0;
+}
+
+/* KEY's value in a "K=V" vector, or NULL. */
+static const char *env_get(char *const *env, const char *key)
+{
+	size_t n = strlen(key);
+	for (size_t i = 0; env && env[i]; i++)
+		if (strncmp(env[i], key, n) == 0 && env[i][n] == '=')
+			return env[i] + n + 1;
+	return NULL;
+}
+
+/* The program's path, looked up in the sandbox's PATH as execvp would. */
+int sbx_child_resolve(const char *prog, char *const *env, char *buf, size_t size, struct sbx_error *err)
+{
 	if (strchr(prog, '/')) {
 		snprintf(buf, size, "%s", prog);
 		return 0;
 	}
-	const char *path = sbx_config_getenv(cfg, "PATH");
+	const char *path = env_get(env, "PATH");
 	if (!path)
 		path = DEFAULT_PATH;
 	int first_err = ENOENT;
@@ -168,13 +210,13 @@ static void load_seccomp(struct sbx_sandbox *sb)
 		struct sbx_msg m = {.type = SBX_MSG_SECCOMP};
 		if (send(sb->child_fd, &m, sizeof(m), MSG_NOSIGNAL) != (ssize_t)sizeof(m)) {
 			sbx_err_sys(&err, "seccomp: sync socket");
-			child_fail(sb, &err);
+			sbx_child_fail(sb, &err);
 		}
 		int lfd = -1;
 		r = sbx_seccomp_prog_load(sc->report ? sc->notify : sc->main, &lfd);
 		if (r < 0) {
 			sbx_err_errno(&err, r, "seccomp: loading %s", sb->cfg->seccomp_doc ? sb->cfg->seccomp_doc : "the filter");
-			child_fail(sb, &err);
+			sbx_child_fail(sb, &err);
 		}
 		sb->handoff->fd = lfd;
 		__atomic_store_n(&sb->handoff->state, 1, __ATOMIC_RELEASE);
@@ -193,20 +235,185 @@ static void load_seccomp(struct sbx_sandbox *sb)
 	r = sbx_seccomp_prog_load(sc->main, NULL);
 	if (r < 0) {
 		sbx_err_errno(&err, r, "seccomp: loading %s", sb->cfg->seccomp_doc ? sb->cfg->seccomp_doc : "the filter");
-		child_fail(sb, &err);
+		sbx_child_fail(sb, &err);
 	}
 }
 
-__attribute__((noreturn)) static void do_exec(struct sbx_sandbox *sb, const char *path)
+void sbx_child_exec(struct sbx_sandbox *sb, const char *path, char *const *argv, char *const *env)
 {
-	const struct sbx_config *cfg = sb->cfg;
 	struct sbx_error err = {0};
 	load_seccomp(sb);
-	execve(path, cfg->process.args, cfg->process.env ? cfg->process.env : (char *[]){NULL});
+	execve(path, argv, env ? env : (char *[]){NULL});
 	int e = errno;
-	sbx_err_errno(&err, e, "exec \"%s\"", cfg->process.args[0]);
+	sbx_err_errno(&err, e, "exec \"%s\"", argv[0]);
 	err.kind = (e == ENOENT || e == ENOTDIR) ? SBX_ERRK_EXEC_NOENT : SBX_ERRK_EXEC_PERM;
-	child_fail(sb, &err);
+	sbx_child_fail(sb, &err);
+}
+
+/*
+ * Closes every fd but those in keep (n of them, any order). A parked child
+ * must not hold the copies of the runtime's fds it got at the clone (other
+ * clients' connections, other sandboxes' pipes and slot locks) for as long
+ * as it waits: close-on-exec only takes effect at an execve.
+ */
+static int close_all_but(int *keep, size_t n)
+{
+	for (size_t i = 1; i < n; i++)
+		for (size_t j = i; j > 0 && keep[j - 1] > keep[j]; j--) {
+			int t = keep[j];
+			keep[j] = keep[j - 1];
+			keep[j - 1] = t;
+		}
+	unsigned from = 0;
+	for (size_t i = 0; i <= n; i++) {
+		unsigned to = i < n ? (unsigned)keep[i] : ~0U;
+		if (i < n && keep[i] < 0)
+			continue;
+		if (to > from && sbx_rawsys(SYS_close_range, from, i < n ? to - 1 : ~0U, 0) < 0)
+			return -EBADF;
+		from = to + 1;
+	}
+	return 0;
+}
+
+/* Receives the release into sb->release (allocation-free); returns the number of fds received. */
+static int recv_release(struct sbx_sandbox *sb, int fds[3], struct sbx_error *err)
+{
+	struct sbx_release_buf *b = sb->release;
+	char cbuf[CMSG_SPACE(3 * sizeof(int))];
+	struct iovec iov[2] = {{.iov_base = &b->hdr, .iov_len = sizeof(b->hdr)},
+			       {.iov_base = b->data, .iov_len = SBX_RELEASE_DATA_MAX}};
+	struct msghdr mh = {.msg_iov = iov, .msg_iovlen = 2, .msg_control = cbuf, .msg_controllen = sizeof(cbuf)};
+	ssize_t n;
+	do
+		n = recvmsg(sb->child_fd, &mh, MSG_CMSG_CLOEXEC);
+	while (n < 0 && errno == EINTR);
+	if (n <= 0)
+		_exit(SBX_EXIT_FAILURE); /* the runtime gave up on us, or died */
+	int nfds = 0;
+	for (struct cmsghdr *c = CMSG_FIRSTHDR(&mh); c; c = CMSG_NXTHDR(&mh, c)) {
+		if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS)
+			continue;
+		int k = (int)((c->cmsg_len - CMSG_LEN(0)) / sizeof(int));
+		for (int i = 0; i < k && nfds < 3; i++)
+			memcpy(&fds[nfds++], CMSG_DATA(c) + (size_t)i * sizeof(int), sizeof(int));
+	}
+	struct sbx_release_msg *h = &b->hdr;
+	if ((size_t)n < sizeof(*h) || h->type != SBX_MSG_RELEASE || (size_t)n - sizeof(*h) != h->data_len ||
+	    h->data_len > SBX_RELEASE_DATA_MAX || h->cwd_len > h->data_len ||
+	    h->argc + (uint64_t)h->envc > SBX_RELEASE_STRINGS_MAX || (mh.msg_flags & (MSG_TRUNC | MSG_CTRUNC)))
+		return sbx_err_set(err, EPROTO, "release: malformed message");
+	return nfds;
+}
+
+/*
+ * Parked just before execve (sbx_sandbox_set_hold): tells the parent, then
+ * waits for the program it is to become (sbx_sandbox_release). Everything
+ * is set up already; what a release changes is only what an execve takes
+ * anyway (argv, env, cwd, stdio, the CPU backstop). Sets *path, *argv and
+ * *env to what to exec.
+ */
+static void hold_and_release(struct sbx_sandbox *sb, const char **path, char *const **argv, char *const **env)
+{
+	struct sbx_error err = {0};
+	int keep[5 + SBX_PASS_FDS_MAX], nk = 0;
+	keep[nk++] = 0;
+	keep[nk++] = 1;
+	keep[nk++] = 2;
+	keep[nk++] = sb->child_fd;
+	if (sb->init_stub_fd >= 0)
+		keep[nk++] = sb->init_stub_fd;
+	int passed = sb->n_pass_fds ? (int)sb->n_pass_fds : sb->cfg->preserve_fds;
+	for (int fd = 3; fd < 3 + passed && nk < (int)SBX_ARRAY_SIZE(keep); fd++)
+		keep[nk++] = fd;
+	if (close_all_but(keep, (size_t)nk) < 0) {
+		sbx_err_sys(&err, "close_range");
+		sbx_child_fail(sb, &err);
+	}
+	struct sbx_msg m = {.type = SBX_MSG_HELD};
+	if (send(sb->child_fd, &m, sizeof(m), MSG_NOSIGNAL) != (ssize_t)sizeof(m))
+		_exit(SBX_EXIT_FAILURE);
+	int fds[3] = {-1, -1, -1};
+	int nfds = recv_release(sb, fds, &err);
+	if (nfds < 0)
+		sbx_child_fail(sb, &err);
+	struct sbx_release_buf *b = sb->release;
+	const struct sbx_release_msg *h = &b->hdr;
+	int k = 0;
+	static const uint32_t flag[3] = {SBX_REL_STDIN, SBX_REL_STDOUT, SBX_REL_STDERR};
+	for (int i = 0; i < 3; i++) {
+		if (!(h->flags & flag[i]))
+			continue;
+		if (k >= nfds || dup2(fds[k], i) < 0) {
+			sbx_err_set(&err, EPROTO, "release: stdio fd %d", i);
+			sbx_child_fail(sb, &err);
+		}
+		close(fds[k++]);
+	}
+	if (h->flags & SBX_REL_IDLE) {
+		/*
+		 * No program: pid 1 only keeps the namespaces alive for
+		 * sbx_sandbox_exec(). Where we share the runtime's memory it
+		 * execs the reaper's freestanding copy, so that nothing of the
+		 * sandbox shares the runtime's address space while programs run
+		 * in it (a memory cgroup OOM kill takes every sharer along).
+		 */
+		if (sb->init_stub_fd >= 0) {
+			char *iargv[] = {"sbxctr-init", "idle", NULL};
+			char *ienv[] = {NULL};
+			long r = sbx_rawsys6(SYS_execveat, sb->init_stub_fd, (long)"", (long)iargv, (long)ienv,
+					     AT_EMPTY_PATH, 0);
+			sbx_err_errno(&err, (int)-r, "release: the idle pid 1");
+			sbx_child_fail(sb, &err);
+		}
+		/* a copy of the runtime's memory: the loop runs here (EOF tells the parent) */
+		close(sb->child_fd);
+		sbx_init_idle();
+	}
+	/* the strings: cwd, then argv, then env, each NUL-terminated */
+	b->data[h->data_len] = '\0';
+	const char *cwd = h->cwd_len ? b->data : NULL;
+	char *p = b->data + h->cwd_len, *end = b->data + h->data_len;
+	if (cwd && memchr(b->data, '\0', h->cwd_len) != b->data + h->cwd_len - 1)
+		cwd = NULL;
+	size_t np = 0;
+	for (uint32_t i = 0; i < h->argc + h->envc; i++) {
+		char *z = p < end ? memchr(p, '\0', (size_t)(end - p)) : NULL;
+		if (!z || (cwd == NULL && h->cwd_len)) {
+			sbx_err_set(&err, EPROTO, "release: malformed strings");
+			sbx_child_fail(sb, &err);
+		}
+		if (i == h->argc)
+			b->ptrs[np++] = NULL;
+		b->ptrs[np++] = p;
+		p = z + 1;
+	}
+	if (h->envc == 0)
+		b->ptrs[np++] = NULL;
+	b->ptrs[np++] = NULL;
+	if (h->argc == 0) {
+		sbx_err_set(&err, EPROTO, "release: no program");
+		sbx_child_fail(sb, &err);
+	}
+	*argv = b->ptrs;
+	*env = b->ptrs + h->argc + 1;
+	if (cwd && chdir(cwd) < 0) {
+		sbx_err_sys(&err, "cwd \"%s\"", cwd);
+		sbx_child_fail(sb, &err);
+	}
+	if (sbx_child_cpu_backstop(h->cpu_time_us, &err) < 0 ||
+	    sbx_child_resolve((*argv)[0], *env, b->path, sizeof(b->path), &err) < 0)
+		sbx_child_fail(sb, &err);
+	*path = b->path;
+}
+
+/* The program: parked first when the sandbox holds, then the filter(s) and execve. */
+__attribute__((noreturn)) static void do_exec(struct sbx_sandbox *sb, const char *path)
+{
+	char *const *argv = sb->exec_argv, *const *env = sb->exec_env;
+	if (sb->hold)
+		hold_and_release(sb, &path, &argv, &env);
+	sbx_child_exec(sb, path, argv, env);
 }
 
 /*
@@ -258,7 +465,7 @@ __attribute__((noreturn)) static void init_exec_stub(struct sbx_sandbox *sb, str
 	/* the program must not run under a pid 1 that still shares the runtime's memory */
 	sbx_rawsys(SYS_kill, pid, SIGKILL, 0);
 	sbx_err_errno(&err, (int)-r, "--init: starting the reaper");
-	child_fail(sb, &err);
+	sbx_child_fail(sb, &err);
 }
 
 __attribute__((noreturn)) static void run_init(struct sbx_sandbox *sb, const char *path)
@@ -273,7 +480,7 @@ __attribute__((noreturn)) static void run_init(struct sbx_sandbox *sb, const cha
 	if (stub) {
 		if (pipe2(gate, O_CLOEXEC) < 0) {
 			sbx_err_sys(&err, "--init: pipe");
-			child_fail(sb, &err);
+			sbx_child_fail(sb, &err);
 		}
 		a.gate_rd = gate[0];
 		a.gate_wr = gate[1];
@@ -296,7 +503,7 @@ __attribute__((noreturn)) static void run_init(struct sbx_sandbox *sb, const cha
 #endif
 	if (pid < 0) {
 		sbx_err_sys(&err, "--init: starting the program");
-		child_fail(sb, &err);
+		sbx_child_fail(sb, &err);
 	}
 	if (stub)
 		init_exec_stub(sb, &a, pid);
@@ -305,7 +512,7 @@ __attribute__((noreturn)) static void run_init(struct sbx_sandbox *sb, const cha
 	sbx_init_loop(sb->status_wr, pid);
 }
 
-static void reset_signals(void)
+void sbx_child_reset_signals(void)
 {
 	struct sigaction sa = {.sa_handler = SIG_DFL};
 	for (int s = 1; s < NSIG; s++)
@@ -322,7 +529,7 @@ static int setup(struct sbx_sandbox *sb, char *exec_path, size_t exec_size, stru
 	const struct sbx_process *p = &cfg->process;
 	int r;
 
-	if ((r = setup_stdio(sb, err)) < 0)
+	if ((r = sbx_child_stdio(sb, err)) < 0)
 		return r;
 	/* maps are written: become root of the new user namespace (uid 0 inside) */
 	if (syscall(SYS_setresgid, 0, 0, 0) < 0 || syscall(SYS_setresuid, 0, 0, 0) < 0)
@@ -339,37 +546,26 @@ static int setup(struct sbx_sandbox *sb, char *exec_path, size_t exec_size, stru
 		if (write_proc_self("/proc/self/oom_score_adj", v, err) < 0)
 			return sbx_err_wrap(err, "process.oomScoreAdj");
 	}
-	if ((r = set_rlimits(p, err)) < 0)
+	if ((r = sbx_child_rlimits(sb, err)) < 0)
 		return r;
-	/* limits cgroups cannot enforce here, when the plan says best-effort */
-	const struct sbx_cgroup_fallback *fb = sb->cg_plan ? &sb->cg_plan->fallback : NULL;
-	for (size_t i = 0; fb && i < fb->n_rlimits; i++) {
-		struct rlimit rl = {.rlim_cur = fb->rlimits[i].soft, .rlim_max = fb->rlimits[i].hard};
-		if (setrlimit(fb->rlimits[i].resource, &rl) < 0)
-			return sbx_err_sys(err, "fallback rlimit %d for an unenforced cgroup limit", fb->rlimits[i].resource);
-	}
-	if (cfg->limits.cpu_time_us) {
-		/*
-		 * A per-process backstop behind the supervisor's tree-wide limit:
-		 * SIGXCPU one second after the limit, SIGKILL a second later.
-		 */
-		rlim_t s = (rlim_t)((cfg->limits.cpu_time_us + 999999) / 1000000 + 1);
-		struct rlimit rl = {.rlim_cur = s, .rlim_max = s + 1};
-		struct rlimit cur;
-		if (getrlimit(RLIMIT_CPU, &cur) == 0 && cur.rlim_max < rl.rlim_max)
-			rl.rlim_max = cur.rlim_max, rl.rlim_cur = cur.rlim_max < s ? cur.rlim_max : s;
-		if (setrlimit(RLIMIT_CPU, &rl) < 0)
-			return sbx_err_sys(err, "RLIMIT_CPU for --time");
-	}
+	/* a parked child takes the run's CPU limit and its program with the release */
+	if (!sb->hold && (r = sbx_child_cpu_backstop(sb->limits.cpu_time_us, err)) < 0)
+		return r;
 	if (chdir(p->cwd) < 0)
 		return sbx_err_sys(err, "process.cwd \"%s\"", p->cwd);
 	/* looked up while we still may stat anything: the filter comes later */
-	if ((r = resolve_program(cfg, exec_path, exec_size, err)) < 0)
+	if (!sb->hold && (r = sbx_child_resolve(p->args[0], p->env, exec_path, exec_size, err)) < 0)
 		return r;
 	if ((r = sbx_caps_apply_identity(p, &sb->caps, err)) < 0)
 		return r;
 	if (p->has_umask)
 		umask(p->umask);
+	return sbx_child_last_steps(sb, err);
+}
+
+int sbx_child_last_steps(struct sbx_sandbox *sb, struct sbx_error *err)
+{
+	int r;
 	/*
 	 * Always, whatever process.noNewPrivileges says: the root and every
 	 * mount are nosuid, so no setuid bit or file capability could take
@@ -396,7 +592,7 @@ static int setup(struct sbx_sandbox *sb, char *exec_path, size_t exec_size, stru
 	if (r < 0)
 		return r;
 	/* fds 3..3+N-1 are the caller's to pass; everything else goes at execve */
-	int keep = sb->n_pass_fds ? (int)sb->n_pass_fds : cfg->preserve_fds;
+	int keep = sb->n_pass_fds ? (int)sb->n_pass_fds : sb->cfg->preserve_fds;
 	for (int fd = 3; fd < 3 + keep; fd++)
 		if (fcntl(fd, F_SETFD, 0) < 0)
 			return sbx_err_sys(err, "--preserve-fds: fd %d", fd);
@@ -415,7 +611,7 @@ void sbx_child_main(struct sbx_sandbox *sb)
 	if (sb->status_rd >= 0)
 		close(sb->status_rd);
 	sbx_slot_release(&sb->slot);
-	reset_signals();
+	sbx_child_reset_signals();
 
 	struct sbx_msg m;
 	ssize_t n;
@@ -427,7 +623,7 @@ void sbx_child_main(struct sbx_sandbox *sb)
 
 	char exec_path[4096];
 	if (setup(sb, exec_path, sizeof(exec_path), &err) < 0)
-		child_fail(sb, &err);
+		sbx_child_fail(sb, &err);
 	/* the program must find lo up: the parent brought it up meanwhile */
 	if (sb->net.lo_in_child) {
 		do

@@ -25,6 +25,37 @@ enum sbx_msg_type {
 	SBX_MSG_ERROR,	/* child -> parent: setup failed, err says why */
 	SBX_MSG_SECCOMP, /* child -> parent: about to load a filter with a listener (see scmon.c) */
 	SBX_MSG_NET_READY, /* parent -> child: lo is up (the parent did it during the mounts) */
+	SBX_MSG_HELD,	   /* child -> parent (hold): set up and parked just before execve */
+	SBX_MSG_RELEASE,   /* parent -> child: struct sbx_release_msg, its strings, stdio fds (SCM_RIGHTS) */
+};
+
+/*
+ * The release of a parked child (sbx_sandbox_release): this header, then
+ * data_len bytes: cwd (cwd_len bytes, possibly 0), then argc NUL-terminated
+ * arguments, then envc NUL-terminated "K=V" strings. stdio fds travel as
+ * SCM_RIGHTS, in the order of the SBX_REL_STDIN/STDOUT/STDERR flags.
+ */
+enum {
+	SBX_REL_IDLE = 1u << 0,	  /* no program: pid 1 only holds the namespaces (sbx_sandbox_exec) */
+	SBX_REL_STDIN = 1u << 1,  /* an fd for 0 follows */
+	SBX_REL_STDOUT = 1u << 2, /* an fd for 1 follows */
+	SBX_REL_STDERR = 1u << 3, /* an fd for 2 follows */
+};
+struct sbx_release_msg {
+	uint32_t type; /* SBX_MSG_RELEASE */
+	uint32_t flags;
+	uint32_t argc, envc;
+	uint32_t cwd_len, data_len;
+	uint64_t cpu_time_us; /* the run's CPU limit (the RLIMIT_CPU backstop), 0: none */
+};
+/* What one release may carry, and where the child receives it (mapped by the parent). */
+#define SBX_RELEASE_DATA_MAX (128u << 10)
+#define SBX_RELEASE_STRINGS_MAX 4096
+struct sbx_release_buf {
+	struct sbx_release_msg hdr;
+	char data[SBX_RELEASE_DATA_MAX + 1];
+	char *ptrs[SBX_RELEASE_STRINGS_MAX + 2]; /* argv, NULL, env, NULL */
+	char path[4096];			  /* the program, looked up in the released PATH */
 };
 
 /*
@@ -73,6 +104,21 @@ struct sbx_sandbox {
 	struct sbx_handoff *handoff; /* the page shared with the child */
 	int listener;		     /* seccomp user-notification fd held by us, -1 */
 	int join_fds[SBX_NS__COUNT]; /* namespaces to join (by path), -1 otherwise */
+	bool seccomp_lent;	     /* seccomp is another sandbox's plan (sbx_sandbox_exec): not ours to free */
+	/*
+	 * The run's limits: the config's, or those a release handed over
+	 * (supervise.c reads these, never cfg->limits).
+	 */
+	struct sbx_run_limits limits;
+	bool force_stage;	     /* a staged workdir even without copies (sbx_sandbox_stage_workdir) */
+	bool hold;		     /* start parks the child before execve (sbx_sandbox_set_hold) */
+	bool held;		     /* parked now: sync_fd stays open for the release */
+	pid_t held_pid;		     /* the parked process, as the host sees it */
+	struct sbx_release_buf *release; /* the child's receive buffer (hold), mapped here */
+	struct sbx_config *exec_cfg;	/* sbx_sandbox_exec: cfg, a shallow copy (free() only) */
+	/* the child's own copy: what it execs (the config's, or a release's) */
+	char *const *exec_argv;
+	char *const *exec_env;
 	char *exec_path;	     /* resolved in the child */
 	struct sbx_caps_prepared caps; /* built before clone for the child */
 	struct sbx_spawn *spawn;     /* the child's stacks, its copy of this struct, its TLS donor */
@@ -119,6 +165,9 @@ struct sbx_sandbox {
 	struct timespec t_create, t_exec;
 };
 
+/* A sandbox object with nothing opened yet (every fd -1). */
+struct sbx_sandbox *sbx_sandbox_alloc(const struct sbx_config *cfg);
+
 /* supervise.c: prepares the timers and capture pipes; called by start(). */
 int sbx_supervise_prepare(struct sbx_sandbox *sb, struct sbx_error *err);
 
@@ -132,6 +181,25 @@ void sbx_scmon_violation(struct sbx_sandbox *sb);
 
 /* The child's entry point after clone3(); never returns. */
 __attribute__((noreturn)) void sbx_child_main(struct sbx_sandbox *sb);
+
+/*
+ * Pieces of the child's last steps that sbx_sandbox_exec()'s process takes
+ * too (child.c; allocation-free, as everything the child runs).
+ */
+__attribute__((noreturn)) void sbx_child_fail(struct sbx_sandbox *sb, const struct sbx_error *err);
+void sbx_child_reset_signals(void);
+int sbx_child_stdio(struct sbx_sandbox *sb, struct sbx_error *err);
+int sbx_child_rlimits(const struct sbx_sandbox *sb, struct sbx_error *err);
+int sbx_child_cpu_backstop(uint64_t cpu_time_us, struct sbx_error *err);
+int sbx_child_resolve(const char *prog, char *const *env, char *buf, size_t size, struct sbx_error *err);
+/* no_new_privs, setsid, the death signal again, the runtime-alive check, fds above 2 close-on-exec */
+int sbx_child_last_steps(struct sbx_sandbox *sb, struct sbx_error *err);
+/* The filter(s), then execve(path, argv, env); never returns. */
+__attribute__((noreturn)) void sbx_child_exec(struct sbx_sandbox *sb, const char *path, char *const *argv,
+					      char *const *env);
+
+/* sandbox.c: after GO (or a release), until the program runs (0), the child parks (0, held) or fails. */
+int sbx_sandbox_wait_setup(struct sbx_sandbox *sb, struct sbx_error *err);
 
 uint64_t sbx_now_us(void);
 uint64_t sbx_elapsed_us(const struct timespec *since);

@@ -16,6 +16,7 @@
 #include <string.h>
 #include <sys/signalfd.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -30,6 +31,35 @@ static const uint64_t ns_clone_flag[SBX_NS__COUNT] = {
 	[SBX_NS_NET] = CLONE_NEWNET,   [SBX_NS_IPC] = CLONE_NEWIPC,	  [SBX_NS_UTS] = CLONE_NEWUTS,
 	[SBX_NS_CGROUP] = CLONE_NEWCGROUP, [SBX_NS_TIME] = CLONE_NEWTIME,
 };
+
+void sbx_sandbox_set_hold(struct sbx_sandbox *sb, bool hold)
+{
+	if (!sb->started)
+		sb->hold = hold;
+}
+
+void sbx_sandbox_stage_workdir(struct sbx_sandbox *sb)
+{
+	if (!sb->started && sb->cfg->workdir.path)
+		sb->force_stage = true;
+}
+
+const char *sbx_sandbox_stage_path(const struct sbx_sandbox *sb)
+{
+	return sb->stage.mounted ? sb->stage.path : NULL;
+}
+
+int sbx_sandbox_stage_copy_in(struct sbx_sandbox *sb, const struct sbx_config *cfg, struct sbx_error *err)
+{
+	if (!sb->stage.mounted)
+		return sbx_err_set(err, EINVAL, "the sandbox has no staged workdir");
+	return sbx_stage_copy_in(&sb->stage, cfg, err);
+}
+
+bool sbx_sandbox_held(const struct sbx_sandbox *sb)
+{
+	return sb->held;
+}
 
 void sbx_sandbox_use_cgroup_root(struct sbx_sandbox *sb, struct sbx_cgroup_root *root)
 {
@@ -94,7 +124,10 @@ void sbx_sandbox_free(struct sbx_sandbox *sb)
 		sbx_cgroup_root_free(sb->cg_root);
 	if (sb->handoff)
 		munmap(sb->handoff, sizeof(*sb->handoff));
-	sbx_seccomp_plan_free(sb->seccomp);
+	if (sb->release)
+		munmap(sb->release, sizeof(*sb->release));
+	if (!sb->seccomp_lent)
+		sbx_seccomp_plan_free(sb->seccomp);
 	for (int i = 0; i < 3; i++) {
 		/* stdout and stderr may share one fd when merged */
 		if (i == 2 && sb->child_stdio[2] == sb->child_stdio[1])
@@ -123,6 +156,7 @@ void sbx_sandbox_free(struct sbx_sandbox *sb)
 	sbx_slot_release(&sb->slot);
 	sbx_mount_plan_free(sb->plan);
 	free(sb->exec_path);
+	free(sb->exec_cfg);
 	free(sb);
 }
 
@@ -160,14 +194,14 @@ static int net_plan(struct sbx_sandbox *sb, unsigned slot, struct sbx_error *err
 	return 0;
 }
 
-int sbx_sandbox_create(const struct sbx_config *cfg, struct sbx_sandbox **ret, struct sbx_error *err)
+struct sbx_sandbox *sbx_sandbox_alloc(const struct sbx_config *cfg)
 {
-	int r = sbx_config_validate(cfg, err);
-	if (r < 0)
-		return r;
-	_cleanup_(sbx_sandbox_freep) struct sbx_sandbox *sb = sbx_xcalloc(1, sizeof(*sb));
+	struct sbx_sandbox *sb = sbx_xcalloc(1, sizeof(*sb));
 	clock_gettime(CLOCK_MONOTONIC, &sb->t_create);
 	sb->cfg = cfg;
+	sb->limits = cfg->limits;
+	sb->exec_argv = cfg->process.args;
+	sb->exec_env = cfg->process.env;
 	sb->sync_fd = sb->child_fd = sb->status_rd = sb->status_wr = sb->pidfd = -1;
 	sb->wall_tfd = sb->cpu_tfd = sb->listener = sb->init_stub_fd = -1;
 	for (int i = 0; i < 3; i++)
@@ -177,6 +211,15 @@ int sbx_sandbox_create(const struct sbx_config *cfg, struct sbx_sandbox **ret, s
 	sb->slot.lock_fd = -1;
 	for (int i = 0; i < SBX_NS__COUNT; i++)
 		sb->join_fds[i] = -1;
+	return sb;
+}
+
+int sbx_sandbox_create(const struct sbx_config *cfg, struct sbx_sandbox **ret, struct sbx_error *err)
+{
+	int r = sbx_config_validate(cfg, err);
+	if (r < 0)
+		return r;
+	_cleanup_(sbx_sandbox_freep) struct sbx_sandbox *sb = sbx_sandbox_alloc(cfg);
 	/*
 	 * The user and mount namespaces are not optional: sbxctr never runs a
 	 * program as host root, and it needs its own mounts to pivot_root.
@@ -336,7 +379,8 @@ static int setup_cgroup(struct sbx_sandbox *sb, struct sbx_error *err)
 static void choose_spawn(struct sbx_sandbox *sb)
 {
 	sb->share_memory = SBX_SPAWN_SHARED_VM && sbx_cgroup_plan_memory_max(sb->cg_plan) >= SHARE_MIN_MEMORY_MAX;
-	if (!sb->share_memory || !sb->cfg->init)
+	/* a parked child may become an idle pid 1 (SBX_REL_IDLE), which needs the stub where it shares */
+	if (!sb->share_memory || (!sb->cfg->init && !sb->hold))
 		return;
 	struct sbx_error e = {0};
 	int fd = sbx_spawn_init_stub(&e);
@@ -378,15 +422,34 @@ static int do_clone(struct sbx_sandbox *sb, struct sbx_error *err)
 	return 0;
 }
 
+/* One message from the child; with hold, also the sender's pid (SO_PASSCRED). */
+static ssize_t recv_setup_msg(struct sbx_sandbox *sb, struct sbx_msg *m, pid_t *ret_pid)
+{
+	char cbuf[CMSG_SPACE(sizeof(struct ucred))];
+	struct iovec iov = {.iov_base = m, .iov_len = sizeof(*m)};
+	struct msghdr mh = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf, .msg_controllen = sizeof(cbuf)};
+	ssize_t n = recvmsg(sb->sync_fd, &mh, MSG_CMSG_CLOEXEC);
+	for (struct cmsghdr *c = n > 0 ? CMSG_FIRSTHDR(&mh) : NULL; c; c = CMSG_NXTHDR(&mh, c)) {
+		if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_CREDENTIALS) {
+			struct ucred uc;
+			memcpy(&uc, CMSG_DATA(c), sizeof(uc));
+			*ret_pid = uc.pid;
+		}
+	}
+	return n;
+}
+
 /*
- * After GO: EOF means the program was exec'd; SBX_MSG_SECCOMP announces the
+ * After GO (or a release): EOF means the program was exec'd; SBX_MSG_HELD
+ * that the child parked (sync_fd stays open); SBX_MSG_SECCOMP announces the
  * listener hand-off; SBX_MSG_ERROR means set-up failed. Notifications that
  * arrive meanwhile come from our own last steps (see scmon.c).
  */
-static int wait_child_setup(struct sbx_sandbox *sb, struct sbx_error *err)
+int sbx_sandbox_wait_setup(struct sbx_sandbox *sb, struct sbx_error *err)
 {
 	struct sbx_msg m;
 	ssize_t n;
+	pid_t sender = 0;
 	for (;;) {
 		struct pollfd pfd[2] = {{.fd = sb->sync_fd, .events = POLLIN}, {.fd = sb->listener, .events = POLLIN}};
 		if (poll(pfd, sb->listener >= 0 ? 2 : 1, -1) < 0) {
@@ -414,7 +477,7 @@ static int wait_child_setup(struct sbx_sandbox *sb, struct sbx_error *err)
 		 * ECONNRESET once; what it sent is still queued behind that.
 		 */
 		do
-			n = recv(sb->sync_fd, &m, sizeof(m), 0);
+			n = recv_setup_msg(sb, &m, &sender);
 		while (n < 0 && (errno == EINTR || errno == ECONNRESET));
 		if (n == (ssize_t)sizeof(m) && m.type == SBX_MSG_SECCOMP) {
 			int r = sbx_scmon_take_listener(sb, err);
@@ -426,6 +489,11 @@ static int wait_child_setup(struct sbx_sandbox *sb, struct sbx_error *err)
 	}
 	if (n == 0)
 		return 0;
+	if (n == (ssize_t)sizeof(m) && m.type == SBX_MSG_HELD && sb->hold && !sb->held) {
+		sb->held = true;
+		sb->held_pid = sender;
+		return 0;
+	}
 	if (n == (ssize_t)sizeof(m) && m.type == SBX_MSG_ERROR) {
 		*err = m.err;
 		err->msg[sizeof(err->msg) - 1] = '\0';
@@ -445,13 +513,13 @@ static int wait_child_setup(struct sbx_sandbox *sb, struct sbx_error *err)
 /*
  * A message to the child could not be sent: it has failed or died. Its own
  * error (queued on the socket) is the one to report; what comes back from
- * wait_child_setup() is that, or how it died. A child that had already
+ * sbx_sandbox_wait_setup() is that, or how it died. A child that had already
  * exec'd cannot be here: it waits for our messages before it gets that far.
  */
 static int child_error(struct sbx_sandbox *sb, const char *what, struct sbx_error *err)
 {
 	int saved = errno;
-	int r = wait_child_setup(sb, err);
+	int r = sbx_sandbox_wait_setup(sb, err);
 	if (r < 0)
 		return r;
 	return sbx_err_errno(err, saved, "%s", what);
@@ -475,7 +543,7 @@ int sbx_sandbox_start(struct sbx_sandbox *sb, struct sbx_error *err)
 	/* host ends of crashed runtimes; only veth mode can meet them */
 	if (sb->net.mode == SBX_NET_MODE_VETH && (r = sbx_net_sweep(sbx_slot_alive, NULL, NULL, err)) < 0)
 		return r;
-	if (sbx_stage_needed(cfg)) {
+	if (sbx_stage_needed(cfg) || sb->force_stage) {
 		if ((r = sbx_stage_create(cfg, sb->slot.n, sb->host_uid, sb->host_gid, &sb->stage, err)) < 0 ||
 		    (r = sbx_stage_copy_in(&sb->stage, cfg, err)) < 0)
 			return r;
@@ -491,6 +559,18 @@ int sbx_sandbox_start(struct sbx_sandbox *sb, struct sbx_error *err)
 		return sbx_err_sys(err, "socketpair");
 	sb->sync_fd = sp[0];
 	sb->child_fd = sp[1];
+	if (sb->hold) {
+		/* the parked process's pid comes with its message (its own getpid() is its namespace's) */
+		int one = 1;
+		if (setsockopt(sb->sync_fd, SOL_SOCKET, SO_PASSCRED, &one, sizeof(one)) < 0)
+			return sbx_err_sys(err, "SO_PASSCRED");
+		sb->release = mmap(NULL, sizeof(*sb->release), PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
+				   -1, 0);
+		if (sb->release == MAP_FAILED) {
+			sb->release = NULL;
+			return sbx_err_sys(err, "mmap");
+		}
+	}
 	if (cfg->init) {
 		int pp[2];
 		if (pipe2(pp, O_CLOEXEC) < 0)
@@ -568,7 +648,105 @@ int sbx_sandbox_start(struct sbx_sandbox *sb, struct sbx_error *err)
 		if (send(sb->sync_fd, &ready, sizeof(ready), MSG_NOSIGNAL) != (ssize_t)sizeof(ready))
 			return child_error(sb, "sandbox setup: sync socket", err);
 	}
-	if ((r = wait_child_setup(sb, err)) < 0)
+	if ((r = sbx_sandbox_wait_setup(sb, err)) < 0)
+		return r;
+	if (sb->held)
+		return 0; /* the sync socket carries the release */
+	close_fd(&sb->sync_fd);
+	clock_gettime(CLOCK_MONOTONIC, &sb->t_exec);
+	return 0;
+}
+
+/* Appends s (and its NUL) to the release's data. */
+static int put_str(char *data, size_t *len, const char *s)
+{
+	size_t n = strlen(s) + 1;
+	if (*len + n > SBX_RELEASE_DATA_MAX)
+		return -E2BIG;
+	memcpy(data + *len, s, n);
+	*len += n;
+	return 0;
+}
+
+int sbx_sandbox_release(struct sbx_sandbox *sb, const struct sbx_release *rel, struct sbx_error *err)
+{
+	if (!sb->held)
+		return sbx_err_set(err, EINVAL, "release: the sandbox is not parked");
+	struct sbx_release_msg h = {.type = SBX_MSG_RELEASE};
+	_cleanup_free_ char *data = sbx_xmalloc(SBX_RELEASE_DATA_MAX);
+	size_t len = 0;
+	int fds[3], nfds = 0, r = 0;
+	if (rel->idle) {
+		h.flags |= SBX_REL_IDLE;
+	} else {
+		char *const *argv = rel->argv ? rel->argv : sb->cfg->process.args;
+		char *const *env = rel->env ? rel->env : sb->cfg->process.env;
+		if (!argv || !argv[0])
+			return sbx_err_set(err, EINVAL, "release: no program");
+		if (rel->cwd) {
+			r = put_str(data, &len, rel->cwd);
+			h.cwd_len = (uint32_t)len;
+		}
+		for (size_t i = 0; r == 0 && argv[i]; i++, h.argc++)
+			r = put_str(data, &len, argv[i]);
+		for (size_t i = 0; r == 0 && env && env[i]; i++, h.envc++)
+			r = put_str(data, &len, env[i]);
+		if (r < 0 || h.argc + h.envc > SBX_RELEASE_STRINGS_MAX)
+			return sbx_err_set(err, E2BIG, "release: argv, env and cwd above %u bytes or %u strings",
+					   SBX_RELEASE_DATA_MAX, SBX_RELEASE_STRINGS_MAX);
+		if (rel->limits)
+			sb->limits = *rel->limits;
+		h.cpu_time_us = sb->limits.cpu_time_us;
+	}
+	h.data_len = (uint32_t)len;
+	/* stdin always to the child; stdout/stderr are the sinks of captured streams, else the child's */
+	static const uint32_t flag[3] = {SBX_REL_STDIN, SBX_REL_STDOUT, SBX_REL_STDERR};
+	for (int i = 0; i < 3; i++) {
+		if (rel->stdio[i] < 0)
+			continue;
+		struct sbx_stream *st = i > 0 ? &sb->out[i - 1] : NULL;
+		if (st && st->rd >= 0) {
+			int sink = fcntl(rel->stdio[i], F_DUPFD_CLOEXEC, 3);
+			if (sink < 0)
+				return sbx_err_sys(err, "release: stdio fd %d", rel->stdio[i]);
+			if (st->close_sink)
+				close_fd(&st->sink);
+			st->sink = sink;
+			st->close_sink = true;
+			continue;
+		}
+		h.flags |= flag[i];
+		fds[nfds++] = rel->stdio[i];
+	}
+	/*
+	 * The program runs at the priority of whoever releases it, not at that
+	 * of whoever set it up (a pool fills at a lower one).
+	 */
+	errno = 0;
+	int prio = getpriority(PRIO_PROCESS, 0);
+	if (errno == 0) {
+		setpriority(PRIO_PROCESS, (id_t)sb->pid, prio);
+		if (sb->held_pid > 0 && sb->held_pid != sb->pid)
+			setpriority(PRIO_PROCESS, (id_t)sb->held_pid, prio);
+	}
+	char cbuf[CMSG_SPACE(3 * sizeof(int))];
+	memset(cbuf, 0, sizeof(cbuf));
+	struct iovec iov[2] = {{.iov_base = &h, .iov_len = sizeof(h)}, {.iov_base = data, .iov_len = len}};
+	struct msghdr mh = {.msg_iov = iov, .msg_iovlen = 2};
+	if (nfds) {
+		mh.msg_control = cbuf;
+		mh.msg_controllen = CMSG_SPACE((size_t)nfds * sizeof(int));
+		struct cmsghdr *c = CMSG_FIRSTHDR(&mh);
+		c->cmsg_level = SOL_SOCKET;
+		c->cmsg_type = SCM_RIGHTS;
+		c->cmsg_len = CMSG_LEN((size_t)nfds * sizeof(int));
+		memcpy(CMSG_DATA(c), fds, (size_t)nfds * sizeof(int));
+	}
+	sb->held = false;
+	clock_gettime(CLOCK_MONOTONIC, &sb->t_create);
+	if (sendmsg(sb->sync_fd, &mh, MSG_NOSIGNAL) < 0)
+		return child_error(sb, "release: sync socket", err);
+	if ((r = sbx_sandbox_wait_setup(sb, err)) < 0)
 		return r;
 	close_fd(&sb->sync_fd);
 	clock_gettime(CLOCK_MONOTONIC, &sb->t_exec);

@@ -38,16 +38,6 @@ int sbx_supervise_prepare(struct sbx_sandbox *sb, struct sbx_error *err)
 {
 	const struct sbx_config *cfg = sb->cfg;
 	const struct sbx_io *io = &cfg->io;
-	if (cfg->limits.wall_time_us) {
-		sb->wall_tfd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
-		if (sb->wall_tfd < 0)
-			return sbx_err_sys(err, "timerfd");
-	}
-	if (cfg->limits.cpu_time_us) {
-		sb->cpu_tfd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
-		if (sb->cpu_tfd < 0)
-			return sbx_err_sys(err, "timerfd");
-	}
 	/* stdin */
 	if (io->has_fd[0]) {
 		sb->child_stdio[0] = fcntl(io->fd[0], F_DUPFD_CLOEXEC, 3);
@@ -110,7 +100,7 @@ int sbx_supervise_prepare(struct sbx_sandbox *sb, struct sbx_error *err)
 static void drain_stream(struct sbx_sandbox *sb, int i)
 {
 	struct sbx_stream *s = &sb->out[i];
-	const struct sbx_run_limits *lim = &sb->cfg->limits;
+	const struct sbx_run_limits *lim = &sb->limits;
 	char buf[65536];
 	for (;;) {
 		ssize_t n = read(s->rd, buf, sizeof(buf));
@@ -161,7 +151,7 @@ static void check_cpu(struct sbx_sandbox *sb)
 	(void)rr;
 	if (sb->reaped)
 		return;
-	uint64_t used = 0, limit = sb->cfg->limits.cpu_time_us;
+	uint64_t used = 0, limit = sb->limits.cpu_time_us;
 	/* the cgroup counts every process of the run exactly; /proc is the fallback */
 	if (sb->cg) {
 		sbx_cgroup_poll(sb->cg);
@@ -301,18 +291,25 @@ static void finish_result(struct sbx_sandbox *sb, const siginfo_t *si, const str
 	 * judges count it.
 	 */
 	uint64_t cpu = res->cpu_user_us + res->cpu_sys_us;
-	if ((res->reason == SBX_REASON_NONE || res->reason == SBX_REASON_WALL_TIME) && sb->cfg->limits.cpu_time_us &&
-	    cpu >= sb->cfg->limits.cpu_time_us)
+	if ((res->reason == SBX_REASON_NONE || res->reason == SBX_REASON_WALL_TIME) && sb->limits.cpu_time_us &&
+	    cpu >= sb->limits.cpu_time_us)
 		res->reason = SBX_REASON_CPU_TIME;
 }
 
 int sbx_sandbox_arm(struct sbx_sandbox *sb, struct sbx_error *err)
 {
-	const struct sbx_run_limits *lim = &sb->cfg->limits;
+	const struct sbx_run_limits *lim = &sb->limits;
 	/* once: a wait that was cancelled and resumed must not restart the limits' clocks */
 	if (sb->armed)
 		return 0;
 	sb->armed = true;
+	/* made here, not at start: a parked sandbox learns its limits only with its release */
+	if (lim->wall_time_us && sb->wall_tfd < 0 &&
+	    (sb->wall_tfd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK)) < 0)
+		return sbx_err_sys(err, "timerfd");
+	if (lim->cpu_time_us && sb->cpu_tfd < 0 &&
+	    (sb->cpu_tfd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK)) < 0)
+		return sbx_err_sys(err, "timerfd");
 	if (lim->wall_time_us && arm_timer(sb->wall_tfd, lim->wall_time_us) < 0)
 		return sbx_err_sys(err, "timerfd_settime");
 	if (lim->cpu_time_us && arm_timer(sb->cpu_tfd, lim->cpu_time_us / usable_cpus()) < 0)

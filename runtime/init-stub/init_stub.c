@@ -10,6 +10,7 @@
  *
  * argv: sbxctr-init STATUS_FD PROGRAM_PID. The signal mask (everything
  * blocked) and a SIGCHLD that is already pending survive the exec.
+ * argv: sbxctr-init idle: pid 1 without a program (sbx_init_idle()).
  */
 #include "core/error.h" /* enum sbx_exit_status only: no library code is linked */
 #include "runtime/init_loop.h"
@@ -32,6 +33,15 @@ void sbx_init_stub_main(long *sp)
 {
 	long argc = sp[0];
 	char **argv = (char **)(sp + 1);
+	const char *idle = "idle";
+	if (argc == 2) {
+		const char *a = argv[1];
+		int i = 0;
+		while (a[i] && a[i] == idle[i])
+			i++;
+		if (!a[i] && !idle[i])
+			sbx_init_idle();
+	}
 	long fd = argc == 3 ? parse(argv[1]) : -1;
 	long prog = argc == 3 ? parse(argv[2]) : -1;
 	if (fd < 0 || prog <= 0)
