@@ -14,6 +14,7 @@ static const char main_usage[] =
 	"Commands:\n"
 	"  run       run one program in a sandbox (OCI bundle or --rootfs)\n"
 	"  batch     run every job of a JOBS.jsonl file, N at a time, one result line each\n"
+	"  serve     the sandbox service: an HTTP/JSON API, a warm pool, sessions, metrics\n"
 	"  seccomp   check a seccomp profile, or export the filter run would load\n"
 	"\n"
 	"  --version print the version\n"
@@ -38,6 +39,8 @@ int main(int argc, char **argv)
 		return sbx_cmd_run(argc - 1, argv + 1);
 	if (strcmp(cmd, "batch") == 0)
 		return sbx_cmd_batch(argc - 1, argv + 1);
+	if (strcmp(cmd, "serve") == 0)
+		return sbx_cmd_serve(argc - 1, argv + 1);
 	if (strcmp(cmd, "seccomp") == 0)
 		return sbx_cmd_seccomp(argc - 1, argv + 1);
 	sbx_log(SBX_LOG_ERROR, "unknown command \"%s\" (see sbxctr --help)", cmd);

@@ -10,6 +10,8 @@
 
 int sbx_cmd_run(int argc, char **argv);
 int sbx_cmd_batch(int argc, char **argv);
+/* serve [--socket PATH] [--listen ADDR:PORT --token-file F] [--pool N] ...: the sandbox service */
+int sbx_cmd_serve(int argc, char **argv);
 /*
  * seccomp check PROFILE [--caps LIST] [--arch ARCH] [--kernel X.Y]
  * seccomp export PROFILE [...] (--bpf FILE | --pfc FILE)

@@ -194,6 +194,9 @@ int sbx_sandbox_exec(struct sbx_sandbox *sb, const struct sbx_exec_spec *spec, s
 /* True while the sandbox's pid 1 runs (a session's pid 1 may have been killed). */
 bool sbx_sandbox_alive(struct sbx_sandbox *sb);
 
+/* The config the sandbox runs with (for an exec's handle: the sandbox's, with the exec's program and limits). */
+const struct sbx_config *sbx_sandbox_config(const struct sbx_sandbox *sb);
+
 /* Sends sig to the sandbox's pid 1. */
 int sbx_sandbox_signal(struct sbx_sandbox *sb, int sig);
 pid_t sbx_sandbox_pid(const struct sbx_sandbox *sb);
