@@ -371,7 +371,7 @@ struct exec_run {
 	struct session *x;
 	struct sbx_sandbox *sb; /* the command's handle */
 	char *scratch;
-	int out_fd[2];		/* the capture files (stdout, stderr) */
+	int out_fd[2];		/* the capture files: the output, the errors */
 	uint64_t sent[2];	/* streamed so far */
 	int conn_fd;
 	char *pending;		/* a streamed line not fully sent */
