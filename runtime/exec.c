@@ -51,7 +51,8 @@
 #define CLONE_NEWTIME 0x00000080
 #endif
 
-enum { MSG_PIDFD = 100 };
+/* on the pid socket: the two arrive in any order (M and P1 run at once) */
+enum { MSG_PIDFD_P1 = 100, MSG_PIDFD_P2 };
 
 /* What M, P1 and P2 work from (their copy of our stack frame). */
 struct exec_ctx {
@@ -70,9 +71,9 @@ static void close_fd(int *fd)
 }
 
 /* One message on the pid socket, with fd (or -1) passed along; allocation-free. */
-static void send_pidfd(int sock, int fd, const struct sbx_error *err)
+static void send_pidfd(int sock, uint32_t type, int fd, const struct sbx_error *err)
 {
-	struct sbx_msg m = {.type = err ? SBX_MSG_ERROR : MSG_PIDFD};
+	struct sbx_msg m = {.type = err ? SBX_MSG_ERROR : type};
 	if (err)
 		m.err = *err;
 	char cbuf[CMSG_SPACE(sizeof(int))];
@@ -94,7 +95,7 @@ static void send_pidfd(int sock, int fd, const struct sbx_error *err)
 
 __attribute__((noreturn)) static void fail_to(int sock, struct sbx_error *err)
 {
-	send_pidfd(sock, -1, err);
+	send_pidfd(sock, 0, -1, err);
 	_exit(SBX_EXIT_FAILURE);
 }
 
@@ -157,7 +158,7 @@ __attribute__((noreturn)) static void exec_p1(struct exec_ctx *c)
 	}
 	if (pid == 0)
 		exec_program(c);
-	send_pidfd(c->pid_sock, pidfd, NULL);
+	send_pidfd(c->pid_sock, MSG_PIDFD_P2, pidfd, NULL);
 	_exit(0);
 }
 
@@ -179,7 +180,7 @@ __attribute__((noreturn)) static void exec_middle(struct exec_ctx *c)
 	}
 	if (pid == 0)
 		exec_p1(c);
-	send_pidfd(c->pid_sock, pidfd, NULL);
+	send_pidfd(c->pid_sock, MSG_PIDFD_P1, pidfd, NULL);
 	_exit(0);
 }
 
@@ -206,8 +207,8 @@ static int ns_to_join(pid_t pid)
 	return flags;
 }
 
-/* Receives one pidfd from M or P1 (or their error). */
-static int recv_pidfd(int sock, struct sbx_error *err)
+/* Receives one pidfd from M or P1 (or their error); *ret_type says whose child it is. */
+static int recv_pidfd(int sock, uint32_t *ret_type, struct sbx_error *err)
 {
 	struct sbx_msg m;
 	char cbuf[CMSG_SPACE(sizeof(int))];
@@ -221,8 +222,10 @@ static int recv_pidfd(int sock, struct sbx_error *err)
 	for (struct cmsghdr *c = n > 0 ? CMSG_FIRSTHDR(&mh) : NULL; c; c = CMSG_NXTHDR(&mh, c))
 		if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS)
 			memcpy(&fd, CMSG_DATA(c), sizeof(int));
-	if (n == (ssize_t)sizeof(m) && m.type == MSG_PIDFD && fd >= 0)
+	if (n == (ssize_t)sizeof(m) && (m.type == MSG_PIDFD_P1 || m.type == MSG_PIDFD_P2) && fd >= 0) {
+		*ret_type = m.type;
 		return fd;
+	}
 	if (fd >= 0)
 		close(fd);
 	if (n == (ssize_t)sizeof(m) && m.type == SBX_MSG_ERROR) {
@@ -356,15 +359,34 @@ int sbx_sandbox_exec(struct sbx_sandbox *sb, const struct sbx_exec_spec *spec, s
 			x->child_stdio[2] = -1;
 		close_fd(&x->child_stdio[i]);
 	}
-	int p1 = recv_pidfd(pid_rd, err);
-	reap_pidfd(m_pidfd);
-	if (p1 < 0)
-		return p1;
-	int p2 = recv_pidfd(pid_rd, err);
-	reap_pidfd(p1);
-	close(p1);
-	if (p2 < 0)
-		return p2;
+	/* P1's pidfd (from M) and P2's (from P1), in either order; M and P1 are reaped at once */
+	int fds[2] = {-1, -1}, r2 = 0;
+	for (int k = 0; k < 2 && r2 >= 0; k++) {
+		uint32_t type = 0;
+		int fd = recv_pidfd(pid_rd, &type, err);
+		if (fd < 0)
+			r2 = fd;
+		else if (fds[type - MSG_PIDFD_P1] >= 0)
+			close(fd), r2 = sbx_err_set(err, EPROTO, "exec: a helper process sent twice");
+		else
+			fds[type - MSG_PIDFD_P1] = fd;
+		if (k == 0)
+			reap_pidfd(m_pidfd);
+	}
+	if (fds[0] >= 0) {
+		reap_pidfd(fds[0]);
+		close(fds[0]);
+	}
+	if (r2 < 0) {
+		if (fds[1] >= 0) {
+			/* P2 exists but we give up on it: it must not run */
+			syscall(SYS_pidfd_send_signal, fds[1], SIGKILL, NULL, 0);
+			reap_pidfd(fds[1]);
+			close(fds[1]);
+		}
+		return r2;
+	}
+	int p2 = fds[1];
 	x->pidfd = p2;
 	x->pid = pidfd_pid(p2);
 	x->started = true;

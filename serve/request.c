@@ -365,41 +365,18 @@ static int hexval(char c)
 		return c - '0';
 	if (c >= 'a' && c <= 'f')
 		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
 	return -1;
 }
 
-char *sbx_api_workdir_path(const char *url_path, struct sbx_api_error *e)
+char *sbx_api_workdir_path(const char *path, struct sbx_api_error *e)
 {
-	size_t n = strlen(url_path);
-	if (n == 0 || n > 3 * PATH_MAX_LEN) {
-		sbx_api_fail(e, 400, "path", "path: expected a file in the workdir");
-		return NULL;
-	}
-	_cleanup_free_ char *d = sbx_xmalloc(n + 1);
-	size_t k = 0;
-	for (size_t i = 0; i < n; i++) {
-		if (url_path[i] == '%') {
-			int h = i + 2 < n ? hexval(url_path[i + 1]) : -1, l = h >= 0 ? hexval(url_path[i + 2]) : -1;
-			if (h < 0 || l < 0) {
-				sbx_api_fail(e, 400, "path", "path: bad percent-encoding");
-				return NULL;
-			}
-			d[k++] = (char)(h * 16 + l);
-			i += 2;
-		} else {
-			d[k++] = url_path[i];
-		}
-	}
-	d[k] = '\0';
-	if (k == 0 || k >= PATH_MAX_LEN || memchr(d, '\0', k)) {
-		sbx_api_fail(e, 400, "path", "path: expected a file in the workdir (1 to %d bytes, no NUL)",
-			     PATH_MAX_LEN - 1);
+	size_t n = strlen(path);
+	if (n == 0 || n >= PATH_MAX_LEN) {
+		sbx_api_fail(e, 400, "path", "path: expected a file in the workdir (1 to %d bytes)", PATH_MAX_LEN - 1);
 		return NULL;
 	}
 	/* components: no empty, ".", ".." (nothing outside the workdir, one spelling per file) */
-	const char *p = d;
+	const char *p = path;
 	if (*p == '/')
 		p++;
 	for (const char *c = p;;) {
@@ -407,7 +384,7 @@ char *sbx_api_workdir_path(const char *url_path, struct sbx_api_error *e)
 		size_t cl = s ? (size_t)(s - c) : strlen(c);
 		if (cl == 0 || (cl == 1 && c[0] == '.') || (cl == 2 && c[0] == '.' && c[1] == '.')) {
 			sbx_api_fail(e, 400, "path", "path: \"%s\": every component must be a name (no empty, \".\" "
-				     "or \"..\")", d);
+				     "or \"..\")", path);
 			return NULL;
 		}
 		if (!s)
@@ -422,7 +399,7 @@ bool sbx_api_session_id_ok(const char *id)
 	if (strncmp(id, "s-", 2) != 0 || strlen(id) != 26)
 		return false;
 	for (const char *c = id + 2; *c; c++)
-		if (hexval(*c) < 0 || (*c >= 'A' && *c <= 'F'))
+		if (hexval(*c) < 0)
 			return false;
 	return true;
 }

@@ -90,11 +90,12 @@ int sbx_api_parse_exec(json_object *body, struct sbx_exec_req *ret, struct sbx_a
 void sbx_exec_req_clear(struct sbx_exec_req *r);
 
 /*
- * A path in a session's workdir as a URL gives it (after /files/): percent-
- * decoded, relative, no empty, "." or ".." component, no NUL, at most 4096
- * bytes. Returns the normalized path (malloc'd) or NULL with e set (400).
+ * A path in a session's workdir as the URL gives it after /files/ (the HTTP
+ * layer has percent-decoded it): relative (a leading "/" is dropped), no
+ * empty, "." or ".." component, shorter than 4096 bytes. Returns it
+ * (malloc'd) or NULL with e set (400).
  */
-char *sbx_api_workdir_path(const char *url_path, struct sbx_api_error *e);
+char *sbx_api_workdir_path(const char *path, struct sbx_api_error *e);
 
 /* Routes. */
 enum sbx_api_route {

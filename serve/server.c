@@ -46,6 +46,8 @@
 
 #define HARD_CONNECTIONS_EXTRA 16
 #define THREAD_STACK (256u << 10)
+/* after the drain's deadline, how long the cut requests have to send their 503 */
+#define STOP_GRACE_US (2 * 1000000ULL)
 
 void sbx_serve_opts_default(struct sbx_serve_opts *o)
 {
@@ -759,6 +761,23 @@ const char *sbx_server_where(const struct sbx_server *s)
 	return s->where ? s->where : "";
 }
 
+/* Waits until no request is in flight or the deadline passes; returns how many still are. */
+static unsigned wait_inflight(struct sbx_server *s, uint64_t deadline)
+{
+	pthread_mutex_lock(&s->lock);
+	while (s->inflight > 0 && sbx_srv_now_us() < deadline) {
+		struct timespec ts;
+		clock_gettime(CLOCK_REALTIME, &ts);
+		ts.tv_nsec += 20 * 1000000L;
+		if (ts.tv_nsec >= 1000000000L)
+			ts.tv_sec++, ts.tv_nsec -= 1000000000L;
+		pthread_cond_timedwait(&s->cond, &s->lock, &ts);
+	}
+	unsigned n = s->inflight;
+	pthread_mutex_unlock(&s->lock);
+	return n;
+}
+
 unsigned sbx_server_drain(struct sbx_server *s, uint64_t timeout_us)
 {
 	atomic_store(&s->draining, true);
@@ -772,22 +791,13 @@ unsigned sbx_server_drain(struct sbx_server *s, uint64_t timeout_us)
 	}
 	if (s->socket_path)
 		unlink(s->socket_path);
-	uint64_t deadline = sbx_srv_now_us() + timeout_us;
-	pthread_mutex_lock(&s->lock);
-	while (s->inflight > 0 && sbx_srv_now_us() < deadline) {
-		struct timespec ts;
-		clock_gettime(CLOCK_REALTIME, &ts);
-		ts.tv_nsec += 50 * 1000000L;
-		if (ts.tv_nsec >= 1000000000L)
-			ts.tv_sec++, ts.tv_nsec -= 1000000000L;
-		pthread_cond_timedwait(&s->cond, &s->lock, &ts);
-	}
-	unsigned cut = s->inflight;
-	pthread_mutex_unlock(&s->lock);
-	/* what still runs is killed: every wait polls stop_fd */
+	unsigned cut = wait_inflight(s, sbx_srv_now_us() + timeout_us);
+	/* what still runs is killed (every wait polls stop_fd); their 503s get a moment to go out */
 	uint64_t one = 1;
 	if (write(s->stop_fd, &one, sizeof(one)) < 0)
 		sbx_warn("stopping the running sandboxes: %s", strerror(errno));
+	if (cut)
+		wait_inflight(s, sbx_srv_now_us() + STOP_GRACE_US);
 	return cut;
 }
 
