@@ -411,6 +411,10 @@ static void hold_and_release(struct sbx_sandbox *sb, const char **path, char *co
 __attribute__((noreturn)) static void do_exec(struct sbx_sandbox *sb, const char *path)
 {
 	char *const *argv = sb->exec_argv, *const *env = sb->exec_env;
+	if (sb->hold_filtered) {
+		load_seccomp(sb);
+		sb->seccomp = NULL; /* our copy of the pointer: loaded */
+	}
 	if (sb->hold)
 		hold_and_release(sb, &path, &argv, &env);
 	sbx_child_exec(sb, path, argv, env);

@@ -112,6 +112,7 @@ struct sbx_sandbox {
 	struct sbx_run_limits limits;
 	bool force_stage;	     /* a staged workdir even without copies (sbx_sandbox_stage_workdir) */
 	bool hold;		     /* start parks the child before execve (sbx_sandbox_set_hold) */
+	bool hold_filtered;	     /* ... with its seccomp filter loaded (SBX_HOLD_FILTERED) */
 	bool held;		     /* parked now: sync_fd stays open for the release */
 	pid_t held_pid;		     /* the parked process, as the host sees it */
 	struct sbx_release_buf *release; /* the child's receive buffer (hold), mapped here */
@@ -127,6 +128,7 @@ struct sbx_sandbox {
 	bool share_memory;	     /* the child shares our address space (spawn.h) */
 	int init_stub_fd;	     /* --init with share_memory: the reaper pid 1 execs, else -1 */
 
+	int mnt_ns_fd; /* the sandbox's mount namespace, held until free (see sbx_sandbox_start) */
 	int sync_fd;   /* parent's end */
 	int child_fd;  /* child's end (closed in the parent after clone) */
 	int status_rd; /* --init: the program's wait status, written by our init */

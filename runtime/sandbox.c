@@ -32,10 +32,12 @@ static const uint64_t ns_clone_flag[SBX_NS__COUNT] = {
 	[SBX_NS_CGROUP] = CLONE_NEWCGROUP, [SBX_NS_TIME] = CLONE_NEWTIME,
 };
 
-void sbx_sandbox_set_hold(struct sbx_sandbox *sb, bool hold)
+void sbx_sandbox_set_hold(struct sbx_sandbox *sb, enum sbx_hold hold)
 {
-	if (!sb->started)
-		sb->hold = hold;
+	if (sb->started)
+		return;
+	sb->hold = hold != SBX_HOLD_NONE;
+	sb->hold_filtered = hold == SBX_HOLD_FILTERED;
 }
 
 void sbx_sandbox_stage_workdir(struct sbx_sandbox *sb)
@@ -110,6 +112,7 @@ void sbx_sandbox_free(struct sbx_sandbox *sb)
 	sb->spawn = NULL;
 	sbx_caps_prepared_free(&sb->caps);
 	close_fd(&sb->init_stub_fd);
+	close_fd(&sb->mnt_ns_fd); /* the sandbox's mounts go now (see sbx_sandbox_start) */
 	close_fd(&sb->pidfd);
 	close_fd(&sb->listener);
 	if (sb->cg) {
@@ -203,7 +206,7 @@ struct sbx_sandbox *sbx_sandbox_alloc(const struct sbx_config *cfg)
 	sb->exec_argv = cfg->process.args;
 	sb->exec_env = cfg->process.env;
 	sb->sync_fd = sb->child_fd = sb->status_rd = sb->status_wr = sb->pidfd = -1;
-	sb->wall_tfd = sb->cpu_tfd = sb->listener = sb->init_stub_fd = -1;
+	sb->wall_tfd = sb->cpu_tfd = sb->listener = sb->init_stub_fd = sb->mnt_ns_fd = -1;
 	for (int i = 0; i < 3; i++)
 		sb->child_stdio[i] = -1;
 	for (int i = 0; i < 2; i++)
@@ -616,6 +619,17 @@ int sbx_sandbox_start(struct sbx_sandbox *sb, struct sbx_error *err)
 	 * error must be what we report, not "/proc/PID/ns/net: No such file".
 	 */
 	_cleanup_close_ int nsfd = -1;
+	/*
+	 * The sandbox's mount namespace, held until sbx_sandbox_free(): when
+	 * its last process exits, the kernel unmounts the whole tree and waits
+	 * for an RCU grace period in that exit, before the parent hears of it.
+	 * Held here, that happens at free time instead, after the result.
+	 */
+	char mnt[64];
+	snprintf(mnt, sizeof(mnt), "/proc/%d/ns/mnt", sb->pid);
+	sb->mnt_ns_fd = open(mnt, O_RDONLY | O_CLOEXEC);
+	if (sb->mnt_ns_fd < 0)
+		return sbx_err_sys(err, "%s", mnt);
 	if (sb->net.mode == SBX_NET_MODE_VETH || sb->net.lo_in_child) {
 		char path[64];
 		snprintf(path, sizeof(path), "/proc/%d/ns/net", sb->pid);

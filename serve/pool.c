@@ -5,7 +5,7 @@
  * default config, the batch defaults), set up ahead of time and parked
  * just before execve (sbx_sandbox_set_hold): namespaces, mounts, cgroup,
  * staged workdir, identity, capabilities dropped, rlimits, no_new_privs,
- * the seccomp plan compiled. A run whose every step fits that shape takes
+ * the seccomp filter loaded (SBX_HOLD_FILTERED). A run whose every step fits that shape takes
  * one: its files are copied into the parked sandbox's workdir, then
  * sbx_sandbox_release() hands over argv, env, cwd, stdio and limits, the
  * child loads the filter and execs. A thread refills the pool at a lower
@@ -127,7 +127,8 @@ static int park_one(struct sbx_pool *p, struct sbx_sandbox **ret, struct sbx_err
 	int r = sbx_srv_sandbox_create(p->s, p->cfg, &sb, err);
 	if (r < 0)
 		return r;
-	sbx_sandbox_set_hold(sb, true);
+	/* the shape's filter is the shipped default, which allows the steps after a release */
+	sbx_sandbox_set_hold(sb, SBX_HOLD_FILTERED);
 	sbx_sandbox_stage_workdir(sb);
 	if ((r = sbx_sandbox_start(sb, err)) < 0)
 		return r;

@@ -201,7 +201,7 @@ static void start_on_spawner(void *arg)
 	t->r = sbx_srv_sandbox_create(t->s, x->cfg, &x->sb, &t->err);
 	if (t->r < 0)
 		return;
-	sbx_sandbox_set_hold(x->sb, true);
+	sbx_sandbox_set_hold(x->sb, SBX_HOLD);
 	sbx_sandbox_stage_workdir(x->sb);
 	if ((t->r = sbx_sandbox_start(x->sb, &t->err)) < 0 ||
 	    (t->r = sbx_sandbox_stage_copy_in(x->sb, x->cfg, &t->err)) < 0 ||

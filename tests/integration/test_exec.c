@@ -87,7 +87,7 @@ static void test_hold_release(void **state)
 	struct sbx_sandbox *sb = NULL;
 	struct sbx_error err = {0};
 	assert_int_equal(sbx_sandbox_create(cfg, &sb, &err), 0);
-	sbx_sandbox_set_hold(sb, true);
+	sbx_sandbox_set_hold(sb, SBX_HOLD);
 	sbx_sandbox_stage_workdir(sb);
 	if (sbx_sandbox_start(sb, &err) < 0)
 		fail_msg("start: %s", err.msg);
@@ -119,6 +119,32 @@ static void test_hold_release(void **state)
 	sbx_config_free(cfg);
 }
 
+static void test_hold_filtered(void **state)
+{
+	/* parked with the filter loaded: the released program runs, and is filtered */
+	char *argv[] = {"/bin/true", NULL};
+	struct sbx_config *cfg = config(argv);
+	cfg->init = true;
+	struct sbx_sandbox *sb = NULL;
+	struct sbx_error err = {0};
+	assert_int_equal(sbx_sandbox_create(cfg, &sb, &err), 0);
+	sbx_sandbox_set_hold(sb, SBX_HOLD_FILTERED);
+	assert_int_equal(sbx_sandbox_start(sb, &err), 0);
+	assert_true(sbx_sandbox_held(sb));
+	int out = memfd();
+	char *prog[] = {"sh", "-c", "unshare -U true 2>/dev/null; echo rc=$?; cat /proc/self/status | grep Seccomp:", NULL};
+	char *env[] = {"PATH=/bin", NULL};
+	struct sbx_release rel = {.argv = prog, .env = env, .stdio = {-1, out, -1}};
+	if (sbx_sandbox_release(sb, &rel, &err) < 0)
+		fail_msg("release: %s", err.msg);
+	struct sbx_result res = finish(sb);
+	assert_true(res.exited);
+	assert_string_equal(slurp(out), "rc=1\nSeccomp:\t2\n");
+	close(out);
+	sbx_sandbox_free(sb);
+	sbx_config_free(cfg);
+}
+
 static void test_release_limits(void **state)
 {
 	/* the released program's own wall limit, and a program that does not exist */
@@ -128,7 +154,7 @@ static void test_release_limits(void **state)
 	struct sbx_error err = {0};
 	struct sbx_sandbox *sb = NULL;
 	assert_int_equal(sbx_sandbox_create(cfg, &sb, &err), 0);
-	sbx_sandbox_set_hold(sb, true);
+	sbx_sandbox_set_hold(sb, SBX_HOLD);
 	assert_int_equal(sbx_sandbox_start(sb, &err), 0);
 	char *prog[] = {"/bin/sleep", "5", NULL};
 	struct sbx_run_limits lim = {.wall_time_us = 200000};
@@ -140,7 +166,7 @@ static void test_release_limits(void **state)
 
 	sb = NULL;
 	assert_int_equal(sbx_sandbox_create(cfg, &sb, &err), 0);
-	sbx_sandbox_set_hold(sb, true);
+	sbx_sandbox_set_hold(sb, SBX_HOLD);
 	assert_int_equal(sbx_sandbox_start(sb, &err), 0);
 	char *missing[] = {"no-such-program", NULL};
 	struct sbx_release rel2 = {.argv = missing, .stdio = {-1, -1, -1}};
@@ -158,7 +184,7 @@ static struct sbx_sandbox *session(struct sbx_config **ret_cfg)
 	struct sbx_error err = {0};
 	struct sbx_sandbox *sb = NULL;
 	assert_int_equal(sbx_sandbox_create(cfg, &sb, &err), 0);
-	sbx_sandbox_set_hold(sb, true);
+	sbx_sandbox_set_hold(sb, SBX_HOLD);
 	sbx_sandbox_stage_workdir(sb);
 	if (sbx_sandbox_start(sb, &err) < 0)
 		fail_msg("start: %s", err.msg);
@@ -253,6 +279,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_hold_release),
+		cmocka_unit_test(test_hold_filtered),
 		cmocka_unit_test(test_release_limits),
 		cmocka_unit_test(test_session_execs),
 	};
