@@ -7,7 +7,8 @@
  *                                                POST BODYFILE to /v1/run N times (libcurl, one
  *                                                kept connection per client); with PACE_US a
  *                                                client starts a request every PACE_US at most
- *   serve_bench exec N CLIENTS -- PROGRAM ARGS   fork + execve + wait, N times
+ *   serve_bench exec N CLIENTS [PACE_US] -- PROGRAM ARGS
+ *                                                fork + execve + wait, N times (paced the same way)
  *
  * Prints one line: requests p50_us p99_us rate/s [hits hit_p50_us hit_p99_us]
  * (hits: answers with X-Sbxctr-Pool: hit). A failed request (HTTP status
@@ -48,6 +49,8 @@ static double now_us(void)
 
 static size_t discard(char *p, size_t size, size_t n, void *ud)
 {
+	(void)p;
+	(void)ud;
 	return size * n;
 }
 
@@ -93,7 +96,11 @@ static void *http_client(void *arg)
 static void *exec_client(void *arg)
 {
 	struct job *j = arg;
+	double start = now_us();
 	for (int i = 0; i < j->n; i++) {
+		double wait = start + i * j->pace_us - now_us();
+		if (wait > 0)
+			usleep((useconds_t)wait);
 		double t0 = now_us();
 		pid_t pid = fork();
 		if (pid == 0) {
@@ -151,11 +158,13 @@ int main(int argc, char **argv)
 		pace = argc == 7 ? atof(argv[6]) : 0;
 		curl_global_init(CURL_GLOBAL_DEFAULT);
 	} else {
-		if (argc < 6 || strcmp(argv[4], "--") != 0)
+		int dd = strcmp(argv[4], "--") == 0 ? 4 : 5;
+		if (argc < dd + 2 || strcmp(argv[dd], "--") != 0)
 			return 2;
 		n = atoi(argv[2]);
 		clients = atoi(argv[3]);
-		prog = argv + 5;
+		pace = dd == 5 ? atof(argv[4]) : 0;
+		prog = argv + dd + 1;
 	}
 	if (n <= 0 || clients <= 0 || clients > 64)
 		return 2;

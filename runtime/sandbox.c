@@ -687,7 +687,7 @@ int sbx_sandbox_release(struct sbx_sandbox *sb, const struct sbx_release *rel, s
 	if (!sb->held)
 		return sbx_err_set(err, EINVAL, "release: the sandbox is not parked");
 	struct sbx_release_msg h = {.type = SBX_MSG_RELEASE};
-	_cleanup_free_ char *data = sbx_xmalloc(SBX_RELEASE_DATA_MAX);
+	_cleanup_free_ char *data = NULL;
 	size_t len = 0;
 	int fds[3], nfds = 0, r = 0;
 	if (rel->idle) {
@@ -697,6 +697,14 @@ int sbx_sandbox_release(struct sbx_sandbox *sb, const struct sbx_release *rel, s
 		char *const *env = rel->env ? rel->env : sb->cfg->process.env;
 		if (!argv || !argv[0])
 			return sbx_err_set(err, EINVAL, "release: no program");
+		size_t need = rel->cwd ? strlen(rel->cwd) + 1 : 0;
+		for (size_t i = 0; argv[i]; i++)
+			need += strlen(argv[i]) + 1;
+		for (size_t i = 0; env && env[i]; i++)
+			need += strlen(env[i]) + 1;
+		if (need > SBX_RELEASE_DATA_MAX)
+			return sbx_err_set(err, E2BIG, "release: argv, env and cwd above %u bytes", SBX_RELEASE_DATA_MAX);
+		data = sbx_xmalloc(need ? need : 1);
 		if (rel->cwd) {
 			r = put_str(data, &len, rel->cwd);
 			h.cwd_len = (uint32_t)len;
@@ -733,15 +741,19 @@ int sbx_sandbox_release(struct sbx_sandbox *sb, const struct sbx_release *rel, s
 		fds[nfds++] = rel->stdio[i];
 	}
 	/*
-	 * The program runs at the priority of whoever releases it, not at that
-	 * of whoever set it up (a pool fills at a lower one).
+	 * The program runs with the scheduling policy and priority of whoever
+	 * releases it, not of whoever set it up (a pool fills at a lower one).
 	 */
+	struct sched_param sp = {0};
+	int policy = sched_getscheduler(0);
 	errno = 0;
 	int prio = getpriority(PRIO_PROCESS, 0);
-	if (errno == 0) {
-		setpriority(PRIO_PROCESS, (id_t)sb->pid, prio);
-		if (sb->held_pid > 0 && sb->held_pid != sb->pid)
-			setpriority(PRIO_PROCESS, (id_t)sb->held_pid, prio);
+	pid_t who[2] = {sb->pid, sb->held_pid != sb->pid ? sb->held_pid : 0};
+	for (int i = 0; i < 2 && errno == 0 && policy >= 0; i++) {
+		if (who[i] <= 0)
+			continue;
+		sched_setscheduler(who[i], policy, &sp);
+		setpriority(PRIO_PROCESS, (id_t)who[i], prio);
 	}
 	char cbuf[CMSG_SPACE(3 * sizeof(int))];
 	memset(cbuf, 0, sizeof(cbuf));

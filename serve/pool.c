@@ -8,8 +8,8 @@
  * the seccomp filter loaded (SBX_HOLD_FILTERED). A run whose every step fits that shape takes
  * one: its files are copied into the parked sandbox's workdir, then
  * sbx_sandbox_release() hands over argv, env, cwd, stdio and limits, the
- * child loads the filter and execs. A thread refills the pool at a lower
- * priority (nice 10; the released program runs at its releaser's).
+ * child execs. A thread refills the pool at a lower priority (nice 10;
+ * the released program runs at its releaser's).
  *
  * Why a pooled sandbox serves exactly one request, and why that makes it
  * as fresh as a cold one:
@@ -139,7 +139,13 @@ static int park_one(struct sbx_pool *p, struct sbx_sandbox **ret, struct sbx_err
 static void *refill_main(void *arg)
 {
 	struct sbx_pool *p = arg;
-	/* below the requests: a refill must not slow down the runs it is for */
+	/*
+	 * Below the requests: a refill must not slow down the runs it is for.
+	 * Nice 10, not SCHED_IDLE: a refill holds the locks of our address
+	 * space and file table for moments (its child shares them until its
+	 * execve), and one starved on a busy machine would hold up requests
+	 * behind it. Its sandboxes inherit it until their release.
+	 */
 	setpriority(PRIO_PROCESS, (id_t)syscall(SYS_gettid), REFILL_NICE);
 	unsigned backoff_ms = 0;
 	pthread_mutex_lock(&p->lock);

@@ -118,6 +118,25 @@ static const struct sbx_batch_hooks job_hooks_ops = {
 
 /* --- /v1/run ------------------------------------------------------------------------ */
 
+static bool step_writes(const struct sbx_options *o)
+{
+	for (size_t i = 0; i < o->n_files; i++)
+		if (o->files[i].text)
+			return true;
+	return o->set[SBX_OPT_STDIN_TEXT];
+}
+
+/* Whether the job writes anything into its scratch directory (inline contents, artifacts, captures). */
+static bool needs_scratch(const struct sbx_job *job, bool capture)
+{
+	if (capture || job->compile || step_writes(&job->run))
+		return true;
+	for (size_t i = 0; i < job->n_tests; i++)
+		if (step_writes(&job->tests[i].step))
+			return true;
+	return false;
+}
+
 enum MHD_Result sbx_srv_run(struct sbx_req *r)
 {
 	struct sbx_server *s = r->s;
@@ -131,7 +150,8 @@ enum MHD_Result sbx_srv_run(struct sbx_req *r)
 	json_object_put(body);
 	if (pr < 0 || sbx_api_check_job(job, &s->policy, &e) < 0)
 		return sbx_srv_error(r, &e);
-	const char *scratch = sbx_srv_scratch(r, &e);
+	/* a job with nothing to write works in an empty directory shared by all (one mkdir less) */
+	const char *scratch = needs_scratch(job, capture) ? sbx_srv_scratch(r, &e) : s->scratch_empty;
 	if (!scratch)
 		return sbx_srv_error(r, &e);
 	if (!sbx_srv_take_slots(s, 1)) {

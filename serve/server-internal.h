@@ -72,6 +72,7 @@ struct sbx_server {
 	struct MHD_Daemon *daemon[2]; /* unix, tcp */
 	int listen_fd[2];
 	char *scratch;		 /* tmpfs in our mount namespace: requests' inline files and captures */
+	char *scratch_empty;	 /* an empty directory in it, for jobs that write nothing there */
 	bool scratch_mounted;
 	struct sbx_cgroup_root *cg_root;
 	int stop_fd;		 /* eventfd: readable once running work must stop */

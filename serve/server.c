@@ -671,6 +671,9 @@ static int scratch_create(struct sbx_server *s, struct sbx_error *err)
 	if (mount("tmpfs", s->scratch, "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, "mode=0700") < 0)
 		return sbx_err_sys(err, "scratch tmpfs on %s", s->scratch);
 	s->scratch_mounted = true;
+	s->scratch_empty = sbx_xasprintf("%s/empty", s->scratch);
+	if (mkdir(s->scratch_empty, 0500) < 0)
+		return sbx_err_sys(err, "scratch directory %s", s->scratch_empty);
 	return 0;
 }
 
@@ -833,6 +836,7 @@ void sbx_server_free(struct sbx_server *s)
 	if (s->scratch)
 		rmdir(s->scratch);
 	free(s->scratch);
+	free(s->scratch_empty);
 	if (s->socket_path)
 		unlink(s->socket_path);
 	free(s->socket_path);
