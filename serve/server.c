@@ -820,8 +820,7 @@ void sbx_server_free(struct sbx_server *s)
 		if (s->listen_fd[k] >= 0)
 			close(s->listen_fd[k]);
 	}
-	sbx_pool_free(s->pool);
-	sbx_sessions_free(s->sessions);
+	/* no request runs any more: the janitor tears down what is left and ends, then sessions and the pool go */
 	pthread_mutex_lock(&s->lock);
 	s->stopping = true;
 	pthread_cond_broadcast(&s->cond);
@@ -830,6 +829,10 @@ void sbx_server_free(struct sbx_server *s)
 		pthread_join(s->spawner, NULL);
 	if (s->janitor_started)
 		pthread_join(s->janitor, NULL);
+	sbx_sessions_free(s->sessions);
+	s->sessions = NULL;
+	sbx_pool_free(s->pool);
+	s->pool = NULL;
 	sbx_cgroup_root_free(s->cg_root);
 	if (s->scratch_mounted)
 		umount2(s->scratch, MNT_DETACH);
