@@ -558,23 +558,6 @@ static void classify(struct batch *b, json_object *done_ids, json_object *done_n
 	json_object_put(seen);
 }
 
-/* Removes scratch directories of batches that are gone (their mounts went with them). */
-static void sweep_scratch(const char *base)
-{
-	_cleanup_closedir_ DIR *d = opendir(base);
-	if (!d)
-		return;
-	struct dirent *e;
-	while ((e = readdir(d))) {
-		int pid;
-		if (sbx_parse_int(e->d_name, &pid) < 0 || pid <= 0)
-			continue;
-		/* a live pid owns its directory (names are pids): only the dead ones' go */
-		if (kill(pid, 0) < 0 && errno == ESRCH)
-			unlinkat(dirfd(d), e->d_name, AT_REMOVEDIR);
-	}
-}
-
 /*
  * The scratch directory is a tmpfs in the runtime's private mount namespace:
  * inline contents and artifacts never touch the host's disk, and they
@@ -750,7 +733,8 @@ int sbx_batch_run(const struct sbx_batch_opts *o, struct sbx_error *err)
 	/* scratch directories of batches that died, even when this one has nothing to run */
 	{
 		_cleanup_free_ char *scratch_base = sbx_xasprintf("%s/batch", sbx_state_dir());
-		sweep_scratch(scratch_base);
+		/* scratch directories of batches that are gone (their mounts went with them) */
+		sbx_sweep_pid_dirs(scratch_base);
 	}
 	if (b.n_workers > 0 && (sbx_runtime_private_mounts(err) < 0 || scratch_create(&b, err) < 0))
 		goto out;

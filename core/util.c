@@ -4,14 +4,19 @@
 #include "core/cleanup.h"
 
 #include <ctype.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <sched.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 /* Through the log sink (a stack buffer, no allocation): the library itself never writes to a terminal. */
@@ -396,3 +401,48 @@ const char *sbx_state_dir(void)
 	const char *d = getenv("SBXCTR_STATE_DIR");
 	return d && d[0] == '/' ? d : "/run/sbxctr";
 }
+
+unsigned sbx_usable_cpus(void)
+{
+	cpu_set_t set;
+	if (sched_getaffinity(0, sizeof(set), &set) == 0 && CPU_COUNT(&set) > 0)
+		return (unsigned)CPU_COUNT(&set);
+	long n = sysconf(_SC_NPROCESSORS_ONLN);
+	return n > 0 ? (unsigned)n : 1;
+}
+
+void sbx_sweep_pid_dirs(const char *base)
+{
+	_cleanup_closedir_ DIR *d = opendir(base);
+	if (!d)
+		return;
+	struct dirent *e;
+	while ((e = readdir(d))) {
+		int pid;
+		if (sbx_parse_int(e->d_name, &pid) < 0 || pid <= 0)
+			continue;
+		if (kill(pid, 0) < 0 && errno == ESRCH)
+			unlinkat(dirfd(d), e->d_name, AT_REMOVEDIR);
+	}
+}
+
+ssize_t sbx_send_fds(int sock, const struct iovec *iov, size_t n_iov, const int *fds, size_t nfds)
+{
+	char cbuf[CMSG_SPACE(4 * sizeof(int))];
+	memset(cbuf, 0, sizeof(cbuf));
+	struct msghdr mh = {.msg_iov = (struct iovec *)iov, .msg_iovlen = n_iov};
+	if (nfds > 4)
+		return -EINVAL;
+	if (nfds) {
+		mh.msg_control = cbuf;
+		mh.msg_controllen = CMSG_SPACE(nfds * sizeof(int));
+		struct cmsghdr *c = CMSG_FIRSTHDR(&mh);
+		c->cmsg_level = SOL_SOCKET;
+		c->cmsg_type = SCM_RIGHTS;
+		c->cmsg_len = CMSG_LEN(nfds * sizeof(int));
+		memcpy(CMSG_DATA(c), fds, nfds * sizeof(int));
+	}
+	ssize_t n = sendmsg(sock, &mh, MSG_NOSIGNAL);
+	return n < 0 ? -errno : n;
+}
+

@@ -64,3 +64,21 @@ int sbx_write_all(int fd, const void *buf, size_t len);
 
 /* State directory, normally /run/sbxctr (SBXCTR_STATE_DIR overrides it, for tests). */
 const char *sbx_state_dir(void);
+
+/* The CPUs this process may run on (its affinity), at least 1. */
+unsigned sbx_usable_cpus(void);
+
+/*
+ * Removes the empty directories of base named by the pid of a process that
+ * is gone (scratch directories of runtimes that were killed; their tmpfs
+ * went with their mount namespace). A live pid owns its directory.
+ */
+void sbx_sweep_pid_dirs(const char *base);
+
+/*
+ * sendmsg() of iov with up to 4 fds as SCM_RIGHTS (nfds may be 0);
+ * allocation-free, for sandbox children too. Returns bytes sent or -errno.
+ */
+struct iovec;
+ssize_t sbx_send_fds(int sock, const struct iovec *iov, size_t n_iov, const int *fds, size_t nfds);
+

@@ -76,21 +76,8 @@ static void send_pidfd(int sock, uint32_t type, int fd, const struct sbx_error *
 	struct sbx_msg m = {.type = err ? SBX_MSG_ERROR : type};
 	if (err)
 		m.err = *err;
-	char cbuf[CMSG_SPACE(sizeof(int))];
-	memset(cbuf, 0, sizeof(cbuf));
 	struct iovec iov = {.iov_base = &m, .iov_len = sizeof(m)};
-	struct msghdr mh = {.msg_iov = &iov, .msg_iovlen = 1};
-	if (fd >= 0) {
-		mh.msg_control = cbuf;
-		mh.msg_controllen = sizeof(cbuf);
-		struct cmsghdr *c = CMSG_FIRSTHDR(&mh);
-		c->cmsg_level = SOL_SOCKET;
-		c->cmsg_type = SCM_RIGHTS;
-		c->cmsg_len = CMSG_LEN(sizeof(int));
-		memcpy(CMSG_DATA(c), &fd, sizeof(int));
-	}
-	ssize_t n = sendmsg(sock, &mh, MSG_NOSIGNAL);
-	(void)n;
+	sbx_send_fds(sock, &iov, 1, &fd, fd >= 0 ? 1 : 0);
 }
 
 __attribute__((noreturn)) static void fail_to(int sock, struct sbx_error *err)

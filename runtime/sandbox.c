@@ -755,23 +755,14 @@ int sbx_sandbox_release(struct sbx_sandbox *sb, const struct sbx_release *rel, s
 		sched_setscheduler(who[i], policy, &sp);
 		setpriority(PRIO_PROCESS, (id_t)who[i], prio);
 	}
-	char cbuf[CMSG_SPACE(3 * sizeof(int))];
-	memset(cbuf, 0, sizeof(cbuf));
 	struct iovec iov[2] = {{.iov_base = &h, .iov_len = sizeof(h)}, {.iov_base = data, .iov_len = len}};
-	struct msghdr mh = {.msg_iov = iov, .msg_iovlen = 2};
-	if (nfds) {
-		mh.msg_control = cbuf;
-		mh.msg_controllen = CMSG_SPACE((size_t)nfds * sizeof(int));
-		struct cmsghdr *c = CMSG_FIRSTHDR(&mh);
-		c->cmsg_level = SOL_SOCKET;
-		c->cmsg_type = SCM_RIGHTS;
-		c->cmsg_len = CMSG_LEN((size_t)nfds * sizeof(int));
-		memcpy(CMSG_DATA(c), fds, (size_t)nfds * sizeof(int));
-	}
 	sb->held = false;
 	clock_gettime(CLOCK_MONOTONIC, &sb->t_create);
-	if (sendmsg(sb->sync_fd, &mh, MSG_NOSIGNAL) < 0)
+	ssize_t sent = sbx_send_fds(sb->sync_fd, iov, 2, fds, (size_t)nfds);
+	if (sent < 0) {
+		errno = (int)-sent;
 		return child_error(sb, "release: sync socket", err);
+	}
 	if ((r = sbx_sandbox_wait_setup(sb, err)) < 0)
 		return r;
 	close_fd(&sb->sync_fd);

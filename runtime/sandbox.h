@@ -88,6 +88,15 @@ int sbx_sandbox_wait(struct sbx_sandbox *sb, int sigfd, struct sbx_result *ret, 
  */
 int sbx_sandbox_wait_until(struct sbx_sandbox *sb, int sigfd, int stop_fd, struct sbx_result *ret,
 			   struct sbx_error *err);
+/*
+ * The same with up to SBX_SANDBOX_STOPFDS stop conditions, each a pollfd
+ * with the events to watch (e.g. POLLRDHUP of a client's socket): any event
+ * on one returns -ECANCELED. The result is sbx_sandbox_result()'s.
+ */
+#define SBX_SANDBOX_STOPFDS 4
+struct pollfd;
+int sbx_sandbox_wait_stop(struct sbx_sandbox *sb, int sigfd, const struct pollfd *stop, size_t n_stop,
+			  struct sbx_error *err);
 
 /*
  * The same supervision, piecewise, for callers that multiplex many

@@ -129,15 +129,6 @@ static void drain_stream(struct sbx_sandbox *sb, int i)
 	}
 }
 
-static unsigned usable_cpus(void)
-{
-	cpu_set_t set;
-	if (sched_getaffinity(0, sizeof(set), &set) == 0 && CPU_COUNT(&set) > 0)
-		return (unsigned)CPU_COUNT(&set);
-	long n = sysconf(_SC_NPROCESSORS_ONLN);
-	return n > 0 ? (unsigned)n : 1;
-}
-
 /*
  * CPU limit: instead of polling at a fixed rate, check again at the earliest
  * moment the limit could be reached, i.e. when the remaining budget would be
@@ -169,7 +160,7 @@ static void check_cpu(struct sbx_sandbox *sb)
 		sbx_sandbox_kill(sb, SBX_REASON_CPU_TIME);
 		return;
 	}
-	uint64_t next = (limit - used) / usable_cpus();
+	uint64_t next = (limit - used) / sbx_usable_cpus();
 	arm_timer(sb->cpu_tfd, next < CPU_POLL_MIN_US ? CPU_POLL_MIN_US : next);
 }
 
@@ -312,7 +303,7 @@ int sbx_sandbox_arm(struct sbx_sandbox *sb, struct sbx_error *err)
 		return sbx_err_sys(err, "timerfd");
 	if (lim->wall_time_us && arm_timer(sb->wall_tfd, lim->wall_time_us) < 0)
 		return sbx_err_sys(err, "timerfd_settime");
-	if (lim->cpu_time_us && arm_timer(sb->cpu_tfd, lim->cpu_time_us / usable_cpus()) < 0)
+	if (lim->cpu_time_us && arm_timer(sb->cpu_tfd, lim->cpu_time_us / sbx_usable_cpus()) < 0)
 		return sbx_err_sys(err, "timerfd_settime");
 	return 0;
 }
@@ -441,18 +432,20 @@ int sbx_sandbox_result(struct sbx_sandbox *sb, struct sbx_result *ret)
 	return 0;
 }
 
-int sbx_sandbox_wait_until(struct sbx_sandbox *sb, int sigfd, int stop_fd, struct sbx_result *ret,
-			   struct sbx_error *err)
+int sbx_sandbox_wait_stop(struct sbx_sandbox *sb, int sigfd, const struct pollfd *stop, size_t n_stop,
+			  struct sbx_error *err)
 {
 	int r = sbx_sandbox_arm(sb, err);
 	if (r < 0)
 		return r;
+	if (n_stop > SBX_SANDBOX_STOPFDS)
+		return sbx_err_set(err, EINVAL, "too many stop fds");
 	while (!sbx_sandbox_finished(sb)) {
-		struct pollfd pfd[SBX_SANDBOX_POLLFDS + 2];
+		struct pollfd pfd[SBX_SANDBOX_POLLFDS + SBX_SANDBOX_STOPFDS + 1];
 		size_t n = sbx_sandbox_poll_prepare(sb, pfd);
 		size_t own = n;
-		if (stop_fd >= 0)
-			pfd[n++] = (struct pollfd){.fd = stop_fd, .events = POLLIN};
+		for (size_t i = 0; i < n_stop; i++)
+			pfd[n++] = stop[i];
 		if (sigfd >= 0)
 			pfd[n++] = (struct pollfd){.fd = sigfd, .events = POLLIN};
 		int pr = poll(pfd, n, sbx_sandbox_poll_timeout_ms(sb));
@@ -465,8 +458,9 @@ int sbx_sandbox_wait_until(struct sbx_sandbox *sb, int sigfd, int stop_fd, struc
 			sbx_sandbox_poll_timeout(sb);
 			continue;
 		}
-		if (stop_fd >= 0 && pfd[own].revents)
-			return -ECANCELED;
+		for (size_t i = own; i < own + n_stop; i++)
+			if (pfd[i].revents)
+				return -ECANCELED;
 		if (sigfd >= 0 && (pfd[n - 1].revents & POLLIN)) {
 			struct signalfd_siginfo ssi;
 			if (read(sigfd, &ssi, sizeof(ssi)) == (ssize_t)sizeof(ssi))
@@ -475,6 +469,16 @@ int sbx_sandbox_wait_until(struct sbx_sandbox *sb, int sigfd, int stop_fd, struc
 		if ((r = sbx_sandbox_poll_dispatch(sb, pfd, own, err)) < 0)
 			return r;
 	}
+	return 0;
+}
+
+int sbx_sandbox_wait_until(struct sbx_sandbox *sb, int sigfd, int stop_fd, struct sbx_result *ret,
+			   struct sbx_error *err)
+{
+	struct pollfd stop = {.fd = stop_fd, .events = POLLIN};
+	int r = sbx_sandbox_wait_stop(sb, sigfd, &stop, stop_fd >= 0 ? 1 : 0, err);
+	if (r < 0)
+		return r;
 	return ret ? sbx_sandbox_result(sb, ret) : 0;
 }
 

@@ -166,14 +166,8 @@ static void *refill_main(void *arg)
 			p->s->metrics.internal_errors++;
 			pthread_mutex_unlock(&p->s->metrics.lock);
 			backoff_ms = backoff_ms ? (backoff_ms * 2 > BACKOFF_MAX_MS ? BACKOFF_MAX_MS : backoff_ms * 2) : 100;
-			struct timespec ts;
-			clock_gettime(CLOCK_REALTIME, &ts);
-			ts.tv_sec += backoff_ms / 1000;
-			ts.tv_nsec += (long)(backoff_ms % 1000) * 1000000L;
-			if (ts.tv_nsec >= 1000000000L)
-				ts.tv_sec++, ts.tv_nsec -= 1000000000L;
 			if (!p->stop)
-				pthread_cond_timedwait(&p->cond, &p->lock, &ts);
+				sbx_srv_timedwait(&p->cond, &p->lock, backoff_ms);
 			continue;
 		}
 		backoff_ms = 0;

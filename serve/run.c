@@ -15,7 +15,6 @@
 
 #include <fcntl.h>
 #include <poll.h>
-#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -331,12 +330,7 @@ static ssize_t batch_read(void *cls, uint64_t pos, char *buf, size_t max)
 			return MHD_CONTENT_READER_END_WITH_ERROR;
 		}
 		/* nothing yet: wait for a line, looking at the client now and then */
-		struct timespec ts;
-		clock_gettime(CLOCK_REALTIME, &ts);
-		ts.tv_nsec += 100 * 1000000L;
-		if (ts.tv_nsec >= 1000000000L)
-			ts.tv_sec++, ts.tv_nsec -= 1000000000L;
-		pthread_cond_timedwait(&b->cond, &b->lock, &ts);
+		sbx_srv_timedwait(&b->cond, &b->lock, 100);
 		if (!b->nq && client_gone(b->conn_fd)) {
 			pthread_mutex_unlock(&b->lock);
 			stop_stream(b);
@@ -404,14 +398,6 @@ static void split_body(struct bstream *b)
 	b->total = b->n_lines;
 }
 
-static unsigned usable_cpus(void)
-{
-	cpu_set_t set;
-	if (sched_getaffinity(0, sizeof(set), &set) == 0 && CPU_COUNT(&set) > 0)
-		return (unsigned)CPU_COUNT(&set);
-	return 1;
-}
-
 enum MHD_Result sbx_srv_batch(struct sbx_req *r)
 {
 	struct sbx_server *s = r->s;
@@ -420,7 +406,7 @@ enum MHD_Result sbx_srv_batch(struct sbx_req *r)
 		sbx_api_fail(&e, 400, NULL, "the body holds a NUL byte: expected JSON lines");
 		return sbx_srv_error(r, &e);
 	}
-	unsigned parallel = s->o.parallel ? s->o.parallel : usable_cpus();
+	unsigned parallel = s->o.parallel ? s->o.parallel : sbx_usable_cpus();
 	const char *q = MHD_lookup_connection_value(r->conn, MHD_GET_ARGUMENT_KIND, "parallel");
 	uint64_t v;
 	if (q && (sbx_parse_u64(q, &v) < 0 || v == 0 || v > SBX_BATCH_PARALLEL_MAX)) {

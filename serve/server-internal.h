@@ -144,6 +144,8 @@ int sbx_srv_sandbox_create(struct sbx_server *s, const struct sbx_config *cfg, s
  */
 int sbx_srv_wait(struct sbx_server *s, struct sbx_sandbox *sb, int conn_fd, int stop_fd, struct sbx_error *err);
 uint64_t sbx_srv_now_us(void);
+/* pthread_cond_timedwait() for ms milliseconds from now. */
+void sbx_srv_timedwait(pthread_cond_t *cond, pthread_mutex_t *lock, unsigned ms);
 
 /* --- handlers ------------------------------------------------------------------- */
 

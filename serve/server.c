@@ -209,39 +209,24 @@ void sbx_srv_retire(struct sbx_server *s, struct sbx_sandbox *sb, struct sbx_con
 
 int sbx_srv_wait(struct sbx_server *s, struct sbx_sandbox *sb, int conn_fd, int stop_fd, struct sbx_error *err)
 {
-	int r = sbx_sandbox_arm(sb, err);
-	if (r < 0)
-		return r;
-	while (!sbx_sandbox_finished(sb)) {
-		struct pollfd pfd[SBX_SANDBOX_POLLFDS + 2];
-		size_t n = sbx_sandbox_poll_prepare(sb, pfd);
-		size_t own = n;
-		pfd[n++] = (struct pollfd){.fd = s->stop_fd, .events = POLLIN};
-		if (stop_fd >= 0)
-			pfd[n++] = (struct pollfd){.fd = stop_fd, .events = POLLIN};
-		/* a hang-up only: a client that sends its next request early is no reason to stop */
-		if (conn_fd >= 0)
-			pfd[n++] = (struct pollfd){.fd = conn_fd, .events = POLLRDHUP};
-		int pr = poll(pfd, n, sbx_sandbox_poll_timeout_ms(sb));
-		if (pr < 0) {
-			if (errno == EINTR)
-				continue;
-			return sbx_err_sys(err, "poll");
-		}
-		if (pr == 0) {
-			sbx_sandbox_poll_timeout(sb);
-			continue;
-		}
-		for (size_t i = own; i < n; i++) {
-			if (pfd[i].revents) {
-				sbx_sandbox_kill(sb, SBX_REASON_INTERNAL);
-				return -ECANCELED;
-			}
-		}
-		if ((r = sbx_sandbox_poll_dispatch(sb, pfd, own, err)) < 0)
-			return r;
-	}
-	return 0;
+	/* a hang-up only: a client that sends its next request early is no reason to stop */
+	struct pollfd stop[3] = {{.fd = s->stop_fd, .events = POLLIN}, {.fd = stop_fd, .events = POLLIN},
+				 {.fd = conn_fd, .events = POLLRDHUP}};
+	int r = sbx_sandbox_wait_stop(sb, -1, stop, 3, err);
+	if (r == -ECANCELED)
+		sbx_sandbox_kill(sb, SBX_REASON_INTERNAL);
+	return r;
+}
+
+void sbx_srv_timedwait(pthread_cond_t *cond, pthread_mutex_t *lock, unsigned ms)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	ts.tv_sec += ms / 1000;
+	ts.tv_nsec += (long)(ms % 1000) * 1000000L;
+	if (ts.tv_nsec >= 1000000000L)
+		ts.tv_sec++, ts.tv_nsec -= 1000000000L;
+	pthread_cond_timedwait(cond, lock, &ts);
 }
 
 /* --- the janitor and the spawner ------------------------------------------------ */
@@ -266,14 +251,8 @@ static void *janitor_main(void *arg)
 		pthread_mutex_lock(&s->lock);
 		if (stopping && !s->spent)
 			break;
-		if (!s->spent) {
-			struct timespec ts;
-			clock_gettime(CLOCK_REALTIME, &ts);
-			ts.tv_nsec += 250 * 1000000L;
-			if (ts.tv_nsec >= 1000000000L)
-				ts.tv_sec++, ts.tv_nsec -= 1000000000L;
-			pthread_cond_timedwait(&s->cond, &s->lock, &ts);
-		}
+		if (!s->spent)
+			sbx_srv_timedwait(&s->cond, &s->lock, 250);
 	}
 	pthread_mutex_unlock(&s->lock);
 	return NULL;
@@ -642,20 +621,6 @@ static int start_daemon(struct sbx_server *s, int k, struct listener *l, struct 
 
 /* --- lifecycle -------------------------------------------------------------------- */
 
-/* Scratch directories of servers that are gone (their tmpfs went with them). */
-static void sweep_scratch(const char *base)
-{
-	_cleanup_closedir_ DIR *d = opendir(base);
-	struct dirent *e;
-	while (d && (e = readdir(d))) {
-		int pid;
-		if (sbx_parse_int(e->d_name, &pid) < 0 || pid <= 0)
-			continue;
-		if (kill(pid, 0) < 0 && errno == ESRCH)
-			unlinkat(dirfd(d), e->d_name, AT_REMOVEDIR);
-	}
-}
-
 static int scratch_create(struct sbx_server *s, struct sbx_error *err)
 {
 	if (mkdir(sbx_state_dir(), 0711) < 0 && errno != EEXIST)
@@ -663,7 +628,8 @@ static int scratch_create(struct sbx_server *s, struct sbx_error *err)
 	_cleanup_free_ char *base = sbx_xasprintf("%s/serve", sbx_state_dir());
 	if (mkdir(base, 0700) < 0 && errno != EEXIST)
 		return sbx_err_sys(err, "state directory %s", base);
-	sweep_scratch(base);
+	/* scratch directories of servers that are gone (their tmpfs went with them) */
+	sbx_sweep_pid_dirs(base);
 	s->scratch = sbx_xasprintf("%s/%d", base, (int)getpid());
 	if (mkdir(s->scratch, 0700) < 0 && errno != EEXIST)
 		return sbx_err_sys(err, "scratch directory %s", s->scratch);
@@ -768,14 +734,8 @@ const char *sbx_server_where(const struct sbx_server *s)
 static unsigned wait_inflight(struct sbx_server *s, uint64_t deadline)
 {
 	pthread_mutex_lock(&s->lock);
-	while (s->inflight > 0 && sbx_srv_now_us() < deadline) {
-		struct timespec ts;
-		clock_gettime(CLOCK_REALTIME, &ts);
-		ts.tv_nsec += 20 * 1000000L;
-		if (ts.tv_nsec >= 1000000000L)
-			ts.tv_sec++, ts.tv_nsec -= 1000000000L;
-		pthread_cond_timedwait(&s->cond, &s->lock, &ts);
-	}
+	while (s->inflight > 0 && sbx_srv_now_us() < deadline)
+		sbx_srv_timedwait(&s->cond, &s->lock, 20);
 	unsigned n = s->inflight;
 	pthread_mutex_unlock(&s->lock);
 	return n;

@@ -79,19 +79,28 @@ static struct sbx_result finish(struct sbx_sandbox *sb)
 	return res;
 }
 
+/* A sandbox of cfg, started with hold (the child parked). */
+static struct sbx_sandbox *parked(struct sbx_config *cfg, enum sbx_hold hold)
+{
+	struct sbx_sandbox *sb = NULL;
+	struct sbx_error err = {0};
+	if (sbx_sandbox_create(cfg, &sb, &err) < 0)
+		fail_msg("create: %s", err.msg);
+	sbx_sandbox_set_hold(sb, hold);
+	sbx_sandbox_stage_workdir(sb);
+	if (sbx_sandbox_start(sb, &err) < 0)
+		fail_msg("start: %s", err.msg);
+	assert_true(sbx_sandbox_held(sb));
+	return sb;
+}
+
 static void test_hold_release(void **state)
 {
 	char *argv[] = {"/bin/true", NULL};
 	struct sbx_config *cfg = config(argv);
 	cfg->init = true;
-	struct sbx_sandbox *sb = NULL;
+	struct sbx_sandbox *sb = parked(cfg, SBX_HOLD);
 	struct sbx_error err = {0};
-	assert_int_equal(sbx_sandbox_create(cfg, &sb, &err), 0);
-	sbx_sandbox_set_hold(sb, SBX_HOLD);
-	sbx_sandbox_stage_workdir(sb);
-	if (sbx_sandbox_start(sb, &err) < 0)
-		fail_msg("start: %s", err.msg);
-	assert_true(sbx_sandbox_held(sb));
 	/* the request's file, copied into the parked sandbox's workdir */
 	const char *stage = sbx_sandbox_stage_path(sb);
 	assert_non_null(stage);
@@ -125,12 +134,8 @@ static void test_hold_filtered(void **state)
 	char *argv[] = {"/bin/true", NULL};
 	struct sbx_config *cfg = config(argv);
 	cfg->init = true;
-	struct sbx_sandbox *sb = NULL;
+	struct sbx_sandbox *sb = parked(cfg, SBX_HOLD_FILTERED);
 	struct sbx_error err = {0};
-	assert_int_equal(sbx_sandbox_create(cfg, &sb, &err), 0);
-	sbx_sandbox_set_hold(sb, SBX_HOLD_FILTERED);
-	assert_int_equal(sbx_sandbox_start(sb, &err), 0);
-	assert_true(sbx_sandbox_held(sb));
 	int out = memfd();
 	char *prog[] = {"sh", "-c", "unshare -U true 2>/dev/null; echo rc=$?; cat /proc/self/status | grep Seccomp:", NULL};
 	char *env[] = {"PATH=/bin", NULL};
@@ -152,10 +157,7 @@ static void test_release_limits(void **state)
 	struct sbx_config *cfg = config(argv);
 	cfg->init = true;
 	struct sbx_error err = {0};
-	struct sbx_sandbox *sb = NULL;
-	assert_int_equal(sbx_sandbox_create(cfg, &sb, &err), 0);
-	sbx_sandbox_set_hold(sb, SBX_HOLD);
-	assert_int_equal(sbx_sandbox_start(sb, &err), 0);
+	struct sbx_sandbox *sb = parked(cfg, SBX_HOLD);
 	char *prog[] = {"/bin/sleep", "5", NULL};
 	struct sbx_run_limits lim = {.wall_time_us = 200000};
 	struct sbx_release rel = {.argv = prog, .stdio = {-1, -1, -1}, .limits = &lim};
@@ -164,10 +166,7 @@ static void test_release_limits(void **state)
 	assert_int_equal(res.reason, SBX_REASON_WALL_TIME);
 	sbx_sandbox_free(sb);
 
-	sb = NULL;
-	assert_int_equal(sbx_sandbox_create(cfg, &sb, &err), 0);
-	sbx_sandbox_set_hold(sb, SBX_HOLD);
-	assert_int_equal(sbx_sandbox_start(sb, &err), 0);
+	sb = parked(cfg, SBX_HOLD);
 	char *missing[] = {"no-such-program", NULL};
 	struct sbx_release rel2 = {.argv = missing, .stdio = {-1, -1, -1}};
 	assert_true(sbx_sandbox_release(sb, &rel2, &err) < 0);
@@ -182,12 +181,7 @@ static struct sbx_sandbox *session(struct sbx_config **ret_cfg)
 	char *argv[] = {"/bin/true", NULL};
 	struct sbx_config *cfg = config(argv);
 	struct sbx_error err = {0};
-	struct sbx_sandbox *sb = NULL;
-	assert_int_equal(sbx_sandbox_create(cfg, &sb, &err), 0);
-	sbx_sandbox_set_hold(sb, SBX_HOLD);
-	sbx_sandbox_stage_workdir(sb);
-	if (sbx_sandbox_start(sb, &err) < 0)
-		fail_msg("start: %s", err.msg);
+	struct sbx_sandbox *sb = parked(cfg, SBX_HOLD);
 	struct sbx_release idle = {.idle = true, .stdio = {-1, -1, -1}};
 	if (sbx_sandbox_release(sb, &idle, &err) < 0)
 		fail_msg("release idle: %s", err.msg);
