@@ -434,8 +434,12 @@ enum MHD_Result sbx_srv_batch(struct sbx_req *r)
 	}
 	b->workers = sbx_xcalloc(b->slots ? b->slots : 1, sizeof(*b->workers));
 	b->running = b->slots;
+	/* the stack a connection's thread has (the same work: a sandbox's start, a job's result) */
+	pthread_attr_t attr;
+	pthread_attr_init(&attr);
+	pthread_attr_setstacksize(&attr, SBX_SRV_THREAD_STACK);
 	for (unsigned i = 0; i < b->slots; i++) {
-		if (pthread_create(&b->workers[i], NULL, batch_worker, b) != 0) {
+		if (pthread_create(&b->workers[i], &attr, batch_worker, b) != 0) {
 			pthread_mutex_lock(&b->lock);
 			b->running -= b->slots - i;
 			pthread_mutex_unlock(&b->lock);
@@ -443,6 +447,7 @@ enum MHD_Result sbx_srv_batch(struct sbx_req *r)
 		}
 		b->n_workers++;
 	}
+	pthread_attr_destroy(&attr);
 	if (b->n_lines > 0 && b->n_workers == 0) {
 		batch_free(b);
 		sbx_api_fail(&e, 500, NULL, "could not start the batch's workers");

@@ -46,6 +46,9 @@ char *sbx_metrics_render(struct sbx_server *s);
 
 /* --- the server ---------------------------------------------------------------- */
 
+/* The stack of the threads that handle requests (a connection's, a batch's workers). */
+#define SBX_SRV_THREAD_STACK (256u << 10)
+
 /* Finished sandboxes waiting for their teardown, off the requests' critical path. */
 struct sbx_spent {
 	struct sbx_spent *next;

@@ -45,7 +45,6 @@
 #include <unistd.h>
 
 #define HARD_CONNECTIONS_EXTRA 16
-#define THREAD_STACK (256u << 10)
 /* after the drain's deadline, how long the cut requests have to send their 503 */
 #define STOP_GRACE_US (2 * 1000000ULL)
 
@@ -77,7 +76,8 @@ enum MHD_Result sbx_srv_queue(struct sbx_req *r, unsigned status, struct MHD_Res
 {
 	if (!resp)
 		return MHD_NO;
-	if (atomic_load(&r->s->draining))
+	/* a client turned away (too many connections, draining) is not to keep its connection */
+	if (atomic_load(&r->s->draining) || status == 503)
 		MHD_add_response_header(resp, MHD_HTTP_HEADER_CONNECTION, "close");
 	r->status = status;
 	r->responded = true;
@@ -612,7 +612,7 @@ static int start_daemon(struct sbx_server *s, int k, struct listener *l, struct 
 		s->o.max_connections + HARD_CONNECTIONS_EXTRA, MHD_OPTION_CONNECTION_TIMEOUT, s->o.timeout_s,
 		MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(s->o.max_header * 2 + 65536), MHD_OPTION_NOTIFY_COMPLETED,
 		on_completed, l, MHD_OPTION_NOTIFY_CONNECTION, on_connection, l, MHD_OPTION_THREAD_STACK_SIZE,
-		(size_t)THREAD_STACK, MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL, MHD_OPTION_END);
+		(size_t)SBX_SRV_THREAD_STACK, MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL, MHD_OPTION_END);
 	if (!s->daemon[k])
 		return sbx_err_set(err, EIO, "libmicrohttpd could not start on %s", k ? s->o.listen : s->socket_path);
 	s->listen_fd[k] = -1; /* the daemon's now */
