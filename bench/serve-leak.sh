@@ -47,7 +47,8 @@ snapshot() {
 		"$(ls /proc/$SRV/task | wc -l)" "$(wc -l </proc/$SRV/mountinfo)" \
 		"$(grep -l "^PPid:[[:space:]]*$SRV\$" /proc/[0-9]*/status 2>/dev/null | wc -l)" "$(cgroups)"
 }
-rss() { sed -n 's/^VmRSS:[[:space:]]*\([0-9]*\).*/\1/p' /proc/$SRV/status; }
+# anonymous memory: the binary's own pages (RssFile) come in as code paths first run
+rss() { sed -n 's/^RssAnon:[[:space:]]*\([0-9]*\).*/\1/p' /proc/$SRV/status; }
 printf '%s\n' '{"id":"a","argv":["/bin/sh","-c","echo a"]}' '{"id":"b","argv":["/bin/true"],"init":false}' >"$work/jobs"
 
 done_n=0
