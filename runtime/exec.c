@@ -197,7 +197,7 @@ static int ns_to_join(pid_t pid)
 /* Receives one pidfd from M or P1 (or their error); *ret_type says whose child it is. */
 static int recv_pidfd(int sock, uint32_t *ret_type, struct sbx_error *err)
 {
-	struct sbx_msg m;
+	struct sbx_msg m = {0};
 	char cbuf[CMSG_SPACE(sizeof(int))];
 	struct iovec iov = {.iov_base = &m, .iov_len = sizeof(m)};
 	struct msghdr mh = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf, .msg_controllen = sizeof(cbuf)};
@@ -238,10 +238,11 @@ static pid_t pidfd_pid(int pidfd)
 	if (sbx_read_file_at(AT_FDCWD, path, buf, sizeof(buf)) <= 0)
 		return -1;
 	const char *p = strstr(buf, "\nPid:");
-	int pid;
-	if (!p || sscanf(p + 5, "%d", &pid) != 1)
+	if (!p)
 		return -1;
-	return pid;
+	char *end;
+	long pid = strtol(p + 5, &end, 10);
+	return pid > 0 && pid <= INT32_MAX && (*end == '\n' || !*end) ? (pid_t)pid : -1;
 }
 
 bool sbx_sandbox_alive(struct sbx_sandbox *sb)
@@ -351,12 +352,13 @@ int sbx_sandbox_exec(struct sbx_sandbox *sb, const struct sbx_exec_spec *spec, s
 	for (int k = 0; k < 2 && r2 >= 0; k++) {
 		uint32_t type = 0;
 		int fd = recv_pidfd(pid_rd, &type, err);
+		unsigned k_fd = type == MSG_PIDFD_P2 ? 1 : 0;
 		if (fd < 0)
 			r2 = fd;
-		else if (fds[type - MSG_PIDFD_P1] >= 0)
+		else if (fds[k_fd] >= 0)
 			close(fd), r2 = sbx_err_set(err, EPROTO, "exec: a helper process sent twice");
 		else
-			fds[type - MSG_PIDFD_P1] = fd;
+			fds[k_fd] = fd;
 		if (k == 0)
 			reap_pidfd(m_pidfd);
 	}

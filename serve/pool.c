@@ -197,10 +197,9 @@ int sbx_pool_new(struct sbx_server *s, unsigned n, struct sbx_pool **ret, struct
 	/* the shape is what a job line with only "argv" maps to: the same code as every request's */
 	static const char line[] = "{\"id\": \"pool\", \"argv\": [\"/bin/true\"]}";
 	_cleanup_(sbx_job_freep) struct sbx_job *job = NULL;
-	int r;
-	if ((r = sbx_job_parse(line, sizeof(line) - 1, "pool", &job, err)) < 0 ||
-	    (r = sbx_options_base_config(&job->run, s->rootfs, job->run.argv, &p->cfg, err)) < 0 ||
-	    (r = sbx_job_config(job, SBX_JOB_RUN, SBX_JOB_NO_TEST, NULL, p->cfg, err)) < 0)
+	if (sbx_job_parse(line, sizeof(line) - 1, "pool", &job, err) < 0 ||
+	    sbx_options_base_config(&job->run, s->rootfs, job->run.argv, &p->cfg, err) < 0 ||
+	    sbx_job_config(job, SBX_JOB_RUN, SBX_JOB_NO_TEST, NULL, p->cfg, err) < 0)
 		return sbx_err_wrap(err, "--pool");
 	if (pthread_create(&p->thread, NULL, refill_main, p) != 0)
 		return sbx_err_set(err, EAGAIN, "starting the pool's thread");

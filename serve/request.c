@@ -527,7 +527,7 @@ bool sbx_utf8_valid(const char *str, size_t len)
 
 char *sbx_base64(const unsigned char *buf, size_t len)
 {
-	static const char tab[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+	static const char tab[65] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 	char *out = sbx_xmalloc((len + 2) / 3 * 4 + 1), *o = out;
 	size_t i = 0;
 	for (; i + 2 < len; i += 3) {
@@ -541,7 +541,10 @@ char *sbx_base64(const unsigned char *buf, size_t len)
 		uint32_t v = (uint32_t)buf[i] << 16 | (i + 1 < len ? (uint32_t)buf[i + 1] << 8 : 0);
 		*o++ = tab[v >> 18];
 		*o++ = tab[(v >> 12) & 63];
-		*o++ = i + 1 < len ? tab[(v >> 6) & 63] : '=';
+		if (i + 1 < len)
+			*o++ = tab[(v >> 6) & 63];
+		else
+			*o++ = '=';
 		*o++ = '=';
 	}
 	*o = '\0';

@@ -610,7 +610,7 @@ static int start_daemon(struct sbx_server *s, int k, struct listener *l, struct 
 			MHD_USE_ERROR_LOG,
 		0, NULL, NULL, on_request, l, MHD_OPTION_LISTEN_SOCKET, s->listen_fd[k], MHD_OPTION_CONNECTION_LIMIT,
 		s->o.max_connections + HARD_CONNECTIONS_EXTRA, MHD_OPTION_CONNECTION_TIMEOUT, s->o.timeout_s,
-		MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(s->o.max_header * 2 + 65536), MHD_OPTION_NOTIFY_COMPLETED,
+		MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)s->o.max_header * 2 + 65536, MHD_OPTION_NOTIFY_COMPLETED,
 		on_completed, l, MHD_OPTION_NOTIFY_CONNECTION, on_connection, l, MHD_OPTION_THREAD_STACK_SIZE,
 		(size_t)SBX_SRV_THREAD_STACK, MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL, MHD_OPTION_END);
 	if (!s->daemon[k])
@@ -705,10 +705,8 @@ int sbx_server_start(const struct sbx_serve_opts *o, struct sbx_server **ret, st
 	s->spawner_started = true;
 	if (o->pool && (r = sbx_pool_new(s, o->pool, &s->pool, err)) < 0)
 		return r;
-	const char *sock = o->socket_path;
-	_cleanup_free_ char *def = NULL;
-	if (!sock)
-		sock = def = sbx_xasprintf("%s/api.sock", sbx_state_dir());
+	_cleanup_free_ char *def = sbx_xasprintf("%s/api.sock", sbx_state_dir());
+	const char *sock = o->socket_path ? o->socket_path : def;
 	if (*sock && (s->listen_fd[0] = listen_unix(s, sock, err)) < 0)
 		return s->listen_fd[0];
 	if (o->listen && (s->listen_fd[1] = listen_tcp(o->listen, err)) < 0)

@@ -294,7 +294,7 @@ static enum MHD_Result create(struct sbx_req *r)
 	pthread_mutex_lock(&ss->lock);
 	if (ss->n == ss->cap) {
 		ss->cap = ss->cap ? ss->cap * 2 : 16;
-		ss->v = sbx_xrealloc(ss->v, ss->cap * sizeof(*ss->v));
+		ss->v = sbx_xrealloc(ss->v, ss->cap * sizeof(struct session *)); /* NOLINT(bugprone-sizeof-expression): pointers */
 	}
 	ss->v[ss->n++] = x;
 	json_object *o = session_json(x);
@@ -582,11 +582,13 @@ enum MHD_Result sbx_srv_exec(struct sbx_req *r)
 		json_object *rep = sbx_report_build(NULL, &res);
 		sbx_metrics_result(&s->metrics, rep);
 		exec_run_free(er);
-		return sbx_srv_json(r, 200, stream ? ({
+		if (stream) {
+			/* the stream's shape: its one event is the result */
 			json_object *w = json_object_new_object();
 			json_object_object_add(w, "result", rep);
-			w;
-		}) : rep);
+			rep = w;
+		}
+		return sbx_srv_json(r, 200, rep);
 	}
 	if (stream) {
 		if (sbx_sandbox_arm(er->sb, &err) < 0) {

@@ -221,10 +221,12 @@ static void test_session_execs(void **state)
 	assert_string_equal(out, "0\n/work\nCapEff:\t0000000000000000\n");
 	/* the next exec sees the first one's file; its own pid namespace: it is pid 1 there */
 	r = run_in(sb, "cat f.txt; echo $$", 0, 10000000, &out);
+	assert_true(r.exited && r.reason == SBX_REASON_NONE);
 	assert_string_equal(out, "42\n1\n");
 	/* files written from the host side, owned by the sandbox's user */
 	put_file(sbx_sandbox_stage_path(sb), "host.txt", "from-host\n");
 	r = run_in(sb, "cat host.txt", 0, 10000000, &out);
+	assert_true(r.exited && r.reason == SBX_REASON_NONE);
 	assert_string_equal(out, "from-host\n");
 	/* limits per exec */
 	r = run_in(sb, "while :; do :; done", 200000, 10000000, &out);
@@ -233,16 +235,21 @@ static void test_session_execs(void **state)
 	assert_int_equal(r.reason, SBX_REASON_WALL_TIME);
 	/* what an exec leaves running ends with it */
 	r = run_in(sb, "sleep 100 & echo started", 0, 10000000, &out);
+	assert_true(r.exited && r.reason == SBX_REASON_NONE);
 	assert_string_equal(out, "started\n");
 	r = run_in(sb, "ps -o comm | grep -c sleep", 0, 10000000, &out);
+	assert_true(r.exited && r.reason == SBX_REASON_NONE);
 	assert_string_equal(out, "0\n");
 	/* the default filter is loaded: a forbidden call fails (unshare -> EPERM) */
 	r = run_in(sb, "unshare -U true 2>/dev/null; echo rc=$?", 0, 10000000, &out);
+	assert_true(r.exited && r.reason == SBX_REASON_NONE);
 	assert_string_equal(out, "rc=1\n");
 	/* the session's pid 1 survives what its programs do to it */
 	r = run_in(sb, "kill -9 1; kill -TERM 1; echo sent", 0, 10000000, &out);
+	assert_true(r.exited && r.reason == SBX_REASON_NONE);
 	assert_true(sbx_sandbox_alive(sb));
 	r = run_in(sb, "echo still-there", 0, 10000000, &out);
+	assert_true(r.exited && r.reason == SBX_REASON_NONE);
 	assert_string_equal(out, "still-there\n");
 	/* a missing program is an exec error, not a result */
 	char *missing[] = {"no-such-program", NULL};
