@@ -307,8 +307,10 @@ quiet() {
 	sleep 0.2
 }
 snapshot() {
-	printf 'fds=%s threads=%s mounts=%s children=%s' "$(ls /proc/$SRV/fd | wc -l)" "$(ls /proc/$SRV/task | wc -l)" \
-		"$(wc -l </proc/$SRV/mountinfo)" "$(grep -l "^PPid:[[:space:]]*$SRV\$" /proc/[0-9]*/status 2>/dev/null | wc -l)"
+	printf 'fds=%s threads=%s mounts=%s children=%s cgroups=%s' "$(ls /proc/$SRV/fd | wc -l)" \
+		"$(ls /proc/$SRV/task | wc -l)" "$(wc -l </proc/$SRV/mountinfo)" \
+		"$(grep -l "^PPid:[[:space:]]*$SRV\$" /proc/[0-9]*/status 2>/dev/null | wc -l)" \
+		"$([ $cgv2 = yes ] && find /sys/fs/cgroup -type d -name "sbx-$SRV-*" 2>/dev/null | wc -l || echo -)"
 }
 # anonymous memory: the binary's own pages (RssFile) come in as code paths first run
 rss() { sed -n 's/^RssAnon:[[:space:]]*\([0-9]*\).*/\1/p' /proc/$SRV/status; }
@@ -344,7 +346,7 @@ load $MORE
 quiet
 S3=$(snapshot)
 R3=$(rss)
-check_eq "no leak over $((4 * MORE)) runs and $((MORE / 5)) sessions: fds, threads, mounts, processes" "$S1 $S1" "$S2 $S3"
+check_eq "no leak over $((4 * MORE)) runs and $((MORE / 5)) sessions: fds, threads, mounts, processes, cgroups" "$S1 $S1" "$S2 $S3"
 if [ "${SBX_SANITIZE:-OFF}" = ON ]; then
 	ok "# SKIP no leak: RSS (ASan's quarantine grows by design; LeakSanitizer checks the heap at exit)"
 else
