@@ -96,6 +96,9 @@ req POST /v1/run -d '{"id":"r3","argv":["/bin/true"]}'
 check_match "run: without capture, no data" '"stdout":\{"bytes":0,"truncated":false\}' "$BODY"
 req POST /v1/run -d '{"id":"r4","argv":["/bin/sleep","5"],"wall_time":0.2}'
 check_eq "run: a limit's verdict" "wall-time" "$(field reason)"
+req POST /v1/run -d '{"id":"r6","argv":["/usr/local/bin/atk_x32"]}' -D "$T_TMP/h"
+check_match "run: a pool hit" 'X-Sbxctr-Pool: hit' "$(cat "$T_TMP/h")"
+check_match "run: ... runs under the default filter, its kills reported" '"reason":"seccomp","exit_code":null,"signal":31,.*"seccomp":\{"syscall":"[a-z_0-9]+","nr":[0-9]+,"arch":"x32"\}' "$BODY"
 req POST /v1/run -d '{"id":"r5","argv":["no-such-program"]}'
 check_eq "run: a missing program is a result" "internal" "$(field status)"
 check_match "run: ... naming it" '"error":"exec \\"no-such-program\\": No such file' "$BODY"
@@ -197,8 +200,8 @@ req DELETE "/v1/sandboxes/$SID"
 req POST /v1/run -d '{"id":"x","argv":["true"]}'
 check_eq "a sandbox freed is a sandbox available" "200" "$CODE"
 # A run holds the one connection allowed while another request comes: that one gets 503.
-# The server counts a connection until it has seen it close, a moment after its client
-# did; a run that itself met an earlier one's leftover count is tried again.
+# Should the other request connect first (or an earlier one's close not be seen yet), the
+# run is the one turned away: tried again.
 try=0
 while [ $try -lt 5 ]; do
 	try=$((try + 1))
@@ -206,6 +209,8 @@ while [ $try -lt 5 ]; do
 	curl -s -o /dev/null -w '%{http_code}' --unix-socket "$SOCK" -d '{"id":"x","argv":["/bin/sleep","1.5"]}' \
 		http://x/v1/run >"$T_TMP/held" &
 	CURL=$!
+	# the run's connection first (a health request that comes first takes the one place; then try again)
+	sleep 0.1
 	i=0
 	while [ $i -lt 100 ] && [ "$(curl -s -o "$T_TMP/body" -w '%{http_code}' --unix-socket "$SOCK" http://x/v1/health)" != 503 ]; do
 		sleep 0.02
