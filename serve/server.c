@@ -546,7 +546,13 @@ static int listen_unix(struct sbx_server *s, const char *path, struct sbx_error 
 		if (mkdir(dir, 0755) < 0 && errno != EEXIST)
 			return sbx_err_sys(err, "--socket: directory %s", dir);
 	}
-	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+	/* born 0660 (not whatever the umask gives until the chmod below): before any thread exists */
+	mode_t old_umask = umask(0117);
+	int b = bind(fd, (struct sockaddr *)&sa, sizeof(sa));
+	int bind_errno = errno;
+	umask(old_umask);
+	errno = bind_errno;
+	if (b < 0) {
 		if (errno != EADDRINUSE)
 			return sbx_err_sys(err, "--socket %s", path);
 		_cleanup_close_ int probe = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
@@ -557,7 +563,12 @@ static int listen_unix(struct sbx_server *s, const char *path, struct sbx_error 
 		if (lstat(path, &st) == 0 && !S_ISSOCK(st.st_mode))
 			return sbx_err_set(err, EEXIST, "--socket %s: exists and is not a socket", path);
 		unlink(path);
-		if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0)
+		old_umask = umask(0117);
+		b = bind(fd, (struct sockaddr *)&sa, sizeof(sa));
+		bind_errno = errno;
+		umask(old_umask);
+		errno = bind_errno;
+		if (b < 0)
 			return sbx_err_sys(err, "--socket %s", path);
 	}
 	s->socket_path = sbx_xstrdup(path);
@@ -695,6 +706,15 @@ int sbx_server_start(const struct sbx_serve_opts *o, struct sbx_server **ret, st
 	/* the cgroups of a server (or any runtime) that was killed */
 	if (sbx_cgroup_root_usable(s->cg_root) && sbx_cgroup_sweep(s->cg_root, 1000, NULL, &e) < 0)
 		sbx_warn("cgroup sweep: %s", e.msg);
+	/* the listeners before any thread: the Unix socket is bound under a umask of its own */
+	_cleanup_free_ char *def = sbx_xasprintf("%s/api.sock", sbx_state_dir());
+	const char *sock = o->socket_path ? o->socket_path : def;
+	if (*sock && (s->listen_fd[0] = listen_unix(s, sock, err)) < 0)
+		return s->listen_fd[0];
+	if (o->listen && (s->listen_fd[1] = listen_tcp(o->listen, err)) < 0)
+		return s->listen_fd[1];
+	if (s->listen_fd[0] < 0 && s->listen_fd[1] < 0)
+		return sbx_err_set(err, EINVAL, "nothing to listen on (--socket \"\" and no --listen)");
 	if ((r = sbx_sessions_new(s, &s->sessions)) < 0)
 		return sbx_err_set(err, -r, "sessions");
 	if (pthread_create(&s->janitor, NULL, janitor_main, s) != 0)
@@ -705,14 +725,6 @@ int sbx_server_start(const struct sbx_serve_opts *o, struct sbx_server **ret, st
 	s->spawner_started = true;
 	if (o->pool && (r = sbx_pool_new(s, o->pool, &s->pool, err)) < 0)
 		return r;
-	_cleanup_free_ char *def = sbx_xasprintf("%s/api.sock", sbx_state_dir());
-	const char *sock = o->socket_path ? o->socket_path : def;
-	if (*sock && (s->listen_fd[0] = listen_unix(s, sock, err)) < 0)
-		return s->listen_fd[0];
-	if (o->listen && (s->listen_fd[1] = listen_tcp(o->listen, err)) < 0)
-		return s->listen_fd[1];
-	if (s->listen_fd[0] < 0 && s->listen_fd[1] < 0)
-		return sbx_err_set(err, EINVAL, "nothing to listen on (--socket \"\" and no --listen)");
 	for (int k = 0; k < 2; k++) {
 		box->l[k] = (struct listener){.s = s, .tcp = k == 1};
 		if (s->listen_fd[k] >= 0 && (r = start_daemon(s, k, &box->l[k], err)) < 0)
