@@ -138,6 +138,31 @@ check_match "metrics: pool" 'sbxctr_pool_hits_total [1-9]' "$BODY"
 check_match "metrics: live sandboxes" 'sbxctr_sandboxes_live 1' "$BODY"
 check_match "metrics: internal errors" 'sbxctr_internal_errors_total [0-9]+' "$BODY"
 
+# lifetimes: a session ends after its idle TTL without a request, and after its maximum lifetime
+MAIN=$SID
+session '{"idle_ttl":0.3}'
+IDLE=$SID
+session '{"idle_ttl":30,"max_lifetime":0.8}'
+OLD=$SID
+i=0
+while [ $i -lt 5 ]; do
+	req POST "/v1/sandboxes/$OLD/exec" -d '{"argv":["true"]}' # busy, never idle: only its maximum ends it
+	sleep 0.2
+	i=$((i + 1))
+done
+req GET "/v1/sandboxes/$IDLE"
+check_eq "session: ended after its idle TTL" "404" "$CODE"
+req GET "/v1/sandboxes/$OLD"
+check_eq "session: ended after its maximum lifetime, in use or not" "404" "$CODE"
+# the session is one envelope: its limits hold for its commands together (cgroup v2: the VM)
+if [ -f /sys/fs/cgroup/cgroup.controllers ] && grep -qw pids /sys/fs/cgroup/cgroup.controllers; then
+	session '{"pids":12}'
+	req POST "/v1/sandboxes/$SID/exec" -d '{"argv":["/bin/sh","-c","for i in 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16; do sleep 5 & done 2>&1 | grep -c fork; kill $(jobs -p) 2>/dev/null; true"],"wall_time":3}'
+	check_match "session: its pids limit holds for a command's processes" '"data":"[1-9][0-9]*\\n"' "$BODY"
+	req DELETE "/v1/sandboxes/$SID"
+fi
+SID=$MAIN
+
 # --- every class of error ---------------------------------------------------------
 expect_error "invalid JSON" 400 null POST /v1/run -d '{"id":'
 expect_error "JSON too deep" 400 null POST /v1/run -d "$(printf '%0.s[' $(seq 20))"
