@@ -157,9 +157,11 @@ check_eq "session: ended after its maximum lifetime, in use or not" "404" "$CODE
 # the session is one envelope: its limits hold for its commands together (cgroup v2: the VM)
 if [ -f /sys/fs/cgroup/cgroup.controllers ] && grep -qw pids /sys/fs/cgroup/cgroup.controllers; then
 	session '{"pids":12}'
-	# the shell's "can't fork" messages counted (the sleeps die with the command)
-	req POST "/v1/sandboxes/$SID/exec" -d '{"argv":["/bin/sh","-c","for i in 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16; do sleep 5 >/dev/null 2>&1 & done 2>err; grep -c fork err"],"wall_time":5}'
-	check_match "session: its pids limit holds for a command's processes" '"data":"[1-9][0-9]*\\n"' "$BODY"
+	# a fork bomb with an end: its first process reports how many of its forks were refused
+	req POST "/v1/sandboxes/$SID/exec" -d '{"argv":["/usr/local/bin/cg_forkbomb","0.5"],"wall_time":10}'
+	check_match "session: its pids limit holds for a command's processes" '"data":"refused [1-9][0-9]*\\n"' "$BODY"
+	req POST "/v1/sandboxes/$SID/exec" -d '{"argv":["/bin/echo","after"]}'
+	check_match "session: ... and the next command runs (the bomb's processes went with it)" '"data":"after\\n"' "$BODY"
 	req DELETE "/v1/sandboxes/$SID"
 fi
 SID=$MAIN
