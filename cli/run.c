@@ -33,9 +33,21 @@ const char sbx_run_usage[] =
 	"  --env K=V            set an environment variable (repeatable)\n"
 	"  --hostname NAME      host name inside the sandbox (default sbxctr)\n"
 	"  --preserve-fds N     pass fds 3..3+N-1 to the program\n"
-	"  --init               run a minimal reaping init as pid 1\n"
+	"  --init               run a minimal reaping init as pid 1; the program is pid 2 and\n"
+	"                       dies of its own signals (abort, SIGXFSZ...) as outside a\n"
+	"                       sandbox. The default with --rootfs when a limit (--time,\n"
+	"                       --wall-time, --memory, --pids, --output-limit, --fsize) or\n"
+	"                       --report/--meta is given\n"
+	"  --no-init            the program is pid 1 even then (Docker's default)\n"
+	"  --rootfs-overlay     a private overlay of the root: no inode (lock, inotify watch)\n"
+	"                       is shared with other sandboxes; read-only unless\n"
+	"  --rootfs-writable    the program may write its root (an overlay whose changes,\n"
+	"                       at most 64M, are discarded at the end)\n"
 	"  --seccomp PROFILE    a Docker/OCI seccomp profile file, or default (the built-in\n"
 	"                       default's), compute-only, unconfined\n"
+	"  --seccomp-kill MODE  sandbox (default: a profile's kill ends the whole run and is\n"
+	"                       reported) or exact (the kernel's meaning: SCMP_ACT_KILL ends\n"
+	"                       the thread, KILL_PROCESS the process)\n"
 	"  --report FILE        write a JSON report of the run to FILE\n"
 	"  --meta FILE          write an isolate-style key:value report to FILE\n"
 	"\n"
@@ -160,6 +172,10 @@ enum {
 	OPT_NET_RATE_IN,
 	OPT_NET_BURST,
 	OPT_NET_LATENCY,
+	OPT_NO_INIT,
+	OPT_SECCOMP_KILL,
+	OPT_ROOTFS_OVERLAY,
+	OPT_ROOTFS_WRITABLE,
 };
 
 /* --net* flags are strings validated by netns/ (sbx_net_plan_build): this table maps them. */
@@ -263,6 +279,10 @@ int sbx_cli_parse_run(int argc, char **argv, struct sbx_run_opts *o, struct sbx_
 		{"net-rate-in", required_argument, NULL, OPT_NET_RATE_IN},
 		{"net-burst", required_argument, NULL, OPT_NET_BURST},
 		{"net-latency", required_argument, NULL, OPT_NET_LATENCY},
+		{"no-init", no_argument, NULL, OPT_NO_INIT},
+		{"seccomp-kill", required_argument, NULL, OPT_SECCOMP_KILL},
+		{"rootfs-overlay", no_argument, NULL, OPT_ROOTFS_OVERLAY},
+		{"rootfs-writable", no_argument, NULL, OPT_ROOTFS_WRITABLE},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
@@ -443,6 +463,22 @@ int sbx_cli_parse_run(int argc, char **argv, struct sbx_run_opts *o, struct sbx_
 		case OPT_NET_LATENCY:
 			set_str(net_flag(&o->net, c), optarg);
 			break;
+		case OPT_NO_INIT:
+			o->no_init = true;
+			break;
+		case OPT_SECCOMP_KILL:
+			if (strcmp(optarg, "sandbox") != 0 && strcmp(optarg, "exact") != 0)
+				return sbx_err_set(err, EINVAL, "--seccomp-kill: expected sandbox or exact, got \"%s\"",
+						   optarg);
+			o->has_seccomp_kill = true;
+			o->seccomp_kill_exact = strcmp(optarg, "exact") == 0;
+			break;
+		case OPT_ROOTFS_OVERLAY:
+			o->rootfs_overlay = true;
+			break;
+		case OPT_ROOTFS_WRITABLE:
+			o->rootfs_overlay = o->rootfs_writable = true;
+			break;
 		case 'h':
 			o->help = true;
 			return 0;
@@ -450,6 +486,8 @@ int sbx_cli_parse_run(int argc, char **argv, struct sbx_run_opts *o, struct sbx_
 			return sbx_cli_getopt_error(c, argv, "run", err);
 		}
 	}
+	if (o->init && o->no_init)
+		return sbx_err_set(err, EINVAL, "--init and --no-init exclude each other");
 	bool dashdash = optind > 0 && optind <= argc && strcmp(argv[optind - 1], "--") == 0;
 	if (o->rootfs) {
 		if (o->bundle)
@@ -478,6 +516,14 @@ int sbx_cli_parse_run(int argc, char **argv, struct sbx_run_opts *o, struct sbx_
 	if (!o->bundle)
 		set_str(&o->bundle, ".");
 	return 0;
+}
+
+bool sbx_cli_graded_init(const struct sbx_run_opts *o)
+{
+	if (!o->rootfs || o->init || o->no_init)
+		return o->init;
+	return o->time_us || o->wall_time_us || o->res.has_memory_limit || o->res.has_pids_limit ||
+	       o->has_output_limit || o->has_fsize || o->report || o->meta;
 }
 
 int sbx_cli_build_config(const struct sbx_run_opts *o, struct sbx_config **ret, struct sbx_error *err)
@@ -509,8 +555,19 @@ int sbx_cli_build_config(const struct sbx_run_opts *o, struct sbx_config **ret, 
 			return sbx_err_set(err, EINVAL, "--hostname: the config has no uts namespace");
 	}
 	c->preserve_fds = o->preserve_fds;
-	if (o->init)
+	if (sbx_cli_graded_init(o))
 		c->init = true;
+	else if (o->no_init)
+		c->init = false;
+	if (o->has_seccomp_kill)
+		c->seccomp_kill_exact = o->seccomp_kill_exact;
+	if (o->rootfs_overlay) {
+		if (!c->root_readonly && !o->rootfs_writable)
+			return sbx_err_set(err, EINVAL, "--rootfs-overlay: the bundle's root is writable "
+					   "(root.readonly false); add --rootfs-writable to discard its changes");
+		c->rootfs_overlay = true;
+		c->rootfs_writable = o->rootfs_writable;
+	}
 	if (o->seccomp && (r = sbx_config_set_seccomp(c, o->seccomp, err)) < 0)
 		return r;
 	/* limit flags override linux.resources field by field */

@@ -24,6 +24,7 @@ struct sbx_run_opts {
 	char *hostname;
 	int preserve_fds;
 	bool init;
+	bool no_init; /* --no-init: never the default --init of a graded run (sbx_cli_graded_init) */
 	char *report;
 	char *meta; /* isolate-style key:value report */
 	/* limits */
@@ -40,6 +41,10 @@ struct sbx_run_opts {
 	uint64_t copy_out_max;
 	struct sbx_net_spec net; /* --net* flags, NULL = not given */
 	char *seccomp;		 /* --seccomp FILE|default|compute-only|unconfined */
+	bool has_seccomp_kill;
+	bool seccomp_kill_exact; /* --seccomp-kill exact (else sandbox) */
+	bool rootfs_overlay;	 /* --rootfs-overlay */
+	bool rootfs_writable;	 /* --rootfs-writable (implies the overlay) */
 	struct sbx_resources res; /* --memory, --cpus, ... (has_* set when given) */
 	bool has_cgroup_mode;
 	int cgroup_mode;
@@ -56,6 +61,16 @@ int sbx_cli_parse_run(int argc, char **argv, struct sbx_run_opts *ret, struct sb
 int sbx_cli_build_config(const struct sbx_run_opts *o, struct sbx_config **ret, struct sbx_error *err);
 
 extern const char sbx_run_usage[];
+
+/*
+ * Whether `run --rootfs` without --init/--no-init gets --init anyway: when a
+ * grading limit (--time, --wall-time, --memory, --pids, --output-limit,
+ * --fsize) or --report/--meta is given. As pid 1 a program ignores every
+ * signal it has no handler for, so abort() ends in SIGSEGV, raise(SIGKILL)
+ * and SIGSTOP do nothing and SIGXFSZ becomes EFBIG: wrong verdicts for a
+ * grader. Bundles keep Docker's pid-1 default (their config says).
+ */
+bool sbx_cli_graded_init(const struct sbx_run_opts *o);
 
 /*
  * The error for getopt_long()'s ':' (missing value) and '?' (unknown

@@ -235,7 +235,7 @@ int sbx_sandbox_create(const struct sbx_config *cfg, struct sbx_sandbox **ret, s
 	/* the limits' values are checked now (pure); the host's controllers at start */
 	_cleanup_(sbx_cgroup_plan_freep) struct sbx_cgroup_plan *check = NULL;
 	struct sbx_cgroup_plan_opts all = {.mode = (enum sbx_cgroup_mode)cfg->cgroup_mode, .cgroup_usable = true,
-					   .available = ~0u, .cpu_time_limit_us = cfg->limits.cpu_time_us};
+					   .available = ~0u};
 	if ((r = sbx_cgroup_plan(&cfg->resources, &all, &check, err)) < 0)
 		return r;
 	/* compiled (or taken from the cache) before anything exists, so that a bad profile costs nothing */
@@ -337,7 +337,12 @@ static int setup_cgroup(struct sbx_sandbox *sb, struct sbx_error *err)
 	}
 	struct sbx_cgroup_plan_opts po;
 	sbx_cgroup_root_plan_opts(sb->cg_root, &po);
-	po.cpu_time_limit_us = cfg->limits.cpu_time_us;
+	/*
+	 * The root gives the host's facts; the mode is this run's own. A root
+	 * lent by sbxctr batch is opened once for jobs of every mode, and each
+	 * job's "cgroups" field must decide for its own sandbox.
+	 */
+	po.mode = (enum sbx_cgroup_mode)cfg->cgroup_mode;
 	if ((r = sbx_cgroup_plan(&cfg->resources, &po, &sb->cg_plan, err)) < 0)
 		return r;
 	const struct sbx_cgroup_fallback *fb = &sb->cg_plan->fallback;
