@@ -22,8 +22,14 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-/* Never poll the CPU usage more often than this. */
-#define CPU_POLL_MIN_US 5000
+/*
+ * Never poll the CPU usage more often than this. The sources are exact to
+ * the nanosecond (proctree.h, cpu.stat), so this is also about the most a
+ * single-threaded program can overrun its limit before the kill.
+ */
+#define CPU_POLL_MIN_US 500
+/* how long an --init may take to kill and reap the tree before pid 1 is killed outright */
+#define INIT_END_GRACE_US 500000
 
 static int arm_timer(int tfd, uint64_t us)
 {
@@ -46,6 +52,11 @@ int sbx_supervise_prepare(struct sbx_sandbox *sb, struct sbx_error *err)
 	if (cfg->limits.cpu_time_us) {
 		sb->cpu_tfd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
 		if (sb->cpu_tfd < 0)
+			return sbx_err_sys(err, "timerfd");
+	}
+	if (cfg->init && !sb->cg) {
+		sb->kill_tfd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
+		if (sb->kill_tfd < 0)
 			return sbx_err_sys(err, "timerfd");
 	}
 	/* stdin */
@@ -96,16 +107,33 @@ int sbx_supervise_prepare(struct sbx_sandbox *sb, struct sbx_error *err)
 	return 0;
 }
 
+/*
+ * Ending a run. With a cgroup, killing pid 1 is enough: the kernel kills the
+ * namespace and the cgroup has counted everything. Without one, a process
+ * the kernel kills with pid 1 is reaped by nobody and its CPU and memory
+ * are lost. So with --init every other process is killed at once (found
+ * in /proc while their time is sampled) and pid 1, the init, reaps them
+ * and reports; SBX_INIT_SIG_END asks it to kill what the walk missed, and
+ * pid 1 is killed outright only if it has not exited in INIT_END_GRACE_US.
+ * The /proc sample is what is left when there is no init to report.
+ */
 void sbx_sandbox_kill(struct sbx_sandbox *sb, enum sbx_reason reason)
 {
+	bool collect = sb->cfg->init && !sb->cg && sb->kill_tfd >= 0;
 	if (!sb->killed) {
 		sb->killed = true;
 		sb->kill_reason = reason;
 		if (!sb->cg && !sb->reaped)
-			sbx_proctree_cpu(sb->pid, &sb->kill_user_us, &sb->kill_sys_us);
+			sbx_proctree_cpu(sb->pid, collect ? SIGKILL : 0, &sb->kill_user_us, &sb->kill_sys_us);
 	}
-	if (!sb->reaped)
-		sbx_sandbox_signal(sb, SIGKILL);
+	if (sb->reaped || sb->init_ending)
+		return;
+	if (collect && sbx_sandbox_signal(sb, SBX_INIT_SIG_END) == 0 &&
+	    arm_timer(sb->kill_tfd, INIT_END_GRACE_US) == 0) {
+		sb->init_ending = true;
+		return;
+	}
+	sbx_sandbox_signal(sb, SIGKILL);
 }
 
 /* Reads what the program wrote; forwards at most the cap; a cap overrun ends the run. */
@@ -171,7 +199,7 @@ static void check_cpu(struct sbx_sandbox *sb)
 			return;
 	} else {
 		uint64_t u, sy;
-		if (sbx_proctree_cpu(sb->pid, &u, &sy) < 0)
+		if (sbx_proctree_cpu(sb->pid, 0, &u, &sy) < 0)
 			return; /* exiting: the final accounting decides */
 		used = u + sy;
 	}
@@ -183,6 +211,13 @@ static void check_cpu(struct sbx_sandbox *sb)
 	}
 	uint64_t next = (limit - used) / usable_cpus();
 	arm_timer(sb->cpu_tfd, next < CPU_POLL_MIN_US ? CPU_POLL_MIN_US : next);
+}
+
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
 /* The rusage of pid 1 includes every descendant it waited for. */
@@ -198,6 +233,7 @@ static int reap_with_rusage(struct sbx_sandbox *sb, siginfo_t *si, struct rusage
 	if (si->si_pid == 0)
 		return 0;
 	sb->reaped = true;
+	sb->end_ns = now_ns();
 	return 1;
 }
 
@@ -216,11 +252,14 @@ static uint64_t sub0(uint64_t a, uint64_t b)
  * rusage, left in the shared page) is in pid 1's rusage and in the cgroup,
  * and it is not the program's: it is subtracted. With a cgroup: the precise
  * usage_usec of the whole tree, split by cpu.stat's user/system, which are
- * only tick samples. Without: pid 1's rusage (it includes every descendant
- * it waited for) or, when we killed the run, the last /proc sample if larger
- * (what pid 1 never reaped is missing from its rusage).
+ * only tick samples. Without, with --init: what the init reaped, which is
+ * every process but itself (rep). Without either: pid 1's rusage (it
+ * includes every descendant it waited for) or, when we killed the run, the
+ * last /proc sample if larger (what pid 1 never reaped is missing from its
+ * rusage).
  */
-static void account_cpu(struct sbx_sandbox *sb, const struct rusage *ru, const struct sbx_cgroup_stats *st)
+static void account_cpu(struct sbx_sandbox *sb, const struct rusage *ru, const struct sbx_cgroup_stats *st,
+			const struct sbx_init_report *rep)
 {
 	struct sbx_result *res = &sb->res;
 	uint64_t su = sb->handoff ? sb->handoff->setup_utime_us : 0;
@@ -233,6 +272,11 @@ static void account_cpu(struct sbx_sandbox *sb, const struct rusage *ru, const s
 		res->cpu_sys_us = total - res->cpu_user_us;
 		return;
 	}
+	if (rep) {
+		res->cpu_user_us = rep->utime_us;
+		res->cpu_sys_us = rep->stime_us;
+		return;
+	}
 	uint64_t u = tv_us(&ru->ru_utime), s = tv_us(&ru->ru_stime);
 	if (sb->kill_user_us + sb->kill_sys_us > u + s) {
 		u = sb->kill_user_us;
@@ -242,27 +286,34 @@ static void account_cpu(struct sbx_sandbox *sb, const struct rusage *ru, const s
 	res->cpu_sys_us = sub0(s, ss);
 }
 
+static void set_status(struct sbx_result *res, bool exited, int code)
+{
+	res->exited = exited;
+	if (exited)
+		res->exit_code = code;
+	else
+		res->signal = code;
+}
+
 static void finish_result(struct sbx_sandbox *sb, const siginfo_t *si, const struct rusage *ru)
 {
 	struct sbx_result *res = &sb->res;
-	res->wall_us = sbx_elapsed_us(&sb->t_exec);
-	res->setup_us = (uint64_t)((sb->t_exec.tv_sec - sb->t_create.tv_sec) * 1000000 +
-				   (sb->t_exec.tv_nsec - sb->t_create.tv_nsec) / 1000);
-	int status = 0;
-	/* with --init, our init reports the program's own status */
-	if (sb->status_rd >= 0 && read(sb->status_rd, &status, sizeof(status)) == (ssize_t)sizeof(status)) {
-		if (WIFEXITED(status)) {
-			res->exited = true;
-			res->exit_code = WEXITSTATUS(status);
-		} else {
-			res->signal = WTERMSIG(status);
-		}
-	} else if (si->si_code == CLD_EXITED) {
-		res->exited = true;
-		res->exit_code = si->si_status;
-	} else {
-		res->signal = si->si_status;
-	}
+	/* from the end of the set-up, measured by the child where its set-up CPU was (struct sbx_handoff) */
+	uint64_t t0 = sb->handoff ? sb->handoff->setup_end_ns : 0;
+	uint64_t created = (uint64_t)sb->t_create.tv_sec * 1000000000u + (uint64_t)sb->t_create.tv_nsec;
+	if (!t0 || t0 < created)
+		t0 = created;
+	uint64_t end = sb->end_ns ? sb->end_ns : now_ns();
+	res->wall_us = sub0(end, t0) / 1000;
+	res->setup_us = (t0 - created) / 1000;
+	/* with --init, our init reports the program's own status and the usage of all it reaped */
+	struct sbx_init_report rep;
+	bool have_rep = sb->status_rd >= 0 && read(sb->status_rd, &rep, sizeof(rep)) == (ssize_t)sizeof(rep);
+	if (have_rep)
+		set_status(res, WIFEXITED(rep.status), WIFEXITED(rep.status) ? WEXITSTATUS(rep.status)
+									  : WTERMSIG(rep.status));
+	else
+		set_status(res, si->si_code == CLD_EXITED, si->si_status);
 	for (int i = 0; i < 2; i++) {
 		res->out[i].bytes = sb->out[i].bytes;
 		res->out[i].truncated = sb->out[i].truncated;
@@ -272,14 +323,16 @@ static void finish_result(struct sbx_sandbox *sb, const siginfo_t *si, const str
 	bool have_cg = sb->cg && sbx_cgroup_stats(sb->cg, &st, &e) == 0;
 	if (sb->cg && !have_cg)
 		sbx_warn("cgroup accounting: %s", e.msg);
-	account_cpu(sb, ru, have_cg ? &st : NULL);
+	account_cpu(sb, ru, have_cg ? &st : NULL, have_rep ? &rep : NULL);
+	res->has_memory = true;
 	if (have_cg && st.has_memory) {
-		res->has_memory = true;
 		res->peak_memory_bytes = st.memory_peak;
 		res->oom_kills = st.oom_kills;
+	} else if (have_rep) {
+		/* the largest process the init reaped (KiB): pid 1's own is the runtime's set-up */
+		res->peak_memory_bytes = rep.maxrss_kib * 1024u;
 	} else {
 		/* ru_maxrss is the largest single process (KiB), the best /proc-less figure */
-		res->has_memory = true;
 		res->peak_memory_bytes = (uint64_t)ru->ru_maxrss * 1024u;
 	}
 	res->reason = SBX_REASON_NONE;
@@ -319,7 +372,7 @@ int sbx_sandbox_arm(struct sbx_sandbox *sb, struct sbx_error *err)
 }
 
 /* Poll sources, in a fixed order: the index in this array is the event kind. */
-enum { SRC_PID, SRC_WALL, SRC_CPU, SRC_OUT, SRC_ERR, SRC_SECCOMP, SRC__COUNT };
+enum { SRC_PID, SRC_WALL, SRC_CPU, SRC_OUT, SRC_ERR, SRC_SECCOMP, SRC_KILL, SRC__COUNT };
 
 static void sources(const struct sbx_sandbox *sb, int fds[SRC__COUNT])
 {
@@ -329,6 +382,7 @@ static void sources(const struct sbx_sandbox *sb, int fds[SRC__COUNT])
 	fds[SRC_OUT] = sb->out[0].rd;
 	fds[SRC_ERR] = sb->out[1].rd;
 	fds[SRC_SECCOMP] = sb->listener;
+	fds[SRC_KILL] = sb->init_ending && !sb->reaped ? sb->kill_tfd : -1;
 }
 
 size_t sbx_sandbox_poll_prepare(struct sbx_sandbox *sb, struct pollfd *pfd)
@@ -372,6 +426,13 @@ static int dispatch(struct sbx_sandbox *sb, int kind, struct sbx_error *err)
 		break;
 	case SRC_SECCOMP:
 		sbx_scmon_violation(sb);
+		break;
+	case SRC_KILL:
+		/* the init did not finish in time: the kernel ends the namespace, /proc's sample counts */
+		close(sb->kill_tfd);
+		sb->kill_tfd = -1;
+		if (!sb->reaped)
+			sbx_sandbox_signal(sb, SIGKILL);
 		break;
 	default:
 		drain_stream(sb, kind - SRC_OUT);

@@ -38,7 +38,7 @@ sbx -- $P raise 9
 check_eq "no limit, no report: Docker's pid 1 (a signal without a handler is ignored)" "3" "$RC"
 rep --no-init -- $P raise 9
 check_eq "--no-init: the program is pid 1 again" "3" "$(field exit_code)"
-check_match "--help says when --init is the default" "default (with a limit|.*--report)" "$("$SBXCTR" run --help)"
+check_match "--help says when --init is the default" "default with --rootfs when a limit" "$("$SBXCTR" run --help)"
 
 # --- CPU and peak memory of the whole tree -----------------------------------
 # (--init explicitly: batch's default, and so what a run without it did before it was the default)
@@ -58,14 +58,18 @@ if [ "$c" -ge 300000 ]; then ok "a child left running: its CPU is counted ($c us
 if [ $(((t1 - t0) / 1000000)) -lt 3000 ]; then ok "  ... and it is killed when the program ends"; else not_ok "the child outlived the program" "$(((t1 - t0) / 1000000)) ms"; fi
 
 # a trivial program: its own peak (under 1 MiB for the static probe), not the runtime's
-# set-up: without cgroups the runtime's memory shared until execve, with them its charges
-for init in "" --no-init; do
+# set-up: without cgroups the runtime's memory shared until execve, with them its charges.
+# Without a cgroup and without --init the program is pid 1, the runtime's clone: its
+# ru_maxrss includes the memory it shared with the runtime before its execve (README).
+inits="--init --no-init"
+cg2_memory || inits=--init
+for init in $inits; do
 	rep $init -- $P exit 0
 	peak=$(field peak_memory_bytes)
 	if [ "${peak:-0}" -gt 0 ] && [ "$peak" -le $((3 * MIB / 2)) ]; then
-		ok "trivial program ${init:---init}: peak $peak ($WHERE)"
+		ok "trivial program $init: peak $peak ($WHERE)"
 	else
-		not_ok "trivial program ${init:---init}: peak ($WHERE)" "$peak bytes; the probe's own is under 1 MiB"
+		not_ok "trivial program $init: peak ($WHERE)" "$peak bytes; the probe's own is under 1 MiB"
 	fi
 done
 
@@ -79,7 +83,7 @@ check_eq "wall_us >= CPU for a single-threaded program (10 runs)" "" "$bad"
 
 # --- --time: no "unenforced" (the supervisor enforces it), killed on time ----
 rep --time 0.2 --cgroups best-effort -- /bin/true
-check_eq "--time is not listed as unenforced" "[ ]" "$(field unenforced)"
+check_nomatch "--time is not listed as unenforced" "cpu-time" "$(grep -A3 '"unenforced"' "$R")"
 over=""
 for i in 1 2 3 4 5; do
 	rep --time 0.2 -- /bin/sh -c 'while :; do :; done'
@@ -99,6 +103,8 @@ check_match "  ... listed under limits" '"pids": 10' "$(cat "$R")"
 
 # --- a batch job's own "cgroups" mode -----------------------------------------
 J="$T_TMP/jobs.jsonl"
+# the sandbox child, already under its own ids, walks down to the attach point in the state dir
+chmod 0755 "$T_TMP"
 cat >"$J" <<EOF
 {"id":"be","argv":["$P","exit","0"],"memory":"256M","cgroups":"best-effort"}
 {"id":"off","argv":["$P","exit","0"],"memory":"256M","cgroups":"off"}
