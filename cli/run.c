@@ -703,7 +703,10 @@ int sbx_cmd_run(int argc, char **argv)
 	if (sbx_sandbox_wait(sb, sigfd, &res, &err) < 0)
 		goto fail;
 	code = res.exited ? res.exit_code : 128 + res.signal;
-	if (res.seccomp_kill)
+	if (res.seccomp_kill && res.seccomp_nr < 0)
+		fprintf(stderr, "sbxctr: seccomp: the kernel killed the program (--seccomp-kill exact: the syscall "
+				"is not reported)\n");
+	else if (res.seccomp_kill)
 		fprintf(stderr, "sbxctr: seccomp: killed on syscall %s (nr %d, %s)\n", res.seccomp_syscall,
 			res.seccomp_nr, res.seccomp_arch);
 	else if (res.reason != SBX_REASON_NONE)

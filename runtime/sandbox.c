@@ -245,7 +245,7 @@ int sbx_sandbox_create(const struct sbx_config *cfg, struct sbx_sandbox **ret, s
 	/* compiled (or taken from the cache) before anything exists, so that a bad profile costs nothing */
 	if (cfg->seccomp_json && !cfg->seccomp_unconfined &&
 	    (r = sbx_seccomp_plan_build(cfg->seccomp_doc ? cfg->seccomp_doc : "seccomp profile", cfg->seccomp_json,
-					cfg->process.caps.bounding, &sb->seccomp, err)) < 0)
+					cfg->process.caps.bounding, cfg->seccomp_kill_exact, &sb->seccomp, err)) < 0)
 		return r;
 	*ret = TAKE_PTR(sb);
 	return 0;
