@@ -703,7 +703,7 @@ int sbx_cmd_run(int argc, char **argv)
 	if (sbx_sandbox_wait(sb, sigfd, &res, &err) < 0)
 		goto fail;
 	code = res.exited ? res.exit_code : 128 + res.signal;
-	if (res.seccomp_kill && res.seccomp_nr < 0)
+	if (res.seccomp_kill && res.seccomp_unknown)
 		fprintf(stderr, "sbxctr: seccomp: the kernel killed the program (--seccomp-kill exact: the syscall "
 				"is not reported)\n");
 	else if (res.seccomp_kill)

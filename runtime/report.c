@@ -68,8 +68,8 @@ json_object *sbx_report_build(const struct sbx_config *cfg, const struct sbx_res
 	json_object_object_add(o, "stderr", stream_json(&res->out[1]));
 	json_object *sc = NULL;
 	if (res->seccomp_kill) {
-		/* nr -1: the kernel's own kill (--seccomp-kill exact), whose syscall nobody saw */
-		bool known = res->seccomp_nr >= 0;
+		/* the kernel's own kill (--seccomp-kill exact), whose syscall nobody saw */
+		bool known = !res->seccomp_unknown;
 		sc = json_object_new_object();
 		json_object_object_add(sc, "syscall", known ? json_object_new_string(res->seccomp_syscall) : NULL);
 		json_object_object_add(sc, "nr", known ? json_object_new_int(res->seccomp_nr) : NULL);

@@ -262,6 +262,15 @@ static uint32_t map_id(const struct sbx_idmap *m, size_t n, unsigned slot, uint3
 	return (uint32_t)-1;
 }
 
+/* struct sbx_rootfs_ids: what the parent creates for the sandbox belongs to its ids. */
+static uint32_t host_id_of(const void *ctx, bool is_gid, uint32_t id)
+{
+	const struct sbx_sandbox *sb = ctx;
+	const struct sbx_config *cfg = sb->cfg;
+	return is_gid ? map_id(cfg->gid_mappings, cfg->n_gid_mappings, sb->slot.n, id)
+		      : map_id(cfg->uid_mappings, cfg->n_uid_mappings, sb->slot.n, id);
+}
+
 /* The id map text: the config's, or container 0..65535 -> this slot's private range. */
 static void format_idmap(const struct sbx_idmap *m, size_t n, unsigned slot, char *buf, size_t size)
 {
@@ -473,7 +482,15 @@ static int do_clone(struct sbx_sandbox *sb, struct sbx_error *err)
 	sb->aux_stack = sbx_spawn_aux_stack(sb->spawn, &sb->aux_stack_size);
 	/* the child's own copy: we go on changing ours (closing fds, the pid) while it runs */
 	memcpy(sbx_spawn_arg(sb->spawn), sb, sizeof(*sb));
-	long pid = sbx_spawn_run(sb->spawn, &args, child_entry, sb->share_memory);
+	/*
+	 * The user namespace belongs to the slot's own unprivileged uid, not to
+	 * host root: the kernel charges its per-user counts there (spawn.h).
+	 * The slot's base is unique among running sandboxes whatever the
+	 * config maps (a bundle's own uidMappings included).
+	 */
+	const struct sbx_spawn_owner owner = {.uid = SBX_ID_BASE + sb->slot.n * SBX_ID_RANGE,
+					      .gid = SBX_ID_BASE + sb->slot.n * SBX_ID_RANGE};
+	long pid = sbx_spawn_run(sb->spawn, &args, child_entry, sb->share_memory, &owner);
 	if (pid < 0)
 		return sbx_err_errno(err, (int)-pid, "clone3 into new namespaces");
 	sb->pid = (pid_t)pid;
@@ -591,7 +608,8 @@ int sbx_sandbox_start(struct sbx_sandbox *sb, struct sbx_error *err)
 		sbx_mount_plan_stage_workdir(sb->plan, sb->stage.path);
 	}
 	char at[512];
-	if ((r = sbx_rootfs_attach_point(at, sizeof(at), err)) < 0 || (r = sbx_rootfs_prepare(sb->plan, err)) < 0)
+	const struct sbx_rootfs_ids ids = {.map = host_id_of, .ctx = sb};
+	if ((r = sbx_rootfs_attach_point(at, sizeof(at), err)) < 0 || (r = sbx_rootfs_prepare(sb->plan, &ids, err)) < 0)
 		return r;
 	if ((r = sbx_supervise_prepare(sb, err)) < 0)
 		return r;

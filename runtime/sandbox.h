@@ -50,6 +50,7 @@ struct sbx_result {
 	uint64_t oom_kills;
 	struct sbx_stream_stats out[2]; /* stdout, stderr */
 	bool seccomp_kill;
+	bool seccomp_unknown; /* the kernel's own kill (--seccomp-kill exact): the syscall is not known */
 	char seccomp_syscall[32];
 	int seccomp_nr;
 	char seccomp_arch[16];

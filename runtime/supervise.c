@@ -353,14 +353,14 @@ static void finish_result(struct sbx_sandbox *sb, const siginfo_t *si, const str
 	/*
 	 * --seccomp-kill exact: the kernel killed without asking anyone, so
 	 * only its mark is left: the program died of SIGSYS under a profile
-	 * that kills. The syscall is not known (seccomp_nr -1); a thread the
+	 * that kills. The syscall is not known (seccomp_unknown); a thread the
 	 * profile killed in a program that went on leaves no mark at all.
 	 */
 	if (sb->cfg->seccomp_kill_exact && sb->seccomp && sb->seccomp->kills && !res->exited && res->signal == SIGSYS &&
 	    res->reason == SBX_REASON_NONE) {
 		res->reason = SBX_REASON_SECCOMP;
 		res->seccomp_kill = true;
-		res->seccomp_nr = -1;
+		res->seccomp_unknown = true;
 	}
 	/*
 	 * More CPU than allowed is a time-limit verdict even when the program

@@ -328,36 +328,105 @@ case_atk_setuid() {
 	RUN_ROOTFS=$r attack "setuid/setgid/file caps (private rootfs)" -- $BIN/atk_setuid run $BIN
 }
 
-# Two sandboxes at once: A plants, B looks.
-case_atk_xsbx() {
-	local apid rc i spid
-	take_before
-	# the runtime itself in the background (not a shell function around it): $! is its pid
-	"$SBXCTR" run --env "SBX_SEC_RUN=$TOKEN" --rootfs "$SBX_ROOTFS" -- $BIN/atk_xsbx serve "$TOKEN" \
-		</dev/null >"$T/a.out" 2>&1 &
-	apid=$!
+# Sandbox A, the neighbour, runs in the background while another run
+# attacks through or around it. neighbour_start ARGS... -- PROG ARGS starts
+# it (the runtime itself, not a shell function around it: $! is its pid)
+# and waits for its "ready"; sets NB_PID (the runtime) and NB_SPID (the
+# sandbox's pid 1 on the host). neighbour_stop RC: SIGTERM (forwarded; A
+# exits by itself), then folds A's lines into $T/out; sets NB_RC, the status
+# to report: RC, or 1 when A found a hole, or 2 when A itself failed.
+neighbour_start() {
+	local i
+	"$SBXCTR" run --env "SBX_SEC_RUN=$TOKEN" --rootfs "$SBX_ROOTFS" "$@" </dev/null >"$T/a.out" 2>&1 &
+	NB_PID=$!
 	for i in $(seq 100); do grep -q '^ready' "$T/a.out" && break; sleep 0.05; done
-	spid=$(cat /proc/$apid/task/*/children 2>/dev/null | awk '{print $1}')
-	if ! grep -q '^ready' "$T/a.out" || [ -z "$spid" ]; then
-		kill -KILL $apid 2>/dev/null
-		wait $apid 2>/dev/null
-		not_ok "xsbx: sandbox A did not come up" "$(cat "$T/a.out")"
-		return
+	NB_SPID=$(cat /proc/$NB_PID/task/*/children 2>/dev/null | awk '{print $1}')
+	if ! grep -q '^ready' "$T/a.out" || [ -z "$NB_SPID" ]; then
+		kill -KILL $NB_PID 2>/dev/null
+		wait $NB_PID 2>/dev/null
+		NB_PID=""
+		return 1
 	fi
-	sbx --rootfs "$SBX_ROOTFS" -- $BIN/atk_xsbx probe "$TOKEN" "$spid" </dev/null >"$T/out" 2>&1
-	rc=$?
-	# A handles SIGTERM (forwarded by its runtime) and exits
-	kill -TERM $apid
-	wait $apid
-	local arc=$?
+}
+neighbour_stop() {
+	local rc=$1 arc
+	kill -TERM $NB_PID
+	wait $NB_PID
+	arc=$?
 	{
-		echo "  note     : sandbox A (host pid $spid) exited $arc:"
+		echo "  note     : sandbox A (host pid $NB_SPID) exited $arc:"
 		sed 's/^/  note     :   /' "$T/a.out"
 		cat "$T/out"
 	} >"$T/out2"
 	mv "$T/out2" "$T/out"
-	[ $arc = 0 ] || [ $rc != 0 ] || rc=2
-	report "xsbx: a second sandbox sees nothing of the first" "$rc" "$BEFORE" "$BT"
+	if grep -qE '^  (SUCCEEDED|UNEXPECTED)' "$T/a.out"; then
+		rc=1
+	elif [ $arc != 0 ] && [ $rc = 0 ]; then
+		rc=2
+	fi
+	NB_RC=$rc
+}
+
+# Two sandboxes at once: A plants, B looks.
+case_atk_xsbx() {
+	take_before
+	if ! neighbour_start -- $BIN/atk_xsbx serve "$TOKEN"; then
+		not_ok "xsbx: sandbox A did not come up" "$(cat "$T/a.out")"
+		return
+	fi
+	sbx --rootfs "$SBX_ROOTFS" -- $BIN/atk_xsbx probe "$TOKEN" "$NB_SPID" </dev/null >"$T/out" 2>&1
+	neighbour_stop $?
+	report "xsbx: a second sandbox sees nothing of the first" "$NB_RC" "$BEFORE" "$BT"
+}
+
+# A exhausts every per-user count it can; B and the host must still get theirs.
+case_atk_ucounts() {
+	local rc
+	take_before
+	if ! neighbour_start -- $BIN/atk_ucounts exhaust; then
+		not_ok "ucounts: sandbox A did not come up" "$(cat "$T/a.out")"
+		return
+	fi
+	sbx --rootfs "$SBX_ROOTFS" -- $BIN/atk_ucounts probe </dev/null >"$T/out" 2>&1
+	rc=$?
+	"$SBX_HELPERS/atk_ucounts" probe 2>&1 | sed 's/$/ (on the host)/' >>"$T/out"
+	[ "${PIPESTATUS[0]}" = 0 ] || rc=1
+	neighbour_stop $rc
+	report "ucounts: a sandbox that uses up its inotify instances and mqueue bytes starves neither a neighbour nor the host" "$NB_RC" "$BEFORE" "$BT"
+}
+
+# A watches its device nodes (and the null masking /proc files); B and the host use theirs.
+case_atk_devnodes() {
+	local rc
+	take_before
+	if ! neighbour_start -- $BIN/atk_devnodes watch; then
+		not_ok "devnodes: sandbox A did not come up" "$(cat "$T/a.out")"
+		return
+	fi
+	sbx --rootfs "$SBX_ROOTFS" -- $BIN/atk_devnodes use </dev/null >"$T/out" 2>&1
+	rc=$?
+	"$SBX_HELPERS/atk_devnodes" use >/dev/null 2>&1 || rc=2
+	sleep 0.1
+	neighbour_stop $rc
+	report "devnodes: a watch on a sandbox's device nodes sees nothing of the host's or a neighbour's" "$NB_RC" "$BEFORE" "$BT"
+}
+
+# A locks and watches rootfs files in its private overlay; B (another overlay) and the host use them.
+case_atk_rootshare() {
+	local rc files="/bin/busybox /etc/passwd /usr/local/bin/probe"
+	take_before
+	# shellcheck disable=SC2086 # the files split on purpose
+	if ! neighbour_start --rootfs-overlay -- $BIN/atk_rootshare hold $files; then
+		not_ok "rootshare: sandbox A did not come up" "$(cat "$T/a.out")"
+		return
+	fi
+	# shellcheck disable=SC2086
+	sbx --rootfs "$SBX_ROOTFS" --rootfs-overlay -- $BIN/atk_rootshare probe $files </dev/null >"$T/out" 2>&1
+	rc=$?
+	for f in $files; do cat "$SBX_ROOTFS$f" >/dev/null || rc=2; done
+	sleep 0.1
+	neighbour_stop $rc
+	report "rootshare: with --rootfs-overlay, sandboxes meet through no rootfs inode (flock, inotify)" "$NB_RC" "$BEFORE" "$BT"
 }
 
 # Memory and pids exhaustion need cgroup limits: skipped where the runtime has
