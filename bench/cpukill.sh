@@ -29,13 +29,17 @@ over() {
 		END { print n, u + s - l }' "$work/r.json" >>"$work/res"
 }
 
+# a build from before --init became a graded run's default has no --no-init: it needs no flag then
+noinit() { if "$1" run --help 2>&1 | grep -q -- --no-init; then echo --no-init; fi; }
+NOINIT=$(noinit "$SBX")
+[ -n "${SBXCTR_B:-}" ] && NOINIT_B=$(noinit "$SBXCTR_B")
 i=0
 while [ $i -lt "$N" ]; do
-	over "$SBX" init
-	over "$SBX" no-init --no-init
+	over "$SBX" init --init
+	over "$SBX" no-init $NOINIT
 	if [ -n "${SBXCTR_B:-}" ]; then
 		over "$SBXCTR_B" b-init --init
-		over "$SBXCTR_B" b-no-init
+		over "$SBXCTR_B" b-no-init $NOINIT_B
 	fi
 	i=$((i + 1))
 done

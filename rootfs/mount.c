@@ -323,6 +323,12 @@ static void *ovl_writable_main(void *p)
 	return NULL;
 }
 
+bool sbx_rootfs_overlay_available(void)
+{
+	_cleanup_close_ int fd = fsopen("overlay", FSOPEN_CLOEXEC);
+	return fd >= 0;
+}
+
 /*
  * The rootfs as a private overlay: its files are inodes of this sandbox's
  * overlay, not the rootfs's, so that a lock or an inotify watch on one

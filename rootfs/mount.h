@@ -27,6 +27,9 @@ struct sbx_rootfs_ids {
  */
 int sbx_rootfs_prepare(struct sbx_mount_plan *plan, const struct sbx_rootfs_ids *ids, struct sbx_error *err);
 
+/* Whether this kernel can make overlayfs mounts (asking for one loads the module where it can be). */
+bool sbx_rootfs_overlay_available(void);
+
 /* Where the child attaches the rootfs before pivot_root: <state>/root, made here by the parent. */
 int sbx_rootfs_attach_point(char *buf, size_t size, struct sbx_error *err);
 

@@ -28,8 +28,9 @@
  * every process that shares its address space, so no task sharing ours
  * may be an OOM candidate while the program can allocate. Hence: --init's
  * pid 1, which outlives the program's start, execs a freestanding copy of
- * the reaper (runtime/init-stub/, from a sealed memfd) before the program
- * may run, and the program waits for that; the set-up itself charges a few
+ * the reaper (runtime/init-stub/, from a sealed memfd) at the end of its
+ * set-up, and that copy starts the program from its own few pages, so the
+ * program's process never shares our memory at all; the set-up itself charges a few
  * hundred KiB of kernel memory to the sandbox's cgroup, so sandbox.c
  * shares only where memory.max is far above that (16 MiB) and gives the
  * child a copy of our memory below it.
@@ -112,8 +113,8 @@ long sbx_spawn_run(struct sbx_spawn *s, struct clone_args *args, void (*fn)(void
 /*
  * An O_PATH descriptor of a sealed, execute-only memfd holding the --init
  * stub (runtime/init-stub/init_stub.c), or -errno (-ENOSYS where the build
- * has none). Where the child shares our memory, --init's pid 1 execs it
- * before the program may run, to leave our address space.
+ * has none). --init's pid 1 execs it at the end of its set-up, to leave our
+ * address space; it starts the program itself.
  */
 int sbx_spawn_init_stub(struct sbx_error *err);
 /* Only once the child has been reaped: it may run on this memory and TLS until then. */

@@ -133,6 +133,13 @@ void sbx_sandbox_kill(struct sbx_sandbox *sb, enum sbx_reason reason)
 		sb->init_ending = true;
 		return;
 	}
+	/*
+	 * With --init the program dies only once pid 1 is on its way out; the
+	 * cgroup's own kill (cgroup.kill) reaches every process at once.
+	 */
+	struct sbx_error e = {0};
+	if (sb->cg && sb->cfg->init && sbx_cgroup_kill(sb->cg, &e) < 0)
+		sbx_debug("ending the run: %s", e.msg);
 	sbx_sandbox_signal(sb, SIGKILL);
 }
 

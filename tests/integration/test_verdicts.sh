@@ -41,8 +41,11 @@ check_eq "--no-init: the program is pid 1 again" "3" "$(field exit_code)"
 check_match "--help says when --init is the default" "default with --rootfs when a limit" "$("$SBXCTR" run --help)"
 
 # --- CPU and peak memory of the whole tree -----------------------------------
-# (--init explicitly: batch's default, and so what a run without it did before it was the default)
-rep --init --time 0.3 -- $P hogspin 100
+# (--init explicitly: batch's default, and so what a run without it did before it was the default;
+# the VM's emulated CPU needs longer to touch 100 MiB)
+hog_time=0.5
+[ -n "${SBX_IN_VM:-}" ] && hog_time=4
+rep --init --time $hog_time -- $P hogspin 100
 check_eq "100 MiB then spin, --time: reason cpu-time" '"cpu-time"' "$(field reason)"
 peak=$(field peak_memory_bytes)
 if [ "${peak:-0}" -ge $((100 * MIB)) ]; then ok "  ... peak memory is the program's ($peak, $WHERE)"; else not_ok "  ... peak memory of a run killed at --time ($WHERE)" "$peak, expected >= 100 MiB"; fi
@@ -50,12 +53,11 @@ rep --init --wall-time 1 -- $P hogspin 100
 peak=$(field peak_memory_bytes)
 if [ "${peak:-0}" -ge $((100 * MIB)) ]; then ok "killed at --wall-time: peak memory is the program's ($peak)"; else not_ok "peak memory of a run killed at --wall-time ($WHERE)" "$peak, expected >= 100 MiB"; fi
 
-t0=$(date +%s%N)
 rep --init -- $P orphanburn 0.3
-t1=$(date +%s%N)
 c=$(cpu)
 if [ "$c" -ge 300000 ]; then ok "a child left running: its CPU is counted ($c us, $WHERE)"; else not_ok "CPU of a child left running ($WHERE)" "$c us, the child burnt 300 ms"; fi
-if [ $(((t1 - t0) / 1000000)) -lt 3000 ]; then ok "  ... and it is killed when the program ends"; else not_ok "the child outlived the program" "$(((t1 - t0) / 1000000)) ms"; fi
+w=$(field wall_us)
+if [ "$w" -lt 3000000 ]; then ok "  ... and it is killed when the program ends (wall $w us)"; else not_ok "the child outlived the program" "wall $w us"; fi
 
 # a trivial program: its own peak (under 1 MiB for the static probe), not the runtime's
 # set-up: without cgroups the runtime's memory shared until execve, with them its charges.

@@ -367,66 +367,53 @@ neighbour_stop() {
 	NB_RC=$rc
 }
 
-# Two sandboxes at once: A plants, B looks.
-case_atk_xsbx() {
+# neighbour_case LABEL OPTS A B [HOST]: sandbox A (PROG ARGS in A) runs; B, a
+# second sandbox, attacks through or around it; HOST (a shell command, or
+# nothing) does the same on the host. OPTS are run options for both. B and
+# HOST are evaluated when they run (B may name $NB_SPID, A's host pid).
+neighbour_case() {
+	local label=$1 opts=$2 a=$3 b=$4 host=${5:-} rc
 	take_before
-	if ! neighbour_start -- $BIN/atk_xsbx serve "$TOKEN"; then
-		not_ok "xsbx: sandbox A did not come up" "$(cat "$T/a.out")"
+	# shellcheck disable=SC2086 # the words split on purpose
+	if ! neighbour_start $opts -- $a; then
+		not_ok "$label: sandbox A did not come up" "$(cat "$T/a.out")"
 		return
 	fi
-	sbx --rootfs "$SBX_ROOTFS" -- $BIN/atk_xsbx probe "$TOKEN" "$NB_SPID" </dev/null >"$T/out" 2>&1
-	neighbour_stop $?
-	report "xsbx: a second sandbox sees nothing of the first" "$NB_RC" "$BEFORE" "$BT"
+	eval "sbx --rootfs \"\$SBX_ROOTFS\" $opts -- $b" </dev/null >"$T/out" 2>&1
+	rc=$?
+	if [ -n "$host" ]; then
+		eval "$host" >>"$T/out" 2>&1 || rc=1
+	fi
+	sleep 0.1
+	neighbour_stop $rc
+	report "$label" "$NB_RC" "$BEFORE" "$BT"
+}
+
+# Two sandboxes at once: A plants, B looks.
+case_atk_xsbx() {
+	neighbour_case "xsbx: a second sandbox sees nothing of the first" "" "$BIN/atk_xsbx serve $TOKEN" \
+		'$BIN/atk_xsbx probe $TOKEN $NB_SPID'
 }
 
 # A exhausts every per-user count it can; B and the host must still get theirs.
 case_atk_ucounts() {
-	local rc
-	take_before
-	if ! neighbour_start -- $BIN/atk_ucounts exhaust; then
-		not_ok "ucounts: sandbox A did not come up" "$(cat "$T/a.out")"
-		return
-	fi
-	sbx --rootfs "$SBX_ROOTFS" -- $BIN/atk_ucounts probe </dev/null >"$T/out" 2>&1
-	rc=$?
-	"$SBX_HELPERS/atk_ucounts" probe 2>&1 | sed 's/$/ (on the host)/' >>"$T/out"
-	[ "${PIPESTATUS[0]}" = 0 ] || rc=1
-	neighbour_stop $rc
-	report "ucounts: a sandbox that uses up its inotify instances and mqueue bytes starves neither a neighbour nor the host" "$NB_RC" "$BEFORE" "$BT"
+	neighbour_case "ucounts: a sandbox that uses up its inotify instances and mqueue bytes starves neither a neighbour nor the host" \
+		"" "$BIN/atk_ucounts exhaust" '$BIN/atk_ucounts probe' \
+		'"$SBX_HELPERS/atk_ucounts" probe | sed "s/\$/ (on the host)/"; [ "${PIPESTATUS[0]}" = 0 ]'
 }
 
 # A watches its device nodes (and the null masking /proc files); B and the host use theirs.
 case_atk_devnodes() {
-	local rc
-	take_before
-	if ! neighbour_start -- $BIN/atk_devnodes watch; then
-		not_ok "devnodes: sandbox A did not come up" "$(cat "$T/a.out")"
-		return
-	fi
-	sbx --rootfs "$SBX_ROOTFS" -- $BIN/atk_devnodes use </dev/null >"$T/out" 2>&1
-	rc=$?
-	"$SBX_HELPERS/atk_devnodes" use >/dev/null 2>&1 || rc=2
-	sleep 0.1
-	neighbour_stop $rc
-	report "devnodes: a watch on a sandbox's device nodes sees nothing of the host's or a neighbour's" "$NB_RC" "$BEFORE" "$BT"
+	neighbour_case "devnodes: a watch on a sandbox's device nodes sees nothing of the host's or a neighbour's" \
+		"" "$BIN/atk_devnodes watch" '$BIN/atk_devnodes use' '"$SBX_HELPERS/atk_devnodes" use >/dev/null'
 }
 
 # A locks and watches rootfs files in its private overlay; B (another overlay) and the host use them.
 case_atk_rootshare() {
-	local rc files="/bin/busybox /etc/passwd /usr/local/bin/probe"
-	take_before
-	# shellcheck disable=SC2086 # the files split on purpose
-	if ! neighbour_start --rootfs-overlay -- $BIN/atk_rootshare hold $files; then
-		not_ok "rootshare: sandbox A did not come up" "$(cat "$T/a.out")"
-		return
-	fi
-	# shellcheck disable=SC2086
-	sbx --rootfs "$SBX_ROOTFS" --rootfs-overlay -- $BIN/atk_rootshare probe $files </dev/null >"$T/out" 2>&1
-	rc=$?
-	for f in $files; do cat "$SBX_ROOTFS$f" >/dev/null || rc=2; done
-	sleep 0.1
-	neighbour_stop $rc
-	report "rootshare: with --rootfs-overlay, sandboxes meet through no rootfs inode (flock, inotify)" "$NB_RC" "$BEFORE" "$BT"
+	local files="/bin/busybox /etc/passwd /usr/local/bin/probe"
+	neighbour_case "rootshare: with --rootfs-overlay, sandboxes meet through no rootfs inode (flock, inotify)" \
+		--rootfs-overlay "$BIN/atk_rootshare hold $files" "\$BIN/atk_rootshare probe $files" \
+		"cat $(for f in $files; do printf '%s ' "$SBX_ROOTFS$f"; done) >/dev/null"
 }
 
 # Memory and pids exhaustion need cgroup limits: skipped where the runtime has
