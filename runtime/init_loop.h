@@ -76,7 +76,7 @@ __attribute__((noreturn)) static inline void sbx_init_end(int status_fd, int pro
 			break;
 	}
 	struct sbx_init_report rep = {.status = have ? status : SIGKILL};
-	struct rusage ru;
+	struct rusage ru = {0};
 	if (sbx_rawsys(SYS_getrusage, RUSAGE_CHILDREN, &ru, 0) == 0) {
 		rep.utime_us = sbx_init_tv_us(&ru.ru_utime);
 		rep.stime_us = sbx_init_tv_us(&ru.ru_stime);

@@ -109,7 +109,7 @@ static long become_owner(const struct cred_switch *c)
 		return r;
 	}
 	struct __user_cap_header_struct h = {.version = _LINUX_CAPABILITY_VERSION_3};
-	struct __user_cap_data_struct d[_LINUX_CAPABILITY_U32S_3];
+	struct __user_cap_data_struct d[_LINUX_CAPABILITY_U32S_3] = {{0}};
 	r = sbx_rawsys(SYS_capget, &h, d, 0);
 	for (int i = 0; r == 0 && i < _LINUX_CAPABILITY_U32S_3; i++)
 		d[i].effective = d[i].permitted;

@@ -308,11 +308,15 @@ static int cmd_fsize(const char *path, long kib)
 /* Allocates and touches mb MiB, says so, then spins until killed (a limit ends it). */
 static int cmd_hogspin(long mb)
 {
+	/* linked, as in cmd_hog: held, not lost */
+	void *head = NULL;
 	for (long i = 0; i < mb; i++) {
 		char *p = malloc(1 << 20);
 		if (!p)
 			return fail("malloc");
 		memset(p, 1, 1 << 20);
+		memcpy(p, &head, sizeof(head));
+		head = p;
 	}
 	printf("allocated %ld\n", mb);
 	fflush(stdout);

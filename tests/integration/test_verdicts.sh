@@ -63,8 +63,10 @@ if [ "$w" -lt 3000000 ]; then ok "  ... and it is killed when the program ends (
 # set-up: without cgroups the runtime's memory shared until execve, with them its charges.
 # Without a cgroup and without --init the program is pid 1, the runtime's clone: its
 # ru_maxrss includes the memory it shared with the runtime before its execve (README).
+# A sanitized build has no stub: its program starts from a copy of the runtime's memory.
 inits="--init --no-init"
 cg2_memory || inits=--init
+[ -n "${SBX_SANITIZED:-}" ] && ! cg2_memory && inits=""
 for init in $inits; do
 	rep $init -- $P exit 0
 	peak=$(field peak_memory_bytes)
@@ -76,12 +78,18 @@ for init in $inits; do
 done
 
 # --- wall time is never below the CPU of a single-threaded run ---------------
-bad=""
-for i in 1 2 3 4 5 6 7 8 9 10; do
-	rep -- $P exit 0
-	[ "$(field wall_us)" -ge "$(cpu)" ] || bad="$bad wall $(field wall_us) < cpu $(cpu);"
-done
-check_eq "wall_us >= CPU for a single-threaded program (10 runs)" "" "$bad"
+# Not in the VM suite: there the guest counts CPU time on a scheduler clock
+# that is not in step with its wall clock (QEMU's TCG gives it unsynchronized
+# TSCs, marked unstable at boot, and HPET as clocksource), off by several ms
+# either way on a run of 25 ms.
+if [ -z "${SBX_IN_VM:-}" ]; then
+	bad=""
+	for i in 1 2 3 4 5 6 7 8 9 10; do
+		rep -- $P exit 0
+		[ "$(field wall_us)" -ge "$(cpu)" ] || bad="$bad wall $(field wall_us) < cpu $(cpu);"
+	done
+	check_eq "wall_us >= CPU for a single-threaded program (10 runs)" "" "$bad"
+fi
 
 # --- --time: no "unenforced" (the supervisor enforces it), killed on time ----
 rep --time 0.2 --cgroups best-effort -- /bin/true
@@ -110,11 +118,13 @@ chmod 0755 "$T_TMP"
 cat >"$J" <<EOF
 {"id":"be","argv":["$P","exit","0"],"memory":"256M","cgroups":"best-effort"}
 {"id":"off","argv":["$P","exit","0"],"memory":"256M","cgroups":"off"}
+{"id":"root","argv":["/bin/sh","-c","grep ' / / ' /proc/self/mountinfo"],"stdout":"$T_TMP/root.out"}
 EOF
 SBXCTR_STATE_DIR="$T_TMP/state" "$SBXCTR" batch "$J" --rootfs "$SBX_ROOTFS" --quiet --results "$T_TMP/out" </dev/null
 be=$(grep '"id":"be"' "$T_TMP/out")
 off=$(grep '"id":"off"' "$T_TMP/out")
 check_match "batch: \"cgroups\": \"best-effort\" runs with the fallbacks ($WHERE)" '"status":"ok".*"reason":"none","exit_code":0' "$be"
 check_match "batch: \"cgroups\": \"off\" makes no cgroup (memory.max unenforced)" '"unenforced":\["memory.max"' "$off"
+check_match "batch: a job's root is a private overlay by default" " - overlay " "$(cat "$T_TMP/root.out")"
 
 t_done

@@ -98,6 +98,7 @@ static int use(void)
 				continue;
 			if (nodes[i].major) {
 				ssize_t r = read(fd, buf, sizeof(buf));
+				(void)r;
 				r = write(fd, "x", 1);
 				(void)r;
 			}

@@ -437,7 +437,11 @@ limit_case() {
 	report "${name#atk_} ($flag $value)" "$rc" "$BEFORE" "$BT"
 }
 case_atk_mem_exhaust() { limit_case atk_mem_exhaust --memory 64M $((64 << 20)); }
-case_atk_pids_exhaust() { limit_case atk_pids_exhaust --pids 32 32; }
+case_atk_pids_exhaust() {
+	limit_case atk_pids_exhaust --pids 32 32
+	# where no pids controller is offered, RLIMIT_NPROC of the sandbox's own uid holds it exactly
+	attack "pids_exhaust (--pids 32 --cgroups best-effort)" --pids 32 --cgroups best-effort -- $BIN/atk_pids_exhaust 32
+}
 
 # --- main ------------------------------------------------------------------------
 if [ $# -gt 0 ]; then
