@@ -306,17 +306,18 @@ static int cmd_fsize(const char *path, long kib)
 }
 
 /* Allocates and touches mb MiB, says so, then spins until killed (a limit ends it). */
+/* cmd_hogspin's blocks, linked through their first bytes: held until the process dies */
+static void *hogspin_held;
+
 static int cmd_hogspin(long mb)
 {
-	/* linked, as in cmd_hog: held, not lost */
-	void *head = NULL;
 	for (long i = 0; i < mb; i++) {
 		char *p = malloc(1 << 20);
 		if (!p)
 			return fail("malloc");
 		memset(p, 1, 1 << 20);
-		memcpy(p, &head, sizeof(head));
-		head = p;
+		memcpy(p, &hogspin_held, sizeof(hogspin_held));
+		hogspin_held = p;
 	}
 	printf("allocated %ld\n", mb);
 	fflush(stdout);
