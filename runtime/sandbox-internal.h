@@ -81,6 +81,16 @@ struct sbx_sandbox {
 	siginfo_t si;	  /* pid 1's exit */
 	struct rusage ru; /* pid 1's rusage, with every descendant it reaped */
 	uint64_t end_ns;  /* CLOCK_MONOTONIC when pid 1 was reaped */
+	/*
+	 * --init's report (struct sbx_init_report), read as soon as it comes:
+	 * the tree is gone then, pid 1 not yet; the cgroup's figures sampled
+	 * at that moment leave out pid 1's exit (the namespaces' teardown),
+	 * which is the runtime's work, not the program's.
+	 */
+	bool have_init_rep;
+	struct sbx_init_report init_rep;
+	bool have_end_stats;
+	struct sbx_cgroup_stats end_stats;
 	bool result_done;
 	/*
 	 * Without a cgroup, the tree's CPU sampled from /proc just before we

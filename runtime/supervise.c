@@ -254,6 +254,23 @@ static uint64_t sub0(uint64_t a, uint64_t b)
 	return a > b ? a - b : 0;
 }
 
+/* The init's last words: its report, and the cgroup's figures before pid 1's own exit. */
+static void take_init_report(struct sbx_sandbox *sb)
+{
+	if (sb->have_init_rep || sb->status_rd < 0)
+		return;
+	ssize_t n = read(sb->status_rd, &sb->init_rep, sizeof(sb->init_rep));
+	/* EOF without a report: pid 1 died before it could write one */
+	sb->have_init_rep = n == (ssize_t)sizeof(sb->init_rep);
+	if (!sb->have_init_rep) {
+		close(sb->status_rd);
+		sb->status_rd = -1;
+		return;
+	}
+	struct sbx_error e = {0};
+	sb->have_end_stats = sb->cg && sbx_cgroup_stats(sb->cg, &sb->end_stats, &e) == 0;
+}
+
 /*
  * CPU time of the run. The sandbox child's own set-up before execve (its
  * rusage, left in the shared page) is in pid 1's rusage and in the cgroup,
@@ -314,8 +331,9 @@ static void finish_result(struct sbx_sandbox *sb, const siginfo_t *si, const str
 	res->wall_us = sub0(end, t0) / 1000;
 	res->setup_us = (t0 - created) / 1000;
 	/* with --init, our init reports the program's own status and the usage of all it reaped */
-	struct sbx_init_report rep;
-	bool have_rep = sb->status_rd >= 0 && read(sb->status_rd, &rep, sizeof(rep)) == (ssize_t)sizeof(rep);
+	take_init_report(sb);
+	bool have_rep = sb->have_init_rep;
+	const struct sbx_init_report rep = sb->init_rep;
 	if (have_rep)
 		set_status(res, WIFEXITED(rep.status), WIFEXITED(rep.status) ? WEXITSTATUS(rep.status)
 									  : WTERMSIG(rep.status));
@@ -330,6 +348,12 @@ static void finish_result(struct sbx_sandbox *sb, const siginfo_t *si, const str
 	bool have_cg = sb->cg && sbx_cgroup_stats(sb->cg, &st, &e) == 0;
 	if (sb->cg && !have_cg)
 		sbx_warn("cgroup accounting: %s", e.msg);
+	/* CPU as it was when the tree was gone, before pid 1 tore the namespaces down */
+	if (have_cg && sb->have_end_stats) {
+		st.cpu_usage_us = sb->end_stats.cpu_usage_us;
+		st.cpu_user_us = sb->end_stats.cpu_user_us;
+		st.cpu_system_us = sb->end_stats.cpu_system_us;
+	}
 	account_cpu(sb, ru, have_cg ? &st : NULL, have_rep ? &rep : NULL);
 	res->has_memory = true;
 	if (have_cg && st.has_memory) {
@@ -391,7 +415,7 @@ int sbx_sandbox_arm(struct sbx_sandbox *sb, struct sbx_error *err)
 }
 
 /* Poll sources, in a fixed order: the index in this array is the event kind. */
-enum { SRC_PID, SRC_WALL, SRC_CPU, SRC_OUT, SRC_ERR, SRC_SECCOMP, SRC_KILL, SRC__COUNT };
+enum { SRC_PID, SRC_WALL, SRC_CPU, SRC_OUT, SRC_ERR, SRC_SECCOMP, SRC_KILL, SRC_INIT, SRC__COUNT };
 
 static void sources(const struct sbx_sandbox *sb, int fds[SRC__COUNT])
 {
@@ -402,7 +426,9 @@ static void sources(const struct sbx_sandbox *sb, int fds[SRC__COUNT])
 	fds[SRC_ERR] = sb->out[1].rd;
 	fds[SRC_SECCOMP] = sb->listener;
 	fds[SRC_KILL] = sb->init_ending && !sb->reaped ? sb->kill_tfd : -1;
+	fds[SRC_INIT] = sb->have_init_rep ? -1 : sb->status_rd;
 }
+
 
 size_t sbx_sandbox_poll_prepare(struct sbx_sandbox *sb, struct pollfd *pfd)
 {
@@ -445,6 +471,9 @@ static int dispatch(struct sbx_sandbox *sb, int kind, struct sbx_error *err)
 		break;
 	case SRC_SECCOMP:
 		sbx_scmon_violation(sb);
+		break;
+	case SRC_INIT:
+		take_init_report(sb);
 		break;
 	case SRC_KILL:
 		/* the init did not finish in time: the kernel ends the namespace, /proc's sample counts */
