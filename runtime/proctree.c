@@ -135,6 +135,13 @@ static void queue_children(pid_t pid, long threads, pid_t **q, size_t *tail, siz
 
 int sbx_proctree_cpu(pid_t root, int kill_sig, uint64_t *ret_user_us, uint64_t *ret_sys_us)
 {
+	uint64_t own;
+	return sbx_proctree_cpu_root(root, kill_sig, ret_user_us, ret_sys_us, &own);
+}
+
+int sbx_proctree_cpu_root(pid_t root, int kill_sig, uint64_t *ret_user_us, uint64_t *ret_sys_us,
+			  uint64_t *ret_root_us)
+{
 	/* breadth-first over the tree; the queue grows as children are found */
 	size_t cap = 64, head = 0, tail = 0;
 	_cleanup_free_ pid_t *q = sbx_xmalloc(cap * sizeof(pid_t));
@@ -148,9 +155,7 @@ int sbx_proctree_cpu(pid_t root, int kill_sig, uint64_t *ret_user_us, uint64_t *
 		struct stat_ticks t;
 		if (proc_ticks(pid, &t) < 0)
 			continue; /* exited meanwhile: its time went to its parent's cutime */
-		if (pid == root)
-			root_seen = true;
-		else if (kill_sig > 0)
+		if (pid != root && kill_sig > 0)
 			kill(pid, kill_sig);
 		/* its own time exactly, split as its ticks are; its reaped children's in ticks */
 		uint64_t own = 0;
@@ -158,6 +163,10 @@ int sbx_proctree_cpu(pid_t root, int kill_sig, uint64_t *ret_user_us, uint64_t *
 		if (proc_clock_us(pid, &own) < 0)
 			own = ticks * tick_us;
 		uint64_t own_user = ticks ? (uint64_t)((double)own * (double)t.utime / (double)ticks) : own;
+		if (pid == root) {
+			root_seen = true;
+			*ret_root_us = own;
+		}
 		user += own_user + t.cutime * tick_us;
 		sys += own - own_user + t.cstime * tick_us;
 		queue_children(pid, t.threads, &q, &tail, &cap);

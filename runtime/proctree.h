@@ -16,3 +16,6 @@
  * is gone).
  */
 int sbx_proctree_cpu(pid_t root, int kill_sig, uint64_t *ret_user_us, uint64_t *ret_sys_us);
+/* The same, and root's own time (not what it reaped) in *ret_root_us. */
+int sbx_proctree_cpu_root(pid_t root, int kill_sig, uint64_t *ret_user_us, uint64_t *ret_sys_us,
+			  uint64_t *ret_root_us);

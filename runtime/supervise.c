@@ -188,8 +188,9 @@ static unsigned usable_cpus(void)
 /*
  * CPU limit: instead of polling at a fixed rate, check again at the earliest
  * moment the limit could be reached, i.e. when the remaining budget would be
- * used by every usable CPU running flat out. The last checks are 5 ms apart,
- * which keeps the kill within 50 ms of the limit at a tiny cost.
+ * used by every usable CPU running flat out. The last checks are
+ * CPU_POLL_MIN_US apart: the kill lands within a scheduler tick of the limit
+ * (the sources lag a running task by up to one) at a tiny cost.
  */
 static void check_cpu(struct sbx_sandbox *sb)
 {
@@ -199,18 +200,22 @@ static void check_cpu(struct sbx_sandbox *sb)
 	if (sb->reaped)
 		return;
 	uint64_t used = 0, limit = sb->cfg->limits.cpu_time_us;
+	/* the sandbox child's set-up before execve is not the program's (struct sbx_handoff) */
+	uint64_t setup = sb->handoff ? sb->handoff->setup_utime_us + sb->handoff->setup_stime_us : 0;
 	/* the cgroup counts every process of the run exactly; /proc is the fallback */
 	if (sb->cg) {
 		sbx_cgroup_poll(sb->cg);
 		if (sbx_cgroup_cpu_usage(sb->cg, &used) < 0)
 			return;
 	} else {
-		uint64_t u, sy;
-		if (sbx_proctree_cpu(sb->pid, 0, &u, &sy) < 0)
+		uint64_t u, sy, own;
+		if (sbx_proctree_cpu_root(sb->pid, 0, &u, &sy, &own) < 0)
 			return; /* exiting: the final accounting decides */
 		used = u + sy;
+		/* --init's report counts what it reaped, not itself: neither does the limit */
+		if (sb->cfg->init)
+			setup = own;
 	}
-	uint64_t setup = sb->handoff ? sb->handoff->setup_utime_us + sb->handoff->setup_stime_us : 0;
 	used = used > setup ? used - setup : 0;
 	if (used >= limit) {
 		sbx_sandbox_kill(sb, SBX_REASON_CPU_TIME);
