@@ -6,6 +6,9 @@
 
 #include <fcntl.h>
 #include <limits.h>
+#include <pthread.h>
+#include <sched.h>
+#include <sys/sysmacros.h>
 #include <linux/openat2.h>
 #include <stdio.h>
 #include <string.h>
@@ -105,6 +108,8 @@ static bool source_is_dir(const char *src)
 }
 
 static int setattr_fd(int fd, uint64_t set, uint64_t clr, unsigned long prop, bool recursive);
+static int fs_error(int fsfd, int code, struct sbx_error *err, const char *what, const char *fstype,
+		    const char *dest);
 
 int sbx_rootfs_attach_point(char *buf, size_t size, struct sbx_error *err)
 {
@@ -129,7 +134,234 @@ static int clone_tree(const char *src, bool recursive, uint64_t set, uint64_t cl
 	return TAKE_FD(fd);
 }
 
-int sbx_rootfs_prepare(struct sbx_mount_plan *plan, struct sbx_error *err)
+/*
+ * Applies comma-separated fs options ("k=v" or flags) to an fs context. With
+ * ids, uid= and gid= are container ids, given to a filesystem the parent
+ * makes: they are mapped to the host's. Returns 0 or -errno.
+ */
+static int fs_config_data(int fsfd, const char *data, const struct sbx_rootfs_ids *ids)
+{
+	char buf[PATH_MAX];
+	if (!data)
+		return 0;
+	if (copy_path(buf, data) < 0)
+		return -ENAMETOOLONG;
+	char *save = NULL;
+	for (char *kv = strtok_r(buf, ",", &save); kv; kv = strtok_r(NULL, ",", &save)) {
+		char *eq = strchr(kv, '=');
+		int r;
+		if (!eq) {
+			r = fsconfig(fsfd, FSCONFIG_SET_FLAG, kv, NULL, 0);
+		} else {
+			*eq = '\0';
+			const char *v = eq + 1;
+			char mapped[16];
+			bool is_gid = strcmp(kv, "gid") == 0;
+			if (ids && (is_gid || strcmp(kv, "uid") == 0)) {
+				uint64_t id;
+				if (sbx_parse_u64(v, &id) < 0 || id > UINT32_MAX ||
+				    (id = ids->map(ids->ctx, is_gid, (uint32_t)id)) == (uint32_t)-1)
+					return -EINVAL;
+				snprintf(mapped, sizeof(mapped), "%u", (uint32_t)id);
+				v = mapped;
+			}
+			r = fsconfig(fsfd, FSCONFIG_SET_STRING, kv, v, 0);
+		}
+		if (r < 0)
+			return -errno;
+	}
+	return 0;
+}
+
+/* The name of dest when it is a direct child of dir ("/dev/null" in "/dev": "null"), else NULL. */
+static const char *child_name(const char *dest, const char *dir)
+{
+	size_t n = strlen(dir);
+	if (!dest || strncmp(dest, dir, n) != 0 || dest[n] != '/' || !dest[n + 1] || strchr(dest + n + 1, '/'))
+		return NULL;
+	return dest + n + 1;
+}
+
+/*
+ * The /dev tmpfs (plan->ops[i]), made here with device nodes of its own:
+ * inodes of this sandbox alone, same major and minor as the host's, on a
+ * filesystem of the host's user namespace (one the sandbox makes is nodev
+ * whatever it says). The sandbox cannot add a node to it (mknod needs
+ * CAP_MKNOD on the host). Its root belongs to the sandbox's root, as a tmpfs
+ * the sandbox made would. Where mknod is refused (no CAP_MKNOD, as without
+ * root) nothing is prepared and the child binds the host's nodes.
+ */
+static int prepare_dev(struct sbx_mount_plan *plan, size_t i, const struct sbx_rootfs_ids *ids, struct sbx_error *err)
+{
+	struct sbx_mount_op *op = &plan->ops[i];
+	_cleanup_close_ int fsfd = fsopen("tmpfs", FSOPEN_CLOEXEC);
+	if (fsfd < 0)
+		return sbx_err_sys(err, "tmpfs for %s: fsopen", op->dest);
+	int r = fsconfig(fsfd, FSCONFIG_SET_STRING, "source", op->source, 0) < 0 ? -errno : 0;
+	if (r == 0)
+		r = fs_config_data(fsfd, op->data, ids);
+	const char *who[2] = {"uid", "gid"};
+	for (int g = 0; r == 0 && ids && g < 2; g++) {
+		uint32_t id = ids->map(ids->ctx, g, 0);
+		char v[16];
+		snprintf(v, sizeof(v), "%u", id);
+		bool given = op->data && (strstr(op->data, g ? "gid=" : "uid=") != NULL);
+		if (!given && id != (uint32_t)-1 && fsconfig(fsfd, FSCONFIG_SET_STRING, who[g], v, 0) < 0)
+			r = -errno;
+	}
+	if (r < 0 || fsconfig(fsfd, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0)
+		return fs_error(fsfd, r < 0 ? -r : errno, err, "creating", "tmpfs", op->dest);
+	_cleanup_close_ int mfd = fsmount(fsfd, FSMOUNT_CLOEXEC, (unsigned)op->attr_set);
+	if (mfd < 0)
+		return fs_error(fsfd, errno, err, "mounting", "tmpfs", op->dest);
+	for (size_t k = i + 1; k < plan->n_ops; k++) {
+		struct sbx_mount_op *n = &plan->ops[k];
+		const char *name = child_name(n->dest, op->dest);
+		if (!name || (n->kind != SBX_MOP_DEVNODE && n->kind != SBX_MOP_SYMLINK))
+			continue;
+		if (n->kind == SBX_MOP_SYMLINK) {
+			if (symlinkat(n->source, mfd, name) < 0)
+				return sbx_err_sys(err, "symlink %s -> %s", n->dest, n->source);
+		} else if (mknodat(mfd, name, S_IFCHR | 0666, makedev(n->dev_major, n->dev_minor)) < 0) {
+			if (errno == EPERM)
+				return 0; /* the fallback: the child binds the host's nodes */
+			return sbx_err_sys(err, "device node %s", n->dest);
+		} else if (fchmodat(mfd, name, 0666, 0) < 0) { /* past our umask */
+			return sbx_err_sys(err, "device node %s", n->dest);
+		}
+	}
+	for (size_t k = i + 1; k < plan->n_ops; k++) {
+		struct sbx_mount_op *n = &plan->ops[k];
+		if ((n->kind == SBX_MOP_DEVNODE || n->kind == SBX_MOP_SYMLINK) && child_name(n->dest, op->dest))
+			n->prepared = true;
+	}
+	op->tree_fd = TAKE_FD(mfd);
+	plan->dev_prepared = true;
+	return 0;
+}
+
+/* "a:b\c" -> "a\:b\\c": overlayfs splits lowerdir at ':' and unescapes '\\'. */
+static void ovl_escape(const char *in, char *out, size_t size)
+{
+	size_t o = 0;
+	for (; *in && o + 2 < size; in++) {
+		if (*in == ':' || *in == '\\')
+			out[o++] = '\\';
+		out[o++] = *in;
+	}
+	out[o] = '\0';
+}
+
+/* An overlay with the given layers, detached, with the root's attributes. */
+static int make_overlay(const struct sbx_mount_plan *plan, const char *lower, const char *upper, const char *work,
+			struct sbx_error *err)
+{
+	_cleanup_close_ int fsfd = fsopen("overlay", FSOPEN_CLOEXEC);
+	if (fsfd < 0)
+		return sbx_err_sys(err, "rootfs overlay: fsopen (is the overlay module loaded?)");
+	/* what the program may write stays plain: no redirects or metadata-only copies to follow */
+	const char *const opts[][2] = {{"source", "sbxctr"}, {"lowerdir", lower}, {"upperdir", upper},
+				       {"workdir", work}, {"redirect_dir", upper ? "off" : NULL},
+				       {"index", upper ? "off" : NULL}, {"metacopy", upper ? "off" : NULL}};
+	for (size_t i = 0; i < SBX_ARRAY_SIZE(opts); i++)
+		if (opts[i][1] && fsconfig(fsfd, FSCONFIG_SET_STRING, opts[i][0], opts[i][1], 0) < 0)
+			return fs_error(fsfd, errno, err, "configuring", "overlay", plan->root);
+	if (fsconfig(fsfd, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0)
+		return fs_error(fsfd, errno, err, "creating", "overlay", plan->root);
+	int mfd = fsmount(fsfd, FSMOUNT_CLOEXEC, (unsigned)plan->root_attr_set);
+	if (mfd < 0)
+		return fs_error(fsfd, errno, err, "mounting", "overlay", plan->root);
+	return mfd;
+}
+
+struct ovl_job {
+	const struct sbx_mount_plan *plan;
+	const char *lower;
+	int fd;
+	struct sbx_error err;
+};
+
+/*
+ * The writable overlay's upper layer is a size-capped tmpfs, which the
+ * overlay must find by path in its creator's mount namespace (kernels
+ * before 6.15 refuse a detached one). So a thread of ours moves into a
+ * private mount namespace of its own (a thread may: CLONE_NEWNS unshares
+ * only its filesystem context), mounts the tmpfs there and makes the
+ * overlay; the overlay keeps its own clone of the upper mount, and the
+ * namespace, with the tmpfs mount in it, goes with the thread. Nothing is
+ * ever mounted where the runtime's caller or the host could see it, and
+ * nothing outlives the runtime.
+ */
+static void *ovl_writable_main(void *p)
+{
+	struct ovl_job *j = p;
+	struct sbx_error *err = &j->err;
+	char dir[512], upper[600], work[600], data[64];
+	struct stat st;
+	j->fd = -1;
+	snprintf(dir, sizeof(dir), "%s/overlay", sbx_state_dir());
+	snprintf(upper, sizeof(upper), "%s/upper", dir);
+	snprintf(work, sizeof(work), "%s/work", dir);
+	snprintf(data, sizeof(data), "mode=0700,size=%llu", (unsigned long long)SBX_ROOTFS_OVERLAY_SIZE);
+	if (unshare(CLONE_NEWNS) < 0 || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0) {
+		sbx_err_sys(err, "rootfs overlay: a private mount namespace");
+		return NULL;
+	}
+	if ((mkdir(dir, 0700) < 0 && errno != EEXIST) ||
+	    mount("sbxctr-overlay", dir, "tmpfs", MS_NOSUID | MS_NODEV, data) < 0 || mkdir(work, 0700) < 0 ||
+	    mkdir(upper, 0755) < 0) {
+		sbx_err_sys(err, "rootfs overlay: its tmpfs on %s", dir);
+		return NULL;
+	}
+	/* the overlay's root is the upper layer's: make it look like the rootfs's own */
+	if (stat(j->plan->root, &st) < 0 || chown(upper, st.st_uid, st.st_gid) < 0 ||
+	    chmod(upper, st.st_mode & 07777) < 0) {
+		sbx_err_sys(err, "rootfs overlay: %s", j->plan->root);
+		return NULL;
+	}
+	j->fd = make_overlay(j->plan, j->lower, upper, work, err);
+	return NULL;
+}
+
+bool sbx_rootfs_overlay_available(void)
+{
+	_cleanup_close_ int fd = fsopen("overlay", FSOPEN_CLOEXEC);
+	return fd >= 0;
+}
+
+/*
+ * The rootfs as a private overlay: its files are inodes of this sandbox's
+ * overlay, not the rootfs's, so that a lock or an inotify watch on one
+ * never meets another sandbox's (or the host's) use of the same file.
+ * Read-only, it has no upper layer; overlayfs then wants two lower ones:
+ * the rootfs over an empty directory.
+ */
+static int overlay_root(const struct sbx_mount_plan *plan, struct sbx_error *err)
+{
+	char root[PATH_MAX], lower[2 * PATH_MAX + 2];
+	ovl_escape(plan->root, root, sizeof(root));
+	if (plan->root_writable) {
+		struct ovl_job j = {.plan = plan, .lower = root};
+		pthread_t t;
+		int e = pthread_create(&t, NULL, ovl_writable_main, &j);
+		if (e != 0)
+			return sbx_err_errno(err, e, "rootfs overlay: thread");
+		pthread_join(t, NULL);
+		if (j.fd < 0)
+			*err = j.err;
+		return j.fd < 0 ? -err->code : j.fd;
+	}
+	char empty[512];
+	snprintf(empty, sizeof(empty), "%s/empty", sbx_state_dir());
+	if (mkdir(empty, 0755) < 0 && errno != EEXIST)
+		return sbx_err_sys(err, "rootfs overlay: %s", empty);
+	char esc[1024];
+	ovl_escape(empty, esc, sizeof(esc));
+	snprintf(lower, sizeof(lower), "%s:%s", root, esc);
+	return make_overlay(plan, lower, NULL, NULL, err);
+}
+
+int sbx_rootfs_prepare(struct sbx_mount_plan *plan, const struct sbx_rootfs_ids *ids, struct sbx_error *err)
 {
 	_cleanup_close_ int rootfd = open(plan->root, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (rootfd < 0)
@@ -159,7 +391,8 @@ int sbx_rootfs_prepare(struct sbx_mount_plan *plan, struct sbx_error *err)
 					     op->dest, plan->root);
 	}
 	if (plan->root_fd < 0) {
-		int fd = clone_tree(plan->root, true, plan->root_attr_set, 0, 0, err, "rootfs");
+		int fd = plan->root_overlay ? overlay_root(plan, err)
+					    : clone_tree(plan->root, true, plan->root_attr_set, 0, 0, err, "rootfs");
 		if (fd < 0)
 			return fd;
 		plan->root_fd = fd;
@@ -175,6 +408,11 @@ int sbx_rootfs_prepare(struct sbx_mount_plan *plan, struct sbx_error *err)
 		if (fd < 0)
 			return fd;
 		op->tree_fd = fd;
+	}
+	for (size_t i = 0; i < plan->n_ops; i++) {
+		int r;
+		if (plan->ops[i].dev_nodes && plan->ops[i].tree_fd < 0 && (r = prepare_dev(plan, i, ids, err)) < 0)
+			return r;
 	}
 	return 0;
 }
@@ -255,6 +493,16 @@ static int mount_sysfs_fallback(int rootfd, const struct sbx_mount_op *op, struc
 
 static int mount_fs(int rootfd, const struct sbx_mount_op *op, struct sbx_error *err)
 {
+	if (op->tree_fd >= 0) {
+		/* made by the parent (a /dev with its nodes): attached as it is */
+		_cleanup_close_ int tfd = target_fd(rootfd, op, false, err);
+		if (tfd < 0)
+			return tfd;
+		int r = attach(op->tree_fd, tfd);
+		if (r < 0)
+			return sbx_err_errno(err, r, "attaching %s on %s", op->fstype, op->dest);
+		return 0;
+	}
 	_cleanup_close_ int fsfd = fsopen(op->fstype, FSOPEN_CLOEXEC);
 	if (fsfd < 0 && errno == EPERM && strcmp(op->fstype, "sysfs") == 0)
 		return mount_sysfs_fallback(rootfd, op, err);
@@ -262,24 +510,11 @@ static int mount_fs(int rootfd, const struct sbx_mount_op *op, struct sbx_error 
 		return sbx_err_sys(err, "%s on %s: fsopen", op->fstype, op->dest);
 	if (fsconfig(fsfd, FSCONFIG_SET_STRING, "source", op->source, 0) < 0)
 		return fs_error(fsfd, errno, err, "configuring", op->fstype, op->dest);
-	if (op->data) {
-		char data[PATH_MAX];
-		if (copy_path(data, op->data) < 0)
-			return sbx_err_set(err, ENAMETOOLONG, "%s on %s: options too long", op->fstype, op->dest);
-		char *save = NULL;
-		for (char *kv = strtok_r(data, ",", &save); kv; kv = strtok_r(NULL, ",", &save)) {
-			char *eq = strchr(kv, '=');
-			int r;
-			if (eq) {
-				*eq = '\0';
-				r = fsconfig(fsfd, FSCONFIG_SET_STRING, kv, eq + 1, 0);
-			} else {
-				r = fsconfig(fsfd, FSCONFIG_SET_FLAG, kv, NULL, 0);
-			}
-			if (r < 0)
-				return fs_error(fsfd, errno, err, "option for", op->fstype, op->dest);
-		}
-	}
+	int r = fs_config_data(fsfd, op->data, NULL);
+	if (r == -ENAMETOOLONG)
+		return sbx_err_set(err, ENAMETOOLONG, "%s on %s: options too long", op->fstype, op->dest);
+	if (r < 0)
+		return fs_error(fsfd, -r, err, "option for", op->fstype, op->dest);
 	if (fsconfig(fsfd, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0) {
 		if (errno == EPERM && strcmp(op->fstype, "sysfs") == 0)
 			return mount_sysfs_fallback(rootfd, op, err);
@@ -294,7 +529,7 @@ static int mount_fs(int rootfd, const struct sbx_mount_op *op, struct sbx_error 
 	_cleanup_close_ int tfd = target_fd(rootfd, op, false, err);
 	if (tfd < 0)
 		return tfd;
-	int r = attach(mfd, tfd);
+	r = attach(mfd, tfd);
 	if (r < 0)
 		return sbx_err_errno(err, r, "attaching %s on %s", op->fstype, op->dest);
 	return 0;
@@ -328,7 +563,8 @@ static int mount_bind(int rootfd, const struct sbx_mount_op *op, const char *src
 	return 0;
 }
 
-static int do_mask(int rootfd, const struct sbx_mount_op *op, struct sbx_error *err)
+static int do_mask(int rootfd, const struct sbx_mount_plan *plan, const struct sbx_mount_op *op,
+		   struct sbx_error *err)
 {
 	_cleanup_close_ int tfd = sbx_rootfs_resolve(rootfd, op->dest, O_PATH);
 	if (tfd == -ENOENT && op->optional)
@@ -347,6 +583,12 @@ static int do_mask(int rootfd, const struct sbx_mount_op *op, struct sbx_error *
 			return sbx_err_sys(err, "masking %s: tmpfs", op->dest);
 		mfd = fsmount(fsfd, FSMOUNT_CLOEXEC,
 			      MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC);
+	} else if (plan->dev_prepared) {
+		/* our own null: a watch on a masked file must not see the host's /dev/null either */
+		_cleanup_close_ int nfd = sbx_rootfs_resolve(rootfd, "/dev/null", O_PATH | O_NOFOLLOW);
+		if (nfd < 0)
+			return sbx_err_errno(err, nfd, "masking %s: /dev/null", op->dest);
+		mfd = open_tree(nfd, "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH);
 	} else {
 		mfd = open_tree(AT_FDCWD, "/dev/null", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC);
 	}
@@ -384,6 +626,8 @@ static int do_sysctl(int rootfd, const struct sbx_mount_op *op, struct sbx_error
 	if (n < 0 || (size_t)n >= sizeof(path))
 		return sbx_err_set(err, ENAMETOOLONG, "sysctl %s: name too long", op->source);
 	_cleanup_close_ int fd = sbx_rootfs_resolve(rootfd, path, O_WRONLY | O_NOFOLLOW);
+	if (fd == -ENOENT && op->optional)
+		return 0;
 	if (fd < 0)
 		return sbx_err_errno(err, fd, "sysctl %s", op->source);
 	if (write(fd, op->data, strlen(op->data)) < 0)
@@ -414,8 +658,11 @@ static int do_setattr(int rootfd, const struct sbx_mount_op *op, struct sbx_erro
 	return 0;
 }
 
-static int apply_op(int rootfd, const struct sbx_mount_op *op, struct sbx_error *err)
+static int apply_op(int rootfd, const struct sbx_mount_plan *plan, const struct sbx_mount_op *op,
+		    struct sbx_error *err)
 {
+	if (op->prepared)
+		return 0;
 	switch (op->kind) {
 	case SBX_MOP_BIND:
 		return mount_bind(rootfd, op, op->source, op->dest_is_file, err);
@@ -428,7 +675,7 @@ static int apply_op(int rootfd, const struct sbx_mount_op *op, struct sbx_error 
 	case SBX_MOP_SYSCTL:
 		return do_sysctl(rootfd, op, err);
 	case SBX_MOP_MASK:
-		return do_mask(rootfd, op, err);
+		return do_mask(rootfd, plan, op, err);
 	case SBX_MOP_READONLY:
 		return do_readonly(rootfd, op, err);
 	case SBX_MOP_SETATTR:
@@ -455,7 +702,7 @@ int sbx_rootfs_setup(const struct sbx_mount_plan *plan, struct sbx_error *err)
 	if (rootfd < 0)
 		return sbx_err_sys(err, "rootfs %s", plan->root);
 	for (size_t i = 0; i < plan->n_ops; i++) {
-		r = apply_op(rootfd, &plan->ops[i], err);
+		r = apply_op(rootfd, plan, &plan->ops[i], err);
 		if (r < 0)
 			return r;
 	}
