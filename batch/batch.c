@@ -452,7 +452,7 @@ static void notify(struct batch *b, enum sbx_batch_event ev, const char *note)
 		.cpu_user_us = b->cpu_user_us,
 		.cpu_sys_us = b->cpu_sys_us,
 	};
-	for (unsigned i = 0; i < b->n_workers; i++)
+	for (unsigned i = 0; b->w && i < b->n_workers; i++)
 		st.running += b->w[i].busy;
 	memcpy(st.by_status, b->by_status, sizeof(st.by_status));
 	memcpy(st.runs, b->runs, sizeof(st.runs));
