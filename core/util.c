@@ -396,3 +396,32 @@ const char *sbx_state_dir(void)
 	const char *d = getenv("SBXCTR_STATE_DIR");
 	return d && d[0] == '/' ? d : "/run/sbxctr";
 }
+
+int sbx_proc_stat(pid_t pid, char *ret_state, uint64_t *ret_start)
+{
+	char path[64], buf[1024];
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	ssize_t n = sbx_read_file_at(AT_FDCWD, path, buf, sizeof(buf));
+	if (n == -ENOENT)
+		return -ESRCH;
+	if (n < 0)
+		return (int)n;
+	/* the command name may hold spaces and parentheses: fields start after the last ')' */
+	char *p = strrchr(buf, ')');
+	if (!p || p[1] != ' ' || !p[2])
+		return -EINVAL;
+	char state = p[2];
+	p += 3;
+	/* fields 4 to 21, then 22: starttime */
+	for (int f = 4; f <= 21; f++) {
+		p = strchr(p + 1, ' ');
+		if (!p)
+			return -EINVAL;
+	}
+	uint64_t start = strtoull(p + 1, NULL, 10);
+	if (ret_state)
+		*ret_state = state;
+	if (ret_start)
+		*ret_start = start;
+	return 0;
+}

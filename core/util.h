@@ -62,5 +62,13 @@ int sbx_tmpfile_commit(int fd, const char *path, bool keep_existing);
 /* Writes all of buf to fd, retrying on EINTR/short writes. */
 int sbx_write_all(int fd, const void *buf, size_t len);
 
+/*
+ * A process's state letter ('R', 'S', 'Z', ...) and start time (clock ticks
+ * after boot: /proc/PID/stat fields 3 and 22). With the pid, the start time
+ * names one process for the machine's uptime: a reused pid has another.
+ * 0 or -errno (-ESRCH when there is no such process).
+ */
+int sbx_proc_stat(pid_t pid, char *ret_state, uint64_t *ret_start);
+
 /* State directory, normally /run/sbxctr (SBXCTR_STATE_DIR overrides it, for tests). */
 const char *sbx_state_dir(void);

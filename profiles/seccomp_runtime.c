@@ -187,6 +187,12 @@ static struct sbx_seccomp_prog *make_prog(const struct sbx_seccomp_prog *orig, c
 int sbx_seccomp_plan_build(const char *doc, const char *text, uint64_t bounding_caps, struct sbx_seccomp_plan **ret,
 			   struct sbx_error *err)
 {
+	return sbx_seccomp_plan_build_kills(doc, text, bounding_caps, true, ret, err);
+}
+
+int sbx_seccomp_plan_build_kills(const char *doc, const char *text, uint64_t bounding_caps, bool report_kills,
+				 struct sbx_seccomp_plan **ret, struct sbx_error *err)
+{
 	struct sbx_seccomp_env env;
 	int r = sbx_seccomp_env_host(&env, bounding_caps, err);
 	if (r < 0)
@@ -213,7 +219,7 @@ int sbx_seccomp_plan_build(const char *doc, const char *text, uint64_t bounding_
 	p->listener_metadata = sbx_xstrdup(f->listener_metadata);
 	if (!p->none) {
 		struct sock_fprog n = {0}, m = {0};
-		r = f->has_notify ? -EBUSY : sbx_seccomp_filter_split_notify(f, &n, &m);
+		r = f->has_notify || !report_kills ? -EBUSY : sbx_seccomp_filter_split_notify(f, &n, &m);
 		/* a notify half that always allows means the profile never kills: nothing to report */
 		size_t nlen = r == 0 ? sbx_seccomp_prune_allow(n.filter, n.len) : 0;
 		if (r == 0 && nlen > 0) {

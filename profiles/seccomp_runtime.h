@@ -37,6 +37,13 @@ struct sbx_seccomp_plan {
  */
 int sbx_seccomp_plan_build(const char *doc, const char *text, uint64_t bounding_caps, struct sbx_seccomp_plan **ret,
 			   struct sbx_error *err);
+/*
+ * The same; with report_kills false the profile's KILL actions keep the
+ * kernel's meaning (the thread or process dies, nobody is told): the OCI
+ * lifecycle, where no supervisor holds a listener.
+ */
+int sbx_seccomp_plan_build_kills(const char *doc, const char *text, uint64_t bounding_caps, bool report_kills,
+				 struct sbx_seccomp_plan **ret, struct sbx_error *err);
 void sbx_seccomp_plan_free(struct sbx_seccomp_plan *p);
 static inline void sbx_seccomp_plan_freep(struct sbx_seccomp_plan **p)
 {

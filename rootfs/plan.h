@@ -18,6 +18,7 @@ enum sbx_mop_kind {
 	SBX_MOP_MASK,	  /* hide dest: /dev/null over a file, an empty read-only tmpfs over a dir */
 	SBX_MOP_READONLY, /* make dest and everything below it read-only */
 	SBX_MOP_SETATTR,  /* apply attr_set/attr_clr to the mount at dest (after its children exist) */
+	SBX_MOP_MKNOD,	  /* linux.devices: make a node (dev_type c/b/u/p) at dest */
 };
 
 /*
@@ -38,6 +39,14 @@ struct sbx_mount_op {
 	bool optional;	/* a missing dest (masked/readonly paths) is not an error */
 	bool dest_is_file; /* bind of a non-directory: the mount point is a file (set by the parent) */
 	int tree_fd;	   /* SBX_MOP_BIND: the source, cloned by the parent (-1 until prepared) */
+	/* SBX_MOP_MKNOD */
+	char dev_type;
+	uint32_t dev_major, dev_minor, mode, uid, gid;
+	/*
+	 * cgroup2 mounts: a read-only clone of the container's cgroup directory,
+	 * attached instead when the kernel refuses the mount (-1: none).
+	 */
+	int fallback_fd;
 };
 
 struct sbx_mount_plan {
@@ -49,9 +58,13 @@ struct sbx_mount_plan {
 	size_t n_ops;
 	/* index of the workdir's op (a tmpfs; the runtime may turn it into a bind of a staged tmpfs), or -1 */
 	long workdir_op;
+	bool has_cgroup_mount; /* the runtime then sets cgroup_dir before sbx_rootfs_prepare() */
+	char *cgroup_dir;      /* host directory of the container's cgroup (the cgroup2 fallback) */
 };
 
-/* Makes the workdir a bind mount of the host directory src (a staged tmpfs). */
+/* Mount options the plan understands (for the OCI features document), NULL-terminated. */
+const char *const *sbx_mount_option_names(void);
+
 /* Makes the workdir a bind mount of the host directory src (a staged tmpfs). */
 void sbx_mount_plan_stage_workdir(struct sbx_mount_plan *plan, const char *src);
 

@@ -10,8 +10,10 @@
  * stdio, write a global or call a libc function that acts on all threads
  * (setuid & co. are raw syscalls).
  */
+#include "oci/state.h"
 #include "rootfs/mount.h"
 #include "runtime/caps.h"
+#include "runtime/hooks.h"
 #include "core/cleanup.h"
 #include "runtime/init_loop.h"
 #include "core/rawsys.h"
@@ -20,6 +22,7 @@
 
 #include <fcntl.h>
 #include <linux/close_range.h>
+#include <linux/keyctl.h>
 #include <linux/futex.h>
 #include <poll.h>
 #include <signal.h>
@@ -29,6 +32,7 @@
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -51,12 +55,103 @@ __attribute__((noreturn)) static void child_fail(struct sbx_sandbox *sb, const s
 	_exit(code);
 }
 
-static int write_proc_self(const char *file, const char *value, struct sbx_error *err)
+/* Waits for one message of type from the parent; anything else means it failed or died. */
+static void expect_msg(struct sbx_sandbox *sb, uint32_t type, struct sbx_msg *m)
 {
-	int r = sbx_write_str_at(AT_FDCWD, file, value);
-	if (r < 0)
-		return sbx_err_errno(err, r, "writing %s", file);
+	ssize_t n;
+	do
+		n = recv(sb->child_fd, m, sizeof(*m), 0);
+	while (n < 0 && errno == EINTR);
+	if (n != (ssize_t)sizeof(*m) || m->type != type)
+		_exit(125); /* the parent reports why, or is gone */
+}
+
+static int send_type(struct sbx_sandbox *sb, uint32_t type, struct sbx_error *err)
+{
+	struct sbx_msg m = {.type = type};
+	if (send(sb->child_fd, &m, sizeof(m), MSG_NOSIGNAL) != (ssize_t)sizeof(m))
+		return sbx_err_sys(err, "sync socket");
 	return 0;
+}
+
+/* One message on a socket with one fd passed along (SCM_RIGHTS); allocation-free. */
+static int send_fd(int sock, const void *data, size_t len, int fd)
+{
+	char cbuf[CMSG_SPACE(sizeof(int))];
+	memset(cbuf, 0, sizeof(cbuf));
+	struct iovec iov = {.iov_base = (void *)data, .iov_len = len};
+	struct msghdr mh = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf, .msg_controllen = sizeof(cbuf)};
+	struct cmsghdr *cm = CMSG_FIRSTHDR(&mh);
+	cm->cmsg_level = SOL_SOCKET;
+	cm->cmsg_type = SCM_RIGHTS;
+	cm->cmsg_len = CMSG_LEN(sizeof(int));
+	memcpy(CMSG_DATA(cm), &fd, sizeof(int));
+	return sendmsg(sock, &mh, MSG_NOSIGNAL) < 0 ? -errno : 0;
+}
+
+/*
+ * process.terminal: a pty of the container's own devpts (after pivot_root,
+ * so /dev/ptmx is the container's). The master goes to --console-socket
+ * (one message: the fd, and the pty's name as data, as runc sends it) or to
+ * the parent, which relays it to its caller's terminal; the slave becomes
+ * stdio, and the controlling terminal once we have a session.
+ */
+static int setup_pty(struct sbx_sandbox *sb, struct sbx_error *err)
+{
+	const struct sbx_process *p = &sb->cfg->process;
+	_cleanup_close_ int master = open("/dev/ptmx", O_RDWR | O_NOCTTY | O_CLOEXEC);
+	if (master < 0)
+		return sbx_err_sys(err, "process.terminal: opening /dev/ptmx (is devpts mounted on /dev/pts?)");
+	int unlock = 0, n = -1;
+	if (ioctl(master, TIOCSPTLCK, &unlock) < 0 || ioctl(master, TIOCGPTN, &n) < 0)
+		return sbx_err_sys(err, "process.terminal: unlocking the pty");
+	_cleanup_close_ int slave = ioctl(master, TIOCGPTPEER, O_RDWR | O_NOCTTY | O_CLOEXEC);
+	if (slave < 0)
+		return sbx_err_sys(err, "process.terminal: opening the pty's slave");
+	/* the process's own terminal (a failure only leaves it root's, which it can still use) */
+	if (fchown(slave, p->uid, p->gid) < 0)
+		errno = 0;
+	char name[32];
+	snprintf(name, sizeof(name), "/dev/pts/%d", n);
+	int r;
+	if (sb->oci.console_fd >= 0) {
+		r = send_fd(sb->oci.console_fd, name, strlen(name), master);
+		if (r < 0)
+			return sbx_err_errno(err, r, "--console-socket: sending the pty master");
+		close(sb->oci.console_fd);
+		sb->oci.console_fd = -1;
+	} else {
+		struct sbx_msg m = {.type = SBX_MSG_PTY};
+		if ((r = send_fd(sb->child_fd, &m, sizeof(m), master)) < 0)
+			return sbx_err_errno(err, r, "process.terminal: sending the pty master");
+	}
+	for (int i = 0; i < 3; i++)
+		if (dup2(slave, i) < 0)
+			return sbx_err_sys(err, "process.terminal: the pty as fd %d", i);
+	return 0;
+}
+
+/* The state a createContainer/startContainer hook reads (only where the child may allocate). */
+static char *hook_state(const struct sbx_sandbox *sb)
+{
+	const struct sbx_config *cfg = sb->cfg;
+	struct sbx_oci_state st = {
+		.id = (char *)(sb->oci.id ? sb->oci.id : "sbxctr"),
+		.status = SBX_OCI_CREATED,
+		.pid = sb->host_pid,
+		.bundle = cfg->bundle_dir,
+		.annotations = cfg->annotations,
+		.n_annotations = cfg->n_annotations,
+	};
+	return sbx_oci_state_json(&st, false, false);
+}
+
+static int child_hooks(struct sbx_sandbox *sb, enum sbx_hook_kind kind, struct sbx_error *err)
+{
+	if (!sb->cfg->hooks[kind].n)
+		return 0;
+	_cleanup_free_ char *state = hook_state(sb);
+	return sbx_hooks_run(&sb->cfg->hooks[kind], kind, state, err);
 }
 
 /* Puts the runtime-chosen fds (files, pipes, /dev/null) on 0, 1, 2. */
@@ -289,9 +384,13 @@ static int setup(struct sbx_sandbox *sb, char *exec_path, size_t exec_size, stru
 {
 	const struct sbx_config *cfg = sb->cfg;
 	const struct sbx_process *p = &cfg->process;
+	bool exact = cfg->policy == SBX_POLICY_EXACT;
 	int r;
 
-	if ((r = setup_stdio(sb, err)) < 0)
+	/* a mount namespace joined by path (exact): the rootfs is set up in it, as runc does */
+	if (sb->join_fds[SBX_NS_MOUNT] >= 0 && setns(sb->join_fds[SBX_NS_MOUNT], CLONE_NEWNS) < 0)
+		return sbx_err_sys(err, "linux.namespaces: joining mount namespace %s", cfg->ns[SBX_NS_MOUNT].path);
+	if (!p->terminal && (r = setup_stdio(sb, err)) < 0)
 		return r;
 	/* maps are written: become root of the new user namespace (uid 0 inside) */
 	if (syscall(SYS_setresgid, 0, 0, 0) < 0 || syscall(SYS_setresuid, 0, 0, 0) < 0)
@@ -300,14 +399,34 @@ static int setup(struct sbx_sandbox *sb, char *exec_path, size_t exec_size, stru
 		return sbx_err_sys(err, "sethostname \"%s\"", cfg->hostname);
 	if (cfg->domainname && setdomainname(cfg->domainname, strlen(cfg->domainname)) < 0)
 		return sbx_err_sys(err, "setdomainname \"%s\"", cfg->domainname);
-	if ((r = sbx_rootfs_setup(sb->plan, err)) < 0)
-		return r;
-	if (p->has_oom_score_adj) {
-		char v[16];
-		snprintf(v, sizeof(v), "%d", p->oom_score_adj);
-		if (write_proc_self("/proc/self/oom_score_adj", v, err) < 0)
-			return sbx_err_wrap(err, "process.oomScoreAdj");
+	/*
+	 * A session keyring of its own, as runc gives every container: without
+	 * a user namespace of its own the container would otherwise share the
+	 * caller's (root's) keys. Kernels without keyrings say ENOSYS.
+	 */
+	if ((exact || sb->oci.detach) && !sb->oci.no_new_keyring &&
+	    syscall(SYS_keyctl, KEYCTL_JOIN_SESSION_KEYRING, NULL) < 0 && errno != ENOSYS)
+		return sbx_err_sys(err, "a session keyring of its own (--no-new-keyring keeps the caller's)");
+	int rootfd = sbx_rootfs_mount_all(sb->plan, err);
+	if (rootfd < 0)
+		return rootfd;
+	/* the mounts exist, pivot_root has not happened: the hooks' moment (runtime-spec config.md) */
+	if (sb->oci.prepivot) {
+		struct sbx_msg m;
+		if ((r = send_type(sb, SBX_MSG_HOOKS, err)) < 0) {
+			close(rootfd);
+			return r;
+		}
+		expect_msg(sb, SBX_MSG_HOOKS_DONE, &m);
 	}
+	if ((r = child_hooks(sb, SBX_HOOK_CREATE_CONTAINER, err)) < 0) {
+		close(rootfd);
+		return r;
+	}
+	if ((r = sbx_rootfs_enter(sb->plan, rootfd, sb->oci.no_pivot, err)) < 0)
+		return r;
+	if (p->terminal && (r = setup_pty(sb, err)) < 0)
+		return r;
 	if ((r = set_rlimits(p, err)) < 0)
 		return r;
 	/* limits cgroups cannot enforce here, when the plan says best-effort */
@@ -335,20 +454,48 @@ static int setup(struct sbx_sandbox *sb, char *exec_path, size_t exec_size, stru
 	/* looked up while we still may stat anything: the filter comes later */
 	if ((r = resolve_program(cfg, exec_path, exec_size, err)) < 0)
 		return r;
+	return 0;
+}
+
+/*
+ * The last steps, after the start signal when created: identity and
+ * capabilities, no_new_privs, the session, which descriptors survive exec.
+ */
+static int setup_final(struct sbx_sandbox *sb, struct sbx_error *err)
+{
+	const struct sbx_config *cfg = sb->cfg;
+	const struct sbx_process *p = &cfg->process;
+	int r;
+	/* fds 3..3+N-1 are the caller's to pass; everything else goes at execve */
+	for (int fd = 3; fd < 3 + cfg->preserve_fds; fd++)
+		if (fcntl(fd, F_SETFD, 0) < 0)
+			return sbx_err_sys(err, "--preserve-fds: fd %d", fd);
+	if (syscall(SYS_close_range, 3 + cfg->preserve_fds, ~0U, CLOSE_RANGE_CLOEXEC) < 0)
+		return sbx_err_sys(err, "close_range");
+	if (setsid() < 0)
+		return sbx_err_sys(err, "setsid");
+	if (p->terminal && ioctl(0, TIOCSCTTY, 0) < 0)
+		return sbx_err_sys(err, "process.terminal: making the pty the controlling terminal");
+	/*
+	 * no_new_privs is always set under hardened: the root and every mount
+	 * are nosuid, so no setuid bit or file capability could take effect
+	 * anyway. Under exact it is the config's; without it a seccomp filter
+	 * can only be loaded with CAP_SYS_ADMIN, so it is loaded now, before
+	 * the capabilities go (as runc does), and filters the last steps too.
+	 */
+	bool nnp = p->no_new_privileges || cfg->policy != SBX_POLICY_EXACT;
+	if (!nnp && sb->seccomp && !sb->seccomp->none) {
+		load_seccomp(sb);
+		sb->seccomp = NULL; /* our own copy of the pointer: loaded */
+	}
 	if ((r = sbx_caps_apply_identity(p, &sb->caps, err)) < 0)
 		return r;
 	if (p->has_umask)
 		umask(p->umask);
-	/*
-	 * Always, whatever process.noNewPrivileges says: the root and every
-	 * mount are nosuid, so no setuid bit or file capability could take
-	 * effect anyway, and a seccomp filter can only be loaded without
-	 * CAP_SYS_ADMIN (long dropped by now) under no_new_privs.
-	 */
-	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+	if (nnp && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
 		return sbx_err_sys(err, "PR_SET_NO_NEW_PRIVS");
-	if (setsid() < 0)
-		return sbx_err_sys(err, "setsid");
+	if (sb->oci.detach)
+		return 0;
 	/* changing credentials cleared it: set it again for the exec'd program */
 	if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0)
 		return sbx_err_sys(err, "PR_SET_PDEATHSIG");
@@ -361,13 +508,42 @@ static int setup(struct sbx_sandbox *sb, char *exec_path, size_t exec_size, stru
 	struct pollfd alive = {.fd = sb->child_fd, .events = POLLIN};
 	if (poll(&alive, 1, 0) < 0 || (alive.revents & (POLLHUP | POLLERR)))
 		_exit(125);
-	/* fds 3..3+N-1 are the caller's to pass; everything else goes at execve */
-	for (int fd = 3; fd < 3 + cfg->preserve_fds; fd++)
-		if (fcntl(fd, F_SETFD, 0) < 0)
-			return sbx_err_sys(err, "--preserve-fds: fd %d", fd);
-	if (syscall(SYS_close_range, 3 + cfg->preserve_fds, ~0U, CLOSE_RANGE_CLOEXEC) < 0)
-		return sbx_err_sys(err, "close_range");
 	return 0;
+}
+
+/*
+ * create: set up, the init tells the runtime and waits for it to let go
+ * (after which the runtime's death no longer kills it), then for `sbxctr
+ * start` to connect. Errors from here on go to `start`.
+ */
+static void wait_for_start(struct sbx_sandbox *sb)
+{
+	struct sbx_error err = {0};
+	struct sbx_msg m;
+	if (send_type(sb, SBX_MSG_CREATED, &err) < 0)
+		_exit(125);
+	expect_msg(sb, SBX_MSG_DETACH, &m);
+	if (prctl(PR_SET_PDEATHSIG, 0, 0, 0, 0) < 0 || send_type(sb, SBX_MSG_DETACHED, &err) < 0)
+		_exit(125);
+	close(sb->child_fd);
+	/*
+	 * Nothing of create's may stay open while we wait: above all its lock
+	 * on the container's directory (a flock belongs to the open file, which
+	 * our copy of the descriptor would keep), which start needs. Only
+	 * stdio, the preserved fds and the start socket remain.
+	 */
+	int first = 3 + sb->cfg->preserve_fds, sfd = sb->oci.start_fd;
+	if (sfd > first)
+		syscall(SYS_close_range, first, sfd - 1, 0);
+	syscall(SYS_close_range, sfd >= first ? sfd + 1 : first, ~0U, 0);
+	int c;
+	do
+		c = accept4(sb->oci.start_fd, NULL, NULL, SOCK_CLOEXEC);
+	while (c < 0 && errno == EINTR);
+	if (c < 0)
+		_exit(125);
+	close(sb->oci.start_fd);
+	sb->child_fd = c;
 }
 
 void sbx_child_main(struct sbx_sandbox *sb)
@@ -384,11 +560,8 @@ void sbx_child_main(struct sbx_sandbox *sb)
 
 	struct sbx_msg m;
 	ssize_t n;
-	do
-		n = recv(sb->child_fd, &m, sizeof(m), 0);
-	while (n < 0 && errno == EINTR);
-	if (n != (ssize_t)sizeof(m) || m.type != SBX_MSG_GO)
-		_exit(125); /* the parent died or gave up: nothing to report to */
+	expect_msg(sb, SBX_MSG_GO, &m);
+	sb->host_pid = m.pid;
 
 	char exec_path[4096];
 	if (setup(sb, exec_path, sizeof(exec_path), &err) < 0)
@@ -401,13 +574,17 @@ void sbx_child_main(struct sbx_sandbox *sb)
 		if (n != (ssize_t)sizeof(m) || m.type != SBX_MSG_NET_READY)
 			_exit(125); /* the parent failed (it reports why) or died */
 	}
+	if (sb->oci.detach)
+		wait_for_start(sb);
+	if (child_hooks(sb, SBX_HOOK_START_CONTAINER, &err) < 0 || setup_final(sb, &err) < 0)
+		child_fail(sb, &err);
 	/* our own CPU so far is set-up, not the program's (see struct sbx_handoff) */
 	struct rusage ru;
 	if (getrusage(RUSAGE_SELF, &ru) == 0) {
 		sb->handoff->setup_utime_us = (uint64_t)ru.ru_utime.tv_sec * 1000000u + (uint64_t)ru.ru_utime.tv_usec;
 		sb->handoff->setup_stime_us = (uint64_t)ru.ru_stime.tv_sec * 1000000u + (uint64_t)ru.ru_stime.tv_usec;
 	}
-	if (sb->cfg->init)
+	if (sb->cfg->init && !sb->oci.detach)
 		run_init(sb, exec_path);
 	do_exec(sb, exec_path);
 }

@@ -25,6 +25,12 @@ enum sbx_msg_type {
 	SBX_MSG_ERROR,	/* child -> parent: setup failed, err says why */
 	SBX_MSG_SECCOMP, /* child -> parent: about to load a filter with a listener (see scmon.c) */
 	SBX_MSG_NET_READY, /* parent -> child: lo is up (the parent did it during the mounts) */
+	SBX_MSG_HOOKS,	   /* child -> parent: mounts done, before pivot_root: run prestart/createRuntime */
+	SBX_MSG_HOOKS_DONE, /* parent -> child: they ran */
+	SBX_MSG_PTY,	   /* child -> parent: the pty master (SCM_RIGHTS) */
+	SBX_MSG_CREATED,   /* child -> parent (detach): set up, waiting for start */
+	SBX_MSG_DETACH,	   /* parent -> child: stop depending on the runtime */
+	SBX_MSG_DETACHED,  /* child -> parent: done */
 };
 
 /*
@@ -46,7 +52,15 @@ struct sbx_handoff {
 
 struct sbx_msg {
 	uint32_t type;
+	int32_t pid; /* GO: the child's pid as the host sees it (for the state hooks read) */
 	struct sbx_error err;
+};
+
+/* The pty relay of `run -t` (supervise.c). */
+struct sbx_console {
+	int master;    /* -1: none */
+	int in_fd;     /* the caller's input, -1 once at EOF */
+	int out_fd;    /* where the pty's output goes; -1: no relay */
 };
 
 /* A captured output stream: the sandbox writes a pipe, we forward and count. */
@@ -73,6 +87,11 @@ struct sbx_sandbox {
 	struct sbx_handoff *handoff; /* the page shared with the child */
 	int listener;		     /* seccomp user-notification fd held by us, -1 */
 	int join_fds[SBX_NS__COUNT]; /* namespaces to join (by path), -1 otherwise */
+	struct sbx_sandbox_oci oci;  /* the OCI lifecycle's settings (zero: a plain run) */
+	bool has_oci;
+	pid_t host_pid;		     /* the child's own copy: its pid on the host (from GO) */
+	bool child_hooks;	     /* createContainer/startContainer hooks run in the child */
+	struct sbx_console console;
 	char *exec_path;	     /* resolved in the child */
 	struct sbx_caps_prepared caps; /* built before clone for the child */
 	struct sbx_spawn *spawn;     /* the child's stacks, its copy of this struct, its TLS donor */
@@ -89,6 +108,7 @@ struct sbx_sandbox {
 	pid_t pid;
 	bool started;
 	bool reaped;
+	bool detached; /* create: the init runs on without us */
 
 	/* stdio for the child: fds it dup2()s onto 0, 1, 2 (-1: inherit) */
 	int child_stdio[3];
