@@ -1,6 +1,10 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 #include "cli/run.h"
+#include "cli/global.h"
+#include "oci/policy.h"
+#include "oci/state.h"
 #include "runtime/bundle.h"
+#include "runtime/hooks.h"
 #include "cli/verbs.h"
 #include "core/log.h"
 #include "runtime/report.h"
@@ -14,6 +18,9 @@
 
 #include <getopt.h>
 #include <signal.h>
+#include <sys/stat.h>
+#include <termios.h>
+#include <unistd.h>
 #include <sys/signalfd.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -34,6 +41,8 @@ const char sbx_run_usage[] =
 	"  --hostname NAME      host name inside the sandbox (default sbxctr)\n"
 	"  --preserve-fds N     pass fds 3..3+N-1 to the program\n"
 	"  --init               run a minimal reaping init as pid 1\n"
+	"  -t, --tty            give the program a terminal (process.terminal), relayed to\n"
+	"                       this one in raw mode, window size included\n"
 	"  --seccomp PROFILE    a Docker/OCI seccomp profile file, or default (the built-in\n"
 	"                       default's), compute-only, unconfined\n"
 	"  --report FILE        write a JSON report of the run to FILE\n"
@@ -160,6 +169,7 @@ enum {
 	OPT_NET_RATE_IN,
 	OPT_NET_BURST,
 	OPT_NET_LATENCY,
+	OPT_TTY,
 };
 
 /* --net* flags are strings validated by netns/ (sbx_net_plan_build): this table maps them. */
@@ -263,6 +273,7 @@ int sbx_cli_parse_run(int argc, char **argv, struct sbx_run_opts *o, struct sbx_
 		{"net-rate-in", required_argument, NULL, OPT_NET_RATE_IN},
 		{"net-burst", required_argument, NULL, OPT_NET_BURST},
 		{"net-latency", required_argument, NULL, OPT_NET_LATENCY},
+		{"tty", no_argument, NULL, 't'},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
@@ -271,7 +282,7 @@ int sbx_cli_parse_run(int argc, char **argv, struct sbx_run_opts *o, struct sbx_
 	optind = 0;
 	opterr = 0;
 	int c, r;
-	while ((c = getopt_long(argc, argv, "+:h", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+:ht", longopts, NULL)) != -1) {
 		switch (c) {
 		case OPT_BUNDLE:
 			set_str(&o->bundle, optarg);
@@ -443,6 +454,9 @@ int sbx_cli_parse_run(int argc, char **argv, struct sbx_run_opts *o, struct sbx_
 		case OPT_NET_LATENCY:
 			set_str(net_flag(&o->net, c), optarg);
 			break;
+		case 't':
+			o->tty = true;
+			break;
 		case 'h':
 			o->help = true;
 			return 0;
@@ -490,6 +504,12 @@ int sbx_cli_build_config(const struct sbx_run_opts *o, struct sbx_config **ret, 
 		r = sbx_config_load_bundle(o->bundle, &c, err);
 	if (r < 0)
 		return r;
+	enum sbx_policy policy;
+	if ((r = sbx_policy_for(c, (enum sbx_policy)o->policy, &policy, err)) < 0 ||
+	    (r = sbx_config_apply_policy(c, policy, err)) < 0)
+		return r;
+	if (o->tty)
+		c->process.terminal = true;
 	if (o->workdir) {
 		set_str(&c->workdir.path, o->workdir);
 		/* the default config's cwd follows its workdir */
@@ -611,6 +631,36 @@ static void report_internal(const struct sbx_run_opts *o, const struct sbx_confi
 		sbx_log(SBX_LOG_ERROR, "%s", err2.msg);
 }
 
+/* The prestart and createRuntime hooks, run from here between the child's mounts and its pivot_root. */
+static int run_prepivot(void *userdata, pid_t pid, struct sbx_error *err)
+{
+	const struct sbx_config *cfg = userdata;
+	_cleanup_free_ char *st = sbx_hooks_state(cfg, NULL, pid, SBX_OCI_CREATED);
+	int r = sbx_hooks_run(&cfg->hooks[SBX_HOOK_PRESTART], SBX_HOOK_PRESTART, st, err);
+	if (r == 0)
+		r = sbx_hooks_run(&cfg->hooks[SBX_HOOK_CREATE_RUNTIME], SBX_HOOK_CREATE_RUNTIME, st, err);
+	return r;
+}
+
+static bool has_hooks(const struct sbx_config *cfg)
+{
+	return cfg->hooks[SBX_HOOK_PRESTART].n || cfg->hooks[SBX_HOOK_CREATE_RUNTIME].n;
+}
+
+/*
+ * runc's `run ID` (the bundle is the current directory): a lone argument
+ * that is no directory, where ./config.json exists, is the id.
+ */
+static void runc_style_id(struct sbx_run_opts *o)
+{
+	struct stat st;
+	if (o->rootfs || o->id || !o->bundle || stat(o->bundle, &st) == 0 || !sbx_oci_id_valid(o->bundle) ||
+	    access("config.json", F_OK) < 0)
+		return;
+	o->id = o->bundle;
+	o->bundle = sbx_xstrdup(".");
+}
+
 int sbx_cmd_run(int argc, char **argv)
 {
 	struct sbx_error err = {0};
@@ -629,21 +679,56 @@ int sbx_cmd_run(int argc, char **argv)
 	_cleanup_(sbx_config_freep) struct sbx_config *cfg = NULL;
 	_cleanup_(sbx_sandbox_freep) struct sbx_sandbox *sb = NULL;
 	_cleanup_close_ int sigfd = -1;
+	struct termios saved_tty;
+	bool raw = false;
+	struct sbx_container_opts gopts;
+	if (sbx_globals_container_opts(sbx_cli_globals(), &gopts, &err) < 0)
+		goto fail;
+	o.policy = (int)gopts.policy;
+	runc_style_id(&o);
 	if (sbx_cli_build_config(&o, &cfg, &err) < 0)
 		goto fail;
 	/* forwarded signals are read from a signalfd by the supervision loop */
 	sigset_t fwd;
 	sbx_forwarded_signals(&fwd);
+	if (cfg->process.terminal)
+		sigaddset(&fwd, SIGWINCH);
 	if (sigprocmask(SIG_BLOCK, &fwd, NULL) < 0 || (sigfd = signalfd(-1, &fwd, SFD_CLOEXEC)) < 0) {
 		sbx_err_sys(&err, "signalfd");
 		goto fail;
 	}
 	if (sbx_stage_needed(cfg) && sbx_runtime_private_mounts(&err) < 0)
 		goto fail;
-	if (sbx_sandbox_create(cfg, &sb, &err) < 0 || sbx_sandbox_start(sb, &err) < 0)
+	if (sbx_sandbox_create(cfg, &sb, &err) < 0)
 		goto fail;
+	struct sbx_sandbox_oci oci = {.id = o.id, .start_fd = -1, .console_fd = -1, .prepivot = run_prepivot,
+				      .userdata = cfg};
+	if (has_hooks(cfg))
+		sbx_sandbox_set_oci(sb, &oci);
+	if (cfg->process.terminal) {
+		/* the program's terminal is relayed to ours, in raw mode so that its own line discipline decides */
+		sbx_sandbox_attach_console(sb, STDIN_FILENO, STDOUT_FILENO);
+		if (isatty(STDIN_FILENO) && tcgetattr(STDIN_FILENO, &saved_tty) == 0) {
+			struct termios t = saved_tty;
+			cfmakeraw(&t);
+			raw = tcsetattr(STDIN_FILENO, TCSANOW, &t) == 0;
+		}
+	}
+	if (sbx_sandbox_start(sb, &err) < 0)
+		goto fail;
+	if (cfg->hooks[SBX_HOOK_POSTSTART].n) {
+		_cleanup_free_ char *st = sbx_hooks_state(cfg, o.id, sbx_sandbox_pid(sb), SBX_OCI_RUNNING);
+		sbx_hooks_run_all(&cfg->hooks[SBX_HOOK_POSTSTART], SBX_HOOK_POSTSTART, st);
+	}
 	struct sbx_result res;
-	if (sbx_sandbox_wait(sb, sigfd, &res, &err) < 0)
+	int wr = sbx_sandbox_wait(sb, sigfd, &res, &err);
+	if (raw)
+		tcsetattr(STDIN_FILENO, TCSANOW, &saved_tty), raw = false;
+	if (cfg->hooks[SBX_HOOK_POSTSTOP].n) {
+		_cleanup_free_ char *st = sbx_hooks_state(cfg, o.id, 0, SBX_OCI_STOPPED);
+		sbx_hooks_run_all(&cfg->hooks[SBX_HOOK_POSTSTOP], SBX_HOOK_POSTSTOP, st);
+	}
+	if (wr < 0)
 		goto fail;
 	code = res.exited ? res.exit_code : 128 + res.signal;
 	if (res.seccomp_kill)
@@ -665,6 +750,8 @@ int sbx_cmd_run(int argc, char **argv)
 	sbx_run_opts_free(&o);
 	return code;
 fail:
+	if (raw)
+		tcsetattr(STDIN_FILENO, TCSANOW, &saved_tty);
 	sbx_log(SBX_LOG_ERROR, "%s", err.msg);
 	report_internal(&o, cfg, &err);
 	sbx_run_opts_free(&o);

@@ -44,6 +44,8 @@ struct sbx_run_opts {
 	bool has_cgroup_mode;
 	int cgroup_mode;
 	char *cgroup_parent;
+	bool tty;	/* -t: process.terminal, on the caller's own terminal */
+	int policy;	/* enum sbx_policy, from the global flags (not a run flag) */
 	bool help;
 };
 

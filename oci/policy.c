@@ -81,10 +81,13 @@ int sbx_config_apply_policy(struct sbx_config *cfg, enum sbx_policy policy, stru
 					   "--policy exact)",
 					   names[t], cfg->ns[t].path);
 	}
+	/*
+	 * The user namespace sbxctr adds gets its own id range: files owned by
+	 * host root must still look root-owned inside, as they would without it.
+	 */
+	cfg->idmap_rootfs = !cfg->ns[SBX_NS_USER].enabled && cfg->n_uid_mappings == 0;
 	cfg->ns[SBX_NS_USER].enabled = true;
 	cfg->ns[SBX_NS_MOUNT].enabled = true;
-	/* sbxctr picks the id range: host-root-owned files must still look root-owned inside */
-	cfg->idmap_rootfs = cfg->n_uid_mappings == 0;
 	cfg->process.no_new_privileges = true;
 	if (!cfg->seccomp_json && !cfg->seccomp_unconfined &&
 	    sbx_config_set_seccomp_builtin(cfg, "default") < 0)

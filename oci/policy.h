@@ -29,8 +29,8 @@ int sbx_policy_for(const struct sbx_config *cfg, enum sbx_policy fallback, enum 
  *   both:     a cgroup mount without a cgroup namespace gets a new one, as
  *             mounting cgroup2 needs (and the host's hierarchy stays as it is);
  *   hardened: a new user namespace when the config has none (joining one, or a
- *             mount namespace, by path is refused), the rootfs idmapped when
- *             the config gives no id mappings, no_new_privs, the shipped
+ *             mount namespace, by path is refused), with the rootfs idmapped
+ *             to it, no_new_privs, the shipped
  *             default seccomp profile when the config has none, the OCI
  *             default masked and read-only paths when it lists none;
  *   exact:    nothing else.

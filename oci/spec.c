@@ -3,6 +3,7 @@
 #include "oci/spec.h"
 #include "oci/policy.h"
 #include "oci/state.h"
+#include "core/cleanup.h"
 #include "core/util.h"
 
 #include <json-c/json.h>
@@ -60,8 +61,9 @@ char *sbx_oci_spec_json(bool rootless, uint32_t uid, uint32_t gid)
 	json_object_object_add(p, "cwd", json_object_new_string("/"));
 	static const char *const caps[] = {"CAP_AUDIT_WRITE", "CAP_KILL", "CAP_NET_BIND_SERVICE", NULL};
 	json_object *c = json_object_new_object();
-	static const char *const sets[] = {"bounding", "effective", "permitted", "ambient"};
-	for (size_t i = 0; i < 4; i++)
+	/* no ambient set: runc's lists it without inheritable, which the kernel ignores (and sbxctr warns about) */
+	static const char *const sets[] = {"bounding", "effective", "permitted"};
+	for (size_t i = 0; i < SBX_ARRAY_SIZE(sets); i++)
 		json_object_object_add(c, sets[i], strv(caps, NULL));
 	json_object_object_add(p, "capabilities", c);
 	json_object *rl = json_object_new_object();

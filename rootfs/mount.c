@@ -177,7 +177,7 @@ int sbx_rootfs_prepare(struct sbx_mount_plan *plan, struct sbx_error *err)
 		if (op->fallback_fd < 0)
 			op->fallback_fd = -1;
 	}
-	for (size_t i = 0; i < plan->n_ops; i++) {
+	for (size_t i = 0; i < plan->n_ops && !plan->binds_in_child; i++) {
 		struct sbx_mount_op *op = &plan->ops[i];
 		if (op->kind != SBX_MOP_BIND || op->tree_fd >= 0)
 			continue;
@@ -543,7 +543,9 @@ int sbx_rootfs_enter(const struct sbx_mount_plan *plan, int rootfd_arg, bool no_
 	if (fchdir(rootfd) < 0)
 		return sbx_err_sys(err, "chdir to the new root");
 	if (no_pivot) {
-		/* --no-pivot: for a root on ramfs, which pivot_root cannot leave */
+		/*
+		 * --no-pivot: for a root on ramfs, which pivot_root cannot leave.
+		 */
 		if (mount(".", "/", NULL, MS_MOVE, NULL) < 0)
 			return sbx_err_sys(err, "--no-pivot: moving the root over /");
 		if (chroot(".") < 0)

@@ -59,6 +59,12 @@ struct sbx_mount_plan {
 	/* index of the workdir's op (a tmpfs; the runtime may turn it into a bind of a staged tmpfs), or -1 */
 	long workdir_op;
 	bool has_cgroup_mount; /* the runtime then sets cgroup_dir before sbx_rootfs_prepare() */
+	/*
+	 * The child clones bind sources itself, in config order (it can: no
+	 * user namespace, it is host root). Mount ids, and with them the
+	 * order of /proc/self/mountinfo, then follow the config.
+	 */
+	bool binds_in_child;
 	char *cgroup_dir;      /* host directory of the container's cgroup (the cgroup2 fallback) */
 };
 

@@ -58,12 +58,22 @@ __attribute__((noreturn)) static void child_fail(struct sbx_sandbox *sb, const s
 /* Waits for one message of type from the parent; anything else means it failed or died. */
 static void expect_msg(struct sbx_sandbox *sb, uint32_t type, struct sbx_msg *m)
 {
-	ssize_t n;
-	do
-		n = recv(sb->child_fd, m, sizeof(*m), 0);
-	while (n < 0 && errno == EINTR);
-	if (n != (ssize_t)sizeof(*m) || m->type != type)
-		_exit(125); /* the parent reports why, or is gone */
+	for (;;) {
+		ssize_t n;
+		do
+			n = recv(sb->child_fd, m, sizeof(*m), 0);
+		while (n < 0 && errno == EINTR);
+		if (n != (ssize_t)sizeof(*m))
+			_exit(125); /* the parent reports why, or is gone */
+		/* the parent sends NET_READY whenever lo is up, which may be before what we wait for */
+		if (m->type == SBX_MSG_NET_READY && type != SBX_MSG_NET_READY) {
+			sb->net_ready = true;
+			continue;
+		}
+		if (m->type != type)
+			_exit(125);
+		return;
+	}
 }
 
 static int send_type(struct sbx_sandbox *sb, uint32_t type, struct sbx_error *err)
@@ -131,26 +141,12 @@ static int setup_pty(struct sbx_sandbox *sb, struct sbx_error *err)
 	return 0;
 }
 
-/* The state a createContainer/startContainer hook reads (only where the child may allocate). */
-static char *hook_state(const struct sbx_sandbox *sb)
-{
-	const struct sbx_config *cfg = sb->cfg;
-	struct sbx_oci_state st = {
-		.id = (char *)(sb->oci.id ? sb->oci.id : "sbxctr"),
-		.status = SBX_OCI_CREATED,
-		.pid = sb->host_pid,
-		.bundle = cfg->bundle_dir,
-		.annotations = cfg->annotations,
-		.n_annotations = cfg->n_annotations,
-	};
-	return sbx_oci_state_json(&st, false, false);
-}
-
 static int child_hooks(struct sbx_sandbox *sb, enum sbx_hook_kind kind, struct sbx_error *err)
 {
 	if (!sb->cfg->hooks[kind].n)
 		return 0;
-	_cleanup_free_ char *state = hook_state(sb);
+	/* allocates: only where the child has its own copy of our memory (sandbox.c) */
+	_cleanup_free_ char *state = sbx_hooks_state(sb->cfg, sb->oci.id, sb->host_pid, SBX_OCI_CREATED);
 	return sbx_hooks_run(&sb->cfg->hooks[kind], kind, state, err);
 }
 
@@ -407,9 +403,14 @@ static int setup(struct sbx_sandbox *sb, char *exec_path, size_t exec_size, stru
 	if ((exact || sb->oci.detach) && !sb->oci.no_new_keyring &&
 	    syscall(SYS_keyctl, KEYCTL_JOIN_SESSION_KEYRING, NULL) < 0 && errno != ENOSYS)
 		return sbx_err_sys(err, "a session keyring of its own (--no-new-keyring keeps the caller's)");
-	int rootfd = sbx_rootfs_mount_all(sb->plan, err);
+	/*
+	 * exact, without a mount namespace: the container shares ours, so
+	 * nothing may be mounted; it gets its root by chroot alone.
+	 */
+	bool own_mounts = (sb->clone_flags & CLONE_NEWNS) || sb->join_fds[SBX_NS_MOUNT] >= 0;
+	int rootfd = own_mounts ? sbx_rootfs_mount_all(sb->plan, err) : open(sb->plan->root, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (rootfd < 0)
-		return rootfd;
+		return own_mounts ? rootfd : sbx_err_sys(err, "rootfs %s", sb->plan->root);
 	/* the mounts exist, pivot_root has not happened: the hooks' moment (runtime-spec config.md) */
 	if (sb->oci.prepivot) {
 		struct sbx_msg m;
@@ -417,14 +418,21 @@ static int setup(struct sbx_sandbox *sb, char *exec_path, size_t exec_size, stru
 			close(rootfd);
 			return r;
 		}
+		/* lo may have come up meanwhile: NET_READY can come first */
 		expect_msg(sb, SBX_MSG_HOOKS_DONE, &m);
 	}
 	if ((r = child_hooks(sb, SBX_HOOK_CREATE_CONTAINER, err)) < 0) {
 		close(rootfd);
 		return r;
 	}
-	if ((r = sbx_rootfs_enter(sb->plan, rootfd, sb->oci.no_pivot, err)) < 0)
+	if (!own_mounts) {
+		int e = fchdir(rootfd) < 0 || chroot(".") < 0 || chdir("/") < 0 ? errno : 0;
+		close(rootfd);
+		if (e)
+			return sbx_err_errno(err, e, "chroot into %s", sb->plan->root);
+	} else if ((r = sbx_rootfs_enter(sb->plan, rootfd, sb->oci.no_pivot, err)) < 0) {
 		return r;
+	}
 	if (p->terminal && (r = setup_pty(sb, err)) < 0)
 		return r;
 	if ((r = set_rlimits(p, err)) < 0)
@@ -559,7 +567,6 @@ void sbx_child_main(struct sbx_sandbox *sb)
 	reset_signals();
 
 	struct sbx_msg m;
-	ssize_t n;
 	expect_msg(sb, SBX_MSG_GO, &m);
 	sb->host_pid = m.pid;
 
@@ -567,13 +574,8 @@ void sbx_child_main(struct sbx_sandbox *sb)
 	if (setup(sb, exec_path, sizeof(exec_path), &err) < 0)
 		child_fail(sb, &err);
 	/* the program must find lo up: the parent brought it up meanwhile */
-	if (sb->net.lo_in_child) {
-		do
-			n = recv(sb->child_fd, &m, sizeof(m), 0);
-		while (n < 0 && errno == EINTR);
-		if (n != (ssize_t)sizeof(m) || m.type != SBX_MSG_NET_READY)
-			_exit(125); /* the parent failed (it reports why) or died */
-	}
+	if (sb->net.lo_in_child && !sb->net_ready)
+		expect_msg(sb, SBX_MSG_NET_READY, &m);
 	if (sb->oci.detach)
 		wait_for_start(sb);
 	if (child_hooks(sb, SBX_HOOK_START_CONTAINER, &err) < 0 || setup_final(sb, &err) < 0)

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* Running OCI hooks: fork, exec with the state on stdin, wait with a timeout. */
 #include "runtime/hooks.h"
+#include "oci/state.h"
 #include "core/cleanup.h"
 #include "core/log.h"
 #include "core/util.h"
@@ -133,4 +134,17 @@ int sbx_hooks_run_all(const struct sbx_hook_list *list, enum sbx_hook_kind kind,
 		}
 	}
 	return failed;
+}
+
+char *sbx_hooks_state(const struct sbx_config *cfg, const char *id, pid_t pid, int status)
+{
+	struct sbx_oci_state st = {
+		.id = (char *)(id ? id : "sbxctr"),
+		.status = status,
+		.pid = pid,
+		.bundle = cfg->bundle_dir,
+		.annotations = cfg->annotations,
+		.n_annotations = cfg->n_annotations,
+	};
+	return sbx_oci_state_json(&st, false, false);
 }

@@ -9,6 +9,7 @@
 #pragma once
 
 #include <stdbool.h>
+#include <sys/types.h>
 
 #include "core/error.h"
 #include "oci/config.h"
@@ -26,3 +27,6 @@ int sbx_hooks_run(const struct sbx_hook_list *list, enum sbx_hook_kind kind, con
  * (poststart, poststop). Returns how many failed.
  */
 int sbx_hooks_run_all(const struct sbx_hook_list *list, enum sbx_hook_kind kind, const char *state_json);
+
+/* The state a hook reads for a container of cfg (malloc'd JSON); id NULL: "sbxctr". */
+char *sbx_hooks_state(const struct sbx_config *cfg, const char *id, pid_t pid, int status);

@@ -91,6 +91,7 @@ struct sbx_sandbox {
 	bool has_oci;
 	pid_t host_pid;		     /* the child's own copy: its pid on the host (from GO) */
 	bool child_hooks;	     /* createContainer/startContainer hooks run in the child */
+	bool net_ready;		     /* the child's own copy: NET_READY arrived */
 	struct sbx_console console;
 	char *exec_path;	     /* resolved in the child */
 	struct sbx_caps_prepared caps; /* built before clone for the child */

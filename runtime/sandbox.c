@@ -261,8 +261,11 @@ int sbx_sandbox_create(const struct sbx_config *cfg, struct sbx_sandbox **ret, s
 				   "supported",
 				   cfg->ns[SBX_NS_USER].path);
 	sb->clone_flags = exact ? 0 : CLONE_NEWUSER;
-	if (!cfg->ns[SBX_NS_MOUNT].path)
+	if (!exact)
 		sb->clone_flags |= CLONE_NEWNS;
+	if (exact && !cfg->ns[SBX_NS_MOUNT].enabled && cfg->n_mounts)
+		sbx_warn("config.json: no mount namespace: the container shares the runtime's, so its mounts are "
+			 "not made (it only gets its root by chroot)");
 	for (int i = 0; i < SBX_NS__COUNT; i++)
 		if (i != SBX_NS_NET && cfg->ns[i].enabled && !cfg->ns[i].path)
 			sb->clone_flags |= ns_clone_flag[i];
@@ -698,7 +701,11 @@ int sbx_sandbox_start(struct sbx_sandbox *sb, struct sbx_error *err)
 		else if (sbx_cgroup_own_dir(&sb->plan->cgroup_dir) < 0)
 			sb->plan->cgroup_dir = NULL;
 	}
-	if ((r = sbx_rootfs_attach_point(at, sizeof(at), err)) < 0 || (r = sbx_rootfs_prepare(sb->plan, err)) < 0)
+	sb->plan->binds_in_child = !(sb->clone_flags & CLONE_NEWUSER);
+	/* a container sharing our mount namespace (exact) gets no mounts: nothing to prepare */
+	bool own_mounts = (sb->clone_flags & CLONE_NEWNS) || cfg->ns[SBX_NS_MOUNT].path;
+	if (own_mounts &&
+	    ((r = sbx_rootfs_attach_point(at, sizeof(at), err)) < 0 || (r = sbx_rootfs_prepare(sb->plan, err)) < 0))
 		return r;
 	if ((r = sbx_supervise_prepare(sb, err)) < 0)
 		return r;
