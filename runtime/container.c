@@ -111,15 +111,19 @@ static int open_root(const struct sbx_container_opts *g, bool create, struct sbx
 
 static int read_state(int dir_fd, const char *id, struct sbx_oci_state *st, struct sbx_error *err)
 {
-	char buf[1 << 16];
-	ssize_t n = sbx_read_file_at(dir_fd, STATE_FILE, buf, sizeof(buf));
-	if (n == -ENOENT)
+	char path[64];
+	snprintf(path, sizeof(path), "/proc/self/fd/%d/" STATE_FILE, dir_fd);
+	_cleanup_free_ char *buf = NULL;
+	size_t n;
+	/* annotations make it as large as the config's */
+	int r = sbx_read_all(path, CONFIG_MAX_BYTES, &buf, &n);
+	if (r == -ENOENT)
 		return -ENOENT;
-	if (n < 0)
-		return sbx_err_errno(err, (int)n, "container \"%s\": reading %s", id, STATE_FILE);
+	if (r < 0)
+		return sbx_err_errno(err, r, "container \"%s\": reading %s", id, STATE_FILE);
 	char doc[300];
 	snprintf(doc, sizeof(doc), "container %s: %s", id, STATE_FILE);
-	return sbx_oci_state_parse(doc, buf, (size_t)n, st, err);
+	return sbx_oci_state_parse(doc, buf, n, st, err);
 }
 
 /* Creates (or truncates) dir_fd/name with data. */
