@@ -132,16 +132,6 @@ int sbx_globals_parse(int argc, char **argv, struct sbx_globals *g, struct sbx_e
 	return 0;
 }
 
-static void log_time(char *buf, size_t size)
-{
-	struct timespec ts;
-	struct tm tm;
-	clock_gettime(CLOCK_REALTIME, &ts);
-	gmtime_r(&ts.tv_sec, &tm);
-	size_t n = strftime(buf, size, "%Y-%m-%dT%H:%M:%S", &tm);
-	snprintf(buf + n, size - n, ".%09ldZ", ts.tv_nsec);
-}
-
 /*
  * With --log: every message goes to the file (runc's JSON lines with
  * --log-format json, which conmon and containerd's shim read), and errors
@@ -152,7 +142,7 @@ static void file_sink(enum sbx_log_level level, const char *msg, void *userdata)
 	const struct sbx_globals *g = userdata;
 	static const char *const names[] = {"error", "warning", "info", "debug"};
 	char t[64];
-	log_time(t, sizeof(t));
+	sbx_now_rfc3339(t, sizeof(t));
 	if (g->log_json) {
 		json_object *o = json_object_new_object();
 		json_object_object_add(o, "level", json_object_new_string(names[level]));

@@ -84,21 +84,6 @@ static int send_type(struct sbx_sandbox *sb, uint32_t type, struct sbx_error *er
 	return 0;
 }
 
-/* One message on a socket with one fd passed along (SCM_RIGHTS); allocation-free. */
-static int send_fd(int sock, const void *data, size_t len, int fd)
-{
-	char cbuf[CMSG_SPACE(sizeof(int))];
-	memset(cbuf, 0, sizeof(cbuf));
-	struct iovec iov = {.iov_base = (void *)data, .iov_len = len};
-	struct msghdr mh = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf, .msg_controllen = sizeof(cbuf)};
-	struct cmsghdr *cm = CMSG_FIRSTHDR(&mh);
-	cm->cmsg_level = SOL_SOCKET;
-	cm->cmsg_type = SCM_RIGHTS;
-	cm->cmsg_len = CMSG_LEN(sizeof(int));
-	memcpy(CMSG_DATA(cm), &fd, sizeof(int));
-	return sendmsg(sock, &mh, MSG_NOSIGNAL) < 0 ? -errno : 0;
-}
-
 /*
  * process.terminal: a pty of the container's own devpts (after pivot_root,
  * so /dev/ptmx is the container's). The master goes to --console-socket
@@ -125,14 +110,14 @@ static int setup_pty(struct sbx_sandbox *sb, struct sbx_error *err)
 	snprintf(name, sizeof(name), "/dev/pts/%d", n);
 	int r;
 	if (sb->oci.console_fd >= 0) {
-		r = send_fd(sb->oci.console_fd, name, strlen(name), master);
+		r = sbx_send_fd(sb->oci.console_fd, name, strlen(name), master);
 		if (r < 0)
 			return sbx_err_errno(err, r, "--console-socket: sending the pty master");
 		close(sb->oci.console_fd);
 		sb->oci.console_fd = -1;
 	} else {
 		struct sbx_msg m = {.type = SBX_MSG_PTY};
-		if ((r = send_fd(sb->child_fd, &m, sizeof(m), master)) < 0)
+		if ((r = sbx_send_fd(sb->child_fd, &m, sizeof(m), master)) < 0)
 			return sbx_err_errno(err, r, "process.terminal: sending the pty master");
 	}
 	for (int i = 0; i < 3; i++)

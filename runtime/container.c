@@ -283,16 +283,6 @@ static int ctr_open(const struct sbx_container_opts *g, const char *id, bool loc
 	return 0;
 }
 
-static void now_rfc3339(char *buf, size_t size)
-{
-	struct timespec ts;
-	struct tm tm;
-	clock_gettime(CLOCK_REALTIME, &ts);
-	gmtime_r(&ts.tv_sec, &tm);
-	size_t n = strftime(buf, size, "%Y-%m-%dT%H:%M:%S", &tm);
-	snprintf(buf + n, size - n, ".%09ldZ", ts.tv_nsec);
-}
-
 /* The state hooks read: the container's, with the status they are run at. */
 static char *hook_state(const struct sbx_oci_state *st, int status)
 {
@@ -358,18 +348,8 @@ static int send_pidfd(const char *path, pid_t pid, struct sbx_error *err)
 	_cleanup_close_ int pfd = (int)syscall(SYS_pidfd_open, pid, 0);
 	if (pfd < 0)
 		return sbx_err_sys(err, "--pidfd-socket: pidfd of %d", (int)pid);
-	char cbuf[CMSG_SPACE(sizeof(int))] = {0};
-	char data = 0;
-	struct iovec iov = {.iov_base = &data, .iov_len = 1};
-	struct msghdr mh = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf, .msg_controllen = sizeof(cbuf)};
-	struct cmsghdr *cm = CMSG_FIRSTHDR(&mh);
-	cm->cmsg_level = SOL_SOCKET;
-	cm->cmsg_type = SCM_RIGHTS;
-	cm->cmsg_len = CMSG_LEN(sizeof(int));
-	memcpy(CMSG_DATA(cm), &pfd, sizeof(int));
-	if (sendmsg(s, &mh, MSG_NOSIGNAL) < 0)
-		return sbx_err_sys(err, "--pidfd-socket %s", path);
-	return 0;
+	int r = sbx_send_fd(s, "", 1, pfd);
+	return r < 0 ? sbx_err_errno(err, r, "--pidfd-socket %s", path) : 0;
 }
 
 /* The pid file: the bare pid, no newline, replaced whole. */
@@ -397,6 +377,8 @@ static int create_config(const struct sbx_container_opts *g, const struct sbx_cr
 	int r = sbx_config_load_bundle(o->bundle ? o->bundle : ".", &cfg, err);
 	if (r < 0)
 		return r;
+	if (!cfg)
+		return sbx_err_set(err, EINVAL, "internal error: no config from the bundle");
 	enum sbx_policy policy;
 	if ((r = sbx_policy_for(cfg, g->policy, &policy, err)) < 0 ||
 	    (r = sbx_config_apply_policy(cfg, policy, err)) < 0)
@@ -472,7 +454,7 @@ int sbx_container_create(const struct sbx_container_opts *g, const struct sbx_cr
 	flock(c.root_fd, LOCK_UN);
 
 	char created[64];
-	now_rfc3339(created, sizeof(created));
+	sbx_now_rfc3339(created, sizeof(created));
 	c.st = (struct sbx_oci_state){
 		.id = sbx_xstrdup(o->id),
 		.status = SBX_OCI_CREATING,

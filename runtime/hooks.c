@@ -52,14 +52,14 @@ static int run_one(const struct sbx_hook *h, const char *what, const char *state
 	int sp[2];
 	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sp) < 0)
 		return sbx_err_sys(err, "%s %s: socketpair", what, h->path);
-	_cleanup_close_ int wr = sp[0], rd = sp[1];
+	_cleanup_close_ int wr = sp[0];
 	pid_t pid = fork();
-	if (pid < 0)
-		return sbx_err_sys(err, "%s %s: fork", what, h->path);
 	if (pid == 0)
-		exec_hook(h, rd);
-	close(rd);
-	rd = -1;
+		exec_hook(h, sp[1]);
+	int e = errno;
+	close(sp[1]); /* the hook's end */
+	if (pid < 0)
+		return sbx_err_errno(err, e, "%s %s: fork", what, h->path);
 	_cleanup_close_ int pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
 	int64_t deadline = h->timeout > 0 ? now_ms() + (int64_t)h->timeout * 1000 : -1;
 	size_t off = 0, len = strlen(state);

@@ -33,11 +33,15 @@ static bool handed_over_alive(int fd)
 	if (n <= 0)
 		return false;
 	buf[n] = '\0';
-	unsigned long long pid, start;
+	char *end;
+	unsigned long long pid = strtoull(buf, &end, 10), start;
+	if (end == buf || *end != ' ' || pid == 0 || pid > INT32_MAX)
+		return false;
+	start = strtoull(end + 1, &end, 10);
+	if (*end != '\n')
+		return false;
 	uint64_t now;
 	char state;
-	if (sscanf(buf, "%llu %llu", &pid, &start) != 2 || pid == 0)
-		return false;
 	if (sbx_proc_stat((pid_t)pid, &state, &now) < 0)
 		return false;
 	/* a zombie init is a stopped container: its range is free again */

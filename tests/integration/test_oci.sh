@@ -59,6 +59,16 @@ wait_status() {
 	while [ "$(status_of "$1")" != "$2" ] && [ $i -lt 100 ]; do sleep 0.05; i=$((i + 1)); done
 	status_of "$1"
 }
+# reaped_status ID: creates, starts and deletes ID; prints the wait status the subreaper collected
+reaped_status() {
+	: >"$OCI_REAPER_STATUS"
+	S create --bundle "$B" "$1" >/dev/null 2>&1
+	rpid=$(pid_of "$1")
+	S start "$1"
+	wait_status "$1" stopped >/dev/null
+	S delete "$1"
+	sed -n "s/^$rpid //p" "$OCI_REAPER_STATUS"
+}
 expect_fail() { # NAME PATTERN: the last verb failed with PATTERN in its error
 	if [ "$RC" != 0 ] && printf '%s' "$ERR" | grep -qE -- "$2"; then ok "$1"; else not_ok "$1" "rc=$RC" "$ERR"; fi
 }
@@ -140,26 +150,14 @@ for POLICY in hardened exact; do
 
 	# --- the process model ------------------------------------------------------
 	# the init's exit status is the caller's (subreaper's) to collect
-	: >"$OCI_REAPER_STATUS"
 	bundle '["/bin/sh", "-c", "exit 7"]'
-	v create --bundle "$B" c5
-	PID=$(pid_of c5)
-	v start c5
-	wait_status c5 stopped >/dev/null
-	check_eq "$P the subreaper reaped the init with its exit status" "$PID 1792" "$(grep "^$PID " "$OCI_REAPER_STATUS")"
-	v delete c5
+	check_eq "$P the subreaper reaped the init with its exit status" "1792" "$(reaped_status c5)"
 	# a seccomp KILL action keeps the kernel's meaning: the process dies of SIGSYS, nobody reports
 	cat >"$T_TMP/kill-mkdir.json" <<'EOF'
 {"defaultAction": "SCMP_ACT_ALLOW", "syscalls": [{"names": ["mkdir", "mkdirat"], "action": "SCMP_ACT_KILL_PROCESS"}]}
 EOF
 	bundle '["/bin/mkdir", "/tmp/x"]' '' '' ", \"seccomp\": $(cat "$T_TMP/kill-mkdir.json")"
-	: >"$OCI_REAPER_STATUS"
-	v create --bundle "$B" c6
-	PID=$(pid_of c6)
-	v start c6
-	wait_status c6 stopped >/dev/null
-	check_eq "$P seccomp KILL_PROCESS: killed by SIGSYS (31)" "$PID 31" "$(grep "^$PID " "$OCI_REAPER_STATUS")"
-	v delete c6
+	check_eq "$P seccomp KILL_PROCESS: killed by SIGSYS (31)" "31" "$(reaped_status c6)"
 done
 unset SBXCTR_POLICY
 
