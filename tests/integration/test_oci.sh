@@ -24,8 +24,10 @@ mkdir -p "$B" "$T_TMP/out"
 chmod 777 "$T_TMP/out" # hooks in the container (a user namespace under hardened) write here
 ln -s "$SBX_ROOTFS" "$B/rootfs"
 
-# bundle ARGS_JSON [PROCESS_EXTRA] [TOP_EXTRA] [LINUX_EXTRA]: a runc-like config
+# bundle ARGS_JSON [PROCESS_EXTRA] [TOP_EXTRA] [LINUX_EXTRA] [NAMESPACES_JSON]: a runc-like config
 bundle() {
+	ns=${5:-}
+	[ -n "$ns" ] || ns='[ {"type": "pid"}, {"type": "mount"}, {"type": "ipc"}, {"type": "uts"}, {"type": "network"} ]'
 	cat >"$B/config.json" <<EOF
 {
   "ociVersion": "1.2.0",
@@ -39,7 +41,7 @@ bundle() {
     { "destination": "/tmp", "type": "tmpfs", "source": "tmpfs", "options": ["size=1m"] },
     { "destination": "/out", "type": "bind", "source": "$T_TMP/out", "options": ["rbind"] }
   ]${3:-},
-  "linux": { "namespaces": [ {"type": "pid"}, {"type": "mount"}, {"type": "ipc"}, {"type": "uts"}, {"type": "network"} ] ${4:-} }
+  "linux": { "namespaces": $ns ${4:-} }
 }
 EOF
 }
@@ -204,6 +206,32 @@ sed -i 's|"args": \["/bin/true"\]|"args": ["/bin/sh", "-c", "echo w > /etc/writt
 "$SBXCTR" --policy hardened run "$T_TMP/rwb" >/dev/null 2>&1
 check_eq "hardened, root.readonly false: root writes the rootfs (idmapped)" "w 0" "$(cat "$T_TMP/rw-rootfs/etc/written" 2>/dev/null) $(stat -c %u "$T_TMP/rw-rootfs/etc/written" 2>/dev/null)"
 rm -rf "$T_TMP/rw-rootfs" "$T_TMP/rwb"
+
+# --- create's options: --no-pivot, --preserve-fds ----------------------------------
+bundle '["/bin/sh", "-c", "echo via-fd3 >&3; grep -c . /proc/self/mountinfo > /out/np"]'
+v create --bundle "$B" --no-pivot --preserve-fds 1 o1 3>"$T_TMP/fd3"
+check_eq "create --no-pivot --preserve-fds 1" "0" "$RC"
+S start o1
+wait_status o1 stopped >/dev/null
+S delete o1
+check_eq "--preserve-fds: the process wrote to the caller's fd 3" "via-fd3" "$(cat "$T_TMP/fd3")"
+[ -s "$T_TMP/out/np" ] && ok "--no-pivot: the process ran (chroot into the moved root)" || not_ok "--no-pivot: no output"
+v create --bundle "$B" --preserve-fds 2 o2 3>/dev/null
+expect_fail "--preserve-fds of an fd that is not open" 'fd 4 is not open'
+
+# --- exact: joining a mount namespace by path (the rootfs is set up in it) --------------
+unshare -m sleep 60 &
+HOLDER=$!
+i=0; while [ "$(readlink /proc/$HOLDER/ns/mnt)" = "$(readlink /proc/self/ns/mnt)" ] && [ $i -lt 100 ]; do sleep 0.02; i=$((i + 1)); done
+bundle '["/bin/true"]' '' '' '' "[{\"type\": \"pid\"}, {\"type\": \"uts\"}, {\"type\": \"mount\", \"path\": \"/proc/$HOLDER/ns/mnt\"}]"
+v --policy exact create --bundle "$B" m1
+check_eq "exact: create joining a mount namespace by path" "0" "$RC$( [ $RC = 0 ] || echo " $ERR")"
+check_eq "... the process is in that namespace" "$(readlink /proc/$HOLDER/ns/mnt)" "$(readlink /proc/$(pid_of m1)/ns/mnt 2>/dev/null)"
+S delete -f m1
+v --policy hardened create --bundle "$B" m2
+expect_fail "hardened: joining a mount namespace is refused, naming it" 'joining an existing mount namespace .* is not supported under the hardened policy'
+kill $HOLDER
+wait $HOLDER 2>/dev/null
 
 # --- verbs at once on one container ----------------------------------------------
 bundle '["/bin/sleep", "30"]'
