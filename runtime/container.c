@@ -298,7 +298,21 @@ static char *hook_state(const struct sbx_oci_state *st, int status)
 struct creating {
 	const struct sbx_config *cfg;
 	struct sbx_oci_state *st;
+	int dir_fd;
 };
+
+/* The init exists: its pid, start time and cgroup go to state.json at once (see sweep()). */
+static int spawned(void *userdata, pid_t pid, const char *cgroup, struct sbx_error *err)
+{
+	struct creating *cr = userdata;
+	cr->st->pid = pid;
+	int r = sbx_proc_stat(pid, NULL, &cr->st->pid_start);
+	if (r < 0)
+		return sbx_err_errno(err, r, "the container's init %d", (int)pid);
+	free(cr->st->cgroup);
+	cr->st->cgroup = cgroup ? sbx_xstrdup(cgroup) : NULL;
+	return write_state(cr->dir_fd, cr->st, err);
+}
 
 /* prestart, then createRuntime, in our namespaces: the init waits before its pivot_root. */
 static int prepivot_hooks(void *userdata, pid_t pid, struct sbx_error *err)
@@ -472,7 +486,7 @@ int sbx_container_create(const struct sbx_container_opts *g, const struct sbx_cr
 		r = r < 0 ? r : start_fd;
 		goto fail;
 	}
-	struct creating cr = {.cfg = cfg, .st = &c.st};
+	struct creating cr = {.cfg = cfg, .st = &c.st, .dir_fd = c.dir_fd};
 	struct sbx_sandbox_oci oci = {
 		.id = o->id,
 		.detach = true,
@@ -482,20 +496,12 @@ int sbx_container_create(const struct sbx_container_opts *g, const struct sbx_cr
 		.no_new_keyring = o->no_new_keyring,
 		.prepivot = cfg->hooks[SBX_HOOK_PRESTART].n || cfg->hooks[SBX_HOOK_CREATE_RUNTIME].n ? prepivot_hooks
 												    : NULL,
+		.spawned = spawned,
 		.userdata = &cr,
 	};
 	sbx_sandbox_set_oci(sb, &oci);
+	/* the init's pid and cgroup are recorded by spawned() as soon as it exists */
 	if ((r = sbx_sandbox_start(sb, err)) < 0)
-		goto fail;
-	c.st.pid = sbx_sandbox_pid(sb);
-	if ((r = sbx_proc_stat(c.st.pid, NULL, &c.st.pid_start)) < 0) {
-		r = sbx_err_errno(err, r, "the container's init %d", (int)c.st.pid);
-		goto fail;
-	}
-	const char *cg = sbx_sandbox_cgroup_path(sb);
-	c.st.cgroup = cg ? sbx_xstrdup(cg) : NULL;
-	/* recorded before the init stops depending on us: a sweep can then find and kill it */
-	if ((r = write_state(c.dir_fd, &c.st, err)) < 0)
 		goto fail;
 	if ((o->pid_file && (r = write_pid_file(o->pid_file, c.st.pid, err)) < 0) ||
 	    (o->pidfd_socket && (r = send_pidfd(o->pidfd_socket, c.st.pid, err)) < 0))

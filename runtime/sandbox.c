@@ -745,6 +745,8 @@ int sbx_sandbox_start(struct sbx_sandbox *sb, struct sbx_error *err)
 		return r;
 	if ((r = after_clone(sb, err)) < 0)
 		return r;
+	if (sb->oci.spawned && (r = sb->oci.spawned(sb->oci.userdata, sb->pid, sbx_sandbox_cgroup_path(sb), err)) < 0)
+		return r;
 	/*
 	 * Everything the parent needs of the child is opened before GO: once
 	 * GO is sent, the child may fail (and exit) at any moment, and its own

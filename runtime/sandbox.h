@@ -138,6 +138,12 @@ struct sbx_sandbox_oci {
 	 * before pivot_root: the prestart and createRuntime hooks.
 	 */
 	int (*prepivot)(void *userdata, pid_t pid, struct sbx_error *err);
+	/*
+	 * Called as soon as the init exists (its pid, its cgroup), before it
+	 * does anything: the lifecycle records them, so that a create killed
+	 * from here on leaves what the next verb needs to clean up. May be NULL.
+	 */
+	int (*spawned)(void *userdata, pid_t pid, const char *cgroup, struct sbx_error *err);
 	void *userdata;
 };
 
