@@ -701,8 +701,8 @@ int sbx_cmd_run(int argc, char **argv)
 		goto fail;
 	if (sbx_sandbox_create(cfg, &sb, &err) < 0)
 		goto fail;
-	struct sbx_sandbox_oci oci = {.id = o.id, .start_fd = -1, .console_fd = -1, .prepivot = run_prepivot,
-				      .userdata = cfg};
+	struct sbx_sandbox_oci oci = {.id = o.id, .start_fd = -1, .console_fd = -1, .close_fds = {-1, -1},
+				      .prepivot = run_prepivot, .userdata = cfg};
 	if (has_hooks(cfg))
 		sbx_sandbox_set_oci(sb, &oci);
 	if (cfg->process.terminal) {

@@ -548,6 +548,9 @@ void sbx_child_main(struct sbx_sandbox *sb)
 	close(sb->sync_fd);
 	if (sb->status_rd >= 0)
 		close(sb->status_rd);
+	for (size_t i = 0; sb->has_oci && i < SBX_ARRAY_SIZE(sb->oci.close_fds); i++)
+		if (sb->oci.close_fds[i] >= 0)
+			close(sb->oci.close_fds[i]);
 	sbx_slot_release(&sb->slot);
 	reset_signals();
 

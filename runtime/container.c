@@ -494,6 +494,7 @@ int sbx_container_create(const struct sbx_container_opts *g, const struct sbx_cr
 		.console_fd = console,
 		.no_pivot = o->no_pivot,
 		.no_new_keyring = o->no_new_keyring,
+		.close_fds = {c.dir_fd, c.root_fd},
 		.prepivot = cfg->hooks[SBX_HOOK_PRESTART].n || cfg->hooks[SBX_HOOK_CREATE_RUNTIME].n ? prepivot_hooks
 												    : NULL,
 		.spawned = spawned,

@@ -240,7 +240,7 @@ int sbx_sandbox_create(const struct sbx_config *cfg, struct sbx_sandbox **ret, s
 	sb->sync_fd = sb->child_fd = sb->status_rd = sb->status_wr = sb->pidfd = -1;
 	sb->wall_tfd = sb->cpu_tfd = sb->listener = sb->init_stub_fd = -1;
 	sb->console.master = sb->console.in_fd = sb->console.out_fd = -1;
-	sb->oci.start_fd = sb->oci.console_fd = -1;
+	sb->oci.start_fd = sb->oci.console_fd = sb->oci.close_fds[0] = sb->oci.close_fds[1] = -1;
 	for (int i = 0; i < 3; i++)
 		sb->child_stdio[i] = -1;
 	for (int i = 0; i < 2; i++)

@@ -134,6 +134,12 @@ struct sbx_sandbox_oci {
 	bool no_pivot;	     /* MS_MOVE + chroot instead of pivot_root */
 	bool no_new_keyring; /* keep the caller's session keyring */
 	/*
+	 * The caller's descriptors the init closes first thing (-1: none): a
+	 * flock belongs to the open file, so the init's copy of the container's
+	 * lock would otherwise hold it for as long as the init sets up.
+	 */
+	int close_fds[2];
+	/*
 	 * Called with the init's pid once it has its namespaces and mounts,
 	 * before pivot_root: the prestart and createRuntime hooks.
 	 */
