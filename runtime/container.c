@@ -383,20 +383,15 @@ static int write_pid_file(const char *path, pid_t pid, struct sbx_error *err)
 	return 0;
 }
 
-/* The bundle's config with the policy and the lifecycle's own settings applied. */
-static int create_config(const struct sbx_container_opts *g, const struct sbx_create_opts *o,
-			 struct sbx_config **ret, struct sbx_error *err)
+/* The bundle's config with the policy and the lifecycle's own settings applied; NULL and err on failure. */
+static struct sbx_config *create_config(const struct sbx_container_opts *g, const struct sbx_create_opts *o,
+					struct sbx_error *err)
 {
 	_cleanup_(sbx_config_freep) struct sbx_config *cfg = NULL;
-	int r = sbx_config_load_bundle(o->bundle ? o->bundle : ".", &cfg, err);
-	if (r < 0)
-		return r;
-	if (!cfg)
-		return sbx_err_set(err, EINVAL, "internal error: no config from the bundle");
 	enum sbx_policy policy;
-	if ((r = sbx_policy_for(cfg, g->policy, &policy, err)) < 0 ||
-	    (r = sbx_config_apply_policy(cfg, policy, err)) < 0)
-		return r;
+	if (sbx_config_load_bundle(o->bundle ? o->bundle : ".", &cfg, err) < 0 || !cfg ||
+	    sbx_policy_for(cfg, g->policy, &policy, err) < 0 || sbx_config_apply_policy(cfg, policy, err) < 0)
+		return NULL;
 	sbx_debug("container \"%s\": policy %s", o->id, sbx_policy_name(policy));
 	/* nobody supervises a created container: the kernel's seccomp kills, the caller's stdio */
 	cfg->seccomp_kill_exact = true;
@@ -407,12 +402,12 @@ static int create_config(const struct sbx_container_opts *g, const struct sbx_cr
 	cfg->init = false;
 	if (g->cgroup_mode >= 0)
 		cfg->cgroup_mode = g->cgroup_mode;
-	if (cfg->process.terminal && !o->console_socket)
-		return sbx_err_set(err, EINVAL,
-				   "config.json: process.terminal is true: create needs --console-socket to hand the "
-				   "terminal to");
-	*ret = TAKE_PTR(cfg);
-	return 0;
+	if (cfg->process.terminal && !o->console_socket) {
+		sbx_err_set(err, EINVAL,
+			    "config.json: process.terminal is true: create needs --console-socket to hand the terminal to");
+		return NULL;
+	}
+	return TAKE_PTR(cfg);
 }
 
 /* Copies the bundle's config.json into the container's directory, for delete's poststop hooks. */
@@ -434,9 +429,9 @@ int sbx_container_create(const struct sbx_container_opts *g, const struct sbx_cr
 		return r;
 	if (reserved_id(g, o->id))
 		return sbx_err_set(err, EINVAL, "container id \"%s\" is reserved in %s", o->id, root_path(g));
-	_cleanup_(sbx_config_freep) struct sbx_config *cfg = NULL;
-	if ((r = create_config(g, o, &cfg, err)) < 0)
-		return r;
+	_cleanup_(sbx_config_freep) struct sbx_config *cfg = create_config(g, o, err);
+	if (!cfg)
+		return -(err->code > 0 ? err->code : EINVAL);
 	_cleanup_close_ int console = -1;
 	if (o->console_socket && cfg->process.terminal &&
 	    (console = connect_unix(o->console_socket, SOCK_STREAM, "--console-socket", err)) < 0)
