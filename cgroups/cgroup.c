@@ -598,6 +598,57 @@ int sbx_cgroup_create(struct sbx_cgroup_root *root, const struct sbx_cgroup_plan
 	return 0;
 }
 
+int sbx_cgroup_create_named(struct sbx_cgroup_root *root, const struct sbx_cgroup_plan *plan, const char *name,
+			    struct sbx_cgroup **ret, struct sbx_error *err)
+{
+	if (!root || !root->usable)
+		return sbx_err_set(err, ENOTSUP, "cannot create a cgroup: %s", sbx_cgroup_root_reason(root));
+	if (!*name || strlen(name) > 128 || !sbx_cgroup_name_valid(name))
+		return sbx_err_set(err, EINVAL, "invalid cgroup name \"%s\"", name);
+	bool made = mkdirat(root->parent_fd, name, 0755) == 0;
+	if (!made && errno != EEXIST)
+		return sbx_err_sys(err, "cannot create cgroup %s/%s", root->parent, name);
+	int fd = openat(root->parent_fd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return sbx_err_sys(err, "cannot open cgroup %s/%s", root->parent, name);
+	_cleanup_(sbx_cgroup_freep) struct sbx_cgroup *cg = cgroup_new(root->parent, name, fd, root->have_kill);
+	for (size_t i = 0; plan && i < plan->n_writes; i++) {
+		int r = apply_write(cg, &plan->writes[i], err);
+		if (r < 0) {
+			if (made && unlinkat(root->parent_fd, name, AT_REMOVEDIR) == 0)
+				cg->removed = true;
+			return r;
+		}
+	}
+	*ret = TAKE_PTR(cg);
+	return 0;
+}
+
+int sbx_cgroup_open(const char *path, struct sbx_cgroup **ret, struct sbx_error *err)
+{
+	const char *slash = strrchr(path, '/');
+	if (!slash || slash == path)
+		return sbx_err_set(err, EINVAL, "not a cgroup directory: %s", path);
+	int fd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return sbx_err_sys(err, "cgroup %s", path);
+	_cleanup_free_ char *parent = sbx_xstrdup(path);
+	parent[slash - path] = '\0';
+	*ret = cgroup_new(parent, slash + 1, fd, -1);
+	return 0;
+}
+
+int sbx_cgroup_own_dir(char **ret)
+{
+	struct where w = {0};
+	char reason[256];
+	int r = locate(&w, reason, sizeof(reason));
+	if (r == 0)
+		*ret = TAKE_PTR(w.own);
+	where_clear(&w);
+	return r < 0 ? r : r > 0 ? -ENOENT : 0;
+}
+
 int sbx_cgroup_fd(const struct sbx_cgroup *cg)
 {
 	return cg ? cg->fd : -1;

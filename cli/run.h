@@ -16,6 +16,7 @@ struct sbx_run_opts {
 	struct sbx_options opt; /* every flag; argv after "--"; bundle defaults to "." */
 	char *id;
 	bool help;
+	int policy; /* enum sbx_policy, from the global flags (not a run flag) */
 };
 
 void sbx_run_opts_free(struct sbx_run_opts *o);

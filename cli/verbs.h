@@ -9,6 +9,15 @@
 #include "core/error.h" /* enum sbx_exit_status */
 
 int sbx_cmd_run(int argc, char **argv);
+/* The OCI lifecycle (runtime/container.h), with runc's command line. */
+int sbx_cmd_create(int argc, char **argv);
+int sbx_cmd_start(int argc, char **argv);
+int sbx_cmd_state(int argc, char **argv);
+int sbx_cmd_kill(int argc, char **argv);
+int sbx_cmd_delete(int argc, char **argv);
+int sbx_cmd_list(int argc, char **argv);
+int sbx_cmd_spec(int argc, char **argv);
+int sbx_cmd_features(int argc, char **argv);
 int sbx_cmd_batch(int argc, char **argv);
 /*
  * seccomp check PROFILE [--caps LIST] [--arch ARCH] [--kernel X.Y]

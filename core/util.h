@@ -62,5 +62,22 @@ int sbx_tmpfile_commit(int fd, const char *path, bool keep_existing);
 /* Writes all of buf to fd, retrying on EINTR/short writes. */
 int sbx_write_all(int fd, const void *buf, size_t len);
 
+/*
+ * A process's state letter ('R', 'S', 'Z', ...) and start time (clock ticks
+ * after boot: /proc/PID/stat fields 3 and 22). With the pid, the start time
+ * names one process for the machine's uptime: a reused pid has another.
+ * 0 or -errno (-ESRCH when there is no such process).
+ */
+int sbx_proc_stat(pid_t pid, char *ret_state, uint64_t *ret_start);
+
+/*
+ * Sends one message on a unix socket with fd passed along (SCM_RIGHTS),
+ * without allocating (the sandbox child uses it). 0 or -errno.
+ */
+int sbx_send_fd(int sock, const void *data, size_t len, int fd);
+
+/* Now as RFC 3339 in UTC with nanoseconds ("2024-05-01T10:00:00.000000000Z"). */
+void sbx_now_rfc3339(char *buf, size_t size);
+
 /* State directory, normally /run/sbxctr (SBXCTR_STATE_DIR overrides it, for tests). */
 const char *sbx_state_dir(void);

@@ -185,8 +185,7 @@ static struct sbx_seccomp_prog *make_prog(const struct sbx_seccomp_prog *orig, c
 }
 
 int sbx_seccomp_plan_build(const char *doc, const char *text, struct json_object *obj, uint64_t bounding_caps,
-			   bool exact_kills,
-			   struct sbx_seccomp_plan **ret, struct sbx_error *err)
+			   bool exact_kills, struct sbx_seccomp_plan **ret, struct sbx_error *err)
 {
 	struct sbx_seccomp_env env;
 	int r = sbx_seccomp_env_host(&env, bounding_caps, err);

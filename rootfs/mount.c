@@ -14,6 +14,7 @@
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -222,11 +223,12 @@ static int prepare_dev(struct sbx_mount_plan *plan, size_t i, const struct sbx_r
 		if (n->kind == SBX_MOP_SYMLINK) {
 			if (symlinkat(n->source, mfd, name) < 0)
 				return sbx_err_sys(err, "symlink %s -> %s", n->dest, n->source);
-		} else if (mknodat(mfd, name, S_IFCHR | 0666, makedev(n->dev_major, n->dev_minor)) < 0) {
+		} else if (mknodat(mfd, name, (n->dev_type == 'b' ? S_IFBLK : S_IFCHR) | (n->mode ? n->mode & 0777 : 0666),
+				   makedev(n->dev_major, n->dev_minor)) < 0) {
 			if (errno == EPERM)
 				return 0; /* the fallback: the child binds the host's nodes */
 			return sbx_err_sys(err, "device node %s", n->dest);
-		} else if (fchmodat(mfd, name, 0666, 0) < 0) { /* past our umask */
+		} else if (fchmodat(mfd, name, n->mode ? n->mode & 0777 : 0666, 0) < 0) { /* past our umask */
 			return sbx_err_sys(err, "device node %s", n->dest);
 		}
 	}
@@ -397,7 +399,19 @@ int sbx_rootfs_prepare(struct sbx_mount_plan *plan, const struct sbx_rootfs_ids 
 			return fd;
 		plan->root_fd = fd;
 	}
-	for (size_t i = 0; i < plan->n_ops; i++) {
+	for (size_t i = 0; i < plan->n_ops && plan->cgroup_dir; i++) {
+		struct sbx_mount_op *op = &plan->ops[i];
+		if (op->kind != SBX_MOP_FS || strcmp(op->fstype, "cgroup2") != 0 || op->fallback_fd >= 0)
+			continue;
+		/* not fatal here: the child needs it only if the kernel refuses the mount */
+		struct sbx_error e = {0};
+		op->fallback_fd = clone_tree(plan->cgroup_dir, true,
+					     MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC,
+					     0, 0, &e, "cgroup");
+		if (op->fallback_fd < 0)
+			op->fallback_fd = -1;
+	}
+	for (size_t i = 0; i < plan->n_ops && !plan->binds_in_child; i++) {
 		struct sbx_mount_op *op = &plan->ops[i];
 		if (op->kind != SBX_MOP_BIND || op->tree_fd >= 0)
 			continue;
@@ -491,6 +505,32 @@ static int mount_sysfs_fallback(int rootfd, const struct sbx_mount_op *op, struc
 	return mount_bind(rootfd, &bind, "/sys", false, err);
 }
 
+/*
+ * cgroup2 needs a cgroup namespace owned by our user namespace; where the
+ * kernel refuses it (a cgroup namespace joined by path), the container's
+ * own cgroup directory, cloned read-only by the parent, stands in.
+ */
+static int mount_cgroup_fallback(int rootfd, const struct sbx_mount_op *op, int code, struct sbx_error *err)
+{
+	if (op->fallback_fd < 0)
+		return sbx_err_errno(err, code, "mounting cgroup2 on %s", op->dest);
+	_cleanup_close_ int mfd = dup(op->fallback_fd);
+	if (mfd < 0)
+		return sbx_err_sys(err, "cgroup on %s", op->dest);
+	_cleanup_close_ int tfd = target_fd(rootfd, op, false, err);
+	if (tfd < 0)
+		return tfd;
+	int r = attach(mfd, tfd);
+	if (r < 0)
+		return sbx_err_errno(err, r, "binding the container's cgroup on %s", op->dest);
+	return 0;
+}
+
+static bool is_cgroup2(const struct sbx_mount_op *op)
+{
+	return strcmp(op->fstype, "cgroup2") == 0;
+}
+
 static int mount_fs(int rootfd, const struct sbx_mount_op *op, struct sbx_error *err)
 {
 	if (op->tree_fd >= 0) {
@@ -504,6 +544,8 @@ static int mount_fs(int rootfd, const struct sbx_mount_op *op, struct sbx_error 
 		return 0;
 	}
 	_cleanup_close_ int fsfd = fsopen(op->fstype, FSOPEN_CLOEXEC);
+	if (fsfd < 0 && errno == EPERM && is_cgroup2(op))
+		return mount_cgroup_fallback(rootfd, op, errno, err);
 	if (fsfd < 0 && errno == EPERM && strcmp(op->fstype, "sysfs") == 0)
 		return mount_sysfs_fallback(rootfd, op, err);
 	if (fsfd < 0)
@@ -518,6 +560,8 @@ static int mount_fs(int rootfd, const struct sbx_mount_op *op, struct sbx_error 
 	if (fsconfig(fsfd, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0) {
 		if (errno == EPERM && strcmp(op->fstype, "sysfs") == 0)
 			return mount_sysfs_fallback(rootfd, op, err);
+		if (errno == EPERM && is_cgroup2(op))
+			return mount_cgroup_fallback(rootfd, op, errno, err);
 		return fs_error(fsfd, errno, err, "creating", op->fstype, op->dest);
 	}
 	/* atime mode 0 is "relatime", which fsmount takes as given */
@@ -658,6 +702,36 @@ static int do_setattr(int rootfd, const struct sbx_mount_op *op, struct sbx_erro
 	return 0;
 }
 
+static int do_mknod(int rootfd, const struct sbx_mount_op *op, struct sbx_error *err)
+{
+	const char *name;
+	_cleanup_close_ int dfd = resolve_parent(rootfd, op->dest, &name);
+	if (dfd == -ENOENT) {
+		char parent[PATH_MAX];
+		int r = copy_path(parent, op->dest);
+		if (r < 0)
+			return sbx_err_errno(err, r, "device %s", op->dest);
+		*strrchr(parent, '/') = '\0';
+		if (parent[0] && (r = mkdir_in_root(rootfd, parent, false)) < 0)
+			return sbx_err_errno(err, r, "device %s: its directory", op->dest);
+		dfd = resolve_parent(rootfd, op->dest, &name);
+	}
+	if (dfd < 0)
+		return sbx_err_errno(err, dfd, "device %s", op->dest);
+	int d = dfd; /* O_PATH dirfds work for the *at() calls */
+	mode_t type = op->dev_type == 'p' ? S_IFIFO : op->dev_type == 'b' ? S_IFBLK : S_IFCHR;
+	/* a node already there (a default one, or from the rootfs) is replaced */
+	if (unlinkat(d, name, 0) < 0 && errno != ENOENT)
+		return sbx_err_sys(err, "device %s: removing what is there", op->dest);
+	if (mknodat(d, name, type | (op->mode & 07777), makedev(op->dev_major, op->dev_minor)) < 0)
+		return sbx_err_sys(err, "linux.devices: mknod %s (%c %u:%u)", op->dest, op->dev_type, op->dev_major,
+				   op->dev_minor);
+	/* the umask applied to mknod; the config's mode is meant as written */
+	if (fchmodat(d, name, op->mode & 07777, 0) < 0 || fchownat(d, name, op->uid, op->gid, AT_SYMLINK_NOFOLLOW) < 0)
+		return sbx_err_sys(err, "linux.devices: mode and owner of %s", op->dest);
+	return 0;
+}
+
 static int apply_op(int rootfd, const struct sbx_mount_plan *plan, const struct sbx_mount_op *op,
 		    struct sbx_error *err)
 {
@@ -680,12 +754,14 @@ static int apply_op(int rootfd, const struct sbx_mount_plan *plan, const struct 
 		return do_readonly(rootfd, op, err);
 	case SBX_MOP_SETATTR:
 		return do_setattr(rootfd, op, err);
+	case SBX_MOP_MKNOD:
+		return do_mknod(rootfd, op, err);
 	default:
 		return sbx_err_set(err, EINVAL, "unknown mount op %d", op->kind);
 	}
 }
 
-int sbx_rootfs_setup(const struct sbx_mount_plan *plan, struct sbx_error *err)
+int sbx_rootfs_mount_all(const struct sbx_mount_plan *plan, struct sbx_error *err)
 {
 	/* nothing we mount may propagate back to the host */
 	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
@@ -706,16 +782,40 @@ int sbx_rootfs_setup(const struct sbx_mount_plan *plan, struct sbx_error *err)
 		if (r < 0)
 			return r;
 	}
-	/* pivot_root(".", ".") stacks the old root under the new one; detach it at once */
+	return TAKE_FD(rootfd);
+}
+
+int sbx_rootfs_enter(const struct sbx_mount_plan *plan, int rootfd_arg, bool no_pivot, struct sbx_error *err)
+{
+	_cleanup_close_ int rootfd = rootfd_arg;
 	if (fchdir(rootfd) < 0)
 		return sbx_err_sys(err, "chdir to the new root");
-	if (syscall(SYS_pivot_root, ".", ".") < 0)
-		return sbx_err_sys(err, "pivot_root");
-	if (umount2(".", MNT_DETACH) < 0)
-		return sbx_err_sys(err, "detaching the old root");
+	if (no_pivot) {
+		/*
+		 * --no-pivot: for a root on ramfs, which pivot_root cannot leave.
+		 */
+		if (mount(".", "/", NULL, MS_MOVE, NULL) < 0)
+			return sbx_err_sys(err, "--no-pivot: moving the root over /");
+		if (chroot(".") < 0)
+			return sbx_err_sys(err, "--no-pivot: chroot");
+	} else {
+		/* pivot_root(".", ".") stacks the old root under the new one; detach it at once */
+		if (syscall(SYS_pivot_root, ".", ".") < 0)
+			return sbx_err_sys(err, "pivot_root");
+		if (umount2(".", MNT_DETACH) < 0)
+			return sbx_err_sys(err, "detaching the old root");
+	}
 	if (chdir("/") < 0)
 		return sbx_err_sys(err, "chdir /");
 	if (plan->root_propagation && mount(NULL, "/", NULL, plan->root_propagation, NULL) < 0)
 		return sbx_err_sys(err, "rootfsPropagation");
 	return 0;
+}
+
+int sbx_rootfs_setup(const struct sbx_mount_plan *plan, struct sbx_error *err)
+{
+	int rootfd = sbx_rootfs_mount_all(plan, err);
+	if (rootfd < 0)
+		return rootfd;
+	return sbx_rootfs_enter(plan, rootfd, false, err);
 }

@@ -35,10 +35,19 @@ int sbx_rootfs_attach_point(char *buf, size_t size, struct sbx_error *err);
 
 /*
  * Child side, in the new user+mount namespaces: makes every mount private,
- * clones the rootfs with its attributes (read-only, nosuid, nodev) set before
- * it is attached, applies every op, then pivot_root()s into it and detaches
- * the old root. On return the cwd is the new "/".
+ * attaches the rootfs the parent cloned with its attributes (read-only,
+ * nosuid, nodev) set, and applies every op. Returns an O_PATH fd of the new
+ * root (for sbx_rootfs_enter), or an error.
  */
+int sbx_rootfs_mount_all(const struct sbx_mount_plan *plan, struct sbx_error *err);
+/*
+ * Then: pivot_root() into rootfd and detach the old root (or, with
+ * no_pivot, move the root over "/" and chroot into it, for roots that
+ * cannot be pivoted away from), and set rootfsPropagation. On return the
+ * cwd is the new "/". Closes rootfd.
+ */
+int sbx_rootfs_enter(const struct sbx_mount_plan *plan, int rootfd, bool no_pivot, struct sbx_error *err);
+/* Both, in one. */
 int sbx_rootfs_setup(const struct sbx_mount_plan *plan, struct sbx_error *err);
 
 /* Secure lookup of path (absolute, inside the root) below rootfd: O_PATH fd or -errno. */

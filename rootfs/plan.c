@@ -24,8 +24,12 @@ void sbx_mount_plan_free(struct sbx_mount_plan *plan)
 		free(plan->ops[i].fstype);
 		free(plan->ops[i].data);
 	}
+	for (size_t i = 0; i < plan->n_ops; i++)
+		if (plan->ops[i].fallback_fd >= 0)
+			close(plan->ops[i].fallback_fd);
 	free(plan->ops);
 	free(plan->root);
+	free(plan->cgroup_dir);
 	free(plan);
 }
 
@@ -37,6 +41,7 @@ static struct sbx_mount_op *push_op(struct sbx_mount_plan *p, enum sbx_mop_kind 
 	memset(op, 0, sizeof(*op));
 	op->kind = kind;
 	op->tree_fd = -1;
+	op->fallback_fd = -1;
 	op->source = sbx_xstrdup(src);
 	op->dest = sbx_xstrdup(dest);
 	return op;
@@ -85,6 +90,20 @@ static const struct {
 	{"runbindable", 0, 0, MS_UNBINDABLE | MS_REC, false},
 };
 
+const char *const *sbx_mount_option_names(void)
+{
+	static const char *names[SBX_ARRAY_SIZE(mount_opts) + 3];
+	if (!names[0]) {
+		size_t n = 0;
+		names[n++] = "bind";
+		names[n++] = "rbind";
+		for (size_t i = 0; i < SBX_ARRAY_SIZE(mount_opts); i++)
+			names[n++] = mount_opts[i].name;
+		names[n] = NULL;
+	}
+	return names;
+}
+
 /* Options that mean nothing for us but are common in real configs. */
 static const char *const ignored_opts[] = {"defaults", "async", "auto", "noauto", "nouser", "user",
 					   "tmpcopyup", "nomand", "norelatime", "nostrictatime", "loud",
@@ -126,6 +145,14 @@ int sbx_mount_options_parse(char *const *options, bool is_bind, struct sbx_mount
 		if (strcmp(o, "sync") == 0 || strcmp(o, "dirsync") == 0 || strcmp(o, "mand") == 0 ||
 		    strcmp(o, "remount") == 0)
 			return sbx_err_set(err, EINVAL, "mount option \"%s\" is not supported", o);
+		/*
+		 * Data options ("mode=755", "size=...") mean nothing to a bind, but
+		 * generated configs carry them there; runc and crun ignore them.
+		 */
+		if (is_bind && strchr(o, '=')) {
+			sbx_debug("mount option \"%s\" on a bind mount is ignored", o);
+			continue;
+		}
 		if (is_bind)
 			return sbx_err_set(err, EINVAL, "unknown option \"%s\" for a bind mount", o);
 		if (!*o || strchr(o, ','))
@@ -224,6 +251,14 @@ static int plan_config_mount(struct sbx_mount_plan *p, const struct sbx_mount *m
 	return 0;
 }
 
+static bool config_device(const struct sbx_config *cfg, const char *path)
+{
+	for (size_t i = 0; i < cfg->n_devices; i++)
+		if (strcmp(cfg->devices[i].path, path) == 0)
+			return true;
+	return false;
+}
+
 /*
  * After a tmpfs at /dev: the device nodes and links every program expects.
  * The runtime, still privileged, makes that tmpfs itself with nodes of its
@@ -232,7 +267,7 @@ static int plan_config_mount(struct sbx_mount_plan *p, const struct sbx_mount *m
  * the sandbox sees. The bind of the host's node (source) is the fallback
  * where it cannot (no CAP_MKNOD).
  */
-static void plan_dev(struct sbx_mount_plan *p, const char *dev)
+static void plan_dev(struct sbx_mount_plan *p, const struct sbx_config *cfg, const char *dev)
 {
 	/* Documentation/admin-guide/devices.txt */
 	static const struct {
@@ -242,6 +277,8 @@ static void plan_dev(struct sbx_mount_plan *p, const char *dev)
 	for (size_t i = 0; i < SBX_ARRAY_SIZE(nodes); i++) {
 		_cleanup_free_ char *src = sbx_xasprintf("/dev/%s", nodes[i].name);
 		_cleanup_free_ char *dst = sbx_xasprintf("%s/%s", dev, nodes[i].name);
+		if (config_device(cfg, dst))
+			continue; /* linux.devices decides that one */
 		struct sbx_mount_op *op = push_op(p, SBX_MOP_DEVNODE, src, dst);
 		op->dest_is_file = true;
 		op->dev_major = nodes[i].major;
@@ -293,6 +330,43 @@ static void plan_user_caps(struct sbx_mount_plan *p)
 	}
 }
 
+/*
+ * linux.devices. A user namespace may make fifos but no device nodes (mknod
+ * needs CAP_MKNOD in the initial one): there the host's node at the same
+ * path is bound instead, as runc and crun do for rootless containers.
+ */
+static void plan_devices(struct sbx_mount_plan *p, const struct sbx_config *cfg)
+{
+	bool userns = cfg->policy != SBX_POLICY_EXACT || cfg->ns[SBX_NS_USER].enabled;
+	for (size_t i = 0; i < cfg->n_devices; i++) {
+		const struct sbx_device *d = &cfg->devices[i];
+		_cleanup_free_ char *dest = NULL;
+		if (normalize_path(d->path, &dest) < 0)
+			continue; /* refused by the parser */
+		if (userns && d->type != 'p') {
+			/*
+			 * Made by the runtime when it is a node of the /dev it prepares
+			 * (still privileged: sbx_rootfs_prepare), else bound from the host.
+			 */
+			struct sbx_mount_op *op = push_op(p, SBX_MOP_DEVNODE, dest, dest);
+			op->dest_is_file = true;
+			op->attr_set = MOUNT_ATTR_NOSUID | MOUNT_ATTR_NOEXEC;
+			op->dev_type = d->type;
+			op->dev_major = (uint32_t)d->major;
+			op->dev_minor = (uint32_t)d->minor;
+			op->mode = d->has_mode ? d->mode : 0666;
+			continue;
+		}
+		struct sbx_mount_op *op = push_op(p, SBX_MOP_MKNOD, NULL, dest);
+		op->dev_type = d->type;
+		op->dev_major = (uint32_t)d->major;
+		op->dev_minor = (uint32_t)d->minor;
+		op->mode = d->has_mode ? d->mode : 0666;
+		op->uid = d->uid;
+		op->gid = d->gid;
+	}
+}
+
 void sbx_mount_plan_stage_workdir(struct sbx_mount_plan *plan, const char *src)
 {
 	if (plan->workdir_op < 0)
@@ -314,11 +388,12 @@ int sbx_mount_plan_build(const struct sbx_config *cfg, struct sbx_mount_plan **r
 	_cleanup_(sbx_mount_plan_freep) struct sbx_mount_plan *p = sbx_xcalloc(1, sizeof(*p));
 	p->root_fd = -1;
 	p->root = sbx_xstrdup(cfg->root_path);
-	/* never nosuid-less: a setuid binary in the rootfs must not gain anything */
+	/* hardened: never nosuid-less, a setuid binary in the rootfs must not gain anything */
 	p->root_overlay = cfg->rootfs_overlay || cfg->rootfs_writable;
 	p->root_writable = cfg->rootfs_writable;
 	bool ro = p->root_overlay ? !p->root_writable : cfg->root_readonly;
-	p->root_attr_set = MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | (ro ? MOUNT_ATTR_RDONLY : 0);
+	p->root_attr_set = (cfg->policy == SBX_POLICY_EXACT ? 0 : MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV) |
+			   (ro ? MOUNT_ATTR_RDONLY : 0);
 	p->root_propagation = cfg->rootfs_propagation;
 	int r;
 	bool have_dev_tmpfs = false;
@@ -336,11 +411,15 @@ int sbx_mount_plan_build(const struct sbx_config *cfg, struct sbx_mount_plan **r
 			op->attr_set |= MOUNT_ATTR_NOSUID | MOUNT_ATTR_NOEXEC;
 			op->attr_set &= ~(uint64_t)MOUNT_ATTR_NODEV;
 			op->dev_nodes = true;
-			plan_dev(p, op->dest);
+			plan_dev(p, cfg, op->dest);
 		}
 	}
 	if (!have_dev_tmpfs)
 		sbx_debug("mount plan: no tmpfs at /dev; the rootfs's own /dev is used as is");
+	for (size_t i = 0; i < p->n_ops; i++)
+		if (p->ops[i].kind == SBX_MOP_FS && strcmp(p->ops[i].fstype, "cgroup2") == 0)
+			p->has_cgroup_mount = true;
+	plan_devices(p, cfg);
 	if (cfg->workdir.path) {
 		_cleanup_free_ char *wd = NULL;
 		if (normalize_path(cfg->workdir.path, &wd) < 0 || strcmp(wd, "/") == 0)
@@ -363,7 +442,14 @@ int sbx_mount_plan_build(const struct sbx_config *cfg, struct sbx_mount_plan **r
 			if (*c == '.')
 				*c = '/';
 	}
-	plan_user_caps(p);
+	/*
+	 * Only in a user namespace of the sandbox's own: without one (an OCI
+	 * config run under exact) /proc/sys/user is the host's, which a
+	 * container must never set (and the write would fail without
+	 * CAP_SYS_RESOURCE anyway).
+	 */
+	if (cfg->ns[SBX_NS_USER].enabled && !cfg->ns[SBX_NS_USER].path)
+		plan_user_caps(p);
 	for (size_t i = 0; cfg->masked_paths && cfg->masked_paths[i]; i++) {
 		_cleanup_free_ char *d = NULL;
 		if (normalize_path(cfg->masked_paths[i], &d) < 0)

@@ -18,6 +18,7 @@ enum sbx_mop_kind {
 	SBX_MOP_MASK,	  /* hide dest: /dev/null over a file, an empty read-only tmpfs over a dir */
 	SBX_MOP_READONLY, /* make dest and everything below it read-only */
 	SBX_MOP_SETATTR,  /* apply attr_set/attr_clr to the mount at dest (after its children exist) */
+	SBX_MOP_MKNOD,	  /* linux.devices: make a node (dev_type c/b/u/p) at dest */
 };
 
 /*
@@ -43,8 +44,15 @@ struct sbx_mount_op {
 	 */
 	int tree_fd;
 	bool dev_nodes;		     /* SBX_MOP_FS: the tmpfs that holds the SBX_MOP_DEVNODE ops below it */
-	uint32_t dev_major, dev_minor; /* SBX_MOP_DEVNODE: a character device */
 	bool prepared;		     /* done by the parent already (a node or link in a /dev it made) */
+	/* SBX_MOP_MKNOD, and SBX_MOP_DEVNODE (type 'c' or 'b', major, minor, mode; default 'c' 0666) */
+	char dev_type;
+	uint32_t dev_major, dev_minor, mode, uid, gid;
+	/*
+	 * cgroup2 mounts: a read-only clone of the container's cgroup directory,
+	 * attached instead when the kernel refuses the mount (-1: none).
+	 */
+	int fallback_fd;
 };
 
 struct sbx_mount_plan {
@@ -65,9 +73,20 @@ struct sbx_mount_plan {
 	bool root_writable;
 	/* the parent made /dev's device nodes (sbx_rootfs_prepare): masks use its null too */
 	bool dev_prepared;
+	bool has_cgroup_mount; /* the runtime then sets cgroup_dir before sbx_rootfs_prepare() */
+	/*
+	 * The child clones bind sources itself, in config order (it can: no
+	 * user namespace, it is host root). Mount ids, and with them the
+	 * order of /proc/self/mountinfo, then follow the config.
+	 */
+	bool binds_in_child;
+	char *cgroup_dir;      /* host directory of the container's cgroup (the cgroup2 fallback) */
 };
 
 #define SBX_ROOTFS_OVERLAY_SIZE (64ULL << 20)
+
+/* Mount options the plan understands (for the OCI features document), NULL-terminated. */
+const char *const *sbx_mount_option_names(void);
 
 /* Makes the workdir a bind mount of the host directory src (a staged tmpfs). */
 void sbx_mount_plan_stage_workdir(struct sbx_mount_plan *plan, const char *src);

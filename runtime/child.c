@@ -10,8 +10,10 @@
  * stdio, write a global or call a libc function that acts on all threads
  * (setuid & co. are raw syscalls).
  */
+#include "oci/state.h"
 #include "rootfs/mount.h"
 #include "runtime/caps.h"
+#include "runtime/hooks.h"
 #include "core/cleanup.h"
 #include "runtime/init_loop.h"
 #include "core/rawsys.h"
@@ -20,6 +22,7 @@
 
 #include <fcntl.h>
 #include <linux/close_range.h>
+#include <linux/keyctl.h>
 #include <linux/futex.h>
 #include <poll.h>
 #include <signal.h>
@@ -29,6 +32,7 @@
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -47,11 +51,32 @@ __attribute__((noreturn)) static void child_fail(struct sbx_sandbox *sb, const s
 	_exit(sbx_err_exit_status(err));
 }
 
-static int write_proc_self(const char *file, const char *value, struct sbx_error *err)
+/* Waits for one message of type from the parent; anything else means it failed or died. */
+static void expect_msg(struct sbx_sandbox *sb, uint32_t type, struct sbx_msg *m)
 {
-	int r = sbx_write_str_at(AT_FDCWD, file, value);
-	if (r < 0)
-		return sbx_err_errno(err, r, "writing %s", file);
+	for (;;) {
+		ssize_t n;
+		do
+			n = recv(sb->child_fd, m, sizeof(*m), 0);
+		while (n < 0 && errno == EINTR);
+		if (n != (ssize_t)sizeof(*m))
+			_exit(SBX_EXIT_FAILURE); /* the parent reports why, or is gone */
+		/* the parent sends NET_READY whenever lo is up, which may be before what we wait for */
+		if (m->type == SBX_MSG_NET_READY && type != SBX_MSG_NET_READY) {
+			sb->net_ready = true;
+			continue;
+		}
+		if (m->type != type)
+			_exit(SBX_EXIT_FAILURE);
+		return;
+	}
+}
+
+static int send_type(struct sbx_sandbox *sb, uint32_t type, struct sbx_error *err)
+{
+	struct sbx_msg m = {.type = type};
+	if (send(sb->child_fd, &m, sizeof(m), MSG_NOSIGNAL) != (ssize_t)sizeof(m))
+		return sbx_err_sys(err, "sync socket");
 	return 0;
 }
 
@@ -68,7 +93,8 @@ static int place_passed_fds(struct sbx_sandbox *sb, struct sbx_error *err)
 	int n = (int)sb->n_pass_fds;
 	if (n == 0)
 		return 0;
-	int *own[] = {&sb->child_fd, &sb->status_wr, &sb->init_stub_fd};
+	int *own[] = {&sb->child_fd, &sb->status_wr, &sb->init_stub_fd, &sb->handoff_fd, &sb->oci.console_fd,
+		      &sb->oci.start_fd};
 	for (size_t i = 0; i < SBX_ARRAY_SIZE(own); i++) {
 		if (*own[i] >= 3 && *own[i] < 3 + n) {
 			int fd = fcntl(*own[i], F_DUPFD_CLOEXEC, 3 + n);
@@ -89,6 +115,57 @@ static int place_passed_fds(struct sbx_sandbox *sb, struct sbx_error *err)
 		close(tmp[i]);
 	}
 	return 0;
+}
+
+/*
+ * process.terminal: a pty of the container's own devpts (after pivot_root,
+ * so /dev/ptmx is the container's). The master goes to --console-socket
+ * (one message: the fd, and the pty's name as data, as runc sends it) or to
+ * the parent, which relays it to its caller's terminal; the slave becomes
+ * stdio, and the controlling terminal once we have a session.
+ */
+static int setup_pty(struct sbx_sandbox *sb, struct sbx_error *err)
+{
+	const struct sbx_process *p = &sb->cfg->process;
+	_cleanup_close_ int master = open("/dev/ptmx", O_RDWR | O_NOCTTY | O_CLOEXEC);
+	if (master < 0)
+		return sbx_err_sys(err, "process.terminal: opening /dev/ptmx (is devpts mounted on /dev/pts?)");
+	int unlock = 0, n = -1;
+	if (ioctl(master, TIOCSPTLCK, &unlock) < 0 || ioctl(master, TIOCGPTN, &n) < 0)
+		return sbx_err_sys(err, "process.terminal: unlocking the pty");
+	_cleanup_close_ int slave = ioctl(master, TIOCGPTPEER, O_RDWR | O_NOCTTY | O_CLOEXEC);
+	if (slave < 0)
+		return sbx_err_sys(err, "process.terminal: opening the pty's slave");
+	/* the process's own terminal (a failure only leaves it root's, which it can still use) */
+	if (fchown(slave, p->uid, p->gid) < 0)
+		errno = 0;
+	char name[32];
+	snprintf(name, sizeof(name), "/dev/pts/%d", n);
+	int r;
+	if (sb->oci.console_fd >= 0) {
+		r = sbx_send_fd(sb->oci.console_fd, name, strlen(name), master);
+		if (r < 0)
+			return sbx_err_errno(err, r, "--console-socket: sending the pty master");
+		close(sb->oci.console_fd);
+		sb->oci.console_fd = -1;
+	} else {
+		struct sbx_msg m = {.type = SBX_MSG_PTY};
+		if ((r = sbx_send_fd(sb->child_fd, &m, sizeof(m), master)) < 0)
+			return sbx_err_errno(err, r, "process.terminal: sending the pty master");
+	}
+	for (int i = 0; i < 3; i++)
+		if (dup2(slave, i) < 0)
+			return sbx_err_sys(err, "process.terminal: the pty as fd %d", i);
+	return 0;
+}
+
+static int child_hooks(struct sbx_sandbox *sb, enum sbx_hook_kind kind, struct sbx_error *err)
+{
+	if (!sb->cfg->hooks[kind].n)
+		return 0;
+	/* allocates: only where the child has its own copy of our memory (sandbox.c) */
+	_cleanup_free_ char *state = sbx_hooks_state(sb->cfg, sb->oci.id, sb->host_pid, SBX_OCI_CREATED);
+	return sbx_hooks_run(&sb->cfg->hooks[kind], kind, state, err);
 }
 
 /* Puts the runtime-chosen fds (files, pipes, /dev/null) on 0, 1, 2. */
@@ -296,9 +373,13 @@ static int setup(struct sbx_sandbox *sb, char *exec_path, size_t exec_size, stru
 {
 	const struct sbx_config *cfg = sb->cfg;
 	const struct sbx_process *p = &cfg->process;
+	bool exact = cfg->policy == SBX_POLICY_EXACT;
 	int r;
 
-	if ((r = setup_stdio(sb, err)) < 0)
+	/* a mount namespace joined by path (exact): the rootfs is set up in it, as runc does */
+	if (sb->join_fds[SBX_NS_MOUNT] >= 0 && setns(sb->join_fds[SBX_NS_MOUNT], CLONE_NEWNS) < 0)
+		return sbx_err_sys(err, "linux.namespaces: joining mount namespace %s", cfg->ns[SBX_NS_MOUNT].path);
+	if (!p->terminal && (r = setup_stdio(sb, err)) < 0)
 		return r;
 	/* maps are written: become root of the new user namespace (uid 0 inside) */
 	if (syscall(SYS_setresgid, 0, 0, 0) < 0 || syscall(SYS_setresuid, 0, 0, 0) < 0)
@@ -307,14 +388,46 @@ static int setup(struct sbx_sandbox *sb, char *exec_path, size_t exec_size, stru
 		return sbx_err_sys(err, "sethostname \"%s\"", cfg->hostname);
 	if (cfg->domainname && setdomainname(cfg->domainname, strlen(cfg->domainname)) < 0)
 		return sbx_err_sys(err, "setdomainname \"%s\"", cfg->domainname);
-	if ((r = sbx_rootfs_setup(sb->plan, err)) < 0)
-		return r;
-	if (p->has_oom_score_adj) {
-		char v[16];
-		snprintf(v, sizeof(v), "%d", p->oom_score_adj);
-		if (write_proc_self("/proc/self/oom_score_adj", v, err) < 0)
-			return sbx_err_wrap(err, "process.oomScoreAdj");
+	/*
+	 * A session keyring of its own, as runc gives every container: without
+	 * a user namespace of its own the container would otherwise share the
+	 * caller's (root's) keys. Kernels without keyrings say ENOSYS.
+	 */
+	if ((exact || sb->oci.detach) && !sb->oci.no_new_keyring &&
+	    syscall(SYS_keyctl, KEYCTL_JOIN_SESSION_KEYRING, NULL) < 0 && errno != ENOSYS)
+		return sbx_err_sys(err, "a session keyring of its own (--no-new-keyring keeps the caller's)");
+	/*
+	 * exact, without a mount namespace: the container shares ours, so
+	 * nothing may be mounted; it gets its root by chroot alone.
+	 */
+	bool own_mounts = (sb->clone_flags & CLONE_NEWNS) || sb->join_fds[SBX_NS_MOUNT] >= 0;
+	int rootfd = own_mounts ? sbx_rootfs_mount_all(sb->plan, err) : open(sb->plan->root, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (rootfd < 0)
+		return own_mounts ? rootfd : sbx_err_sys(err, "rootfs %s", sb->plan->root);
+	/* the mounts exist, pivot_root has not happened: the hooks' moment (runtime-spec config.md) */
+	if (sb->oci.prepivot) {
+		struct sbx_msg m;
+		if ((r = send_type(sb, SBX_MSG_HOOKS, err)) < 0) {
+			close(rootfd);
+			return r;
+		}
+		/* lo may have come up meanwhile: NET_READY can come first */
+		expect_msg(sb, SBX_MSG_HOOKS_DONE, &m);
 	}
+	if ((r = child_hooks(sb, SBX_HOOK_CREATE_CONTAINER, err)) < 0) {
+		close(rootfd);
+		return r;
+	}
+	if (!own_mounts) {
+		int e = fchdir(rootfd) < 0 || chroot(".") < 0 || chdir("/") < 0 ? errno : 0;
+		close(rootfd);
+		if (e)
+			return sbx_err_errno(err, e, "chroot into %s", sb->plan->root);
+	} else if ((r = sbx_rootfs_enter(sb->plan, rootfd, sb->oci.no_pivot, err)) < 0) {
+		return r;
+	}
+	if (p->terminal && (r = setup_pty(sb, err)) < 0)
+		return r;
 	if ((r = set_rlimits(p, err)) < 0)
 		return r;
 	/* limits cgroups cannot enforce here, when the plan says best-effort */
@@ -342,20 +455,51 @@ static int setup(struct sbx_sandbox *sb, char *exec_path, size_t exec_size, stru
 	/* looked up while we still may stat anything: the filter comes later */
 	if ((r = resolve_program(cfg, exec_path, exec_size, err)) < 0)
 		return r;
+	return 0;
+}
+
+/*
+ * The last steps, after the start signal when created: identity and
+ * capabilities, no_new_privs, the session, which descriptors survive exec.
+ */
+static int setup_final(struct sbx_sandbox *sb, struct sbx_error *err)
+{
+	const struct sbx_config *cfg = sb->cfg;
+	const struct sbx_process *p = &cfg->process;
+	int r = place_passed_fds(sb, err);
+	if (r < 0)
+		return r;
+	/* fds 3..3+N-1 are the caller's to pass; everything else goes at execve */
+	int keep = sb->n_pass_fds ? (int)sb->n_pass_fds : cfg->preserve_fds;
+	for (int fd = 3; fd < 3 + keep; fd++)
+		if (fcntl(fd, F_SETFD, 0) < 0)
+			return sbx_err_sys(err, "--preserve-fds: fd %d", fd);
+	if (syscall(SYS_close_range, 3 + keep, ~0U, CLOSE_RANGE_CLOEXEC) < 0)
+		return sbx_err_sys(err, "close_range");
+	if (setsid() < 0)
+		return sbx_err_sys(err, "setsid");
+	if (p->terminal && ioctl(0, TIOCSCTTY, 0) < 0)
+		return sbx_err_sys(err, "process.terminal: making the pty the controlling terminal");
+	/*
+	 * no_new_privs is always set under hardened: the root and every mount
+	 * are nosuid, so no setuid bit or file capability could take effect
+	 * anyway. Under exact it is the config's; without it a seccomp filter
+	 * can only be loaded with CAP_SYS_ADMIN, so it is loaded now, before
+	 * the capabilities go (as runc does), and filters the last steps too.
+	 */
+	bool nnp = p->no_new_privileges || cfg->policy != SBX_POLICY_EXACT;
+	if (!nnp && sb->seccomp && !sb->seccomp->none) {
+		load_seccomp(sb);
+		sb->seccomp = NULL; /* our own copy of the pointer: loaded */
+	}
 	if ((r = sbx_caps_apply_identity(p, &sb->caps, err)) < 0)
 		return r;
 	if (p->has_umask)
 		umask(p->umask);
-	/*
-	 * Always, whatever process.noNewPrivileges says: the root and every
-	 * mount are nosuid, so no setuid bit or file capability could take
-	 * effect anyway, and a seccomp filter can only be loaded without
-	 * CAP_SYS_ADMIN (long dropped by now) under no_new_privs.
-	 */
-	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+	if (nnp && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
 		return sbx_err_sys(err, "PR_SET_NO_NEW_PRIVS");
-	if (setsid() < 0)
-		return sbx_err_sys(err, "setsid");
+	if (sb->oci.detach)
+		return 0;
 	/* changing credentials cleared it: set it again for the exec'd program */
 	if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0)
 		return sbx_err_sys(err, "PR_SET_PDEATHSIG");
@@ -368,17 +512,42 @@ static int setup(struct sbx_sandbox *sb, char *exec_path, size_t exec_size, stru
 	struct pollfd alive = {.fd = sb->child_fd, .events = POLLIN};
 	if (poll(&alive, 1, 0) < 0 || (alive.revents & (POLLHUP | POLLERR)))
 		_exit(SBX_EXIT_FAILURE);
-	r = place_passed_fds(sb, err);
-	if (r < 0)
-		return r;
-	/* fds 3..3+N-1 are the caller's to pass; everything else goes at execve */
-	int keep = sb->n_pass_fds ? (int)sb->n_pass_fds : cfg->preserve_fds;
-	for (int fd = 3; fd < 3 + keep; fd++)
-		if (fcntl(fd, F_SETFD, 0) < 0)
-			return sbx_err_sys(err, "--preserve-fds: fd %d", fd);
-	if (syscall(SYS_close_range, 3 + keep, ~0U, CLOSE_RANGE_CLOEXEC) < 0)
-		return sbx_err_sys(err, "close_range");
 	return 0;
+}
+
+/*
+ * create: set up, the init tells the runtime and waits for it to let go
+ * (after which the runtime's death no longer kills it), then for `sbxctr
+ * start` to connect. Errors from here on go to `start`.
+ */
+static void wait_for_start(struct sbx_sandbox *sb)
+{
+	struct sbx_error err = {0};
+	struct sbx_msg m;
+	if (send_type(sb, SBX_MSG_CREATED, &err) < 0)
+		_exit(SBX_EXIT_FAILURE);
+	expect_msg(sb, SBX_MSG_DETACH, &m);
+	if (prctl(PR_SET_PDEATHSIG, 0, 0, 0, 0) < 0 || send_type(sb, SBX_MSG_DETACHED, &err) < 0)
+		_exit(SBX_EXIT_FAILURE);
+	close(sb->child_fd);
+	/*
+	 * Nothing of create's may stay open while we wait: above all its lock
+	 * on the container's directory (a flock belongs to the open file, which
+	 * our copy of the descriptor would keep), which start needs. Only
+	 * stdio, the preserved fds and the start socket remain.
+	 */
+	int first = 3 + sb->cfg->preserve_fds, sfd = sb->oci.start_fd;
+	if (sfd > first)
+		syscall(SYS_close_range, first, sfd - 1, 0);
+	syscall(SYS_close_range, sfd >= first ? sfd + 1 : first, ~0U, 0);
+	int c;
+	do
+		c = accept4(sb->oci.start_fd, NULL, NULL, SOCK_CLOEXEC);
+	while (c < 0 && errno == EINTR);
+	if (c < 0)
+		_exit(SBX_EXIT_FAILURE);
+	close(sb->oci.start_fd);
+	sb->child_fd = c;
 }
 
 void sbx_child_main(struct sbx_sandbox *sb)
@@ -390,29 +559,27 @@ void sbx_child_main(struct sbx_sandbox *sb)
 	close(sb->sync_fd);
 	if (sb->status_rd >= 0)
 		close(sb->status_rd);
+	for (size_t i = 0; sb->has_oci && i < SBX_ARRAY_SIZE(sb->oci.close_fds); i++)
+		if (sb->oci.close_fds[i] >= 0)
+			close(sb->oci.close_fds[i]);
 	sbx_slot_release(&sb->slot);
 	reset_signals();
 
 	struct sbx_msg m;
-	ssize_t n;
-	do
-		n = recv(sb->child_fd, &m, sizeof(m), 0);
-	while (n < 0 && errno == EINTR);
-	if (n != (ssize_t)sizeof(m) || m.type != SBX_MSG_GO)
-		_exit(SBX_EXIT_FAILURE); /* the parent died or gave up: nothing to report to */
+	expect_msg(sb, SBX_MSG_GO, &m);
+	sb->host_pid = m.pid;
 
 	/* the shared page: the --init stub starts the program from there */
 	char *exec_path = sb->handoff->exec_path;
 	if (setup(sb, exec_path, sizeof(sb->handoff->exec_path), &err) < 0)
 		child_fail(sb, &err);
 	/* the program must find lo up: the parent brought it up meanwhile */
-	if (sb->net.lo_in_child) {
-		do
-			n = recv(sb->child_fd, &m, sizeof(m), 0);
-		while (n < 0 && errno == EINTR);
-		if (n != (ssize_t)sizeof(m) || m.type != SBX_MSG_NET_READY)
-			_exit(SBX_EXIT_FAILURE); /* the parent failed (it reports why) or died */
-	}
+	if (sb->net.lo_in_child && !sb->net_ready)
+		expect_msg(sb, SBX_MSG_NET_READY, &m);
+	if (sb->oci.detach)
+		wait_for_start(sb);
+	if (child_hooks(sb, SBX_HOOK_START_CONTAINER, &err) < 0 || setup_final(sb, &err) < 0)
+		child_fail(sb, &err);
 	/* our own CPU so far is set-up, not the program's, and the run's wall time starts now (struct sbx_handoff) */
 	struct rusage ru;
 	struct timespec now;
@@ -422,7 +589,7 @@ void sbx_child_main(struct sbx_sandbox *sb)
 	}
 	clock_gettime(CLOCK_MONOTONIC, &now);
 	sb->handoff->setup_end_ns = (uint64_t)now.tv_sec * 1000000000u + (uint64_t)now.tv_nsec;
-	if (sb->cfg->init)
+	if (sb->cfg->init && !sb->oci.detach)
 		run_init(sb, exec_path);
 	do_exec(sb, exec_path);
 }

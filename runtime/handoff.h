@@ -17,10 +17,17 @@ enum sbx_msg_type {
 	SBX_MSG_ERROR,	   /* child -> parent: setup failed, err says why (no text: an exec failure of the stub's) */
 	SBX_MSG_SECCOMP,   /* child -> parent: about to load a filter with a listener (see scmon.c) */
 	SBX_MSG_NET_READY, /* parent -> child: lo is up (the parent did it during the mounts) */
+	SBX_MSG_HOOKS,	    /* child -> parent: mounts done, before pivot_root: run prestart/createRuntime */
+	SBX_MSG_HOOKS_DONE, /* parent -> child: they ran */
+	SBX_MSG_PTY,	    /* child -> parent: the pty master (SCM_RIGHTS) */
+	SBX_MSG_CREATED,    /* child -> parent (detach): set up, waiting for start */
+	SBX_MSG_DETACH,	    /* parent -> child: stop depending on the runtime */
+	SBX_MSG_DETACHED,   /* child -> parent: done */
 };
 
 struct sbx_msg {
 	uint32_t type;
+	int32_t pid; /* GO: the child's pid as the host sees it (for the state hooks read) */
 	struct sbx_error err;
 };
 

@@ -103,6 +103,12 @@ static int apply_preserve_fds(const struct sbx_options *o, struct sbx_config *c,
 	return 0;
 }
 
+static int apply_tty(const struct sbx_options *o, struct sbx_config *c, struct sbx_error *err)
+{
+	c->process.terminal = o->tty;
+	return 0;
+}
+
 static int apply_init(const struct sbx_options *o, struct sbx_config *c, struct sbx_error *err)
 {
 	c->init = o->init;
@@ -377,6 +383,10 @@ const struct sbx_option_def sbx_option_table[SBX_OPT__COUNT] = {
 	    .apply = apply_hostname),
 	ROW(SBX_OPT_PRESERVE_FDS, "preserve-fds", NULL, SBX_OT_COUNT, OFF(preserve_fds), .min = 0, .max = 1024,
 	    .metavar = "N", .help = "pass fds 3..3+N-1 to the program", .apply = apply_preserve_fds),
+	ROW(SBX_OPT_TTY, "tty", NULL, SBX_OT_BOOL, OFF(tty), .short_name = 't',
+	    .help = "give the program a terminal (process.terminal), relayed to\n"
+		    "this one in raw mode, window size included",
+	    .apply = apply_tty),
 	ROW(SBX_OPT_INIT, "init", "init", SBX_OT_BOOL, OFF(init),
 	    .help = "run a minimal reaping init as pid 1; the program is pid 2 and\n"
 		    "dies of its own signals (abort, SIGXFSZ...) as outside a\n"
@@ -1183,8 +1193,10 @@ int sbx_options_base_config(const struct sbx_options *o, const char *default_roo
 
 static void help_row(char **out, const struct sbx_option_def *d)
 {
-	char left[64];
-	snprintf(left, sizeof(left), "  --%s%s%s", d->flag, d->metavar ? " " : "", d->metavar ? d->metavar : "");
+	char left[64], alias[8] = "";
+	if (d->short_name)
+		snprintf(alias, sizeof(alias), "-%c, ", d->short_name);
+	snprintf(left, sizeof(left), "  %s--%s%s%s", alias, d->flag, d->metavar ? " " : "", d->metavar ? d->metavar : "");
 	const char *h = d->help;
 	size_t pad = strlen(left) < 23 ? 23 - strlen(left) : 1;
 	for (;;) {

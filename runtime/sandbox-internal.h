@@ -20,6 +20,13 @@
 #include "runtime/spawn.h"
 #include "runtime/workdir.h"
 
+/* The pty relay of `run -t` (supervise.c). */
+struct sbx_console {
+	int master;    /* -1: none */
+	int in_fd;     /* the caller's input, -1 once at EOF */
+	int out_fd;    /* where the pty's output goes; -1: no relay */
+};
+
 /* A captured output stream: the sandbox writes a pipe, we forward and count. */
 struct sbx_stream {
 	int rd;	  /* read end, -1 once at EOF */
@@ -46,6 +53,12 @@ struct sbx_sandbox {
 	size_t handoff_size;
 	int listener;		     /* seccomp user-notification fd held by us, -1 */
 	int join_fds[SBX_NS__COUNT]; /* namespaces to join (by path), -1 otherwise */
+	struct sbx_sandbox_oci oci;  /* the OCI lifecycle's settings (zero: a plain run) */
+	bool has_oci;
+	pid_t host_pid;		     /* the child's own copy: its pid on the host (from GO) */
+	bool child_hooks;	     /* createContainer/startContainer hooks run in the child */
+	bool net_ready;		     /* the child's own copy: NET_READY arrived */
+	struct sbx_console console;
 	char *exec_path;	     /* resolved in the child */
 	struct sbx_caps_prepared caps; /* built before clone for the child */
 	struct sbx_spawn *spawn;     /* the child's stacks, its copy of this struct, its TLS donor */
@@ -63,6 +76,7 @@ struct sbx_sandbox {
 	pid_t pid;
 	bool started;
 	bool reaped;
+	bool detached; /* create: the init runs on without us */
 
 	/* stdio for the child: fds it dup2()s onto 0, 1, 2 (-1: inherit) */
 	int child_stdio[3];

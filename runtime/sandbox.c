@@ -15,8 +15,11 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/signalfd.h>
+#include <linux/nsfs.h>
 #include <sys/mman.h>
+#include <sys/mount.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -67,10 +70,39 @@ static int reap(struct sbx_sandbox *sb, bool block, siginfo_t *ret)
 	return 1;
 }
 
+void sbx_sandbox_set_oci(struct sbx_sandbox *sb, const struct sbx_sandbox_oci *oci)
+{
+	sb->oci = *oci;
+	sb->has_oci = true;
+	/*
+	 * The detached init outlives this process, so it cannot share its
+	 * memory; hooks in the init allocate. Both need the fork-style child.
+	 */
+	if (oci->detach)
+		sb->child_hooks = true;
+}
+
+void sbx_sandbox_attach_console(struct sbx_sandbox *sb, int in_fd, int out_fd)
+{
+	sb->console.in_fd = in_fd;
+	sb->console.out_fd = out_fd;
+}
+
+const char *sbx_sandbox_cgroup_path(const struct sbx_sandbox *sb)
+{
+	return sb->cg ? sbx_cgroup_path(sb->cg) : NULL;
+}
+
 void sbx_sandbox_free(struct sbx_sandbox *sb)
 {
 	if (!sb)
 		return;
+	if (sb->detached) {
+		/* the init runs on without us: let go of it and of its cgroup, kill nothing */
+		sb->reaped = true;
+		sbx_cgroup_free(sb->cg);
+		sb->cg = NULL;
+	}
 	if (sb->started && !sb->reaped) {
 		/* killing pid 1 of the pid namespace takes every process in it along */
 		syscall(SYS_pidfd_send_signal, sb->pidfd, SIGKILL, NULL, 0);
@@ -121,6 +153,7 @@ void sbx_sandbox_free(struct sbx_sandbox *sb)
 	close_fd(&sb->child_fd);
 	close_fd(&sb->status_rd);
 	close_fd(&sb->status_wr);
+	close_fd(&sb->console.master);
 	for (int i = 0; i < SBX_NS__COUNT; i++)
 		close_fd(&sb->join_fds[i]);
 	sbx_net_state_free(sb->net_state);
@@ -174,6 +207,8 @@ int sbx_sandbox_create(const struct sbx_config *cfg, struct sbx_sandbox **ret, s
 	sb->cfg = cfg;
 	sb->sync_fd = sb->child_fd = sb->status_rd = sb->status_wr = sb->pidfd = -1;
 	sb->wall_tfd = sb->cpu_tfd = sb->kill_tfd = sb->listener = sb->init_stub_fd = sb->handoff_fd = -1;
+	sb->console.master = sb->console.in_fd = sb->console.out_fd = -1;
+	sb->oci.start_fd = sb->oci.console_fd = sb->oci.close_fds[0] = sb->oci.close_fds[1] = -1;
 	for (int i = 0; i < 3; i++)
 		sb->child_stdio[i] = -1;
 	for (int i = 0; i < 2; i++)
@@ -182,13 +217,29 @@ int sbx_sandbox_create(const struct sbx_config *cfg, struct sbx_sandbox **ret, s
 	for (int i = 0; i < SBX_NS__COUNT; i++)
 		sb->join_fds[i] = -1;
 	/*
-	 * The user and mount namespaces are not optional: sbxctr never runs a
-	 * program as host root, and it needs its own mounts to pivot_root.
+	 * Under hardened the user and mount namespaces are not optional: sbxctr
+	 * never runs a program as host root, and it needs its own mounts to
+	 * pivot_root. Under exact the config decides, but the mount namespace
+	 * is still always a new one unless one is joined by path.
 	 */
-	sb->clone_flags = CLONE_NEWUSER | CLONE_NEWNS;
+	bool exact = cfg->policy == SBX_POLICY_EXACT;
+	if (exact && cfg->ns[SBX_NS_USER].path)
+		return sbx_err_set(err, ENOTSUP,
+				   "config.json: linux.namespaces: joining an existing user namespace (%s) is not "
+				   "supported",
+				   cfg->ns[SBX_NS_USER].path);
+	sb->clone_flags = exact ? 0 : CLONE_NEWUSER;
+	if (!exact)
+		sb->clone_flags |= CLONE_NEWNS;
+	if (exact && !cfg->ns[SBX_NS_MOUNT].enabled && cfg->n_mounts)
+		sbx_warn("config.json: no mount namespace: the container shares the runtime's, so its mounts are "
+			 "not made (it only gets its root by chroot)");
 	for (int i = 0; i < SBX_NS__COUNT; i++)
 		if (i != SBX_NS_NET && cfg->ns[i].enabled && !cfg->ns[i].path)
 			sb->clone_flags |= ns_clone_flag[i];
+	for (int k = SBX_HOOK_CREATE_CONTAINER; k <= SBX_HOOK_START_CONTAINER; k++)
+		if (cfg->hooks[k].n)
+			sb->child_hooks = true;
 	/* validated now with slot 0; rebuilt with the real slot at start (veth defaults) */
 	if ((r = net_plan(sb, 0, err)) < 0)
 		return r;
@@ -280,6 +331,44 @@ static int write_idmaps(struct sbx_sandbox *sb, struct sbx_error *err)
 }
 
 /*
+ * Between clone and GO: process.oomScoreAdj (written by us: lowering it
+ * needs CAP_SYS_RESOURCE in the initial user namespace, which the child in
+ * its own user namespace never has) and the idmapped rootfs.
+ */
+static int after_clone(struct sbx_sandbox *sb, struct sbx_error *err)
+{
+	const struct sbx_config *cfg = sb->cfg;
+	char path[64];
+	int r;
+	if (cfg->process.has_oom_score_adj) {
+		char v[16];
+		snprintf(path, sizeof(path), "/proc/%d/oom_score_adj", sb->pid);
+		snprintf(v, sizeof(v), "%d", cfg->process.oom_score_adj);
+		if ((r = sbx_write_str_at(AT_FDCWD, path, v)) < 0)
+			return sbx_err_errno(err, r, "process.oomScoreAdj %d: writing %s", cfg->process.oom_score_adj,
+					     path);
+	}
+	/*
+	 * hardened, with sbxctr's own id range: files owned by host root appear
+	 * owned by root inside (and root may write where the root is not
+	 * read-only), through an idmapped mount of the rootfs with the
+	 * container's user namespace, set while the tree is still detached.
+	 */
+	if (cfg->idmap_rootfs && (sb->clone_flags & CLONE_NEWUSER) && sb->plan->root_fd >= 0) {
+		snprintf(path, sizeof(path), "/proc/%d/ns/user", sb->pid);
+		_cleanup_close_ int userns = open(path, O_RDONLY | O_CLOEXEC);
+		if (userns < 0)
+			return sbx_err_sys(err, "%s", path);
+		struct mount_attr attr = {.attr_set = MOUNT_ATTR_IDMAP, .userns_fd = (uint64_t)userns};
+		if (mount_setattr(sb->plan->root_fd, "", AT_EMPTY_PATH | AT_RECURSIVE, &attr, sizeof(attr)) < 0 &&
+		    mount_setattr(sb->plan->root_fd, "", AT_EMPTY_PATH, &attr, sizeof(attr)) < 0)
+			sbx_debug("rootfs %s: no idmapped mount (%s): its files keep their host owners",
+				  sb->plan->root, strerror(errno));
+	}
+	return 0;
+}
+
+/*
  * Namespaces given by path are joined by the runtime itself before clone3,
  * so that the child starts inside them; the child could not setns() into
  * namespaces owned by the host's user namespace from its new one.
@@ -295,6 +384,13 @@ static int join_namespaces(struct sbx_sandbox *sb, struct sbx_error *err)
 		sb->join_fds[i] = open(cfg->ns[i].path, O_RDONLY | O_CLOEXEC);
 		if (sb->join_fds[i] < 0)
 			return sbx_err_sys(err, "linux.namespaces: %s namespace %s", names[i], cfg->ns[i].path);
+		/* the child joins the mount namespace: we still need the host's paths */
+		if (i == SBX_NS_MOUNT) {
+			if (ioctl(sb->join_fds[i], NS_GET_NSTYPE) != CLONE_NEWNS)
+				return sbx_err_set(err, EINVAL, "linux.namespaces: %s is not a mount namespace",
+						   cfg->ns[i].path);
+			continue;
+		}
 		if (setns(sb->join_fds[i], (int)ns_clone_flag[i]) < 0)
 			return sbx_err_sys(err, "linux.namespaces: joining %s namespace %s", names[i],
 					   cfg->ns[i].path);
@@ -311,10 +407,36 @@ static int setup_cgroup(struct sbx_sandbox *sb, struct sbx_error *err)
 {
 	const struct sbx_config *cfg = sb->cfg;
 	struct sbx_cgroup_root_opts ro = {.mode = (enum sbx_cgroup_mode)cfg->cgroup_mode, .parent = cfg->cgroup_parent};
+	/*
+	 * A detached container's cgroup outlives us: linux.cgroupsPath ("/a/b"
+	 * from the cgroup2 root, "a/b" below ours), else "oci-<id>" in the
+	 * usual parent. Its name is never an "sbx-" one, so no sweep takes it.
+	 */
+	_cleanup_free_ char *oci_parent = NULL, *oci_name = NULL;
+	bool named = sb->oci.detach || cfg->cgroups_path;
+	if (named) {
+		const char *cp = cfg->cgroups_path;
+		if (cp && strchr(cp, ':')) {
+			sbx_warn("linux.cgroupsPath \"%s\": the systemd slice:prefix:name form is not supported yet; "
+				 "using the default cgroup", cp);
+			cp = NULL;
+		}
+		const char *slash = cp ? strrchr(cp, '/') : NULL;
+		if (cp && slash && slash[1]) {
+			oci_parent = slash == cp ? sbx_xstrdup("/") : sbx_xasprintf("%.*s", (int)(slash - cp), cp);
+			oci_name = sbx_xstrdup(slash + 1);
+		} else if (cp && !slash && *cp) {
+			oci_name = sbx_xstrdup(cp);
+		} else {
+			oci_name = sbx_xasprintf("oci-%s", sb->oci.id ? sb->oci.id : "sbxctr");
+		}
+		if (oci_parent)
+			ro.parent = oci_parent;
+	}
 	int r;
 	if (!sb->cg_root && (r = sbx_cgroup_root_open(&ro, &sb->cg_root, err)) < 0)
 		return r;
-	if (!sb->cg_root_lent && sbx_cgroup_root_usable(sb->cg_root)) {
+	if (!sb->cg_root_lent && !named && sbx_cgroup_root_usable(sb->cg_root)) {
 		struct sbx_error e = {0};
 		/* cgroups of runtimes that died (their ownership lock is gone) */
 		if (sbx_cgroup_sweep(sb->cg_root, 1000, NULL, &e) < 0)
@@ -333,6 +455,8 @@ static int setup_cgroup(struct sbx_sandbox *sb, struct sbx_error *err)
 	const struct sbx_cgroup_fallback *fb = &sb->cg_plan->fallback;
 	for (size_t i = 0; i < fb->n_unenforced && sb->res.n_unenforced < SBX_MAX_UNENFORCED; i++)
 		sb->res.unenforced[sb->res.n_unenforced++] = fb->unenforced[i].limit;
+	if (named && sbx_cgroup_root_usable(sb->cg_root))
+		return sbx_cgroup_create_named(sb->cg_root, sb->cg_plan, oci_name, &sb->cg, err);
 	if (!sb->cg_plan->use_cgroup)
 		return 0;
 	char label[32];
@@ -353,7 +477,8 @@ static int setup_cgroup(struct sbx_sandbox *sb, struct sbx_error *err)
 
 static void choose_spawn(struct sbx_sandbox *sb)
 {
-	sb->share_memory = SBX_SPAWN_SHARED_VM && sbx_cgroup_plan_memory_max(sb->cg_plan) >= SHARE_MIN_MEMORY_MAX;
+	sb->share_memory = SBX_SPAWN_SHARED_VM && !sb->child_hooks &&
+			   sbx_cgroup_plan_memory_max(sb->cg_plan) >= SHARE_MIN_MEMORY_MAX;
 	if (!sb->cfg->init)
 		return;
 	/* also without sharing: the stub starts the program from its own pages (init_stub.c) */
@@ -470,15 +595,60 @@ static int do_clone(struct sbx_sandbox *sb, struct sbx_error *err)
 	return 0;
 }
 
+/* One message from the child, with the fd it passed along (SBX_MSG_PTY), if any. */
+static ssize_t recv_child(struct sbx_sandbox *sb, struct sbx_msg *m, int *ret_fd)
+{
+	char cbuf[CMSG_SPACE(sizeof(int))];
+	struct iovec iov = {.iov_base = m, .iov_len = sizeof(*m)};
+	struct msghdr mh = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf, .msg_controllen = sizeof(cbuf)};
+	*ret_fd = -1;
+	ssize_t n = recvmsg(sb->sync_fd, &mh, MSG_CMSG_CLOEXEC);
+	if (n < 0)
+		return n;
+	for (struct cmsghdr *cm = CMSG_FIRSTHDR(&mh); cm; cm = CMSG_NXTHDR(&mh, cm))
+		if (cm->cmsg_level == SOL_SOCKET && cm->cmsg_type == SCM_RIGHTS)
+			memcpy(ret_fd, CMSG_DATA(cm), sizeof(int));
+	return n;
+}
+
+/* The child's pty master: relayed to the caller's terminal, with its window size. */
+static void take_pty(struct sbx_sandbox *sb, int fd)
+{
+	close_fd(&sb->console.master);
+	sb->console.master = fd;
+	if (sb->console.out_fd < 0)
+		return;
+	fcntl(fd, F_SETFL, O_NONBLOCK);
+	struct winsize ws;
+	if (sb->console.in_fd >= 0 && ioctl(sb->console.in_fd, TIOCGWINSZ, &ws) == 0)
+		ioctl(fd, TIOCSWINSZ, &ws);
+}
+
+/* prestart and createRuntime hooks, between the child's mounts and its pivot_root. */
+static int prepivot(struct sbx_sandbox *sb, struct sbx_error *err)
+{
+	int r = sb->oci.prepivot(sb->oci.userdata, sb->pid, err);
+	if (r < 0)
+		return r;
+	struct sbx_msg done = {.type = SBX_MSG_HOOKS_DONE};
+	if (send(sb->sync_fd, &done, sizeof(done), MSG_NOSIGNAL) != (ssize_t)sizeof(done))
+		return sbx_err_sys(err, "sandbox setup: sync socket");
+	return 0;
+}
+
 /*
- * After GO: EOF means the program was exec'd; SBX_MSG_SECCOMP announces the
- * listener hand-off; SBX_MSG_ERROR means set-up failed. Notifications that
- * arrive meanwhile come from our own last steps (see scmon.c).
+ * After GO: EOF means the program was exec'd (or, detached, SBX_MSG_CREATED
+ * that the init waits for start); SBX_MSG_SECCOMP announces the listener
+ * hand-off; SBX_MSG_HOOKS asks for the prestart/createRuntime hooks;
+ * SBX_MSG_PTY brings the pty master; SBX_MSG_ERROR means set-up failed.
+ * Notifications that arrive meanwhile come from our own last steps (see
+ * scmon.c).
  */
 static int wait_child_setup(struct sbx_sandbox *sb, struct sbx_error *err)
 {
 	struct sbx_msg m;
 	ssize_t n;
+	int fd = -1;
 	for (;;) {
 		struct pollfd pfd[2] = {{.fd = sb->sync_fd, .events = POLLIN}, {.fd = sb->listener, .events = POLLIN}};
 		if (poll(pfd, sb->listener >= 0 ? 2 : 1, -1) < 0) {
@@ -506,17 +676,26 @@ static int wait_child_setup(struct sbx_sandbox *sb, struct sbx_error *err)
 		 * ECONNRESET once; what it sent is still queued behind that.
 		 */
 		do
-			n = recv(sb->sync_fd, &m, sizeof(m), 0);
+			n = recv_child(sb, &m, &fd);
 		while (n < 0 && (errno == EINTR || errno == ECONNRESET));
-		if (n == (ssize_t)sizeof(m) && m.type == SBX_MSG_SECCOMP) {
-			int r = sbx_scmon_take_listener(sb, err);
-			if (r < 0)
-				return r;
+		if (n != (ssize_t)sizeof(m))
+			break;
+		if (m.type == SBX_MSG_PTY && fd >= 0) {
+			take_pty(sb, fd);
 			continue;
 		}
-		break;
+		close_fd(&fd);
+		int r = 0;
+		if (m.type == SBX_MSG_SECCOMP)
+			r = sbx_scmon_take_listener(sb, err);
+		else if (m.type == SBX_MSG_HOOKS && sb->oci.prepivot)
+			r = prepivot(sb, err);
+		else
+			break;
+		if (r < 0)
+			return r;
 	}
-	if (n == 0)
+	if (n == 0 || (n == (ssize_t)sizeof(m) && m.type == SBX_MSG_CREATED && sb->oci.detach))
 		return 0;
 	if (n == (ssize_t)sizeof(m) && m.type == SBX_MSG_ERROR) {
 		*err = m.err;
@@ -561,6 +740,11 @@ int sbx_sandbox_start(struct sbx_sandbox *sb, struct sbx_error *err)
 	int r;
 	if (sb->started)
 		return sbx_err_set(err, EALREADY, "sandbox already started");
+	if (sb->oci.detach && sb->seccomp && sb->seccomp->has_notify)
+		return sbx_err_set(err, ENOTSUP,
+				   "%s: SCMP_ACT_NOTIFY with a listenerPath is not supported for created "
+				   "containers yet (sbxctr run supports it)",
+				   cfg->seccomp_doc ? cfg->seccomp_doc : "linux.seccomp");
 	if ((r = sbx_slot_acquire(&sb->slot, err)) < 0)
 		return r;
 	sb->host_uid = map_id(cfg->uid_mappings, cfg->n_uid_mappings, sb->slot.n, cfg->process.uid);
@@ -580,8 +764,18 @@ int sbx_sandbox_start(struct sbx_sandbox *sb, struct sbx_error *err)
 		sbx_mount_plan_stage_workdir(sb->plan, sb->stage.path);
 	}
 	char at[512];
+	if (sb->plan->has_cgroup_mount && !sb->plan->cgroup_dir) {
+		if (sb->cg)
+			sb->plan->cgroup_dir = sbx_xstrdup(sbx_cgroup_path(sb->cg));
+		else if (sbx_cgroup_own_dir(&sb->plan->cgroup_dir) < 0)
+			sb->plan->cgroup_dir = NULL;
+	}
+	sb->plan->binds_in_child = !(sb->clone_flags & CLONE_NEWUSER);
+	/* a container sharing our mount namespace (exact) gets no mounts: nothing to prepare */
+	bool own_mounts = (sb->clone_flags & CLONE_NEWNS) || cfg->ns[SBX_NS_MOUNT].path;
 	const struct sbx_rootfs_ids ids = {.map = host_id_of, .ctx = sb};
-	if ((r = sbx_rootfs_attach_point(at, sizeof(at), err)) < 0 || (r = sbx_rootfs_prepare(sb->plan, &ids, err)) < 0)
+	if (own_mounts && ((r = sbx_rootfs_attach_point(at, sizeof(at), err)) < 0 ||
+			   (r = sbx_rootfs_prepare(sb->plan, &ids, err)) < 0))
 		return r;
 	if ((r = sbx_supervise_prepare(sb, err)) < 0)
 		return r;
@@ -624,7 +818,11 @@ int sbx_sandbox_start(struct sbx_sandbox *sb, struct sbx_error *err)
 	for (size_t i = 0; i < sb->n_pass_fds; i++)
 		close_fd(&sb->pass_fds[i]);
 	sb->n_pass_fds = 0;
-	if ((r = write_idmaps(sb, err)) < 0)
+	if ((sb->clone_flags & CLONE_NEWUSER) && (r = write_idmaps(sb, err)) < 0)
+		return r;
+	if ((r = after_clone(sb, err)) < 0)
+		return r;
+	if (sb->oci.spawned && (r = sb->oci.spawned(sb->oci.userdata, sb->pid, sbx_sandbox_cgroup_path(sb), err)) < 0)
 		return r;
 	/*
 	 * Everything the parent needs of the child is opened before GO: once
@@ -646,7 +844,7 @@ int sbx_sandbox_start(struct sbx_sandbox *sb, struct sbx_error *err)
 		if (r < 0)
 			return r;
 	}
-	struct sbx_msg go = {.type = SBX_MSG_GO};
+	struct sbx_msg go = {.type = SBX_MSG_GO, .pid = sb->pid};
 	if (send(sb->sync_fd, &go, sizeof(go), MSG_NOSIGNAL) != (ssize_t)sizeof(go))
 		return child_error(sb, "sandbox setup: sync socket", err);
 	/*
@@ -666,7 +864,35 @@ int sbx_sandbox_start(struct sbx_sandbox *sb, struct sbx_error *err)
 	}
 	if ((r = wait_child_setup(sb, err)) < 0)
 		return r;
+	/* detached: the sync socket still carries DETACH (sbx_sandbox_detach) */
+	if (!sb->oci.detach)
+		close_fd(&sb->sync_fd);
+	return 0;
+}
+
+int sbx_sandbox_detach(struct sbx_sandbox *sb, struct sbx_error *err)
+{
+	if (!sb->oci.detach || !sb->started || sb->sync_fd < 0)
+		return sbx_err_set(err, EINVAL, "internal error: the sandbox is not a created container");
+	/*
+	 * The uid range must stay the init's after we exit: the slot names it
+	 * before the init stops dying with us, so at no moment can a live init
+	 * hold a range that another sandbox could be given.
+	 */
+	int r = sbx_slot_hand_over(&sb->slot, sb->pid, err);
+	if (r < 0)
+		return r;
+	struct sbx_msg m = {.type = SBX_MSG_DETACH};
+	if (send(sb->sync_fd, &m, sizeof(m), MSG_NOSIGNAL) != (ssize_t)sizeof(m))
+		return sbx_err_sys(err, "detaching the container's init: sync socket");
+	ssize_t n;
+	do
+		n = recv(sb->sync_fd, &m, sizeof(m), 0);
+	while (n < 0 && errno == EINTR);
+	if (n != (ssize_t)sizeof(m) || m.type != SBX_MSG_DETACHED)
+		return sbx_err_set(err, EPROTO, "detaching the container's init: it did not answer");
 	close_fd(&sb->sync_fd);
+	sb->detached = true;
 	return 0;
 }
 

@@ -25,6 +25,42 @@ static int slots_dir(void)
 	return fd < 0 ? -errno : fd;
 }
 
+/* Whether the lock file (whose lock we hold or probe) names a live process it was handed over to. */
+static bool handed_over_alive(int fd)
+{
+	char buf[64];
+	ssize_t n = pread(fd, buf, sizeof(buf) - 1, 0);
+	if (n <= 0)
+		return false;
+	buf[n] = '\0';
+	char *end;
+	unsigned long long pid = strtoull(buf, &end, 10), start;
+	if (end == buf || *end != ' ' || pid == 0 || pid > INT32_MAX)
+		return false;
+	start = strtoull(end + 1, &end, 10);
+	if (*end != '\n')
+		return false;
+	uint64_t now;
+	char state;
+	if (sbx_proc_stat((pid_t)pid, &state, &now) < 0)
+		return false;
+	/* a zombie init is a stopped container: its range is free again */
+	return now == start && state != 'Z' && state != 'X';
+}
+
+int sbx_slot_hand_over(struct sbx_slot *slot, pid_t pid, struct sbx_error *err)
+{
+	uint64_t start;
+	int r = sbx_proc_stat(pid, NULL, &start);
+	if (r < 0)
+		return sbx_err_errno(err, r, "the container's init %d", (int)pid);
+	char buf[64];
+	int n = snprintf(buf, sizeof(buf), "%d %llu\n", (int)pid, (unsigned long long)start);
+	if (ftruncate(slot->lock_fd, 0) < 0 || pwrite(slot->lock_fd, buf, (size_t)n, 0) != n)
+		return sbx_err_sys(err, "slot %u: handing it over to the container", slot->n);
+	return 0;
+}
+
 int sbx_slot_acquire(struct sbx_slot *ret, struct sbx_error *err)
 {
 	_cleanup_close_ int dfd = slots_dir();
@@ -41,6 +77,15 @@ int sbx_slot_acquire(struct sbx_slot *ret, struct sbx_error *err)
 		if (fd < 0)
 			return sbx_err_sys(err, "slot lock %s/slots/%s", sbx_state_dir(), name);
 		if (flock(fd, LOCK_EX | LOCK_NB) == 0) {
+			if (handed_over_alive(fd)) {
+				close(fd);
+				continue;
+			}
+			if (ftruncate(fd, 0) < 0) {
+				int e = errno;
+				close(fd);
+				return sbx_err_errno(err, e, "slot lock %s", name);
+			}
 			ret->n = n;
 			ret->lock_fd = fd;
 			return 0;
@@ -68,6 +113,6 @@ bool sbx_slot_alive(unsigned n, void *userdata)
 	if (fd < 0)
 		return false;
 	if (flock(fd, LOCK_SH | LOCK_NB) == 0)
-		return false; /* nobody holds it: closing the fd drops our probe lock */
+		return handed_over_alive(fd); /* nobody holds it: closing the fd drops our probe lock */
 	return true;
 }

@@ -18,7 +18,9 @@
 #include <sys/resource.h>
 #include <sys/signalfd.h>
 #include <sys/syscall.h>
+#include <sys/ioctl.h>
 #include <sys/timerfd.h>
+#include <termios.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -388,7 +390,12 @@ int sbx_sandbox_arm(struct sbx_sandbox *sb, struct sbx_error *err)
 }
 
 /* Poll sources, in a fixed order: the index in this array is the event kind. */
-enum { SRC_PID, SRC_WALL, SRC_CPU, SRC_OUT, SRC_ERR, SRC_SECCOMP, SRC_KILL, SRC_INIT, SRC__COUNT };
+enum { SRC_PID, SRC_WALL, SRC_CPU, SRC_OUT, SRC_ERR, SRC_SECCOMP, SRC_KILL, SRC_INIT, SRC_PTY, SRC_TTYIN, SRC__COUNT };
+
+static bool relaying(const struct sbx_sandbox *sb)
+{
+	return sb->console.master >= 0 && sb->console.out_fd >= 0;
+}
 
 static void sources(const struct sbx_sandbox *sb, int fds[SRC__COUNT])
 {
@@ -400,6 +407,57 @@ static void sources(const struct sbx_sandbox *sb, int fds[SRC__COUNT])
 	fds[SRC_SECCOMP] = sb->listener;
 	fds[SRC_KILL] = sb->init_ending && !sb->reaped ? sb->kill_tfd : -1;
 	fds[SRC_INIT] = sb->have_init_rep ? -1 : sb->status_rd;
+	fds[SRC_PTY] = relaying(sb) ? sb->console.master : -1;
+	fds[SRC_TTYIN] = relaying(sb) && !sb->reaped ? sb->console.in_fd : -1;
+}
+
+/*
+ * `run -t`: what the program writes to its terminal goes to the caller's
+ * output; the master reads EIO once every slave is closed, i.e. the
+ * sandbox is gone, which ends the relay.
+ */
+static void relay_pty(struct sbx_sandbox *sb)
+{
+	char buf[16384];
+	for (;;) {
+		ssize_t n = read(sb->console.master, buf, sizeof(buf));
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 && errno == EAGAIN)
+			return;
+		if (n <= 0) {
+			close(sb->console.master);
+			sb->console.master = -1;
+			return;
+		}
+		sbx_write_all(sb->console.out_fd, buf, (size_t)n);
+	}
+}
+
+/* The caller's keystrokes to the program's terminal; at EOF, the terminal's EOF character. */
+static void relay_input(struct sbx_sandbox *sb)
+{
+	char buf[4096];
+	ssize_t n = read(sb->console.in_fd, buf, sizeof(buf));
+	if (n < 0 && (errno == EINTR || errno == EAGAIN))
+		return;
+	if (n <= 0) {
+		struct termios t;
+		char eof = 4; /* ^D */
+		if (tcgetattr(sb->console.master, &t) == 0)
+			eof = (char)t.c_cc[VEOF];
+		sbx_write_all(sb->console.master, &eof, 1);
+		sb->console.in_fd = -1;
+		return;
+	}
+	sbx_write_all(sb->console.master, buf, (size_t)n);
+}
+
+void sbx_sandbox_console_resize(struct sbx_sandbox *sb)
+{
+	struct winsize ws;
+	if (sb->console.master >= 0 && sb->console.in_fd >= 0 && ioctl(sb->console.in_fd, TIOCGWINSZ, &ws) == 0)
+		ioctl(sb->console.master, TIOCSWINSZ, &ws);
 }
 
 
@@ -455,6 +513,12 @@ static int dispatch(struct sbx_sandbox *sb, int kind, struct sbx_error *err)
 		if (!sb->reaped)
 			sbx_sandbox_signal(sb, SIGKILL);
 		break;
+	case SRC_PTY:
+		relay_pty(sb);
+		break;
+	case SRC_TTYIN:
+		relay_input(sb);
+		break;
 	default:
 		drain_stream(sb, kind - SRC_OUT);
 		break;
@@ -500,11 +564,15 @@ void sbx_sandbox_poll_timeout(struct sbx_sandbox *sb)
 			sb->out[i].rd = -1;
 		}
 	}
+	if (relaying(sb)) {
+		close(sb->console.master);
+		sb->console.master = -1;
+	}
 }
 
 bool sbx_sandbox_finished(const struct sbx_sandbox *sb)
 {
-	return sb->reaped && sb->out[0].rd < 0 && sb->out[1].rd < 0;
+	return sb->reaped && sb->out[0].rd < 0 && sb->out[1].rd < 0 && !relaying(sb);
 }
 
 int sbx_sandbox_result(struct sbx_sandbox *sb, struct sbx_result *ret)
@@ -552,8 +620,12 @@ int sbx_sandbox_wait_until(struct sbx_sandbox *sb, int sigfd, int stop_fd, struc
 			return -ECANCELED;
 		if (sigfd >= 0 && (pfd[n - 1].revents & POLLIN)) {
 			struct signalfd_siginfo ssi;
-			if (read(sigfd, &ssi, sizeof(ssi)) == (ssize_t)sizeof(ssi))
-				sbx_sandbox_signal(sb, (int)ssi.ssi_signo);
+			if (read(sigfd, &ssi, sizeof(ssi)) == (ssize_t)sizeof(ssi)) {
+				if (ssi.ssi_signo == SIGWINCH)
+					sbx_sandbox_console_resize(sb);
+				else
+					sbx_sandbox_signal(sb, (int)ssi.ssi_signo);
+			}
 		}
 		if ((r = sbx_sandbox_poll_dispatch(sb, pfd, own, err)) < 0)
 			return r;

@@ -185,7 +185,7 @@ static void test_help(void **state)
 		if (!d->flag)
 			continue;
 		char want[64];
-		snprintf(want, sizeof(want), "  --%s", d->flag);
+		snprintf(want, sizeof(want), "--%s", d->flag);
 		if (!strstr(h, want))
 			fail_msg("--help lacks %s", want);
 	}

@@ -1,0 +1,69 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * The OCI lifecycle (runtime-spec runtime.md): create, start, state, kill,
+ * delete, list, on containers kept under a state root (--root, default
+ * /run/sbxctr). Each container is one directory <root>/<id> holding:
+ *
+ *   state.json   the OCI state plus sbxctr's own fields (oci/state.h),
+ *                always replaced whole (written aside, then renamed);
+ *   config.json  the bundle's config as it was at create (for poststop);
+ *   start        the socket the created init accepts `start` on.
+ *
+ * The directory itself is the lock: every verb that changes a container
+ * holds flock(LOCK_EX) on it, so verbs on one container run one at a time;
+ * `state` and `list` only read (state.json is never half-written) and never
+ * wait. `create` holds the lock from mkdir to the end, so a container still
+ * "creating" whose lock is free was left by a create that died: the next
+ * verb that meets it removes it, killing its init.
+ *
+ * The init is found by pid and start time (/proc/PID/stat), checked again
+ * after pidfd_open(): a pid reused by another process is never signalled,
+ * and a dead (or zombie) init makes the container "stopped".
+ *
+ * Process model: the init is a child of `sbxctr create` and outlives it
+ * (no death signal once created): the caller reaps it, as conmon and
+ * containerd's shim, subreapers, do. No sbxctr process supervises it.
+ */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "core/error.h"
+#include "oci/config.h"
+#include "oci/state.h"
+
+/* What the global flags say (cli/global.c). */
+struct sbx_container_opts {
+	const char *root;	/* --root; NULL: /run/sbxctr */
+	enum sbx_policy policy; /* --policy, else SBXCTR_POLICY, else hardened (the annotation wins) */
+	int cgroup_mode;	/* -1: the config's; else an enum sbx_cgroup_mode (--cgroup-manager=disabled: off) */
+};
+
+struct sbx_create_opts {
+	const char *id;
+	const char *bundle;	    /* NULL: "." */
+	const char *pid_file;	    /* NULL: none */
+	const char *console_socket; /* the pty master goes there (process.terminal) */
+	const char *pidfd_socket;   /* a pidfd of the init goes there */
+	bool no_pivot;
+	bool no_new_keyring;
+	int preserve_fds;
+};
+
+#define SBX_CONTAINER_ROOT "/run/sbxctr"
+
+int sbx_container_create(const struct sbx_container_opts *g, const struct sbx_create_opts *o, struct sbx_error *err);
+int sbx_container_start(const struct sbx_container_opts *g, const char *id, struct sbx_error *err);
+/* The OCI state as pretty JSON (malloc'd). */
+int sbx_container_state(const struct sbx_container_opts *g, const char *id, char **ret_json, struct sbx_error *err);
+/* all: every process of the container, not only its init. */
+int sbx_container_kill(const struct sbx_container_opts *g, const char *id, int sig, bool all, struct sbx_error *err);
+/* force: kill a created or running container first (else that is an error). */
+int sbx_container_delete(const struct sbx_container_opts *g, const char *id, bool force, struct sbx_error *err);
+/* Every container under the root, by id; removes the leftovers of dead creates. */
+int sbx_container_list(const struct sbx_container_opts *g, struct sbx_oci_state **ret, size_t *ret_n,
+		       struct sbx_error *err);
+
+/* "KILL", "SIGKILL", "9" -> 9; -1 when unknown. */
+int sbx_signal_parse(const char *s);
