@@ -808,8 +808,9 @@ static void sweep_scratch(const char *base)
  */
 static int scratch_create(struct batch *b, struct sbx_error *err)
 {
-	if (mkdir(sbx_state_dir(), 0711) < 0 && errno != EEXIST)
-		return sbx_err_sys(err, "state directory %s", sbx_state_dir());
+	int r = sbx_state_dir_create(err);
+	if (r < 0)
+		return r;
 	_cleanup_free_ char *base = sbx_xasprintf("%s/batch", sbx_state_dir());
 	if (mkdir(base, 0700) < 0 && errno != EEXIST)
 		return sbx_err_sys(err, "batch directory %s", base);

@@ -7,6 +7,8 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <pthread.h>
+#include <pwd.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -391,8 +393,80 @@ int sbx_read_all(const char *path, size_t max, char **ret, size_t *ret_len)
 	return 0;
 }
 
-const char *sbx_state_dir(void)
+/*
+ * Whether dir is a directory of the caller's own that nobody else may write
+ * (pam_systemd makes $XDG_RUNTIME_DIR so; one inherited from another user,
+ * as runuser(1) passes it on, is not ours to use).
+ */
+static bool own_private_dir(const char *dir)
+{
+	struct stat st;
+	return dir && dir[0] == '/' && stat(dir, &st) == 0 && S_ISDIR(st.st_mode) && st.st_uid == geteuid() &&
+	       !(st.st_mode & (S_IWGRP | S_IWOTH));
+}
+
+static char state_dir_buf[PATH_MAX];
+static pthread_once_t state_dir_once = PTHREAD_ONCE_INIT;
+
+static void state_dir_resolve(void)
 {
 	const char *d = getenv("SBXCTR_STATE_DIR");
-	return d && d[0] == '/' ? d : "/run/sbxctr";
+	const char *xdg = getenv("XDG_RUNTIME_DIR");
+	if (d && d[0] == '/') {
+		snprintf(state_dir_buf, sizeof(state_dir_buf), "%s", d);
+	} else if (geteuid() == 0) {
+		snprintf(state_dir_buf, sizeof(state_dir_buf), "/run/sbxctr");
+	} else if (own_private_dir(xdg)) {
+		snprintf(state_dir_buf, sizeof(state_dir_buf), "%s/sbxctr", xdg);
+	} else {
+		const char *home = getenv("HOME");
+		char pwbuf[4096];
+		struct passwd pw, *res = NULL;
+		if ((!home || home[0] != '/') && getpwuid_r(geteuid(), &pw, pwbuf, sizeof(pwbuf), &res) == 0 && res &&
+		    res->pw_dir[0] == '/')
+			home = res->pw_dir;
+		if (home && home[0] == '/')
+			snprintf(state_dir_buf, sizeof(state_dir_buf), "%s/.local/state/sbxctr", home);
+		else
+			/* no home at all: where systemd would have put the runtime directory (creating it fails clearly) */
+			snprintf(state_dir_buf, sizeof(state_dir_buf), "/run/user/%u/sbxctr", (unsigned)geteuid());
+	}
+}
+
+const char *sbx_state_dir(void)
+{
+	/* resolved once: the environment and the user it reads do not change during a run */
+	pthread_once(&state_dir_once, state_dir_resolve);
+	return state_dir_buf;
+}
+
+int sbx_state_dir_create(struct sbx_error *err)
+{
+	const char *dir = sbx_state_dir();
+	/*
+	 * Root's is traversed by every sandbox on its way to the attach point
+	 * (rootfs/mount.c): 0711. A user's is theirs alone: 0700, and its
+	 * parents (~/.local/state) are made as needed.
+	 */
+	mode_t mode = geteuid() == 0 ? 0711 : 0700;
+	if (mkdir(dir, mode) == 0 || errno == EEXIST)
+		return 0;
+	if (errno != ENOENT || geteuid() == 0)
+		return sbx_err_sys(err, "state directory %s", dir);
+	char p[PATH_MAX];
+	snprintf(p, sizeof(p), "%s", dir);
+	for (char *s = strchr(p + 1, '/'); s; s = strchr(s + 1, '/')) {
+		*s = '\0';
+		if (mkdir(p, 0700) < 0 && errno != EEXIST)
+			return sbx_err_sys(err, "state directory %s: creating %s", dir, p);
+		*s = '/';
+	}
+	if (mkdir(dir, mode) < 0 && errno != EEXIST)
+		return sbx_err_sys(err, "state directory %s", dir);
+	return 0;
+}
+
+char *sbx_default_socket_path(void)
+{
+	return sbx_xasprintf("%s/serve.sock", sbx_state_dir());
 }

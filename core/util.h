@@ -7,6 +7,8 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "core/error.h"
+
 /* Allocators abort on OOM (as crun does): a sandbox runtime cannot degrade usefully. */
 void *sbx_xmalloc(size_t n);
 void *sbx_xcalloc(size_t n, size_t size);
@@ -62,5 +64,16 @@ int sbx_tmpfile_commit(int fd, const char *path, bool keep_existing);
 /* Writes all of buf to fd, retrying on EINTR/short writes. */
 int sbx_write_all(int fd, const void *buf, size_t len);
 
-/* State directory, normally /run/sbxctr (SBXCTR_STATE_DIR overrides it, for tests). */
+/*
+ * sbxctr's state directory (slot locks, the seccomp cache, scratch, the
+ * service's socket): SBXCTR_STATE_DIR when set (absolute; tests), else
+ * /run/sbxctr for root, else $XDG_RUNTIME_DIR/sbxctr when XDG_RUNTIME_DIR
+ * is a directory of the caller's own, else ~/.local/state/sbxctr. So every
+ * user has their own: two users never see each other's slots or sockets.
+ * Resolved once per process.
+ */
 const char *sbx_state_dir(void);
+/* Creates it: 0711 for root (sandboxes traverse it), 0700 with its missing parents for a user. */
+int sbx_state_dir_create(struct sbx_error *err);
+/* The default Unix socket of `sbxctr serve`: <state dir>/serve.sock (malloc'd). */
+char *sbx_default_socket_path(void);

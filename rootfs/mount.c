@@ -106,12 +106,17 @@ static bool source_is_dir(const char *src)
 
 static int setattr_fd(int fd, uint64_t set, uint64_t clr, unsigned long prop, bool recursive);
 
-int sbx_rootfs_attach_point(char *buf, size_t size, struct sbx_error *err)
+int sbx_rootfs_attach_point(struct sbx_mount_plan *plan, struct sbx_error *err)
 {
-	/* any empty directory the sandbox's user can reach works: each sandbox uses it in its own mount namespace */
-	snprintf(buf, size, "%s/root", sbx_state_dir());
-	if (mkdir(buf, 0755) < 0 && errno != EEXIST)
-		return sbx_err_sys(err, "attach point %s", buf);
+	/*
+	 * Any empty directory the child can reach works: each sandbox uses it
+	 * in its own mount namespace. A rootless child opens it before it
+	 * changes identity, so a 0700 state directory is fine there.
+	 */
+	free(plan->attach);
+	plan->attach = sbx_xasprintf("%s/root", sbx_state_dir());
+	if (mkdir(plan->attach, 0755) < 0 && errno != EEXIST)
+		return sbx_err_sys(err, "attach point %s", plan->attach);
 	return 0;
 }
 
@@ -129,7 +134,16 @@ static int clone_tree(const char *src, bool recursive, uint64_t set, uint64_t cl
 	return TAKE_FD(fd);
 }
 
-int sbx_rootfs_prepare(struct sbx_mount_plan *plan, struct sbx_error *err)
+/* A bind op's source, cloned with its attributes. */
+static int clone_bind(const struct sbx_mount_op *op, struct sbx_error *err)
+{
+	int fd = clone_tree(op->source, op->recursive, op->attr_set, op->attr_clr, op->propagation, err, "bind");
+	if (fd == -EINVAL && !op->recursive)
+		return sbx_err_wrap(err, "%s has submounts: use \"rbind\" for %s", op->source, op->dest);
+	return fd;
+}
+
+int sbx_rootfs_prepare(struct sbx_mount_plan *plan, bool clone, struct sbx_error *err)
 {
 	_cleanup_close_ int rootfd = open(plan->root, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (rootfd < 0)
@@ -158,6 +172,8 @@ int sbx_rootfs_prepare(struct sbx_mount_plan *plan, struct sbx_error *err)
 			return sbx_err_errno(err, r, "mount point %s is missing in the rootfs %s and cannot be created",
 					     op->dest, plan->root);
 	}
+	if (!clone)
+		return 0;
 	if (plan->root_fd < 0) {
 		int fd = clone_tree(plan->root, true, plan->root_attr_set, 0, 0, err, "rootfs");
 		if (fd < 0)
@@ -168,13 +184,57 @@ int sbx_rootfs_prepare(struct sbx_mount_plan *plan, struct sbx_error *err)
 		struct sbx_mount_op *op = &plan->ops[i];
 		if (op->kind != SBX_MOP_BIND || op->tree_fd >= 0)
 			continue;
-		int fd = clone_tree(op->source, op->recursive, op->attr_set, op->attr_clr, op->propagation, err,
-				    "bind");
-		if (fd == -EINVAL && !op->recursive)
-			return sbx_err_wrap(err, "%s has submounts: use \"rbind\" for %s", op->source, op->dest);
+		int fd = clone_bind(op, err);
 		if (fd < 0)
 			return fd;
 		op->tree_fd = fd;
+	}
+	return 0;
+}
+
+static void close_local(struct sbx_rootfs_local *l, size_t n_binds)
+{
+	if (l->attach_fd >= 0)
+		close(l->attach_fd);
+	if (l->root_fd >= 0)
+		close(l->root_fd);
+	for (size_t i = 0; i < n_binds; i++)
+		if (l->bind_fd[i] >= 0)
+			close(l->bind_fd[i]);
+	l->attach_fd = l->root_fd = -1;
+}
+
+int sbx_rootfs_clone_local(const struct sbx_mount_plan *plan, struct sbx_rootfs_local *l, struct sbx_error *err)
+{
+	size_t nb = 0;
+	l->attach_fd = l->root_fd = -1;
+	for (size_t i = 0; i < plan->n_ops; i++) {
+		const struct sbx_mount_op *op = &plan->ops[i];
+		if (op->kind != SBX_MOP_BIND)
+			continue;
+		if (nb == SBX_ROOTFS_LOCAL_MAX) {
+			close_local(l, nb);
+			return sbx_err_set(err, E2BIG, "mounts: at most %d bind mounts in a rootless sandbox",
+					   SBX_ROOTFS_LOCAL_MAX);
+		}
+		int fd = clone_bind(op, err);
+		if (fd < 0) {
+			close_local(l, nb);
+			return fd;
+		}
+		l->bind_fd[nb++] = fd;
+	}
+	l->attach_fd = open(plan->attach, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (l->attach_fd < 0) {
+		int r = sbx_err_sys(err, "attach point %s", plan->attach);
+		close_local(l, nb);
+		return r;
+	}
+	l->root_fd = clone_tree(plan->root, true, plan->root_attr_set, 0, 0, err, "rootfs");
+	if (l->root_fd < 0) {
+		int r = l->root_fd;
+		close_local(l, nb);
+		return r;
 	}
 	return 0;
 }
@@ -235,7 +295,7 @@ static int fs_error(int fsfd, int code, struct sbx_error *err, const char *what,
 	return -code;
 }
 
-static int mount_bind(int rootfd, const struct sbx_mount_op *op, const char *src, bool is_file,
+static int mount_bind(int rootfd, const struct sbx_mount_op *op, const char *src, bool is_file, int tree_fd,
 		      struct sbx_error *err);
 
 /*
@@ -250,10 +310,26 @@ static int mount_sysfs_fallback(int rootfd, const struct sbx_mount_op *op, struc
 	bind.kind = SBX_MOP_BIND;
 	bind.recursive = true;
 	bind.attr_set |= MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC;
-	return mount_bind(rootfd, &bind, "/sys", false, err);
+	return mount_bind(rootfd, &bind, "/sys", false, -1, err);
 }
 
-static int mount_fs(int rootfd, const struct sbx_mount_op *op, struct sbx_error *err)
+/*
+ * A gid= option of devpts (runc's and crun's bundles say gid=5, the tty
+ * group) names a group that an ordinary user's single-id map does not
+ * have: devpts then refuses it, and the pts nodes get the creator's group
+ * instead, as crun does.
+ */
+static bool skippable_option(const struct sbx_mount_op *op, const char *key, int e)
+{
+	return e == EINVAL && strcmp(op->fstype, "devpts") == 0 && strcmp(key, "gid") == 0;
+}
+
+/*
+ * A new filesystem on op->dest. With keep_fd, the mount's descriptor is
+ * also returned there (a duplicate): the runtime keeps the filesystem
+ * after the sandbox is gone (the lent workdir).
+ */
+static int mount_fs(int rootfd, const struct sbx_mount_op *op, int *keep_fd, struct sbx_error *err)
 {
 	_cleanup_close_ int fsfd = fsopen(op->fstype, FSOPEN_CLOEXEC);
 	if (fsfd < 0 && errno == EPERM && strcmp(op->fstype, "sysfs") == 0)
@@ -276,6 +352,8 @@ static int mount_fs(int rootfd, const struct sbx_mount_op *op, struct sbx_error 
 			} else {
 				r = fsconfig(fsfd, FSCONFIG_SET_FLAG, kv, NULL, 0);
 			}
+			if (r < 0 && skippable_option(op, kv, errno))
+				continue;
 			if (r < 0)
 				return fs_error(fsfd, errno, err, "option for", op->fstype, op->dest);
 		}
@@ -294,19 +372,22 @@ static int mount_fs(int rootfd, const struct sbx_mount_op *op, struct sbx_error 
 	_cleanup_close_ int tfd = target_fd(rootfd, op, false, err);
 	if (tfd < 0)
 		return tfd;
+	if (keep_fd && (*keep_fd = fcntl(mfd, F_DUPFD_CLOEXEC, 3)) < 0)
+		return sbx_err_sys(err, "%s on %s", op->fstype, op->dest);
 	int r = attach(mfd, tfd);
 	if (r < 0)
 		return sbx_err_errno(err, r, "attaching %s on %s", op->fstype, op->dest);
 	return 0;
 }
 
-static int mount_bind(int rootfd, const struct sbx_mount_op *op, const char *src, bool is_file,
+/* tree_fd: the source already cloned with its attributes (by the parent, or by a rootless child), or -1 */
+static int mount_bind(int rootfd, const struct sbx_mount_op *op, const char *src, bool is_file, int tree_fd,
 		      struct sbx_error *err)
 {
 	int r;
 	_cleanup_close_ int mfd = -1;
-	if (op->tree_fd >= 0) {
-		mfd = dup(op->tree_fd); /* cloned and set up by the parent */
+	if (tree_fd >= 0) {
+		mfd = dup(tree_fd);
 		if (mfd < 0)
 			return sbx_err_sys(err, "bind %s on %s", src, op->dest);
 	} else {
@@ -414,15 +495,16 @@ static int do_setattr(int rootfd, const struct sbx_mount_op *op, struct sbx_erro
 	return 0;
 }
 
-static int apply_op(int rootfd, const struct sbx_mount_op *op, struct sbx_error *err)
+/* tree_fd: a bind's pre-cloned source or -1; keep_fd: where a lent filesystem's descriptor goes, or NULL */
+static int apply_op(int rootfd, const struct sbx_mount_op *op, int tree_fd, int *keep_fd, struct sbx_error *err)
 {
 	switch (op->kind) {
 	case SBX_MOP_BIND:
-		return mount_bind(rootfd, op, op->source, op->dest_is_file, err);
+		return mount_bind(rootfd, op, op->source, op->dest_is_file, tree_fd, err);
 	case SBX_MOP_DEVNODE:
-		return mount_bind(rootfd, op, op->source, true, err);
+		return mount_bind(rootfd, op, op->source, true, -1, err);
 	case SBX_MOP_FS:
-		return mount_fs(rootfd, op, err);
+		return mount_fs(rootfd, op, keep_fd, err);
 	case SBX_MOP_SYMLINK:
 		return do_symlink(rootfd, op, err);
 	case SBX_MOP_SYSCTL:
@@ -438,24 +520,35 @@ static int apply_op(int rootfd, const struct sbx_mount_op *op, struct sbx_error 
 	}
 }
 
-int sbx_rootfs_setup(const struct sbx_mount_plan *plan, struct sbx_error *err)
+int sbx_rootfs_setup(const struct sbx_mount_plan *plan, const struct sbx_rootfs_local *local, int *stage_fd_out,
+		     struct sbx_error *err)
 {
 	/* nothing we mount may propagate back to the host */
 	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
 		return sbx_err_sys(err, "making / private");
-	char at[512];
 	int r;
-	/* the parent made it; we could not create it from our user namespace */
-	snprintf(at, sizeof(at), "%s/root", sbx_state_dir());
-	if (plan->root_fd < 0)
+	int tree = local ? local->root_fd : plan->root_fd;
+	if (tree < 0 || !plan->attach)
 		return sbx_err_set(err, EINVAL, "rootfs %s was not prepared", plan->root);
-	if (move_mount(plan->root_fd, "", AT_FDCWD, at, MOVE_MOUNT_F_EMPTY_PATH) < 0)
-		return sbx_err_sys(err, "rootfs %s: attaching on %s", plan->root, at);
-	_cleanup_close_ int rootfd = open(at, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	/* the parent made the attach point; we could not create it from our user namespace */
+	if (local)
+		r = move_mount(tree, "", local->attach_fd, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH);
+	else
+		r = move_mount(tree, "", AT_FDCWD, plan->attach, MOVE_MOUNT_F_EMPTY_PATH);
+	if (r < 0)
+		return sbx_err_sys(err, "rootfs %s: attaching on %s", plan->root, plan->attach);
+	/* the tree's descriptor now names the attached root: every lookup below starts there */
+	_cleanup_close_ int rootfd = fcntl(tree, F_DUPFD_CLOEXEC, 3);
 	if (rootfd < 0)
 		return sbx_err_sys(err, "rootfs %s", plan->root);
+	size_t bind = 0;
 	for (size_t i = 0; i < plan->n_ops; i++) {
-		r = apply_op(rootfd, &plan->ops[i], err);
+		const struct sbx_mount_op *op = &plan->ops[i];
+		int tree_fd = op->tree_fd;
+		if (op->kind == SBX_MOP_BIND && local)
+			tree_fd = local->bind_fd[bind++];
+		bool lend = stage_fd_out && plan->workdir_lent && (long)i == plan->workdir_op;
+		r = apply_op(rootfd, op, tree_fd, lend ? stage_fd_out : NULL, err);
 		if (r < 0)
 			return r;
 	}

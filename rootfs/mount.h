@@ -6,27 +6,53 @@
 #include "core/error.h"
 
 /*
- * Parent side, as host root, before clone: creates the mount points the
- * plan needs that are missing from the rootfs (directly in the rootfs; those
- * under a tmpfs of ours are made later by the child), resolved with
- * RESOLVE_IN_ROOT so that a symlink in the rootfs cannot point them outside.
- * Then clones the rootfs and every bind source into detached trees with
- * their attributes already set. Host paths are thus walked with the
- * runtime's own permissions (a rootfs below a 0700 directory works), and the
- * child, which cannot see them from its user namespace, only attaches them.
+ * Parent side, before clone: creates the mount points the plan needs that
+ * are missing from the rootfs (directly in the rootfs; those under a tmpfs
+ * of ours are made later by the child), resolved with RESOLVE_IN_ROOT so
+ * that a symlink in the rootfs cannot point them outside, and records for
+ * each bind whether its source is a file. With clone (host root), it also
+ * clones the rootfs and every bind source into detached trees with their
+ * attributes already set: host paths are walked with root's permissions (a
+ * rootfs below a 0700 directory works), and the child, which cannot see
+ * them from its user namespace, only attaches them. An ordinary user
+ * cannot clone trees of the host's mount namespace: their child does it
+ * itself (sbx_rootfs_clone_local).
  */
-int sbx_rootfs_prepare(struct sbx_mount_plan *plan, struct sbx_error *err);
+int sbx_rootfs_prepare(struct sbx_mount_plan *plan, bool clone, struct sbx_error *err);
 
-/* Where the child attaches the rootfs before pivot_root: <state>/root, made here by the parent. */
-int sbx_rootfs_attach_point(char *buf, size_t size, struct sbx_error *err);
+/* Where the child attaches the rootfs before pivot_root: <state>/root, made here by the parent (plan->attach). */
+int sbx_rootfs_attach_point(struct sbx_mount_plan *plan, struct sbx_error *err);
+
+/* At most this many binds in a sandbox whose child clones its own trees. */
+#define SBX_ROOTFS_LOCAL_MAX 256
+
+/* Trees the child cloned itself (rootless): descriptors in its own table, on its own stack. */
+struct sbx_rootfs_local {
+	int attach_fd;			    /* the attach point */
+	int root_fd;			    /* the rootfs, attributes set */
+	int bind_fd[SBX_ROOTFS_LOCAL_MAX]; /* the n-th SBX_MOP_BIND op's source */
+};
+
+/*
+ * Child side, rootless, right after clone: still with the caller's host
+ * credentials (the identity switch comes later) and already with every
+ * capability over its new mount namespace, it opens the attach point and
+ * clones the rootfs and the bind sources (attributes set while detached),
+ * so that host paths are walked with the caller's permissions even when
+ * the sandbox will run as subordinate ids. Allocation-free.
+ */
+int sbx_rootfs_clone_local(const struct sbx_mount_plan *plan, struct sbx_rootfs_local *ret, struct sbx_error *err);
 
 /*
  * Child side, in the new user+mount namespaces: makes every mount private,
- * clones the rootfs with its attributes (read-only, nosuid, nodev) set before
- * it is attached, applies every op, then pivot_root()s into it and detaches
- * the old root. On return the cwd is the new "/".
+ * attaches the rootfs tree (the parent's, or local's when not NULL), applies
+ * every op, then pivot_root()s into it and detaches the old root. On return
+ * the cwd is the new "/". With stage_fd_out, the workdir's tmpfs (when the
+ * plan marks it staged) is also left there as a mount descriptor for the
+ * runtime, which fills and reads it (runtime/workdir.h).
  */
-int sbx_rootfs_setup(const struct sbx_mount_plan *plan, struct sbx_error *err);
+int sbx_rootfs_setup(const struct sbx_mount_plan *plan, const struct sbx_rootfs_local *local, int *stage_fd_out,
+		     struct sbx_error *err);
 
 /* Secure lookup of path (absolute, inside the root) below rootfd: O_PATH fd or -errno. */
 int sbx_rootfs_resolve(int rootfd, const char *path, int flags);

@@ -316,7 +316,51 @@ static void reset_signals(void)
 	sigprocmask(SIG_SETMASK, &none, NULL);
 }
 
-static int setup(struct sbx_sandbox *sb, char *exec_path, size_t exec_size, struct sbx_error *err)
+/*
+ * Rootless with a staged workdir: the workdir's tmpfs, made by us in our
+ * user namespace, is lent to the runtime (SCM_RIGHTS), which fills it as
+ * the caller and reads it back after the run (runtime/workdir.h).
+ */
+static int lend_stage(struct sbx_sandbox *sb, int fd, struct sbx_error *err)
+{
+	struct sbx_msg m = {.type = SBX_MSG_STAGE};
+	char cbuf[CMSG_SPACE(sizeof(int))];
+	memset(cbuf, 0, sizeof(cbuf));
+	struct iovec iov = {.iov_base = &m, .iov_len = sizeof(m)};
+	struct msghdr mh = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf, .msg_controllen = sizeof(cbuf)};
+	struct cmsghdr *c = CMSG_FIRSTHDR(&mh);
+	c->cmsg_level = SOL_SOCKET;
+	c->cmsg_type = SCM_RIGHTS;
+	c->cmsg_len = CMSG_LEN(sizeof(int));
+	memcpy(CMSG_DATA(c), &fd, sizeof(int));
+	ssize_t n = sendmsg(sb->child_fd, &mh, MSG_NOSIGNAL);
+	close(fd);
+	if (n != (ssize_t)sizeof(m))
+		return sbx_err_sys(err, "workdir: lending it to the runtime");
+	return 0;
+}
+
+/*
+ * Waits for the parent's message of type (unless it came already: *got
+ * has bit 1 << type); messages that come first are recorded there. Exits
+ * quietly when the parent failed (it reports why) or died.
+ */
+static void wait_parent(struct sbx_sandbox *sb, uint32_t type, uint32_t *got)
+{
+	while (!(*got & (1u << type))) {
+		struct sbx_msg m;
+		ssize_t n;
+		do
+			n = recv(sb->child_fd, &m, sizeof(m), 0);
+		while (n < 0 && errno == EINTR);
+		if (n != (ssize_t)sizeof(m) || (m.type != SBX_MSG_NET_READY && m.type != SBX_MSG_STAGE_READY))
+			_exit(SBX_EXIT_FAILURE);
+		*got |= 1u << m.type;
+	}
+}
+
+static int setup(struct sbx_sandbox *sb, const struct sbx_rootfs_local *local, uint32_t *got, char *exec_path,
+		 size_t exec_size, struct sbx_error *err)
 {
 	const struct sbx_config *cfg = sb->cfg;
 	const struct sbx_process *p = &cfg->process;
@@ -331,8 +375,21 @@ static int setup(struct sbx_sandbox *sb, char *exec_path, size_t exec_size, stru
 		return sbx_err_sys(err, "sethostname \"%s\"", cfg->hostname);
 	if (cfg->domainname && setdomainname(cfg->domainname, strlen(cfg->domainname)) < 0)
 		return sbx_err_sys(err, "setdomainname \"%s\"", cfg->domainname);
-	if ((r = sbx_rootfs_setup(sb->plan, err)) < 0)
+	/* rootless: nobody outside may enter our network namespace to do it for us */
+	if (sb->lo_by_child && (r = sbx_net_setup_sandbox_lo(err)) < 0)
 		return r;
+	int stage_fd = -1;
+	if ((r = sbx_rootfs_setup(sb->plan, local, &stage_fd, err)) < 0)
+		return r;
+	if (stage_fd >= 0) {
+		if ((r = lend_stage(sb, stage_fd, err)) < 0)
+			return r;
+		/* what the runtime wrote there becomes the program's, while we still hold CAP_CHOWN */
+		wait_parent(sb, SBX_MSG_STAGE_READY, got);
+		if ((r = sbx_stage_chown(cfg->workdir.path, sb->id->caller_uid_inside, sb->id->caller_gid_inside, p->uid,
+					 p->gid, err)) < 0)
+			return r;
+	}
 	if (p->has_oom_score_adj) {
 		char v[16];
 		snprintf(v, sizeof(v), "%d", p->oom_score_adj);
@@ -368,6 +425,16 @@ static int setup(struct sbx_sandbox *sb, char *exec_path, size_t exec_size, stru
 		return r;
 	if ((r = sbx_caps_apply_identity(p, &sb->caps, err)) < 0)
 		return r;
+	/*
+	 * Becoming a subordinate id made our memory non-dumpable, and an
+	 * ordinary user's runtime has no CAP_SYS_PTRACE over the initial user
+	 * namespace to take the seccomp listener from us (pidfd_getfd) then.
+	 * Dumpable again, we are open to the caller's uid (which could trace
+	 * the runtime anyway) and to our own slice's, which nothing but this
+	 * sandbox's own code runs as before the program's execve.
+	 */
+	if (sb->id->rootless && prctl(PR_SET_DUMPABLE, 1, 0, 0, 0) < 0)
+		return sbx_err_sys(err, "PR_SET_DUMPABLE");
 	if (p->has_umask)
 		umask(p->umask);
 	/*
@@ -416,6 +483,14 @@ void sbx_child_main(struct sbx_sandbox *sb)
 		close(sb->status_rd);
 	sbx_slot_release(&sb->slot);
 	reset_signals();
+	/*
+	 * Rootless: the trees are cloned now, with the caller's own host
+	 * credentials (the maps, and so our identity inside, come with GO),
+	 * while the parent writes the maps.
+	 */
+	struct sbx_rootfs_local local;
+	if (sb->id->rootless && sbx_rootfs_clone_local(sb->plan, &local, &err) < 0)
+		child_fail(sb, &err);
 
 	struct sbx_msg m;
 	ssize_t n;
@@ -426,16 +501,12 @@ void sbx_child_main(struct sbx_sandbox *sb)
 		_exit(SBX_EXIT_FAILURE); /* the parent died or gave up: nothing to report to */
 
 	char exec_path[4096];
-	if (setup(sb, exec_path, sizeof(exec_path), &err) < 0)
+	uint32_t got = 0;
+	if (setup(sb, sb->id->rootless ? &local : NULL, &got, exec_path, sizeof(exec_path), &err) < 0)
 		child_fail(sb, &err);
-	/* the program must find lo up: the parent brought it up meanwhile */
-	if (sb->net.lo_in_child) {
-		do
-			n = recv(sb->child_fd, &m, sizeof(m), 0);
-		while (n < 0 && errno == EINTR);
-		if (n != (ssize_t)sizeof(m) || m.type != SBX_MSG_NET_READY)
-			_exit(SBX_EXIT_FAILURE); /* the parent failed (it reports why) or died */
-	}
+	/* the program must find the network ready: the parent set it up meanwhile */
+	if (sb->net_ready_msg)
+		wait_parent(sb, SBX_MSG_NET_READY, &got);
 	/* our own CPU so far is set-up, not the program's (see struct sbx_handoff) */
 	struct rusage ru;
 	if (getrusage(RUSAGE_SELF, &ru) == 0) {

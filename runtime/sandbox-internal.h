@@ -12,6 +12,7 @@
 #include "profiles/seccomp_runtime.h"
 #include "rootfs/plan.h"
 #include "runtime/caps.h"
+#include "runtime/identity.h"
 #include "oci/config.h"
 #include "core/error.h"
 #include "runtime/sandbox.h"
@@ -25,6 +26,8 @@ enum sbx_msg_type {
 	SBX_MSG_ERROR,	/* child -> parent: setup failed, err says why */
 	SBX_MSG_SECCOMP, /* child -> parent: about to load a filter with a listener (see scmon.c) */
 	SBX_MSG_NET_READY, /* parent -> child: lo is up (the parent did it during the mounts) */
+	SBX_MSG_STAGE,	   /* child -> parent: the workdir's tmpfs, lent (SCM_RIGHTS; rootless) */
+	SBX_MSG_STAGE_READY, /* parent -> child: the lent workdir is filled */
 };
 
 /*
@@ -62,8 +65,12 @@ struct sbx_sandbox {
 	const struct sbx_config *cfg;
 	struct sbx_mount_plan *plan;
 	struct sbx_slot slot;
+	struct sbx_caller *caller;  /* who runs us, and the subordinate ids they have */
+	struct sbx_identity *id;    /* the user namespace's maps (from start on) */
 	uint64_t clone_flags; /* CLONE_NEW* to create */
 	struct sbx_net_plan net;
+	bool lo_by_child; /* the child brings lo up itself (rootless: nobody outside may enter its netns) */
+	bool net_ready_msg; /* the parent sets the network up during the child's mounts and says when (NET_READY) */
 	struct sbx_net_state *net_state;
 	struct sbx_cgroup_root *cg_root;
 	bool cg_root_lent; /* not ours to free */

@@ -121,6 +121,8 @@ void sbx_sandbox_free(struct sbx_sandbox *sb)
 		close_fd(&sb->join_fds[i]);
 	sbx_net_state_free(sb->net_state);
 	sbx_slot_release(&sb->slot);
+	free(sb->id);
+	free(sb->caller);
 	sbx_mount_plan_free(sb->plan);
 	free(sb->exec_path);
 	free(sb);
@@ -168,6 +170,8 @@ int sbx_sandbox_create(const struct sbx_config *cfg, struct sbx_sandbox **ret, s
 	_cleanup_(sbx_sandbox_freep) struct sbx_sandbox *sb = sbx_xcalloc(1, sizeof(*sb));
 	clock_gettime(CLOCK_MONOTONIC, &sb->t_create);
 	sb->cfg = cfg;
+	sb->caller = sbx_xmalloc(sizeof(*sb->caller));
+	sbx_caller_probe(sb->caller);
 	sb->sync_fd = sb->child_fd = sb->status_rd = sb->status_wr = sb->pidfd = -1;
 	sb->wall_tfd = sb->cpu_tfd = sb->listener = sb->init_stub_fd = -1;
 	for (int i = 0; i < 3; i++)
@@ -175,6 +179,7 @@ int sbx_sandbox_create(const struct sbx_config *cfg, struct sbx_sandbox **ret, s
 	for (int i = 0; i < 2; i++)
 		sb->out[i].rd = sb->out[i].sink = -1;
 	sb->slot.lock_fd = -1;
+	sb->stage.fd = -1;
 	for (int i = 0; i < SBX_NS__COUNT; i++)
 		sb->join_fds[i] = -1;
 	/*
@@ -216,53 +221,6 @@ int sbx_sandbox_create(const struct sbx_config *cfg, struct sbx_sandbox **ret, s
 					&sb->seccomp, err)) < 0)
 		return r;
 	*ret = TAKE_PTR(sb);
-	return 0;
-}
-
-/* The host id that container id `id` maps to, or (uint32_t)-1 when unmapped. */
-static uint32_t map_id(const struct sbx_idmap *m, size_t n, unsigned slot, uint32_t id)
-{
-	if (n == 0)
-		return id < SBX_ID_RANGE ? SBX_ID_BASE + slot * SBX_ID_RANGE + id : (uint32_t)-1;
-	for (size_t i = 0; i < n; i++)
-		if (id >= m[i].container_id && id - m[i].container_id < m[i].size)
-			return m[i].host_id + (id - m[i].container_id);
-	return (uint32_t)-1;
-}
-
-/* The id map text: the config's, or container 0..65535 -> this slot's private range. */
-static void format_idmap(const struct sbx_idmap *m, size_t n, unsigned slot, char *buf, size_t size)
-{
-	if (n == 0) {
-		snprintf(buf, size, "0 %u %u\n", SBX_ID_BASE + slot * SBX_ID_RANGE, SBX_ID_RANGE);
-		return;
-	}
-	size_t off = 0;
-	for (size_t i = 0; i < n && off < size; i++)
-		off += (size_t)snprintf(buf + off, size - off, "%u %u %u\n", m[i].container_id, m[i].host_id,
-					m[i].size);
-}
-
-static int write_idmaps(struct sbx_sandbox *sb, struct sbx_error *err)
-{
-	const struct sbx_config *cfg = sb->cfg;
-	char path[64], buf[340 * 36];
-	/*
-	 * "allow": we are privileged in the parent namespace, and the child must
-	 * call setgroups() to shed the runtime's own supplementary groups.
-	 */
-	snprintf(path, sizeof(path), "/proc/%d/setgroups", sb->pid);
-	int r = sbx_write_str_at(AT_FDCWD, path, "allow");
-	if (r < 0 && r != -ENOENT)
-		return sbx_err_errno(err, r, "writing %s", path);
-	format_idmap(cfg->uid_mappings, cfg->n_uid_mappings, sb->slot.n, buf, sizeof(buf));
-	snprintf(path, sizeof(path), "/proc/%d/uid_map", sb->pid);
-	if ((r = sbx_write_str_at(AT_FDCWD, path, buf)) < 0)
-		return sbx_err_errno(err, r, "linux.uidMappings: writing %s", path);
-	format_idmap(cfg->gid_mappings, cfg->n_gid_mappings, sb->slot.n, buf, sizeof(buf));
-	snprintf(path, sizeof(path), "/proc/%d/gid_map", sb->pid);
-	if ((r = sbx_write_str_at(AT_FDCWD, path, buf)) < 0)
-		return sbx_err_errno(err, r, "linux.gidMappings: writing %s", path);
 	return 0;
 }
 
@@ -378,6 +336,41 @@ static int do_clone(struct sbx_sandbox *sb, struct sbx_error *err)
 	return 0;
 }
 
+/* One message from the child, with the descriptor it may carry (*fd, else -1). */
+static ssize_t recv_msg(int sock, struct sbx_msg *m, int *fd)
+{
+	char cbuf[CMSG_SPACE(sizeof(int))];
+	struct iovec iov = {.iov_base = m, .iov_len = sizeof(*m)};
+	struct msghdr mh = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf, .msg_controllen = sizeof(cbuf)};
+	ssize_t n = recvmsg(sock, &mh, MSG_CMSG_CLOEXEC);
+	*fd = -1;
+	for (struct cmsghdr *c = n > 0 ? CMSG_FIRSTHDR(&mh) : NULL; c; c = CMSG_NXTHDR(&mh, c))
+		if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS && c->cmsg_len == CMSG_LEN(sizeof(int)))
+			memcpy(fd, CMSG_DATA(c), sizeof(int));
+	return n;
+}
+
+/*
+ * Rootless: the child lent us its workdir (fd). We fill it as ourselves;
+ * the child gives what we wrote to the program's user once told so.
+ */
+static int fill_lent_stage(struct sbx_sandbox *sb, int fd, struct sbx_error *err)
+{
+	if (fd < 0 || !sb->plan->workdir_lent) {
+		if (fd >= 0)
+			close(fd);
+		return sbx_err_set(err, EPROTO, "sandbox setup: an unexpected workdir from the child");
+	}
+	sbx_stage_adopt(&sb->stage, fd);
+	int r = sbx_stage_copy_in(&sb->stage, sb->cfg, err);
+	if (r < 0)
+		return r;
+	struct sbx_msg ready = {.type = SBX_MSG_STAGE_READY};
+	if (send(sb->sync_fd, &ready, sizeof(ready), MSG_NOSIGNAL) != (ssize_t)sizeof(ready))
+		return sbx_err_sys(err, "sandbox setup: sync socket");
+	return 0;
+}
+
 /*
  * After GO: EOF means the program was exec'd; SBX_MSG_SECCOMP announces the
  * listener hand-off; SBX_MSG_ERROR means set-up failed. Notifications that
@@ -413,8 +406,9 @@ static int wait_child_setup(struct sbx_sandbox *sb, struct sbx_error *err)
 		 * when it failed before reading it) makes the kernel report
 		 * ECONNRESET once; what it sent is still queued behind that.
 		 */
+		int fd = -1;
 		do
-			n = recv(sb->sync_fd, &m, sizeof(m), 0);
+			n = recv_msg(sb->sync_fd, &m, &fd);
 		while (n < 0 && (errno == EINTR || errno == ECONNRESET));
 		if (n == (ssize_t)sizeof(m) && m.type == SBX_MSG_SECCOMP) {
 			int r = sbx_scmon_take_listener(sb, err);
@@ -422,6 +416,14 @@ static int wait_child_setup(struct sbx_sandbox *sb, struct sbx_error *err)
 				return r;
 			continue;
 		}
+		if (n == (ssize_t)sizeof(m) && m.type == SBX_MSG_STAGE) {
+			int r = fill_lent_stage(sb, fd, err);
+			if (r < 0)
+				return r;
+			continue;
+		}
+		if (fd >= 0)
+			close(fd);
 		break;
 	}
 	if (n == 0)
@@ -457,6 +459,24 @@ static int child_error(struct sbx_sandbox *sb, const char *what, struct sbx_erro
 	return sbx_err_errno(err, saved, "%s", what);
 }
 
+/*
+ * Something we did to the child failed (r, err). If the child has already
+ * failed by itself (it exits after sending its error), its error is the
+ * cause and is what we report; if it still waits for us, ours is.
+ */
+static int child_error_first(struct sbx_sandbox *sb, int r, struct sbx_error *err)
+{
+	struct pollfd p = {.fd = sb->sync_fd, .events = POLLIN};
+	if (poll(&p, 1, 0) <= 0 || !(p.revents & (POLLIN | POLLHUP)))
+		return r;
+	struct sbx_error cerr = {0};
+	int cr = wait_child_setup(sb, &cerr);
+	if (cr >= 0)
+		return r;
+	*err = cerr;
+	return cr;
+}
+
 int sbx_sandbox_start(struct sbx_sandbox *sb, struct sbx_error *err)
 {
 	const struct sbx_config *cfg = sb->cfg;
@@ -465,25 +485,40 @@ int sbx_sandbox_start(struct sbx_sandbox *sb, struct sbx_error *err)
 		return sbx_err_set(err, EALREADY, "sandbox already started");
 	if ((r = sbx_slot_acquire(&sb->slot, err)) < 0)
 		return r;
-	sb->host_uid = map_id(cfg->uid_mappings, cfg->n_uid_mappings, sb->slot.n, cfg->process.uid);
-	sb->host_gid = map_id(cfg->gid_mappings, cfg->n_gid_mappings, sb->slot.n, cfg->process.gid);
-	if (sb->host_uid == (uint32_t)-1 || sb->host_gid == (uint32_t)-1)
-		return sbx_err_set(err, EINVAL, "process.user: uid %u / gid %u is not mapped by the user namespace",
-				   cfg->process.uid, cfg->process.gid);
+	sb->id = sbx_xcalloc(1, sizeof(*sb->id));
+	if ((r = sbx_identity_plan(cfg, sb->caller, sb->slot.n, sb->id, err)) < 0)
+		return r;
+	if (sb->id->note[0])
+		sbx_warn("user namespace: %s", sb->id->note);
+	sb->host_uid = sb->id->host_uid;
+	sb->host_gid = sb->id->host_gid;
 	if ((r = net_plan(sb, sb->slot.n, err)) < 0 || (r = setup_cgroup(sb, err)) < 0)
 		return r;
 	/* host ends of crashed runtimes; only veth mode can meet them */
 	if (sb->net.mode == SBX_NET_MODE_VETH && (r = sbx_net_sweep(sbx_slot_alive, NULL, NULL, err)) < 0)
 		return r;
-	if (sbx_stage_needed(cfg)) {
+	bool rootless = sb->id->rootless;
+	if (sbx_stage_needed(cfg) && rootless) {
+		/* the child lends its workdir; we write there as ourselves (runtime/workdir.h) */
+		if (sb->id->caller_uid_inside < 0 || sb->id->caller_gid_inside < 0)
+			return sbx_err_set(err, EPERM,
+					   "--copy-in/--copy-out: the runtime fills the workdir as you, so your own uid "
+					   "%u and gid %u must be mapped (linux.uidMappings, linux.gidMappings)",
+					   sb->caller->uid, sb->caller->gid);
+		sbx_mount_plan_lend_workdir(sb->plan, cfg, (uint32_t)sb->id->caller_uid_inside,
+					    (uint32_t)sb->id->caller_gid_inside);
+	} else if (sbx_stage_needed(cfg)) {
 		if ((r = sbx_stage_create(cfg, sb->slot.n, sb->host_uid, sb->host_gid, &sb->stage, err)) < 0 ||
 		    (r = sbx_stage_copy_in(&sb->stage, cfg, err)) < 0)
 			return r;
 		sbx_mount_plan_stage_workdir(sb->plan, sb->stage.path);
 	}
-	char at[512];
-	if ((r = sbx_rootfs_attach_point(at, sizeof(at), err)) < 0 || (r = sbx_rootfs_prepare(sb->plan, err)) < 0)
+	/* an ordinary user cannot clone the host's trees: the child does, with the same permissions */
+	if ((r = sbx_rootfs_attach_point(sb->plan, err)) < 0 || (r = sbx_rootfs_prepare(sb->plan, !rootless, err)) < 0)
 		return r;
+	/* nor enter the sandbox's network namespace from here */
+	sb->lo_by_child = sb->net.lo_in_child && rootless;
+	sb->net_ready_msg = sb->net.lo_in_child && !rootless;
 	if ((r = sbx_supervise_prepare(sb, err)) < 0)
 		return r;
 	int sp[2];
@@ -505,6 +540,7 @@ int sbx_sandbox_start(struct sbx_sandbox *sb, struct sbx_error *err)
 	}
 	if ((r = sbx_caps_prepare(&cfg->process, &sb->caps, err)) < 0)
 		return r;
+	sb->caps.keep_groups = !sb->id->setgroups;
 	/* the embedding program's fds for 3, 4, ...: duplicates, so that ours can be closed after the clone */
 	for (size_t i = 0; i < cfg->io.n_pass_fds; i++) {
 		sb->pass_fds[i] = fcntl(cfg->io.pass_fds[i], F_DUPFD_CLOEXEC, 3);
@@ -528,15 +564,15 @@ int sbx_sandbox_start(struct sbx_sandbox *sb, struct sbx_error *err)
 	for (size_t i = 0; i < sb->n_pass_fds; i++)
 		close_fd(&sb->pass_fds[i]);
 	sb->n_pass_fds = 0;
-	if ((r = write_idmaps(sb, err)) < 0)
-		return r;
+	if ((r = sbx_identity_apply(sb->id, sb->caller, sb->pid, err)) < 0)
+		return child_error_first(sb, r, err);
 	/*
 	 * Everything the parent needs of the child is opened before GO: once
 	 * GO is sent, the child may fail (and exit) at any moment, and its own
 	 * error must be what we report, not "/proc/PID/ns/net: No such file".
 	 */
 	_cleanup_close_ int nsfd = -1;
-	if (sb->net.mode == SBX_NET_MODE_VETH || sb->net.lo_in_child) {
+	if (sb->net.mode == SBX_NET_MODE_VETH || sb->net_ready_msg) {
 		char path[64];
 		snprintf(path, sizeof(path), "/proc/%d/ns/net", sb->pid);
 		nsfd = open(path, O_RDONLY | O_CLOEXEC);
@@ -559,7 +595,7 @@ int sbx_sandbox_start(struct sbx_sandbox *sb, struct sbx_error *err)
 	 * waits for NET_READY before its last steps. The namespace fd we hold
 	 * keeps it alive even if the child has already failed.
 	 */
-	if (sb->net.lo_in_child) {
+	if (sb->net_ready_msg) {
 		r = sbx_net_setup_lo_in(nsfd, err);
 		close_fd(&nsfd);
 		if (r < 0)
