@@ -62,6 +62,21 @@ int sbx_link_lo_up(struct sbx_error *err)
 	return sbx_nl_batch_run(&b, err);
 }
 
+int sbx_link_put_ifb(struct sbx_nl_batch *b, const char *name)
+{
+	struct nlmsghdr *nlh = sbx_nl_batch_add(b, RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL, sizeof(struct ifinfomsg),
+						"ifb %s", name);
+	if (!nlh)
+		return -ENOBUFS;
+	struct ifinfomsg *ifi = put_zero_header(nlh);
+	ifi->ifi_family = AF_UNSPEC;
+	mnl_attr_put_strz(nlh, IFLA_IFNAME, name);
+	struct nlattr *linkinfo = mnl_attr_nest_start(nlh, IFLA_LINKINFO);
+	mnl_attr_put_strz(nlh, IFLA_INFO_KIND, "ifb");
+	mnl_attr_nest_end(nlh, linkinfo);
+	return 0;
+}
+
 int sbx_link_put_veth(struct sbx_nl_batch *b, const char *name, const char *peer_name,
 		      int peer_netns_fd, bool up)
 {

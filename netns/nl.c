@@ -150,6 +150,8 @@ const char *sbx_nl_type_name(uint16_t type)
 		return "RTM_DELQDISC";
 	case RTM_GETQDISC:
 		return "RTM_GETQDISC";
+	case RTM_NEWTFILTER:
+		return "RTM_NEWTFILTER";
 	default:
 		return "RTM_?";
 	}

@@ -9,6 +9,7 @@
 
 #include "cgroups/cgroup.h"
 #include "netns/net.h"
+#include "netns/pasta.h"
 #include "profiles/seccomp_runtime.h"
 #include "rootfs/plan.h"
 #include "runtime/caps.h"
@@ -72,6 +73,7 @@ struct sbx_sandbox {
 	bool lo_by_child; /* the child brings lo up itself (rootless: nobody outside may enter its netns) */
 	bool net_ready_msg; /* the parent sets the network up during the child's mounts and says when (NET_READY) */
 	struct sbx_net_state *net_state;
+	struct sbx_pasta *pasta; /* --net pasta: the helper that carries the sandbox's traffic */
 	struct sbx_cgroup_root *cg_root;
 	bool cg_root_lent; /* not ours to free */
 	struct sbx_cgroup_plan *cg_plan;

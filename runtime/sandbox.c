@@ -120,6 +120,8 @@ void sbx_sandbox_free(struct sbx_sandbox *sb)
 	for (int i = 0; i < SBX_NS__COUNT; i++)
 		close_fd(&sb->join_fds[i]);
 	sbx_net_state_free(sb->net_state);
+	sbx_pasta_stop(sb->pasta);
+	sb->pasta = NULL;
 	sbx_slot_release(&sb->slot);
 	free(sb->id);
 	free(sb->caller);
@@ -144,17 +146,29 @@ static int net_plan(struct sbx_sandbox *sb, unsigned slot, struct sbx_error *err
 	if (cfg->ns[SBX_NS_NET].enabled && cfg->ns[SBX_NS_NET].path &&
 	    (r = sbx_net_plan_join(&sb->net, cfg->ns[SBX_NS_NET].path, err)) < 0)
 		return r;
+	bool rootless = sb->caller->uid != 0;
+	if (sb->net.mode == SBX_NET_MODE_VETH && rootless)
+		return sbx_err_set(err, EPERM,
+				   "--net veth: a veth pair is made in the host's network namespace, which needs "
+				   "root (CAP_NET_ADMIN there); as an ordinary user use --net pasta");
+	if (sb->net.mode == SBX_NET_MODE_PASTA && !rootless)
+		return sbx_err_set(err, EPERM,
+				   "--net pasta: for ordinary users (pasta started by root drops to nobody, and "
+				   "would outlive a killed runtime); as root use --net veth");
 	/*
-	 * Egress shaping is a qdisc inside the sandbox's own netns: it holds
-	 * only while the sandbox cannot administer that netns.
+	 * Egress shaping is a qdisc inside the sandbox's own netns (with pasta,
+	 * ingress shaping too): it holds only while the sandbox cannot
+	 * administer that netns.
 	 */
 	const struct sbx_caps *c = &cfg->process.caps;
 	uint64_t netadmin = 1ULL << 12; /* CAP_NET_ADMIN */
-	if (sb->net.mode == SBX_NET_MODE_VETH && spec.rate_out &&
-	    ((c->bounding | c->permitted | c->effective | c->ambient) & netadmin))
+	bool inside = (sb->net.mode == SBX_NET_MODE_VETH && spec.rate_out) ||
+		      (sb->net.mode == SBX_NET_MODE_PASTA && (spec.rate_out || spec.rate_in));
+	if (inside && ((c->bounding | c->permitted | c->effective | c->ambient) & netadmin))
 		return sbx_err_set(err, EINVAL,
-				   "--net-rate-out: the sandbox holds CAP_NET_ADMIN and could remove its own "
-				   "egress limit; drop the capability or the limit");
+				   "%s: the sandbox holds CAP_NET_ADMIN and could remove its own limit; drop "
+				   "the capability or the limit",
+				   spec.rate_out ? "--net-rate-out" : "--net-rate-in");
 	if (sb->net.new_netns)
 		sb->clone_flags |= CLONE_NEWNET;
 	else
@@ -267,6 +281,13 @@ static int setup_cgroup(struct sbx_sandbox *sb, struct sbx_error *err)
 	}
 	struct sbx_cgroup_plan_opts po;
 	sbx_cgroup_root_plan_opts(sb->cg_root, &po);
+	/*
+	 * An ordinary user without a delegated cgroup gets what --cgroups
+	 * best-effort gives (rlimit fallbacks, the rest listed unenforced):
+	 * the limits they ask for are theirs to lose, not an error.
+	 */
+	if (sb->id->rootless && po.mode == SBX_CGROUP_AUTO && !po.cgroup_usable)
+		po.mode = SBX_CGROUP_BEST_EFFORT;
 	po.cpu_time_limit_us = cfg->limits.cpu_time_us;
 	if ((r = sbx_cgroup_plan(&cfg->resources, &po, &sb->cg_plan, err)) < 0)
 		return r;
@@ -459,15 +480,25 @@ static int child_error(struct sbx_sandbox *sb, const char *what, struct sbx_erro
 	return sbx_err_errno(err, saved, "%s", what);
 }
 
+static int open_ns(pid_t pid, const char *ns, int *ret, struct sbx_error *err)
+{
+	char path[64];
+	snprintf(path, sizeof(path), "/proc/%d/ns/%s", (int)pid, ns);
+	*ret = open(path, O_RDONLY | O_CLOEXEC);
+	if (*ret < 0)
+		return sbx_err_sys(err, "%s", path);
+	return 0;
+}
+
 /*
  * Something we did to the child failed (r, err). If the child has already
  * failed by itself (it exits after sending its error), its error is the
- * cause and is what we report; if it still waits for us, ours is.
+ * cause and is what we report; if it still lives (waiting for us), ours is.
  */
 static int child_error_first(struct sbx_sandbox *sb, int r, struct sbx_error *err)
 {
-	struct pollfd p = {.fd = sb->sync_fd, .events = POLLIN};
-	if (poll(&p, 1, 0) <= 0 || !(p.revents & (POLLIN | POLLHUP)))
+	siginfo_t si = {0};
+	if (waitid(P_PIDFD, (id_t)sb->pidfd, &si, WEXITED | WNOHANG | WNOWAIT) < 0 || si.si_pid == 0)
 		return r;
 	struct sbx_error cerr = {0};
 	int cr = wait_child_setup(sb, &cerr);
@@ -518,7 +549,7 @@ int sbx_sandbox_start(struct sbx_sandbox *sb, struct sbx_error *err)
 		return r;
 	/* nor enter the sandbox's network namespace from here */
 	sb->lo_by_child = sb->net.lo_in_child && rootless;
-	sb->net_ready_msg = sb->net.lo_in_child && !rootless;
+	sb->net_ready_msg = (sb->net.lo_in_child && !rootless) || sb->net.mode == SBX_NET_MODE_PASTA;
 	if ((r = sbx_supervise_prepare(sb, err)) < 0)
 		return r;
 	int sp[2];
@@ -564,6 +595,14 @@ int sbx_sandbox_start(struct sbx_sandbox *sb, struct sbx_error *err)
 	for (size_t i = 0; i < sb->n_pass_fds; i++)
 		close_fd(&sb->pass_fds[i]);
 	sb->n_pass_fds = 0;
+	/*
+	 * pasta's way into the sandbox, opened while the child still has our
+	 * credentials (as a subordinate id it would be out of our reach)
+	 */
+	_cleanup_close_ int userns_fd = -1, netns_fd = -1;
+	if (sb->net.mode == SBX_NET_MODE_PASTA &&
+	    ((r = open_ns(sb->pid, "user", &userns_fd, err)) < 0 || (r = open_ns(sb->pid, "net", &netns_fd, err)) < 0))
+		return child_error_first(sb, r, err);
 	if ((r = sbx_identity_apply(sb->id, sb->caller, sb->pid, err)) < 0)
 		return child_error_first(sb, r, err);
 	/*
@@ -572,13 +611,9 @@ int sbx_sandbox_start(struct sbx_sandbox *sb, struct sbx_error *err)
 	 * error must be what we report, not "/proc/PID/ns/net: No such file".
 	 */
 	_cleanup_close_ int nsfd = -1;
-	if (sb->net.mode == SBX_NET_MODE_VETH || sb->net_ready_msg) {
-		char path[64];
-		snprintf(path, sizeof(path), "/proc/%d/ns/net", sb->pid);
-		nsfd = open(path, O_RDONLY | O_CLOEXEC);
-		if (nsfd < 0)
-			return sbx_err_sys(err, "%s", path);
-	}
+	if ((sb->net.mode == SBX_NET_MODE_VETH || (sb->net_ready_msg && !rootless)) &&
+	    (r = open_ns(sb->pid, "net", &nsfd, err)) < 0)
+		return r;
 	if (sb->net.mode == SBX_NET_MODE_VETH) {
 		r = sbx_net_setup_host(&sb->net, nsfd, &sb->net_state, err);
 		/* closed at once: an open netns fd would keep the veth alive after the sandbox */
@@ -596,10 +631,19 @@ int sbx_sandbox_start(struct sbx_sandbox *sb, struct sbx_error *err)
 	 * keeps it alive even if the child has already failed.
 	 */
 	if (sb->net_ready_msg) {
-		r = sbx_net_setup_lo_in(nsfd, err);
+		/* pasta takes ~20 ms to make eth0: the child's mounts run meanwhile */
+		if (sb->net.mode == SBX_NET_MODE_PASTA) {
+			struct sbx_pasta_ns ns = {.user_fd = userns_fd, .net_fd = netns_fd};
+			r = sbx_pasta_start(&sb->net, &ns, &sb->pasta, err);
+		} else {
+			r = sbx_net_setup_lo_in(nsfd, err);
+		}
+		/* closed at once: they would keep the namespaces alive after the sandbox */
 		close_fd(&nsfd);
+		close_fd(&userns_fd);
+		close_fd(&netns_fd);
 		if (r < 0)
-			return r;
+			return child_error_first(sb, r, err);
 		struct sbx_msg ready = {.type = SBX_MSG_NET_READY};
 		if (send(sb->sync_fd, &ready, sizeof(ready), MSG_NOSIGNAL) != (ssize_t)sizeof(ready))
 			return child_error(sb, "sandbox setup: sync socket", err);
