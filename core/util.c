@@ -4,6 +4,7 @@
 #include "core/cleanup.h"
 
 #include <ctype.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -469,4 +470,31 @@ int sbx_state_dir_create(struct sbx_error *err)
 char *sbx_default_socket_path(void)
 {
 	return sbx_xasprintf("%s/serve.sock", sbx_state_dir());
+}
+
+int sbx_remove_tree_at(int parent_fd, const char *name, int depth)
+{
+	if (depth > 64)
+		return -ELOOP;
+	if (unlinkat(parent_fd, name, 0) == 0 || errno == ENOENT)
+		return 0;
+	if (errno != EISDIR && errno != EPERM)
+		return -errno;
+	int fd = openat(parent_fd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	DIR *d = fdopendir(fd);
+	if (!d) {
+		close(fd);
+		return -errno;
+	}
+	int r = 0;
+	struct dirent *e;
+	while (r == 0 && (e = readdir(d)))
+		if (strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0)
+			r = sbx_remove_tree_at(dirfd(d), e->d_name, depth + 1);
+	closedir(d);
+	if (r == 0 && unlinkat(parent_fd, name, AT_REMOVEDIR) < 0 && errno != ENOENT)
+		r = -errno;
+	return r;
 }

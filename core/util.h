@@ -61,6 +61,12 @@ int sbx_tmpfile_open(const char *path, mode_t mode);
 /* Names the file: replaces path (unless keep_existing, then -EEXIST if present). */
 int sbx_tmpfile_commit(int fd, const char *path, bool keep_existing);
 
+/*
+ * rm -r of name below dirfd, never following a symlink (they are removed,
+ * not their targets). Returns 0 (also when it is already gone) or -errno.
+ */
+int sbx_remove_tree_at(int parent_fd, const char *name, int depth);
+
 /* Writes all of buf to fd, retrying on EINTR/short writes. */
 int sbx_write_all(int fd, const void *buf, size_t len);
 
