@@ -265,7 +265,7 @@ if command -v pasta >/dev/null && command -v ip >/dev/null; then
 		</dev/null >/dev/null 2>&1 &
 	i=0
 	while [ $i -lt 200 ] && ! pgrep -u "$U1" -x sleep >/dev/null; do sleep 0.05; i=$((i + 1)); done
-	had=$(pgrep -u "$U1" pasta | wc -l)
+	had=$(pgrep -u "$U1" "^(pasta|passt)" | wc -l)
 	apid=$!
 	kill -KILL "$(pgrep -u "$U1" -x sbxctr)"
 	wait "$apid"
