@@ -13,6 +13,19 @@
 #include <fcntl.h>
 #include <sys/stat.h>
 
+/* The lowest uid above every line of /proc/self/uid_map. */
+static unsigned first_unmapped_uid(void)
+{
+	FILE *f = fopen("/proc/self/uid_map", "r");
+	unsigned in, out, n, top = 0;
+	while (f && fscanf(f, "%u %u %u", &in, &out, &n) == 3)
+		if (in + n > top)
+			top = in + n;
+	if (f)
+		fclose(f);
+	return top;
+}
+
 static void try_write(const char *path, const char *value, int e1, int e2)
 {
 	struct stat st;
@@ -63,8 +76,14 @@ int main(void)
 	try_write("/proc/self/oom_score_adj", "-1000", EACCES, 0);
 	try_write("/proc/self/oom_adj", "-17", EACCES, 0);
 	try_write("/proc/1/oom_score_adj", "-1000", EACCES, 0);
-	/* an unset loginuid may be set once, but only to an id of our own map (EINVAL for others) */
-	try_write("/proc/self/loginuid", "65536", EINVAL, EPERM);
+	/*
+	 * An unset loginuid may be set once, but only to an id of our own map
+	 * (EINVAL for others): the first id above the map (65536 as root; an
+	 * ordinary user's subordinate map also names the caller as 65536).
+	 */
+	char unmapped[16];
+	snprintf(unmapped, sizeof(unmapped), "%u", first_unmapped_uid());
+	try_write("/proc/self/loginuid", unmapped, EINVAL, EPERM);
 	ATK_EXPECT_ERR_FD("create /proc/sys/kernel/newfile", open("/proc/sys/kernel/newfile", O_WRONLY | O_CREAT, 0644),
 			  EROFS, EACCES, ENOENT);
 	char v[32];
