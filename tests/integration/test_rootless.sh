@@ -37,9 +37,11 @@ rl_cleanup() {
 		userdel "$u" 2>/dev/null
 	done
 	# our mounts first (this namespace's only): the temp directory's removal must not enter them
-	for m in /dev/net/tun "$T_TMP/dev" "$T_TMP/rootfs"; do
+	for m in /dev/net/tun "$T_TMP/dev" "$T_TMP-rootfs"; do
 		grep -q " $m " /proc/self/mountinfo && umount "$m"
 	done
+	# the rootfs's mount point lies beside the temp directory, never in it
+	rmdir "$T_TMP-rootfs" 2>/dev/null
 	t_cleanup
 }
 trap rl_cleanup EXIT
@@ -56,12 +58,12 @@ GID1=$(id -g "$U1")
 H1=$T_TMP/home-$U1
 
 # the binary and the rootfs where the users can reach them (bound: nothing is copied)
-mkdir -p "$T_TMP/rootfs"
+mkdir -p "$T_TMP-rootfs"
 cp "$SBXCTR" "$T_TMP/sbxctr"
 chmod 755 "$T_TMP/sbxctr"
-mount --bind -o ro "$SBX_ROOTFS" "$T_TMP/rootfs"
+mount --bind -o ro "$SBX_ROOTFS" "$T_TMP-rootfs"
 RL=$T_TMP/sbxctr
-ROOTFS=$T_TMP/rootfs
+ROOTFS=$T_TMP-rootfs
 
 # as USER, with a clean environment (XDG_RUNTIME_DIR their own unless XDG= says otherwise);
 # AS_WRAP runs first, as root (to enter a network namespace)

@@ -42,17 +42,19 @@ cleanup() {
 	for p in $(pgrep -u "$U" 2>/dev/null); do kill -KILL "$p" 2>/dev/null; done
 	sed -i "/^$U:/d" /etc/subuid /etc/subgid 2>/dev/null
 	userdel "$U" 2>/dev/null
-	grep -q " $D/rootfs " /proc/self/mountinfo && umount "$D/rootfs"
+	grep -q " $D-rootfs " /proc/self/mountinfo && umount "$D-rootfs"
+	rmdir "$D-rootfs" 2>/dev/null
 	rm -rf "$D"
 }
 trap cleanup EXIT
 useradd -r -M -d "$D/home" -s /bin/sh "$U" || { echo "1..0 # SKIP useradd failed"; exit 77; }
-mkdir -p "$D/home" "$D/rootfs"
+# the rootfs's mount point lies beside the temp directory, never in it
+mkdir -p "$D/home" "$D-rootfs"
 chown "$U:" "$D/home"
 chmod 700 "$D/home"
 cp "$SBXCTR" "$D/sbxctr"
 chmod 755 "$D/sbxctr"
-mount --bind -o ro "$SBX_ROOTFS" "$D/rootfs"
+mount --bind -o ro "$SBX_ROOTFS" "$D-rootfs"
 
 uid=$(id -u "$U")
 if [ "$mode" = subuid ]; then
@@ -67,5 +69,5 @@ else
 	uids="$uid $uid"
 	id5=$((0x40000000 + 5))
 fi
-SBX_SEC_USER=$U SBX_SEC_UIDS=$uids SBX_SEC_ID5=$id5 SBX_SEC_HOME=$D/home SBXCTR=$D/sbxctr SBX_ROOTFS=$D/rootfs \
+SBX_SEC_USER=$U SBX_SEC_UIDS=$uids SBX_SEC_ID5=$id5 SBX_SEC_HOME=$D/home SBXCTR=$D/sbxctr SBX_ROOTFS=$D-rootfs \
 	bash "$(dirname "$0")/run.sh" "$@"
