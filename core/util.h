@@ -67,6 +67,15 @@ int sbx_tmpfile_commit(int fd, const char *path, bool keep_existing);
  */
 int sbx_remove_tree_at(int parent_fd, const char *name, int depth);
 
+/*
+ * One message of len bytes on a Unix socket with the descriptor fd attached
+ * (SCM_RIGHTS; fd < 0: none). Allocation-free (the sandbox child uses it).
+ * Returns what sendmsg returns (MSG_NOSIGNAL), errno set on failure.
+ */
+ssize_t sbx_send_with_fd(int sock, const void *buf, size_t len, int fd);
+/* Receives one message into buf, and the descriptor it carries into *ret_fd (-1 if none; CLOEXEC). */
+ssize_t sbx_recv_with_fd(int sock, void *buf, size_t len, int *ret_fd);
+
 /* Writes all of buf to fd, retrying on EINTR/short writes. */
 int sbx_write_all(int fd, const void *buf, size_t len);
 

@@ -158,14 +158,14 @@ int sbx_tc_put_ingress_redirect(struct sbx_nl_batch *b, int ifindex, const char 
 	/* "tc qdisc add dev IFNAME ingress" */
 	rtnl_tc_set_ifindex(TC_CAST(q), ifindex);
 	rtnl_tc_set_parent(TC_CAST(q), TC_H_INGRESS);
-	rtnl_tc_set_handle(TC_CAST(q), TC_HANDLE(0xffff, 0));
+	rtnl_tc_set_handle(TC_CAST(q), TC_HANDLE(0xffffU, 0));
 	int r = rtnl_tc_set_kind(TC_CAST(q), "ingress");
 	if (r < 0 || (r = rtnl_qdisc_build_add_request(q, NLM_F_CREATE | NLM_F_EXCL, &qmsg)) < 0)
 		return nle_err(err, r, "ingress qdisc", ifname);
 
 	/* "tc filter add dev IFNAME parent ffff: protocol all u32 match u32 0 0 action mirred egress redirect dev TO" */
 	rtnl_tc_set_ifindex(TC_CAST(cls), ifindex);
-	rtnl_tc_set_parent(TC_CAST(cls), TC_HANDLE(0xffff, 0));
+	rtnl_tc_set_parent(TC_CAST(cls), TC_HANDLE(0xffffU, 0));
 	if ((r = rtnl_tc_set_kind(TC_CAST(cls), "u32")) < 0)
 		return nle_err(err, r, "u32 filter", ifname);
 	rtnl_cls_set_protocol(cls, ETH_P_ALL);

@@ -324,16 +324,7 @@ static void reset_signals(void)
 static int lend_stage(struct sbx_sandbox *sb, int fd, struct sbx_error *err)
 {
 	struct sbx_msg m = {.type = SBX_MSG_STAGE};
-	char cbuf[CMSG_SPACE(sizeof(int))];
-	memset(cbuf, 0, sizeof(cbuf));
-	struct iovec iov = {.iov_base = &m, .iov_len = sizeof(m)};
-	struct msghdr mh = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf, .msg_controllen = sizeof(cbuf)};
-	struct cmsghdr *c = CMSG_FIRSTHDR(&mh);
-	c->cmsg_level = SOL_SOCKET;
-	c->cmsg_type = SCM_RIGHTS;
-	c->cmsg_len = CMSG_LEN(sizeof(int));
-	memcpy(CMSG_DATA(c), &fd, sizeof(int));
-	ssize_t n = sendmsg(sb->child_fd, &mh, MSG_NOSIGNAL);
+	ssize_t n = sbx_send_with_fd(sb->child_fd, &m, sizeof(m), fd);
 	close(fd);
 	if (n != (ssize_t)sizeof(m))
 		return sbx_err_sys(err, "workdir: lending it to the runtime");

@@ -357,20 +357,6 @@ static int do_clone(struct sbx_sandbox *sb, struct sbx_error *err)
 	return 0;
 }
 
-/* One message from the child, with the descriptor it may carry (*fd, else -1). */
-static ssize_t recv_msg(int sock, struct sbx_msg *m, int *fd)
-{
-	char cbuf[CMSG_SPACE(sizeof(int))];
-	struct iovec iov = {.iov_base = m, .iov_len = sizeof(*m)};
-	struct msghdr mh = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf, .msg_controllen = sizeof(cbuf)};
-	ssize_t n = recvmsg(sock, &mh, MSG_CMSG_CLOEXEC);
-	*fd = -1;
-	for (struct cmsghdr *c = n > 0 ? CMSG_FIRSTHDR(&mh) : NULL; c; c = CMSG_NXTHDR(&mh, c))
-		if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS && c->cmsg_len == CMSG_LEN(sizeof(int)))
-			memcpy(fd, CMSG_DATA(c), sizeof(int));
-	return n;
-}
-
 /*
  * Rootless: the child lent us its workdir (fd). We fill it as ourselves;
  * the child gives what we wrote to the program's user once told so.
@@ -429,7 +415,7 @@ static int wait_child_setup(struct sbx_sandbox *sb, struct sbx_error *err)
 		 */
 		int fd = -1;
 		do
-			n = recv_msg(sb->sync_fd, &m, &fd);
+			n = sbx_recv_with_fd(sb->sync_fd, &m, sizeof(m), &fd);
 		while (n < 0 && (errno == EINTR || errno == ECONNRESET));
 		if (n == (ssize_t)sizeof(m) && m.type == SBX_MSG_SECCOMP) {
 			int r = sbx_scmon_take_listener(sb, err);

@@ -79,15 +79,7 @@ static int hand_to_agent(struct sbx_sandbox *sb, int fd, pid_t owner, struct sbx
 	json_object_object_add(state, "bundle", json_object_new_string(sb->cfg->bundle_dir ? sb->cfg->bundle_dir : ""));
 	json_object_object_add(st, "state", state);
 	const char *text = json_object_to_json_string_ext(st, JSON_C_TO_STRING_PLAIN);
-	char cbuf[CMSG_SPACE(sizeof(int))] = {0};
-	struct iovec iov = {.iov_base = (void *)text, .iov_len = strlen(text)};
-	struct msghdr mh = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf, .msg_controllen = sizeof(cbuf)};
-	struct cmsghdr *cm = CMSG_FIRSTHDR(&mh);
-	cm->cmsg_level = SOL_SOCKET;
-	cm->cmsg_type = SCM_RIGHTS;
-	cm->cmsg_len = CMSG_LEN(sizeof(int));
-	memcpy(CMSG_DATA(cm), &fd, sizeof(int));
-	ssize_t n = sendmsg(s, &mh, MSG_NOSIGNAL);
+	ssize_t n = sbx_send_with_fd(s, text, strlen(text), fd);
 	json_object_put(st);
 	if (n < 0)
 		return sbx_err_sys(err, "seccomp listenerPath %s: sending the listener", sc->listener_path);

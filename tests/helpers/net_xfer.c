@@ -66,14 +66,12 @@ static int listen_any(unsigned port, unsigned *ret_port)
 	return fd;
 }
 
-static int serve_one(int lfd)
+/* Reads fd to EOF, counting the bytes: 0, or 1 (reported) on a read error. */
+static int count_to_eof(int fd, uint64_t *ret_total)
 {
-	int c = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
-	if (c < 0)
-		return fail("accept");
 	uint64_t total = 0;
 	for (;;) {
-		ssize_t n = read(c, buf, sizeof(buf));
+		ssize_t n = read(fd, buf, sizeof(buf));
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0)
@@ -82,6 +80,18 @@ static int serve_one(int lfd)
 			break;
 		total += (uint64_t)n;
 	}
+	*ret_total = total;
+	return 0;
+}
+
+static int serve_one(int lfd)
+{
+	int c = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
+	if (c < 0)
+		return fail("accept");
+	uint64_t total = 0;
+	if (count_to_eof(c, &total))
+		return 1;
 	if (write(c, &total, sizeof(total)) != sizeof(total))
 		return fail("write count");
 	close(c);
@@ -228,16 +238,8 @@ static int do_pull(const char *addr, unsigned port)
 		return fail("connect");
 	int64_t t0 = now_us();
 	uint64_t total = 0;
-	for (;;) {
-		ssize_t n = read(fd, buf, sizeof(buf));
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return fail("read");
-		if (n == 0)
-			break;
-		total += (uint64_t)n;
-	}
+	if (count_to_eof(fd, &total))
+		return 1;
 	int64_t t1 = now_us();
 	if (write(fd, &total, sizeof(total)) != sizeof(total))
 		return fail("write count");
