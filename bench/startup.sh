@@ -4,6 +4,9 @@
 # bubblewrap and crun, in one invocation. Run by hand, as root, after a build:
 #   bench/startup.sh [BUILD_DIR] [RUNS]
 #   bench/startup.sh --user NAME [BUILD_DIR] [RUNS]
+# SBXCTR_B=/path/to/other/sbxctr adds a second sbxctr build ("sbxctr-b", same
+# flags) to the same invocation, to weigh a change against the current one;
+# SBXCTR_ARGS adds flags to both (e.g. "--init", "--rootfs-overlay").
 # Needs hyperfine, bubblewrap and crun (apt-get install hyperfine bubblewrap crun).
 # crun refuses hybrid cgroup hosts, so it runs with --cgroup-manager=disabled
 # inside a private mount namespace with an empty tmpfs over
@@ -71,8 +74,10 @@ exec crun --cgroup-manager=disabled --root "$work/crun-state" run -b "$work/crun
 EOS
 chmod +x "$work/crun.sh"
 
-hyperfine -N --warmup 20 --runs "$RUNS" --export-json "$work/r.json" \
-	-n sbxctr "$SBX run --rootfs $ROOTFS -- /bin/true" \
+# shellcheck disable=SC2086 # SBXCTR_ARGS splits on purpose
+set -- -n sbxctr "$SBX run ${SBXCTR_ARGS:-} --rootfs $ROOTFS -- /bin/true"
+[ -n "${SBXCTR_B:-}" ] && set -- "$@" -n sbxctr-b "$SBXCTR_B run ${SBXCTR_ARGS:-} --rootfs $ROOTFS -- /bin/true"
+hyperfine -N --warmup 20 --runs "$RUNS" --export-json "$work/r.json" "$@" \
 	-n bwrap "bwrap --unshare-all --ro-bind $ROOTFS / --proc /proc --dev /dev --tmpfs /tmp /bin/true" \
 	-n crun "unshare -m $work/crun.sh" >/dev/null
 

@@ -123,6 +123,18 @@ int sbx_cli_parse_run(int argc, char **argv, struct sbx_run_opts *o, struct sbx_
 	return 0;
 }
 
+bool sbx_cli_graded_init(const struct sbx_options *o)
+{
+	static const enum sbx_opt_id graded[] = {SBX_OPT_TIME, SBX_OPT_WALL_TIME, SBX_OPT_MEMORY,	  SBX_OPT_PIDS,
+						 SBX_OPT_OUTPUT_LIMIT, SBX_OPT_FSIZE, SBX_OPT_REPORT, SBX_OPT_META};
+	if (!o->set[SBX_OPT_ROOTFS] || o->set[SBX_OPT_INIT] || o->set[SBX_OPT_NO_INIT])
+		return o->set[SBX_OPT_INIT] && o->init;
+	for (size_t i = 0; i < SBX_ARRAY_SIZE(graded); i++)
+		if (o->set[graded[i]])
+			return true;
+	return false;
+}
+
 int sbx_cli_build_config(const struct sbx_run_opts *o, struct sbx_config **ret, struct sbx_error *err)
 {
 	_cleanup_(sbx_config_freep) struct sbx_config *c = NULL;
@@ -132,6 +144,8 @@ int sbx_cli_build_config(const struct sbx_run_opts *o, struct sbx_config **ret, 
 	/* the command line's own default: the program reads the terminal's stdin */
 	if (!o->opt.set[SBX_OPT_STDIN])
 		c->io.inherit_stdin = true;
+	if (sbx_cli_graded_init(&o->opt))
+		c->init = true;
 	if ((c->io.n_copy_in || c->io.n_copy_out) && !c->workdir.path)
 		return sbx_err_set(err, EINVAL, "--copy-in/--copy-out need a workdir (add --workdir)");
 	if ((r = sbx_config_validate(c, err)) < 0)
@@ -189,7 +203,10 @@ int sbx_cmd_run(int argc, char **argv)
 	if (sbx_sandbox_wait(sb, sigfd, &res, &err) < 0)
 		goto fail;
 	code = res.exited ? res.exit_code : SBX_EXIT_SIGNAL_BASE + res.signal;
-	if (res.seccomp_kill)
+	if (res.seccomp_kill && res.seccomp_unknown)
+		fprintf(stderr, "sbxctr: seccomp: the kernel killed the program (--seccomp-kill exact: the syscall "
+				"is not reported)\n");
+	else if (res.seccomp_kill)
 		fprintf(stderr, "sbxctr: seccomp: killed on syscall %s (nr %d, %s)\n", res.seccomp_syscall,
 			res.seccomp_nr, res.seccomp_arch);
 	else if (res.reason != SBX_REASON_NONE)

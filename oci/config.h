@@ -212,6 +212,21 @@ struct sbx_config {
 	struct sbx_workdir workdir;
 	struct sbx_net_spec net;
 	bool init;	   /* --init: a reaping init as pid 1 */
+	/*
+	 * What a profile's kill action does. false ("sandbox", for run --rootfs
+	 * and batch): any kill ends the whole sandbox and the report names the
+	 * syscall. true ("exact", for bundles run through the OCI lifecycle):
+	 * the kernel's meaning, KILL_THREAD the thread, KILL_PROCESS the
+	 * process; the report records it when it ends the program.
+	 */
+	bool seccomp_kill_exact;
+	/*
+	 * A private overlay of the root (lower: root_path): no inode of the
+	 * rootfs is shared with another sandbox. Read-only unless
+	 * rootfs_writable, whose changes go to a tmpfs and vanish at the end.
+	 */
+	bool rootfs_overlay;
+	bool rootfs_writable;
 	int preserve_fds;  /* fds 3..3+N-1 are passed to the program */
 	struct sbx_run_limits limits;
 	struct sbx_io io;

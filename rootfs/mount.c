@@ -6,6 +6,9 @@
 
 #include <fcntl.h>
 #include <limits.h>
+#include <pthread.h>
+#include <sched.h>
+#include <sys/sysmacros.h>
 #include <linux/openat2.h>
 #include <stdio.h>
 #include <string.h>
@@ -105,6 +108,8 @@ static bool source_is_dir(const char *src)
 }
 
 static int setattr_fd(int fd, uint64_t set, uint64_t clr, unsigned long prop, bool recursive);
+static int fs_error(int fsfd, int code, struct sbx_error *err, const char *what, const char *fstype,
+		    const char *dest);
 
 int sbx_rootfs_attach_point(struct sbx_mount_plan *plan, struct sbx_error *err)
 {
@@ -143,7 +148,257 @@ static int clone_bind(const struct sbx_mount_op *op, struct sbx_error *err)
 	return fd;
 }
 
-int sbx_rootfs_prepare(struct sbx_mount_plan *plan, bool clone, struct sbx_error *err)
+
+/*
+ * Applies comma-separated fs options ("k=v" or flags) to an fs context. With
+ * ids, uid= and gid= are container ids, given to a filesystem the parent
+ * makes: they are mapped to the host's. Returns 0 or -errno.
+ */
+static int fs_config_data(int fsfd, const char *data, const struct sbx_rootfs_ids *ids, bool lenient_gid)
+{
+	char buf[PATH_MAX];
+	if (!data)
+		return 0;
+	if (copy_path(buf, data) < 0)
+		return -ENAMETOOLONG;
+	char *save = NULL;
+	for (char *kv = strtok_r(buf, ",", &save); kv; kv = strtok_r(NULL, ",", &save)) {
+		char *eq = strchr(kv, '=');
+		int r;
+		if (!eq) {
+			r = fsconfig(fsfd, FSCONFIG_SET_FLAG, kv, NULL, 0);
+		} else {
+			*eq = '\0';
+			const char *v = eq + 1;
+			char mapped[16];
+			bool is_gid = strcmp(kv, "gid") == 0;
+			if (ids && (is_gid || strcmp(kv, "uid") == 0)) {
+				uint64_t id;
+				if (sbx_parse_u64(v, &id) < 0 || id > UINT32_MAX ||
+				    (id = ids->map(ids->ctx, is_gid, (uint32_t)id)) == (uint32_t)-1)
+					return -EINVAL;
+				snprintf(mapped, sizeof(mapped), "%u", (uint32_t)id);
+				v = mapped;
+			}
+			r = fsconfig(fsfd, FSCONFIG_SET_STRING, kv, v, 0);
+			/*
+			 * devpts's gid=5 (runc's and crun's bundles) names a group
+			 * that an ordinary user's single-id map does not have: the
+			 * pts nodes then get the creator's group, as crun does.
+			 */
+			if (r < 0 && errno == EINVAL && lenient_gid && is_gid)
+				continue;
+		}
+		if (r < 0)
+			return -errno;
+	}
+	return 0;
+}
+
+/* The name of dest when it is a direct child of dir ("/dev/null" in "/dev": "null"), else NULL. */
+static const char *child_name(const char *dest, const char *dir)
+{
+	size_t n = strlen(dir);
+	if (!dest || strncmp(dest, dir, n) != 0 || dest[n] != '/' || !dest[n + 1] || strchr(dest + n + 1, '/'))
+		return NULL;
+	return dest + n + 1;
+}
+
+/*
+ * The /dev tmpfs (plan->ops[i]), made here with device nodes of its own:
+ * inodes of this sandbox alone, same major and minor as the host's, on a
+ * filesystem of the host's user namespace (one the sandbox makes is nodev
+ * whatever it says). The sandbox cannot add a node to it (mknod needs
+ * CAP_MKNOD on the host). Its root belongs to the sandbox's root, as a tmpfs
+ * the sandbox made would. Where mknod is refused (no CAP_MKNOD, as without
+ * root) nothing is prepared and the child binds the host's nodes.
+ */
+static int prepare_dev(struct sbx_mount_plan *plan, size_t i, const struct sbx_rootfs_ids *ids, struct sbx_error *err)
+{
+	struct sbx_mount_op *op = &plan->ops[i];
+	_cleanup_close_ int fsfd = fsopen("tmpfs", FSOPEN_CLOEXEC);
+	if (fsfd < 0)
+		return sbx_err_sys(err, "tmpfs for %s: fsopen", op->dest);
+	int r = fsconfig(fsfd, FSCONFIG_SET_STRING, "source", op->source, 0) < 0 ? -errno : 0;
+	if (r == 0)
+		r = fs_config_data(fsfd, op->data, ids, false);
+	const char *who[2] = {"uid", "gid"};
+	for (int g = 0; r == 0 && ids && g < 2; g++) {
+		uint32_t id = ids->map(ids->ctx, g, 0);
+		char v[16];
+		snprintf(v, sizeof(v), "%u", id);
+		bool given = op->data && (strstr(op->data, g ? "gid=" : "uid=") != NULL);
+		if (!given && id != (uint32_t)-1 && fsconfig(fsfd, FSCONFIG_SET_STRING, who[g], v, 0) < 0)
+			r = -errno;
+	}
+	if (r < 0 || fsconfig(fsfd, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0)
+		return fs_error(fsfd, r < 0 ? -r : errno, err, "creating", "tmpfs", op->dest);
+	_cleanup_close_ int mfd = fsmount(fsfd, FSMOUNT_CLOEXEC, (unsigned)op->attr_set);
+	if (mfd < 0)
+		return fs_error(fsfd, errno, err, "mounting", "tmpfs", op->dest);
+	for (size_t k = i + 1; k < plan->n_ops; k++) {
+		struct sbx_mount_op *n = &plan->ops[k];
+		const char *name = child_name(n->dest, op->dest);
+		if (!name || (n->kind != SBX_MOP_DEVNODE && n->kind != SBX_MOP_SYMLINK))
+			continue;
+		if (n->kind == SBX_MOP_SYMLINK) {
+			if (symlinkat(n->source, mfd, name) < 0)
+				return sbx_err_sys(err, "symlink %s -> %s", n->dest, n->source);
+		} else if (mknodat(mfd, name, S_IFCHR | 0666, makedev(n->dev_major, n->dev_minor)) < 0) {
+			if (errno == EPERM)
+				return 0; /* the fallback: the child binds the host's nodes */
+			return sbx_err_sys(err, "device node %s", n->dest);
+		} else if (fchmodat(mfd, name, 0666, 0) < 0) { /* past our umask */
+			return sbx_err_sys(err, "device node %s", n->dest);
+		}
+	}
+	for (size_t k = i + 1; k < plan->n_ops; k++) {
+		struct sbx_mount_op *n = &plan->ops[k];
+		if ((n->kind == SBX_MOP_DEVNODE || n->kind == SBX_MOP_SYMLINK) && child_name(n->dest, op->dest))
+			n->prepared = true;
+	}
+	op->tree_fd = TAKE_FD(mfd);
+	plan->dev_prepared = true;
+	return 0;
+}
+
+/* "a:b\c" -> "a\:b\\c": overlayfs splits lowerdir at ':' and unescapes '\\'. */
+static void ovl_escape(const char *in, char *out, size_t size)
+{
+	size_t o = 0;
+	for (; *in && o + 2 < size; in++) {
+		if (*in == ':' || *in == '\\')
+			out[o++] = '\\';
+		out[o++] = *in;
+	}
+	out[o] = '\0';
+}
+
+/* An overlay with the given layers, detached, with the root's attributes. */
+static int make_overlay(const struct sbx_mount_plan *plan, const char *lower, const char *upper, const char *work,
+			struct sbx_error *err)
+{
+	_cleanup_close_ int fsfd = fsopen("overlay", FSOPEN_CLOEXEC);
+	if (fsfd < 0)
+		return sbx_err_sys(err, "rootfs overlay: fsopen (is the overlay module loaded?)");
+	/* what the program may write stays plain: no redirects or metadata-only copies to follow */
+	const char *const opts[][2] = {{"source", "sbxctr"}, {"lowerdir", lower}, {"upperdir", upper},
+				       {"workdir", work}, {"redirect_dir", upper ? "off" : NULL},
+				       {"index", upper ? "off" : NULL}, {"metacopy", upper ? "off" : NULL}};
+	for (size_t i = 0; i < SBX_ARRAY_SIZE(opts); i++)
+		if (opts[i][1] && fsconfig(fsfd, FSCONFIG_SET_STRING, opts[i][0], opts[i][1], 0) < 0)
+			return fs_error(fsfd, errno, err, "configuring", "overlay", plan->root);
+	if (fsconfig(fsfd, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0)
+		return fs_error(fsfd, errno, err, "creating", "overlay", plan->root);
+	int mfd = fsmount(fsfd, FSMOUNT_CLOEXEC, (unsigned)plan->root_attr_set);
+	if (mfd < 0)
+		return fs_error(fsfd, errno, err, "mounting", "overlay", plan->root);
+	return mfd;
+}
+
+/*
+ * The writable overlay's upper and work layers on a size-capped tmpfs
+ * mounted on <state>/overlay in the caller's current mount namespace (which
+ * must be a private one of its own), and the overlay. The overlay must find
+ * the upper layer by path in its creator's mount namespace (kernels before
+ * 6.15 refuse a detached one); it keeps its own clone of that mount, and
+ * the tmpfs goes with the namespace. A rootless child, in its own mount
+ * namespace already, may not chown the layer to an owner it cannot map:
+ * lenient, it keeps the mode alone then.
+ */
+static int writable_overlay(const struct sbx_mount_plan *plan, const char *lower, bool lenient,
+			    struct sbx_error *err)
+{
+	char dir[512], upper[600], work[600], data[64];
+	struct stat st;
+	snprintf(dir, sizeof(dir), "%s/overlay", sbx_state_dir());
+	snprintf(upper, sizeof(upper), "%s/upper", dir);
+	snprintf(work, sizeof(work), "%s/work", dir);
+	snprintf(data, sizeof(data), "mode=0700,size=%llu", (unsigned long long)SBX_ROOTFS_OVERLAY_SIZE);
+	if ((mkdir(dir, 0700) < 0 && errno != EEXIST) ||
+	    mount("sbxctr-overlay", dir, "tmpfs", MS_NOSUID | MS_NODEV, data) < 0 || mkdir(work, 0700) < 0 ||
+	    mkdir(upper, 0755) < 0)
+		return sbx_err_sys(err, "rootfs overlay: its tmpfs on %s", dir);
+	/* the overlay's root is the upper layer's: make it look like the rootfs's own */
+	if (stat(plan->root, &st) < 0 || chmod(upper, st.st_mode & 07777) < 0 ||
+	    (chown(upper, st.st_uid, st.st_gid) < 0 && !(lenient && (errno == EINVAL || errno == EPERM))))
+		return sbx_err_sys(err, "rootfs overlay: %s", plan->root);
+	return make_overlay(plan, lower, upper, work, err);
+}
+
+struct ovl_job {
+	const struct sbx_mount_plan *plan;
+	const char *lower;
+	int fd;
+	struct sbx_error err;
+};
+
+/*
+ * The runtime makes the writable overlay in a thread of its own that moves
+ * into a private mount namespace (a thread may: CLONE_NEWNS unshares only
+ * its filesystem context): nothing is ever mounted where the runtime's
+ * caller or the host could see it, and nothing outlives the runtime.
+ */
+static void *ovl_writable_main(void *p)
+{
+	struct ovl_job *j = p;
+	j->fd = -1;
+	if (unshare(CLONE_NEWNS) < 0 || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0) {
+		sbx_err_sys(&j->err, "rootfs overlay: a private mount namespace");
+		return NULL;
+	}
+	j->fd = writable_overlay(j->plan, j->lower, false, &j->err);
+	return NULL;
+}
+
+bool sbx_rootfs_overlay_available(void)
+{
+	/*
+	 * EPERM: the filesystem exists but an ordinary user may make one only
+	 * in a user namespace of their own, where their sandbox's child will
+	 * (ENODEV: no overlayfs at all)
+	 */
+	_cleanup_close_ int fd = fsopen("overlay", FSOPEN_CLOEXEC);
+	return fd >= 0 || errno == EPERM;
+}
+
+/*
+ * The rootfs as a private overlay: its files are inodes of this sandbox's
+ * overlay, not the rootfs's, so that a lock or an inotify watch on one
+ * never meets another sandbox's (or the host's) use of the same file.
+ * Read-only, it has no upper layer; overlayfs then wants two lower ones:
+ * the rootfs over an empty directory. in_own_ns: the caller is a rootless
+ * child, in a mount namespace of its own and without threads to spare.
+ */
+static int overlay_root(const struct sbx_mount_plan *plan, bool in_own_ns, struct sbx_error *err)
+{
+	char root[PATH_MAX], lower[2 * PATH_MAX + 2];
+	ovl_escape(plan->root, root, sizeof(root));
+	if (plan->root_writable && in_own_ns)
+		return writable_overlay(plan, root, true, err);
+	if (plan->root_writable) {
+		struct ovl_job j = {.plan = plan, .lower = root};
+		pthread_t t;
+		int e = pthread_create(&t, NULL, ovl_writable_main, &j);
+		if (e != 0)
+			return sbx_err_errno(err, e, "rootfs overlay: thread");
+		pthread_join(t, NULL);
+		if (j.fd < 0)
+			*err = j.err;
+		return j.fd < 0 ? -err->code : j.fd;
+	}
+	char empty[512];
+	snprintf(empty, sizeof(empty), "%s/empty", sbx_state_dir());
+	if (mkdir(empty, 0755) < 0 && errno != EEXIST)
+		return sbx_err_sys(err, "rootfs overlay: %s", empty);
+	char esc[1024];
+	ovl_escape(empty, esc, sizeof(esc));
+	snprintf(lower, sizeof(lower), "%s:%s", root, esc);
+	return make_overlay(plan, lower, NULL, NULL, err);
+}
+
+int sbx_rootfs_prepare(struct sbx_mount_plan *plan, const struct sbx_rootfs_ids *ids, bool clone,
+		       struct sbx_error *err)
 {
 	_cleanup_close_ int rootfd = open(plan->root, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (rootfd < 0)
@@ -175,7 +430,8 @@ int sbx_rootfs_prepare(struct sbx_mount_plan *plan, bool clone, struct sbx_error
 	if (!clone)
 		return 0;
 	if (plan->root_fd < 0) {
-		int fd = clone_tree(plan->root, true, plan->root_attr_set, 0, 0, err, "rootfs");
+		int fd = plan->root_overlay ? overlay_root(plan, false, err)
+					    : clone_tree(plan->root, true, plan->root_attr_set, 0, 0, err, "rootfs");
 		if (fd < 0)
 			return fd;
 		plan->root_fd = fd;
@@ -188,6 +444,11 @@ int sbx_rootfs_prepare(struct sbx_mount_plan *plan, bool clone, struct sbx_error
 		if (fd < 0)
 			return fd;
 		op->tree_fd = fd;
+	}
+	for (size_t i = 0; i < plan->n_ops; i++) {
+		int r;
+		if (plan->ops[i].dev_nodes && plan->ops[i].tree_fd < 0 && (r = prepare_dev(plan, i, ids, err)) < 0)
+			return r;
 	}
 	return 0;
 }
@@ -230,7 +491,8 @@ int sbx_rootfs_clone_local(const struct sbx_mount_plan *plan, struct sbx_rootfs_
 		close_local(l, nb);
 		return r;
 	}
-	l->root_fd = clone_tree(plan->root, true, plan->root_attr_set, 0, 0, err, "rootfs");
+	l->root_fd = plan->root_overlay ? overlay_root(plan, true, err)
+					: clone_tree(plan->root, true, plan->root_attr_set, 0, 0, err, "rootfs");
 	if (l->root_fd < 0) {
 		int r = l->root_fd;
 		close_local(l, nb);
@@ -313,16 +575,6 @@ static int mount_sysfs_fallback(int rootfd, const struct sbx_mount_op *op, struc
 	return mount_bind(rootfd, &bind, "/sys", false, -1, err);
 }
 
-/*
- * A gid= option of devpts (runc's and crun's bundles say gid=5, the tty
- * group) names a group that an ordinary user's single-id map does not
- * have: devpts then refuses it, and the pts nodes get the creator's group
- * instead, as crun does.
- */
-static bool skippable_option(const struct sbx_mount_op *op, const char *key, int e)
-{
-	return e == EINVAL && strcmp(op->fstype, "devpts") == 0 && strcmp(key, "gid") == 0;
-}
 
 /*
  * A new filesystem on op->dest. With keep_fd, the mount's descriptor is
@@ -331,6 +583,16 @@ static bool skippable_option(const struct sbx_mount_op *op, const char *key, int
  */
 static int mount_fs(int rootfd, const struct sbx_mount_op *op, int *keep_fd, struct sbx_error *err)
 {
+	if (op->tree_fd >= 0) {
+		/* made by the parent (a /dev with its nodes): attached as it is */
+		_cleanup_close_ int tfd = target_fd(rootfd, op, false, err);
+		if (tfd < 0)
+			return tfd;
+		int r = attach(op->tree_fd, tfd);
+		if (r < 0)
+			return sbx_err_errno(err, r, "attaching %s on %s", op->fstype, op->dest);
+		return 0;
+	}
 	_cleanup_close_ int fsfd = fsopen(op->fstype, FSOPEN_CLOEXEC);
 	if (fsfd < 0 && errno == EPERM && strcmp(op->fstype, "sysfs") == 0)
 		return mount_sysfs_fallback(rootfd, op, err);
@@ -338,26 +600,11 @@ static int mount_fs(int rootfd, const struct sbx_mount_op *op, int *keep_fd, str
 		return sbx_err_sys(err, "%s on %s: fsopen", op->fstype, op->dest);
 	if (fsconfig(fsfd, FSCONFIG_SET_STRING, "source", op->source, 0) < 0)
 		return fs_error(fsfd, errno, err, "configuring", op->fstype, op->dest);
-	if (op->data) {
-		char data[PATH_MAX];
-		if (copy_path(data, op->data) < 0)
-			return sbx_err_set(err, ENAMETOOLONG, "%s on %s: options too long", op->fstype, op->dest);
-		char *save = NULL;
-		for (char *kv = strtok_r(data, ",", &save); kv; kv = strtok_r(NULL, ",", &save)) {
-			char *eq = strchr(kv, '=');
-			int r;
-			if (eq) {
-				*eq = '\0';
-				r = fsconfig(fsfd, FSCONFIG_SET_STRING, kv, eq + 1, 0);
-			} else {
-				r = fsconfig(fsfd, FSCONFIG_SET_FLAG, kv, NULL, 0);
-			}
-			if (r < 0 && skippable_option(op, kv, errno))
-				continue;
-			if (r < 0)
-				return fs_error(fsfd, errno, err, "option for", op->fstype, op->dest);
-		}
-	}
+	int r = fs_config_data(fsfd, op->data, NULL, strcmp(op->fstype, "devpts") == 0);
+	if (r == -ENAMETOOLONG)
+		return sbx_err_set(err, ENAMETOOLONG, "%s on %s: options too long", op->fstype, op->dest);
+	if (r < 0)
+		return fs_error(fsfd, -r, err, "option for", op->fstype, op->dest);
 	if (fsconfig(fsfd, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0) {
 		if (errno == EPERM && strcmp(op->fstype, "sysfs") == 0)
 			return mount_sysfs_fallback(rootfd, op, err);
@@ -374,7 +621,7 @@ static int mount_fs(int rootfd, const struct sbx_mount_op *op, int *keep_fd, str
 		return tfd;
 	if (keep_fd && (*keep_fd = fcntl(mfd, F_DUPFD_CLOEXEC, 3)) < 0)
 		return sbx_err_sys(err, "%s on %s", op->fstype, op->dest);
-	int r = attach(mfd, tfd);
+	r = attach(mfd, tfd);
 	if (r < 0)
 		return sbx_err_errno(err, r, "attaching %s on %s", op->fstype, op->dest);
 	return 0;
@@ -409,7 +656,8 @@ static int mount_bind(int rootfd, const struct sbx_mount_op *op, const char *src
 	return 0;
 }
 
-static int do_mask(int rootfd, const struct sbx_mount_op *op, struct sbx_error *err)
+static int do_mask(int rootfd, const struct sbx_mount_plan *plan, const struct sbx_mount_op *op,
+		   struct sbx_error *err)
 {
 	_cleanup_close_ int tfd = sbx_rootfs_resolve(rootfd, op->dest, O_PATH);
 	if (tfd == -ENOENT && op->optional)
@@ -428,6 +676,12 @@ static int do_mask(int rootfd, const struct sbx_mount_op *op, struct sbx_error *
 			return sbx_err_sys(err, "masking %s: tmpfs", op->dest);
 		mfd = fsmount(fsfd, FSMOUNT_CLOEXEC,
 			      MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC);
+	} else if (plan->dev_prepared) {
+		/* our own null: a watch on a masked file must not see the host's /dev/null either */
+		_cleanup_close_ int nfd = sbx_rootfs_resolve(rootfd, "/dev/null", O_PATH | O_NOFOLLOW);
+		if (nfd < 0)
+			return sbx_err_errno(err, nfd, "masking %s: /dev/null", op->dest);
+		mfd = open_tree(nfd, "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH);
 	} else {
 		mfd = open_tree(AT_FDCWD, "/dev/null", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC);
 	}
@@ -465,6 +719,8 @@ static int do_sysctl(int rootfd, const struct sbx_mount_op *op, struct sbx_error
 	if (n < 0 || (size_t)n >= sizeof(path))
 		return sbx_err_set(err, ENAMETOOLONG, "sysctl %s: name too long", op->source);
 	_cleanup_close_ int fd = sbx_rootfs_resolve(rootfd, path, O_WRONLY | O_NOFOLLOW);
+	if (fd == -ENOENT && op->optional)
+		return 0;
 	if (fd < 0)
 		return sbx_err_errno(err, fd, "sysctl %s", op->source);
 	if (write(fd, op->data, strlen(op->data)) < 0)
@@ -496,8 +752,11 @@ static int do_setattr(int rootfd, const struct sbx_mount_op *op, struct sbx_erro
 }
 
 /* tree_fd: a bind's pre-cloned source or -1; keep_fd: where a lent filesystem's descriptor goes, or NULL */
-static int apply_op(int rootfd, const struct sbx_mount_op *op, int tree_fd, int *keep_fd, struct sbx_error *err)
+static int apply_op(int rootfd, const struct sbx_mount_plan *plan, const struct sbx_mount_op *op, int tree_fd,
+		    int *keep_fd, struct sbx_error *err)
 {
+	if (op->prepared)
+		return 0;
 	switch (op->kind) {
 	case SBX_MOP_BIND:
 		return mount_bind(rootfd, op, op->source, op->dest_is_file, tree_fd, err);
@@ -510,7 +769,7 @@ static int apply_op(int rootfd, const struct sbx_mount_op *op, int tree_fd, int 
 	case SBX_MOP_SYSCTL:
 		return do_sysctl(rootfd, op, err);
 	case SBX_MOP_MASK:
-		return do_mask(rootfd, op, err);
+		return do_mask(rootfd, plan, op, err);
 	case SBX_MOP_READONLY:
 		return do_readonly(rootfd, op, err);
 	case SBX_MOP_SETATTR:
@@ -548,7 +807,7 @@ int sbx_rootfs_setup(const struct sbx_mount_plan *plan, const struct sbx_rootfs_
 		if (op->kind == SBX_MOP_BIND && local)
 			tree_fd = local->bind_fd[bind++];
 		bool lend = stage_fd_out && plan->workdir_lent && (long)i == plan->workdir_op;
-		r = apply_op(rootfd, op, tree_fd, lend ? stage_fd_out : NULL, err);
+		r = apply_op(rootfd, plan, op, tree_fd, lend ? stage_fd_out : NULL, err);
 		if (r < 0)
 			return r;
 	}

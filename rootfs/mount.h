@@ -5,20 +5,34 @@
 #include "rootfs/plan.h"
 #include "core/error.h"
 
+/* The sandbox's ids as the host sees them, for what the parent creates on its behalf. */
+struct sbx_rootfs_ids {
+	/* container uid (gid when is_gid) -> host id, (uint32_t)-1 when unmapped */
+	uint32_t (*map)(const void *ctx, bool is_gid, uint32_t id);
+	const void *ctx;
+};
+
 /*
  * Parent side, before clone: creates the mount points the plan needs that
  * are missing from the rootfs (directly in the rootfs; those under a tmpfs
  * of ours are made later by the child), resolved with RESOLVE_IN_ROOT so
  * that a symlink in the rootfs cannot point them outside, and records for
- * each bind whether its source is a file. With clone (host root), it also
- * clones the rootfs and every bind source into detached trees with their
- * attributes already set: host paths are walked with root's permissions (a
- * rootfs below a 0700 directory works), and the child, which cannot see
- * them from its user namespace, only attaches them. An ordinary user
- * cannot clone trees of the host's mount namespace: their child does it
- * itself (sbx_rootfs_clone_local).
+ * each bind whether its source is a file. With clone (host root), it then
+ * clones the rootfs (or makes its private overlay) and every bind source
+ * into detached trees with their attributes already set: host paths are
+ * walked with the runtime's own permissions (a rootfs below a 0700
+ * directory works), and the child, which cannot see them from its user
+ * namespace, only attaches them; last, the /dev tmpfs with device nodes of
+ * its own (mknod needs CAP_MKNOD on the host: where it fails, the child
+ * binds the host's nodes as before). An ordinary user can do none of that
+ * in the host's mount namespace: their child does it itself
+ * (sbx_rootfs_clone_local), and binds the host's nodes.
  */
-int sbx_rootfs_prepare(struct sbx_mount_plan *plan, bool clone, struct sbx_error *err);
+int sbx_rootfs_prepare(struct sbx_mount_plan *plan, const struct sbx_rootfs_ids *ids, bool clone,
+		       struct sbx_error *err);
+
+/* Whether this kernel can make overlayfs mounts (asking for one loads the module where it can be). */
+bool sbx_rootfs_overlay_available(void);
 
 /* Where the child attaches the rootfs before pivot_root: <state>/root, made here by the parent (plan->attach). */
 int sbx_rootfs_attach_point(struct sbx_mount_plan *plan, struct sbx_error *err);
@@ -34,12 +48,13 @@ struct sbx_rootfs_local {
 };
 
 /*
- * Child side, rootless, right after clone: still with the caller's host
- * credentials (the identity switch comes later) and already with every
- * capability over its new mount namespace, it opens the attach point and
- * clones the rootfs and the bind sources (attributes set while detached),
- * so that host paths are walked with the caller's permissions even when
- * the sandbox will run as subordinate ids. Allocation-free.
+ * Child side, rootless, once the maps are written and before it changes
+ * identity: still with the caller's host credentials (now mapped: an
+ * overlay's upper layer can be made) and with every capability over its
+ * new mount namespace, it opens the attach point, clones the bind sources
+ * and the rootfs or makes its private overlay (attributes set while
+ * detached), so that host paths are walked with the caller's permissions
+ * even when the sandbox will run as subordinate ids. Allocation-free.
  */
 int sbx_rootfs_clone_local(const struct sbx_mount_plan *plan, struct sbx_rootfs_local *ret, struct sbx_error *err);
 

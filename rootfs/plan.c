@@ -225,16 +225,29 @@ static int plan_config_mount(struct sbx_mount_plan *p, const struct sbx_mount *m
 	return 0;
 }
 
-/* After a tmpfs at /dev: the device nodes and links every program expects. */
+/*
+ * After a tmpfs at /dev: the device nodes and links every program expects.
+ * The runtime, still privileged, makes that tmpfs itself with nodes of its
+ * own (sbx_rootfs_prepare): a bind of the host's node would be the host's
+ * inode, whose every open and write by any process an inotify watch in
+ * the sandbox sees. The bind of the host's node (source) is the fallback
+ * where it cannot (no CAP_MKNOD).
+ */
 static void plan_dev(struct sbx_mount_plan *p, const char *dev)
 {
-	static const char *const nodes[] = {"null", "zero", "full", "random", "urandom", "tty"};
+	/* Documentation/admin-guide/devices.txt */
+	static const struct {
+		const char *name;
+		uint32_t major, minor;
+	} nodes[] = {{"null", 1, 3}, {"zero", 1, 5}, {"full", 1, 7}, {"random", 1, 8}, {"urandom", 1, 9}, {"tty", 5, 0}};
 	for (size_t i = 0; i < SBX_ARRAY_SIZE(nodes); i++) {
-		_cleanup_free_ char *src = sbx_xasprintf("/dev/%s", nodes[i]);
-		_cleanup_free_ char *dst = sbx_xasprintf("%s/%s", dev, nodes[i]);
+		_cleanup_free_ char *src = sbx_xasprintf("/dev/%s", nodes[i].name);
+		_cleanup_free_ char *dst = sbx_xasprintf("%s/%s", dev, nodes[i].name);
 		struct sbx_mount_op *op = push_op(p, SBX_MOP_DEVNODE, src, dst);
 		op->dest_is_file = true;
-		/* keep device access on these binds only; the tmpfs itself is nodev */
+		op->dev_major = nodes[i].major;
+		op->dev_minor = nodes[i].minor;
+		/* the fallback's binds keep device access; a tmpfs the sandbox makes is nodev anyway */
 		op->attr_set = MOUNT_ATTR_NOSUID | MOUNT_ATTR_NOEXEC;
 	}
 	static const char *const links[][2] = {
@@ -267,6 +280,38 @@ void sbx_mount_plan_lend_workdir(struct sbx_mount_plan *plan, const struct sbx_c
 	plan->workdir_lent = true;
 }
 
+/*
+ * Caps on what the kernel counts per user in a user namespace, written into
+ * the sandbox's own /proc/sys/user (each user namespace has its own set,
+ * INT_MAX at birth, writable only with CAP_SYS_RESOURCE in it: the child's
+ * until its capabilities go). Every count is charged to the namespace's
+ * owner in the parent namespace too, against the host's caps there: the
+ * slot's own uid (runtime/spawn.h), so one sandbox can exhaust only its own
+ * share. Namespaces: a few for the programs that nest them (the default
+ * seccomp profile allows none).
+ */
+static const struct {
+	const char *key;
+	const char *value;
+} user_caps[] = {
+	{"user/max_inotify_instances", "128"}, {"user/max_inotify_watches", "8192"},
+	{"user/max_fanotify_groups", "16"},    {"user/max_fanotify_marks", "8192"},
+	{"user/max_user_namespaces", "64"},    {"user/max_mnt_namespaces", "64"},
+	{"user/max_pid_namespaces", "64"},     {"user/max_net_namespaces", "64"},
+	{"user/max_ipc_namespaces", "64"},     {"user/max_uts_namespaces", "64"},
+	{"user/max_cgroup_namespaces", "64"},  {"user/max_time_namespaces", "64"},
+};
+
+static void plan_user_caps(struct sbx_mount_plan *p)
+{
+	for (size_t i = 0; i < SBX_ARRAY_SIZE(user_caps); i++) {
+		struct sbx_mount_op *op = push_op(p, SBX_MOP_SYSCTL, user_caps[i].key, NULL);
+		op->data = sbx_xstrdup(user_caps[i].value);
+		/* no /proc in a bundle, or an older kernel without the key: the host's caps remain */
+		op->optional = true;
+	}
+}
+
 void sbx_mount_plan_stage_workdir(struct sbx_mount_plan *plan, const char *src)
 {
 	if (plan->workdir_op < 0)
@@ -289,7 +334,10 @@ int sbx_mount_plan_build(const struct sbx_config *cfg, struct sbx_mount_plan **r
 	p->root_fd = -1;
 	p->root = sbx_xstrdup(cfg->root_path);
 	/* never nosuid-less: a setuid binary in the rootfs must not gain anything */
-	p->root_attr_set = MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | (cfg->root_readonly ? MOUNT_ATTR_RDONLY : 0);
+	p->root_overlay = cfg->rootfs_overlay || cfg->rootfs_writable;
+	p->root_writable = cfg->rootfs_writable;
+	bool ro = p->root_overlay ? !p->root_writable : cfg->root_readonly;
+	p->root_attr_set = MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | (ro ? MOUNT_ATTR_RDONLY : 0);
 	p->root_propagation = cfg->rootfs_propagation;
 	int r;
 	bool have_dev_tmpfs = false;
@@ -303,8 +351,10 @@ int sbx_mount_plan_build(const struct sbx_config *cfg, struct sbx_mount_plan **r
 			op = &p->ops[p->n_ops - 2];
 		if (op->kind == SBX_MOP_FS && strcmp(op->fstype, "tmpfs") == 0 && strcmp(op->dest, "/dev") == 0) {
 			have_dev_tmpfs = true;
-			/* a tmpfs made by a user namespace is nodev anyway; say so explicitly */
+			/* never nodev: when the runtime makes it, it holds the device nodes themselves */
 			op->attr_set |= MOUNT_ATTR_NOSUID | MOUNT_ATTR_NOEXEC;
+			op->attr_set &= ~(uint64_t)MOUNT_ATTR_NODEV;
+			op->dev_nodes = true;
 			plan_dev(p, op->dest);
 		}
 	}
@@ -329,6 +379,7 @@ int sbx_mount_plan_build(const struct sbx_config *cfg, struct sbx_mount_plan **r
 			if (*c == '.')
 				*c = '/';
 	}
+	plan_user_caps(p);
 	for (size_t i = 0; cfg->masked_paths && cfg->masked_paths[i]; i++) {
 		_cleanup_free_ char *d = NULL;
 		if (normalize_path(cfg->masked_paths[i], &d) < 0)

@@ -12,7 +12,7 @@
 enum sbx_mop_kind {
 	SBX_MOP_BIND,	  /* clone the host tree at source onto dest */
 	SBX_MOP_FS,	  /* a new filesystem instance (proc, tmpfs, sysfs, devpts, mqueue, cgroup2) */
-	SBX_MOP_DEVNODE,  /* bind a host device node (source) onto a file dest in our /dev */
+	SBX_MOP_DEVNODE,  /* a device node at dest: made by the parent, else a bind of the host's (source) */
 	SBX_MOP_SYMLINK,  /* create symlink dest -> source (inside a tmpfs we mounted) */
 	SBX_MOP_SYSCTL,	  /* write data to /proc/sys/<source> (dest unused) */
 	SBX_MOP_MASK,	  /* hide dest: /dev/null over a file, an empty read-only tmpfs over a dir */
@@ -35,9 +35,16 @@ struct sbx_mount_op {
 	uint64_t attr_set; /* MOUNT_ATTR_* */
 	uint64_t attr_clr;
 	unsigned long propagation; /* MS_SHARED/... (| MS_REC), 0 = leave */
-	bool optional;	/* a missing dest (masked/readonly paths) is not an error */
+	bool optional;	/* a missing dest (masked/readonly paths, sysctls) is not an error */
 	bool dest_is_file; /* bind of a non-directory: the mount point is a file (set by the parent) */
-	int tree_fd;	   /* SBX_MOP_BIND: the source, cloned by the parent (-1 until prepared) */
+	/*
+	 * SBX_MOP_BIND: the source, cloned by the parent; SBX_MOP_FS: the
+	 * filesystem, made by the parent (a /dev with its nodes): -1 until then
+	 */
+	int tree_fd;
+	bool dev_nodes;		     /* SBX_MOP_FS: the tmpfs that holds the SBX_MOP_DEVNODE ops below it */
+	uint32_t dev_major, dev_minor; /* SBX_MOP_DEVNODE: a character device */
+	bool prepared;		     /* done by the parent already (a node or link in a /dev it made) */
 };
 
 struct sbx_mount_plan {
@@ -52,7 +59,18 @@ struct sbx_mount_plan {
 	/* the workdir tmpfs is made by the child and lent to the runtime as a staged workdir (rootless) */
 	bool workdir_lent;
 	char *attach; /* the empty directory the child attaches the rootfs on (set by the parent) */
+	/*
+	 * The root is a private overlay of root (config rootfs_overlay): no
+	 * inode of the rootfs is shared with other sandboxes; writable
+	 * (rootfs_writable) over a tmpfs of SBX_ROOTFS_OVERLAY_SIZE.
+	 */
+	bool root_overlay;
+	bool root_writable;
+	/* the parent made /dev's device nodes (sbx_rootfs_prepare): masks use its null too */
+	bool dev_prepared;
 };
+
+#define SBX_ROOTFS_OVERLAY_SIZE (64ULL << 20)
 
 /*
  * The workdir tmpfs is made by the child and lent to the runtime (rootless):

@@ -33,6 +33,7 @@
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #define DEFAULT_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
@@ -210,96 +211,71 @@ __attribute__((noreturn)) static void do_exec(struct sbx_sandbox *sb, const char
 }
 
 /*
- * --init: pid 1 stays a tiny reaper that forwards signals to the program and
- * reports the program's wait status to the runtime through status_wr
- * (runtime/init_loop.h). Where we share the runtime's memory, pid 1 first
- * execs the stub copy of that loop (sb->init_stub_fd) to get an address
- * space of its own, and the program waits at a gate until it has.
+ * --init: pid 1 stays a tiny reaper that forwards signals to the program,
+ * kills and reaps every process when it ends, and reports the program's
+ * wait status and the tree's usage to the runtime through status_wr
+ * (runtime/init_loop.h). Where the build has the freestanding stub, pid 1
+ * execs it (sb->init_stub_fd) and the stub starts the program from its own
+ * few pages (runtime/init-stub/init_stub.c); elsewhere pid 1 runs the same
+ * loop here, on its private copy of the runtime's memory.
  */
 struct spawn_args {
 	struct sbx_sandbox *sb;
 	const char *path;
 	sigset_t mask;
-	int gate_rd, gate_wr; /* -1 without the stub */
 };
 
 static int spawn_program(void *p)
 {
 	struct spawn_args *a = p;
-	if (a->gate_rd >= 0) {
-		/*
-		 * pid 1 still runs here on the same TLS: raw calls until the gate
-		 * opens. EOF once pid 1's write end closed at its exec (or pid 1
-		 * died, and the kernel kills us along with the namespace).
-		 */
-		sbx_rawsys(SYS_close, a->gate_wr, 0, 0);
-		char c;
-		while (sbx_rawsys(SYS_read, a->gate_rd, &c, 1) == -EINTR)
-			;
-		sbx_rawsys(SYS_close, a->gate_rd, 0, 0);
-	}
 	sigprocmask(SIG_SETMASK, &a->mask, NULL);
 	do_exec(a->sb, a->path);
 }
 
-__attribute__((noreturn)) static void init_exec_stub(struct sbx_sandbox *sb, struct spawn_args *a, pid_t pid)
+__attribute__((noreturn)) static void init_exec_stub(struct sbx_sandbox *sb)
 {
 	struct sbx_error err = {0};
-	char fd_arg[16], pid_arg[16];
-	snprintf(fd_arg, sizeof(fd_arg), "%d", sb->status_wr);
-	snprintf(pid_arg, sizeof(pid_arg), "%d", (int)pid);
-	char *argv[] = {"sbxctr-init", fd_arg, pid_arg, NULL};
+	/* the descriptors the stub keeps: the program's copies close at its execve */
+	const int keep[] = {sb->status_wr, sb->child_fd, sb->handoff_fd};
+	long r = 0;
+	for (size_t i = 0; i < SBX_ARRAY_SIZE(keep) && r == 0; i++)
+		r = sbx_rawsys(SYS_fcntl, keep[i], F_SETFD, 0);
 	char *envp[] = {NULL};
-	sbx_rawsys(SYS_close, a->gate_rd, 0, 0);
-	/* the one descriptor the stub keeps; gate_wr closes at the exec and opens the gate */
-	long r = sbx_rawsys(SYS_fcntl, sb->status_wr, F_SETFD, 0);
 	if (r == 0)
-		r = sbx_rawsys6(SYS_execveat, sb->init_stub_fd, (long)"", (long)argv, (long)envp, AT_EMPTY_PATH, 0);
-	/* the program must not run under a pid 1 that still shares the runtime's memory */
-	sbx_rawsys(SYS_kill, pid, SIGKILL, 0);
+		r = sbx_rawsys6(SYS_execveat, sb->init_stub_fd, (long)"", (long)sb->stub_argv,
+				(long)(sb->cfg->process.env ? sb->cfg->process.env : envp), AT_EMPTY_PATH, 0);
 	sbx_err_errno(&err, (int)-r, "--init: starting the reaper");
 	child_fail(sb, &err);
 }
 
 __attribute__((noreturn)) static void run_init(struct sbx_sandbox *sb, const char *path)
 {
-	struct spawn_args a = {.sb = sb, .path = path, .gate_rd = -1, .gate_wr = -1};
+	struct spawn_args a = {.sb = sb, .path = path};
 	struct sbx_error err = {0};
-	bool stub = sb->init_stub_fd >= 0;
 	sigset_t all;
 	sigfillset(&all);
 	sigprocmask(SIG_BLOCK, &all, &a.mask);
-	int gate[2];
-	if (stub) {
-		if (pipe2(gate, O_CLOEXEC) < 0) {
-			sbx_err_sys(&err, "--init: pipe");
-			child_fail(sb, &err);
-		}
-		a.gate_rd = gate[0];
-		a.gate_wr = gate[1];
-	}
+	if (sb->init_stub_fd >= 0)
+		init_exec_stub(sb);
 	/*
 	 * The program is started like posix_spawn does it: sharing our memory
-	 * on the second stack the parent mapped for it. Without the stub we
-	 * wait (CLONE_VFORK) until it has exec'd or failed; with it, it waits
-	 * for us instead. It touches nothing of ours but the shared page and
-	 * its own stack frames.
+	 * on the second stack the parent mapped for it, while we wait
+	 * (CLONE_VFORK) until it has exec'd or failed. It touches nothing of
+	 * ours but the shared page and its own stack frames.
 	 */
 #if defined(SBX_SANITIZED)
-	/* ASan cannot follow a switch to a stack of our own: a plain fork there (never with the stub) */
+	/* ASan cannot follow a switch to a stack of our own: a plain fork there */
 	pid_t pid = fork();
 	if (pid == 0)
 		spawn_program(&a);
 #else
-	pid_t pid = clone(spawn_program, (char *)sb->aux_stack + sb->aux_stack_size,
-			  CLONE_VM | (stub ? 0 : CLONE_VFORK) | SIGCHLD, &a);
+	pid_t pid = clone(spawn_program, (char *)sb->aux_stack + sb->aux_stack_size, CLONE_VM | CLONE_VFORK | SIGCHLD,
+			  &a);
 #endif
 	if (pid < 0) {
 		sbx_err_sys(&err, "--init: starting the program");
 		child_fail(sb, &err);
 	}
-	if (stub)
-		init_exec_stub(sb, &a, pid);
 	/* our end goes: the parent sees EOF once the program's copy closes on exec */
 	close(sb->child_fd);
 	sbx_init_loop(sb->status_wr, pid);
@@ -474,15 +450,6 @@ void sbx_child_main(struct sbx_sandbox *sb)
 		close(sb->status_rd);
 	sbx_slot_release(&sb->slot);
 	reset_signals();
-	/*
-	 * Rootless: the trees are cloned now, with the caller's own host
-	 * credentials (the maps, and so our identity inside, come with GO),
-	 * while the parent writes the maps.
-	 */
-	struct sbx_rootfs_local local;
-	if (sb->id->rootless && sbx_rootfs_clone_local(sb->plan, &local, &err) < 0)
-		child_fail(sb, &err);
-
 	struct sbx_msg m;
 	ssize_t n;
 	do
@@ -491,19 +458,31 @@ void sbx_child_main(struct sbx_sandbox *sb)
 	if (n != (ssize_t)sizeof(m) || m.type != SBX_MSG_GO)
 		_exit(SBX_EXIT_FAILURE); /* the parent died or gave up: nothing to report to */
 
-	char exec_path[4096];
+	/*
+	 * Rootless: the trees are cloned now, with the caller's own host
+	 * credentials, which the maps just written name inside (the overlay's
+	 * upper layer needs that), before our identity changes (setup).
+	 */
+	struct sbx_rootfs_local local;
+	if (sb->id->rootless && sbx_rootfs_clone_local(sb->plan, &local, &err) < 0)
+		child_fail(sb, &err);
+	/* the shared page: the --init stub starts the program from there */
+	char *exec_path = sb->handoff->exec_path;
 	uint32_t got = 0;
-	if (setup(sb, sb->id->rootless ? &local : NULL, &got, exec_path, sizeof(exec_path), &err) < 0)
+	if (setup(sb, sb->id->rootless ? &local : NULL, &got, exec_path, sizeof(sb->handoff->exec_path), &err) < 0)
 		child_fail(sb, &err);
 	/* the program must find the network ready: the parent set it up meanwhile */
 	if (sb->net_ready_msg)
 		wait_parent(sb, SBX_MSG_NET_READY, &got);
-	/* our own CPU so far is set-up, not the program's (see struct sbx_handoff) */
+	/* our own CPU so far is set-up, not the program's, and the run's wall time starts now (struct sbx_handoff) */
 	struct rusage ru;
+	struct timespec now;
 	if (getrusage(RUSAGE_SELF, &ru) == 0) {
 		sb->handoff->setup_utime_us = (uint64_t)ru.ru_utime.tv_sec * 1000000u + (uint64_t)ru.ru_utime.tv_usec;
 		sb->handoff->setup_stime_us = (uint64_t)ru.ru_stime.tv_sec * 1000000u + (uint64_t)ru.ru_stime.tv_usec;
 	}
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	sb->handoff->setup_end_ns = (uint64_t)now.tv_sec * 1000000000u + (uint64_t)now.tv_nsec;
 	if (sb->cfg->init)
 		run_init(sb, exec_path);
 	do_exec(sb, exec_path);

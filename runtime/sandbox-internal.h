@@ -13,6 +13,7 @@
 #include "profiles/seccomp_runtime.h"
 #include "rootfs/plan.h"
 #include "runtime/caps.h"
+#include "runtime/handoff.h"
 #include "runtime/identity.h"
 #include "oci/config.h"
 #include "core/error.h"
@@ -20,38 +21,6 @@
 #include "runtime/slot.h"
 #include "runtime/spawn.h"
 #include "runtime/workdir.h"
-
-/* Messages on the sync socket (SOCK_SEQPACKET: one message per send). */
-enum sbx_msg_type {
-	SBX_MSG_GO = 1, /* parent -> child: id maps are written, go on */
-	SBX_MSG_ERROR,	/* child -> parent: setup failed, err says why */
-	SBX_MSG_SECCOMP, /* child -> parent: about to load a filter with a listener (see scmon.c) */
-	SBX_MSG_NET_READY, /* parent -> child: lo is up (the parent did it during the mounts) */
-	SBX_MSG_STAGE,	   /* child -> parent: the workdir's tmpfs, lent (SCM_RIGHTS; rootless) */
-	SBX_MSG_STAGE_READY, /* parent -> child: the lent workdir is filled */
-};
-
-/*
- * Shared with the child (MAP_SHARED): once the child has loaded a filter
- * with a listener it publishes the fd number here and waits (a futex on
- * state) until the parent has taken its copy (see scmon.c for why this
- * cannot deadlock even when the filter sends futex to the listener).
- */
-struct sbx_handoff {
-	uint32_t state; /* 0, 1 = fd published (child), 2 = taken (parent); atomics */
-	int32_t fd;
-	/*
-	 * CPU the sandbox child spent setting up before execve (getrusage just
-	 * before the last steps): it is in pid 1's rusage and in the cgroup's
-	 * cpu.stat, and it is not the program's, so the result subtracts it.
-	 */
-	uint64_t setup_utime_us, setup_stime_us;
-};
-
-struct sbx_msg {
-	uint32_t type;
-	struct sbx_error err;
-};
 
 /* A captured output stream: the sandbox writes a pipe, we forward and count. */
 struct sbx_stream {
@@ -79,7 +48,9 @@ struct sbx_sandbox {
 	struct sbx_cgroup_plan *cg_plan;
 	struct sbx_cgroup *cg; /* NULL: no cgroup for this run */
 	struct sbx_seccomp_plan *seccomp;
-	struct sbx_handoff *handoff; /* the page shared with the child */
+	struct sbx_handoff *handoff; /* the area shared with the child (MAP_SHARED of handoff_fd) */
+	int handoff_fd;		     /* its memfd, for the --init stub to map */
+	size_t handoff_size;
 	int listener;		     /* seccomp user-notification fd held by us, -1 */
 	int join_fds[SBX_NS__COUNT]; /* namespaces to join (by path), -1 otherwise */
 	char *exec_path;	     /* resolved in the child */
@@ -88,7 +59,8 @@ struct sbx_sandbox {
 	void *aux_stack;	     /* --init's program's stack (lowest address), in spawn */
 	size_t aux_stack_size;
 	bool share_memory;	     /* the child shares our address space (spawn.h) */
-	int init_stub_fd;	     /* --init with share_memory: the reaper pid 1 execs, else -1 */
+	int init_stub_fd;	     /* --init: the reaper pid 1 execs (where the build has it), else -1 */
+	char **stub_argv;	     /* its argv, built before clone: the child may not allocate */
 
 	int sync_fd;   /* parent's end */
 	int child_fd;  /* child's end (closed in the parent after clone) */
@@ -113,10 +85,23 @@ struct sbx_sandbox {
 	bool armed; /* the limit timers run (sbx_sandbox_arm) */
 	int wall_tfd;
 	int cpu_tfd;
+	int kill_tfd;	   /* --init without a cgroup: the grace the init gets to end the run */
+	bool init_ending;  /* it was asked to (SBX_INIT_SIG_END) */
 	bool killed;
 	enum sbx_reason kill_reason;
 	siginfo_t si;	  /* pid 1's exit */
 	struct rusage ru; /* pid 1's rusage, with every descendant it reaped */
+	uint64_t end_ns;  /* CLOCK_MONOTONIC when pid 1 was reaped */
+	/*
+	 * --init's report (struct sbx_init_report), read as soon as it comes:
+	 * the tree is gone then, pid 1 not yet; the cgroup's figures sampled
+	 * at that moment leave out pid 1's exit (the namespaces' teardown),
+	 * which is the runtime's work, not the program's.
+	 */
+	bool have_init_rep;
+	struct sbx_init_report init_rep;
+	bool have_end_stats;
+	struct sbx_cgroup_stats end_stats;
 	bool result_done;
 	/*
 	 * Without a cgroup, the tree's CPU sampled from /proc just before we
@@ -125,7 +110,7 @@ struct sbx_sandbox {
 	uint64_t kill_user_us, kill_sys_us;
 	struct sbx_result res;
 
-	struct timespec t_create, t_exec;
+	struct timespec t_create;
 };
 
 /* supervise.c: prepares the timers and capture pipes; called by start(). */
@@ -141,6 +126,9 @@ void sbx_scmon_violation(struct sbx_sandbox *sb);
 
 /* The child's entry point after clone3(); never returns. */
 __attribute__((noreturn)) void sbx_child_main(struct sbx_sandbox *sb);
+
+/* control.c: arms a one-shot timerfd (0: fires at once). */
+int sbx_arm_timer(int tfd, uint64_t us);
 
 uint64_t sbx_now_us(void);
 uint64_t sbx_elapsed_us(const struct timespec *since);

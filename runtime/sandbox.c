@@ -8,6 +8,7 @@
 #include "core/util.h"
 
 #include <fcntl.h>
+#include <linux/filter.h>
 #include <linux/sched.h>
 #include <poll.h>
 #include <sched.h>
@@ -93,7 +94,9 @@ void sbx_sandbox_free(struct sbx_sandbox *sb)
 	if (!sb->cg_root_lent)
 		sbx_cgroup_root_free(sb->cg_root);
 	if (sb->handoff)
-		munmap(sb->handoff, sizeof(*sb->handoff));
+		munmap(sb->handoff, sb->handoff_size);
+	close_fd(&sb->handoff_fd);
+	sbx_strv_free(sb->stub_argv);
 	sbx_seccomp_plan_free(sb->seccomp);
 	for (int i = 0; i < 3; i++) {
 		/* stdout and stderr may share one fd when merged */
@@ -111,6 +114,7 @@ void sbx_sandbox_free(struct sbx_sandbox *sb)
 	}
 	close_fd(&sb->wall_tfd);
 	close_fd(&sb->cpu_tfd);
+	close_fd(&sb->kill_tfd);
 	sbx_stage_destroy(&sb->stage);
 	free(sb->res.copy_out);
 	close_fd(&sb->sync_fd);
@@ -187,7 +191,7 @@ int sbx_sandbox_create(const struct sbx_config *cfg, struct sbx_sandbox **ret, s
 	sb->caller = sbx_xmalloc(sizeof(*sb->caller));
 	sbx_caller_probe(sb->caller);
 	sb->sync_fd = sb->child_fd = sb->status_rd = sb->status_wr = sb->pidfd = -1;
-	sb->wall_tfd = sb->cpu_tfd = sb->listener = sb->init_stub_fd = -1;
+	sb->wall_tfd = sb->cpu_tfd = sb->kill_tfd = sb->listener = sb->init_stub_fd = sb->handoff_fd = -1;
 	for (int i = 0; i < 3; i++)
 		sb->child_stdio[i] = -1;
 	for (int i = 0; i < 2; i++)
@@ -218,7 +222,7 @@ int sbx_sandbox_create(const struct sbx_config *cfg, struct sbx_sandbox **ret, s
 	/* the limits' values are checked now (pure); the host's controllers at start */
 	_cleanup_(sbx_cgroup_plan_freep) struct sbx_cgroup_plan *check = NULL;
 	struct sbx_cgroup_plan_opts all = {.mode = (enum sbx_cgroup_mode)cfg->cgroup_mode, .cgroup_usable = true,
-					   .available = ~0u, .cpu_time_limit_us = cfg->limits.cpu_time_us};
+					   .available = ~0u};
 	if ((r = sbx_cgroup_plan(&cfg->resources, &all, &check, err)) < 0)
 		return r;
 	/* compiled (or taken from the cache) before anything exists, so that a bad profile costs nothing */
@@ -232,10 +236,18 @@ int sbx_sandbox_create(const struct sbx_config *cfg, struct sbx_sandbox **ret, s
 	}
 	if (text && !cfg->seccomp_unconfined &&
 	    (r = sbx_seccomp_plan_build(doc, text, file_text ? NULL : cfg->seccomp_obj, cfg->process.caps.bounding,
-					&sb->seccomp, err)) < 0)
+					cfg->seccomp_kill_exact, &sb->seccomp, err)) < 0)
 		return r;
 	*ret = TAKE_PTR(sb);
 	return 0;
+}
+
+/* struct sbx_rootfs_ids: what the parent creates for the sandbox belongs to its ids. */
+static uint32_t host_id_of(const void *ctx, bool is_gid, uint32_t id)
+{
+	const struct sbx_identity *idt = ctx;
+	return is_gid ? sbx_idmap_to_host(idt->gid_map, idt->n_gid_map, id)
+		      : sbx_idmap_to_host(idt->uid_map, idt->n_uid_map, id);
 }
 
 /*
@@ -282,13 +294,18 @@ static int setup_cgroup(struct sbx_sandbox *sb, struct sbx_error *err)
 	struct sbx_cgroup_plan_opts po;
 	sbx_cgroup_root_plan_opts(sb->cg_root, &po);
 	/*
+	 * The root gives the host's facts; the mode is this run's own. A root
+	 * lent by sbxctr batch is opened once for jobs of every mode, and each
+	 * job's "cgroups" field must decide for its own sandbox.
+	 */
+	po.mode = (enum sbx_cgroup_mode)cfg->cgroup_mode;
+	/*
 	 * An ordinary user without a delegated cgroup gets what --cgroups
 	 * best-effort gives (rlimit fallbacks, the rest listed unenforced):
 	 * the limits they ask for are theirs to lose, not an error.
 	 */
 	if (sb->id->rootless && po.mode == SBX_CGROUP_AUTO && !po.cgroup_usable)
 		po.mode = SBX_CGROUP_BEST_EFFORT;
-	po.cpu_time_limit_us = cfg->limits.cpu_time_us;
 	if ((r = sbx_cgroup_plan(&cfg->resources, &po, &sb->cg_plan, err)) < 0)
 		return r;
 	const struct sbx_cgroup_fallback *fb = &sb->cg_plan->fallback;
@@ -315,8 +332,9 @@ static int setup_cgroup(struct sbx_sandbox *sb, struct sbx_error *err)
 static void choose_spawn(struct sbx_sandbox *sb)
 {
 	sb->share_memory = SBX_SPAWN_SHARED_VM && sbx_cgroup_plan_memory_max(sb->cg_plan) >= SHARE_MIN_MEMORY_MAX;
-	if (!sb->share_memory || !sb->cfg->init)
+	if (!sb->cfg->init)
 		return;
+	/* also without sharing: the stub starts the program from its own pages (init_stub.c) */
 	struct sbx_error e = {0};
 	int fd = sbx_spawn_init_stub(&e);
 	if (fd < 0) {
@@ -325,6 +343,71 @@ static void choose_spawn(struct sbx_sandbox *sb)
 		return;
 	}
 	sb->init_stub_fd = fd;
+}
+
+static size_t align8(size_t n)
+{
+	return (n + 7) & ~(size_t)7;
+}
+
+/* Copies a seccomp program after the hand-off struct, at *off. */
+static void handoff_put_prog(struct sbx_handoff *h, struct sbx_handoff_prog *hp, const struct sbx_seccomp_prog *p,
+			     size_t *off)
+{
+	if (!p)
+		return;
+	size_t n = (size_t)p->len * sizeof(struct sock_filter);
+	*hp = (struct sbx_handoff_prog){.off = (uint32_t)*off, .len = p->len, .flags = p->flags,
+					.flags_optional = p->flags_optional};
+	memcpy((char *)h + *off, p->insns, n);
+	*off = align8(*off + n);
+}
+
+/*
+ * The area shared with the child (struct sbx_handoff), a memfd so that the
+ * --init stub can map it too, with the seccomp programs the stub loads
+ * for the program; and the stub's argv, which the child cannot allocate.
+ */
+static int setup_handoff(struct sbx_sandbox *sb, struct sbx_error *err)
+{
+	const struct sbx_seccomp_plan *sc = sb->init_stub_fd >= 0 && sb->seccomp && !sb->seccomp->none ? sb->seccomp
+													    : NULL;
+	size_t size = align8(sizeof(struct sbx_handoff));
+	if (sc && sc->notify)
+		size += align8((size_t)sc->notify->len * sizeof(struct sock_filter));
+	if (sc && sc->main)
+		size += align8((size_t)sc->main->len * sizeof(struct sock_filter));
+	sb->handoff_fd = memfd_create("sbxctr-handoff", MFD_CLOEXEC);
+	if (sb->handoff_fd < 0 || ftruncate(sb->handoff_fd, (off_t)size) < 0)
+		return sbx_err_sys(err, "memfd for the sandbox hand-off");
+	void *m = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, sb->handoff_fd, 0);
+	if (m == MAP_FAILED)
+		return sbx_err_sys(err, "mmap of the sandbox hand-off");
+	sb->handoff = m;
+	sb->handoff_size = size;
+	if (sb->init_stub_fd < 0)
+		return 0;
+	size_t off = align8(sizeof(struct sbx_handoff));
+	if (sc) {
+		sb->handoff->flags = (sc->report ? SBX_HANDOFF_REPORT : 0) | (sc->has_notify ? SBX_HANDOFF_NOTIFY : 0);
+		if (sc->report)
+			handoff_put_prog(sb->handoff, &sb->handoff->notify, sc->notify, &off);
+		handoff_put_prog(sb->handoff, &sb->handoff->main, sc->main, &off);
+	}
+	/* sbxctr-init STATUS_FD SYNC_FD HANDOFF_FD HANDOFF_SIZE -- ARGV... (init_stub.c) */
+	char **argv = NULL;
+	sbx_strv_push(&argv, "sbxctr-init");
+	const long nums[] = {sb->status_wr, sb->child_fd, sb->handoff_fd, (long)size};
+	for (size_t i = 0; i < SBX_ARRAY_SIZE(nums); i++) {
+		char buf[32];
+		snprintf(buf, sizeof(buf), "%ld", nums[i]);
+		sbx_strv_push(&argv, buf);
+	}
+	sbx_strv_push(&argv, "--");
+	for (char **a = sb->cfg->process.args; a && *a; a++)
+		sbx_strv_push(&argv, *a);
+	sb->stub_argv = argv;
+	return 0;
 }
 
 static void child_entry(void *arg)
@@ -349,7 +432,15 @@ static int do_clone(struct sbx_sandbox *sb, struct sbx_error *err)
 	sb->aux_stack = sbx_spawn_aux_stack(sb->spawn, &sb->aux_stack_size);
 	/* the child's own copy: we go on changing ours (closing fds, the pid) while it runs */
 	memcpy(sbx_spawn_arg(sb->spawn), sb, sizeof(*sb));
-	long pid = sbx_spawn_run(sb->spawn, &args, child_entry, sb->share_memory);
+	/*
+	 * The user namespace belongs to the slot's own unprivileged uid, not to
+	 * host root: the kernel charges its per-user counts there (spawn.h).
+	 * The slot's base is unique among running sandboxes whatever the
+	 * config maps (a bundle's own uidMappings included).
+	 */
+	const struct sbx_spawn_owner owner = {.uid = SBX_ID_BASE + sb->slot.n * SBX_ID_RANGE,
+					      .gid = SBX_ID_BASE + sb->slot.n * SBX_ID_RANGE};
+	long pid = sbx_spawn_run(sb->spawn, &args, child_entry, sb->share_memory, &owner);
 	if (pid < 0)
 		return sbx_err_errno(err, (int)-pid, "clone3 into new namespaces");
 	sb->pid = (pid_t)pid;
@@ -440,6 +531,12 @@ static int wait_child_setup(struct sbx_sandbox *sb, struct sbx_error *err)
 		err->msg[sizeof(err->msg) - 1] = '\0';
 		if (err->code <= 0)
 			err->code = EIO;
+		/* the --init stub says only how the program's execve failed: worded here */
+		if (!err->msg[0]) {
+			int kind = err->kind;
+			sbx_err_errno(err, err->code, "exec \"%s\"", sb->cfg->process.args[0]);
+			err->kind = kind;
+		}
 		reap(sb, true, NULL);
 		return -err->code;
 	}
@@ -531,7 +628,9 @@ int sbx_sandbox_start(struct sbx_sandbox *sb, struct sbx_error *err)
 		sbx_mount_plan_stage_workdir(sb->plan, sb->stage.path);
 	}
 	/* an ordinary user cannot clone the host's trees: the child does, with the same permissions */
-	if ((r = sbx_rootfs_attach_point(sb->plan, err)) < 0 || (r = sbx_rootfs_prepare(sb->plan, !rootless, err)) < 0)
+	const struct sbx_rootfs_ids ids = {.map = host_id_of, .ctx = sb->id};
+	if ((r = sbx_rootfs_attach_point(sb->plan, err)) < 0 ||
+	    (r = sbx_rootfs_prepare(sb->plan, &ids, !rootless, err)) < 0)
 		return r;
 	/* nor enter the sandbox's network namespace from here */
 	sb->lo_by_child = sb->net.lo_in_child && rootless;
@@ -550,11 +649,6 @@ int sbx_sandbox_start(struct sbx_sandbox *sb, struct sbx_error *err)
 		sb->status_rd = pp[0];
 		sb->status_wr = pp[1];
 	}
-	sb->handoff = mmap(NULL, sizeof(*sb->handoff), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-	if (sb->handoff == MAP_FAILED) {
-		sb->handoff = NULL;
-		return sbx_err_sys(err, "mmap");
-	}
 	if ((r = sbx_caps_prepare(&cfg->process, &sb->caps, err)) < 0)
 		return r;
 	sb->caps.keep_groups = !sb->id->setgroups;
@@ -566,6 +660,8 @@ int sbx_sandbox_start(struct sbx_sandbox *sb, struct sbx_error *err)
 		sb->n_pass_fds = i + 1;
 	}
 	choose_spawn(sb);
+	if ((r = setup_handoff(sb, err)) < 0)
+		return r;
 	if ((r = join_namespaces(sb, err)) < 0)
 		return r;
 	if ((r = do_clone(sb, err)) < 0)
@@ -637,7 +733,6 @@ int sbx_sandbox_start(struct sbx_sandbox *sb, struct sbx_error *err)
 	if ((r = wait_child_setup(sb, err)) < 0)
 		return r;
 	close_fd(&sb->sync_fd);
-	clock_gettime(CLOCK_MONOTONIC, &sb->t_exec);
 	return 0;
 }
 

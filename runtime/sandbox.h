@@ -50,6 +50,7 @@ struct sbx_result {
 	uint64_t oom_kills;
 	struct sbx_stream_stats out[2]; /* stdout, stderr */
 	bool seccomp_kill;
+	bool seccomp_unknown; /* the kernel's own kill (--seccomp-kill exact): the syscall is not known */
 	char seccomp_syscall[32];
 	int seccomp_nr;
 	char seccomp_arch[16];
@@ -99,7 +100,7 @@ int sbx_sandbox_wait_until(struct sbx_sandbox *sb, int sigfd, int stop_fd, struc
  *   a poll timeout of sbx_sandbox_poll_timeout_ms() calls sbx_sandbox_poll_timeout();
  *   sbx_sandbox_result() then gives the result (valid until the sandbox is freed).
  */
-#define SBX_SANDBOX_POLLFDS 6
+#define SBX_SANDBOX_POLLFDS 8
 struct pollfd;
 int sbx_sandbox_arm(struct sbx_sandbox *sb, struct sbx_error *err);
 size_t sbx_sandbox_poll_prepare(struct sbx_sandbox *sb, struct pollfd *pfd);

@@ -22,17 +22,13 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-/* Never poll the CPU usage more often than this. */
-#define CPU_POLL_MIN_US 5000
-
-static int arm_timer(int tfd, uint64_t us)
-{
-	struct itimerspec its = {.it_value = {.tv_sec = (time_t)(us / 1000000),
-					      .tv_nsec = (long)(us % 1000000) * 1000}};
-	if (us == 0)
-		its.it_value.tv_nsec = 1;
-	return timerfd_settime(tfd, 0, &its, NULL) < 0 ? -errno : 0;
-}
+/*
+ * Never poll the CPU usage more often than this. The sources are exact to
+ * the nanosecond (proctree.h, cpu.stat), so this is also about the most a
+ * single-threaded program can overrun its limit before the kill.
+ */
+#define CPU_POLL_MIN_US 500
+/* how long an --init may take to kill and reap the tree before pid 1 is killed outright */
 
 int sbx_supervise_prepare(struct sbx_sandbox *sb, struct sbx_error *err)
 {
@@ -46,6 +42,11 @@ int sbx_supervise_prepare(struct sbx_sandbox *sb, struct sbx_error *err)
 	if (cfg->limits.cpu_time_us) {
 		sb->cpu_tfd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
 		if (sb->cpu_tfd < 0)
+			return sbx_err_sys(err, "timerfd");
+	}
+	if (cfg->init && !sb->cg) {
+		sb->kill_tfd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
+		if (sb->kill_tfd < 0)
 			return sbx_err_sys(err, "timerfd");
 	}
 	/* stdin */
@@ -151,8 +152,9 @@ static unsigned usable_cpus(void)
 /*
  * CPU limit: instead of polling at a fixed rate, check again at the earliest
  * moment the limit could be reached, i.e. when the remaining budget would be
- * used by every usable CPU running flat out. The last checks are 5 ms apart,
- * which keeps the kill within 50 ms of the limit at a tiny cost.
+ * used by every usable CPU running flat out. The last checks are
+ * CPU_POLL_MIN_US apart: the kill lands within a scheduler tick of the limit
+ * (the sources lag a running task by up to one) at a tiny cost.
  */
 static void check_cpu(struct sbx_sandbox *sb)
 {
@@ -162,25 +164,36 @@ static void check_cpu(struct sbx_sandbox *sb)
 	if (sb->reaped)
 		return;
 	uint64_t used = 0, limit = sb->cfg->limits.cpu_time_us;
+	/* the sandbox child's set-up before execve is not the program's (struct sbx_handoff) */
+	uint64_t setup = sb->handoff ? sb->handoff->setup_utime_us + sb->handoff->setup_stime_us : 0;
 	/* the cgroup counts every process of the run exactly; /proc is the fallback */
 	if (sb->cg) {
 		sbx_cgroup_poll(sb->cg);
 		if (sbx_cgroup_cpu_usage(sb->cg, &used) < 0)
 			return;
 	} else {
-		uint64_t u, sy;
-		if (sbx_proctree_cpu(sb->pid, &u, &sy) < 0)
+		uint64_t u, sy, own;
+		if (sbx_proctree_cpu_root(sb->pid, 0, &u, &sy, &own) < 0)
 			return; /* exiting: the final accounting decides */
 		used = u + sy;
+		/* --init's report counts what it reaped, not itself: neither does the limit */
+		if (sb->cfg->init)
+			setup = own;
 	}
-	uint64_t setup = sb->handoff ? sb->handoff->setup_utime_us + sb->handoff->setup_stime_us : 0;
 	used = used > setup ? used - setup : 0;
 	if (used >= limit) {
 		sbx_sandbox_kill(sb, SBX_REASON_CPU_TIME);
 		return;
 	}
 	uint64_t next = (limit - used) / usable_cpus();
-	arm_timer(sb->cpu_tfd, next < CPU_POLL_MIN_US ? CPU_POLL_MIN_US : next);
+	sbx_arm_timer(sb->cpu_tfd, next < CPU_POLL_MIN_US ? CPU_POLL_MIN_US : next);
+}
+
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
 /* The rusage of pid 1 includes every descendant it waited for. */
@@ -196,6 +209,7 @@ static int reap_with_rusage(struct sbx_sandbox *sb, siginfo_t *si, struct rusage
 	if (si->si_pid == 0)
 		return 0;
 	sb->reaped = true;
+	sb->end_ns = now_ns();
 	return 1;
 }
 
@@ -209,16 +223,36 @@ static uint64_t sub0(uint64_t a, uint64_t b)
 	return a > b ? a - b : 0;
 }
 
+/* The init's last words: its report, and the cgroup's figures before pid 1's own exit. */
+static void take_init_report(struct sbx_sandbox *sb)
+{
+	if (sb->have_init_rep || sb->status_rd < 0)
+		return;
+	ssize_t n = read(sb->status_rd, &sb->init_rep, sizeof(sb->init_rep));
+	/* EOF without a report: pid 1 died before it could write one */
+	sb->have_init_rep = n == (ssize_t)sizeof(sb->init_rep);
+	if (!sb->have_init_rep) {
+		close(sb->status_rd);
+		sb->status_rd = -1;
+		return;
+	}
+	struct sbx_error e = {0};
+	sb->have_end_stats = sb->cg && sbx_cgroup_stats(sb->cg, &sb->end_stats, &e) == 0;
+}
+
 /*
  * CPU time of the run. The sandbox child's own set-up before execve (its
  * rusage, left in the shared page) is in pid 1's rusage and in the cgroup,
  * and it is not the program's: it is subtracted. With a cgroup: the precise
  * usage_usec of the whole tree, split by cpu.stat's user/system, which are
- * only tick samples. Without: pid 1's rusage (it includes every descendant
- * it waited for) or, when we killed the run, the last /proc sample if larger
- * (what pid 1 never reaped is missing from its rusage).
+ * only tick samples. Without, with --init: what the init reaped, which is
+ * every process but itself (rep). Without either: pid 1's rusage (it
+ * includes every descendant it waited for) or, when we killed the run, the
+ * last /proc sample if larger (what pid 1 never reaped is missing from its
+ * rusage).
  */
-static void account_cpu(struct sbx_sandbox *sb, const struct rusage *ru, const struct sbx_cgroup_stats *st)
+static void account_cpu(struct sbx_sandbox *sb, const struct rusage *ru, const struct sbx_cgroup_stats *st,
+			const struct sbx_init_report *rep)
 {
 	struct sbx_result *res = &sb->res;
 	uint64_t su = sb->handoff ? sb->handoff->setup_utime_us : 0;
@@ -231,6 +265,11 @@ static void account_cpu(struct sbx_sandbox *sb, const struct rusage *ru, const s
 		res->cpu_sys_us = total - res->cpu_user_us;
 		return;
 	}
+	if (rep) {
+		res->cpu_user_us = rep->utime_us;
+		res->cpu_sys_us = rep->stime_us;
+		return;
+	}
 	uint64_t u = tv_us(&ru->ru_utime), s = tv_us(&ru->ru_stime);
 	if (sb->kill_user_us + sb->kill_sys_us > u + s) {
 		u = sb->kill_user_us;
@@ -240,27 +279,35 @@ static void account_cpu(struct sbx_sandbox *sb, const struct rusage *ru, const s
 	res->cpu_sys_us = sub0(s, ss);
 }
 
+static void set_status(struct sbx_result *res, bool exited, int code)
+{
+	res->exited = exited;
+	if (exited)
+		res->exit_code = code;
+	else
+		res->signal = code;
+}
+
 static void finish_result(struct sbx_sandbox *sb, const siginfo_t *si, const struct rusage *ru)
 {
 	struct sbx_result *res = &sb->res;
-	res->wall_us = sbx_elapsed_us(&sb->t_exec);
-	res->setup_us = (uint64_t)((sb->t_exec.tv_sec - sb->t_create.tv_sec) * 1000000 +
-				   (sb->t_exec.tv_nsec - sb->t_create.tv_nsec) / 1000);
-	int status = 0;
-	/* with --init, our init reports the program's own status */
-	if (sb->status_rd >= 0 && read(sb->status_rd, &status, sizeof(status)) == (ssize_t)sizeof(status)) {
-		if (WIFEXITED(status)) {
-			res->exited = true;
-			res->exit_code = WEXITSTATUS(status);
-		} else {
-			res->signal = WTERMSIG(status);
-		}
-	} else if (si->si_code == CLD_EXITED) {
-		res->exited = true;
-		res->exit_code = si->si_status;
-	} else {
-		res->signal = si->si_status;
-	}
+	/* from the end of the set-up, measured by the child where its set-up CPU was (struct sbx_handoff) */
+	uint64_t t0 = sb->handoff ? sb->handoff->setup_end_ns : 0;
+	uint64_t created = (uint64_t)sb->t_create.tv_sec * 1000000000u + (uint64_t)sb->t_create.tv_nsec;
+	if (!t0 || t0 < created)
+		t0 = created;
+	uint64_t end = sb->end_ns ? sb->end_ns : now_ns();
+	res->wall_us = sub0(end, t0) / 1000;
+	res->setup_us = (t0 - created) / 1000;
+	/* with --init, our init reports the program's own status and the usage of all it reaped */
+	take_init_report(sb);
+	bool have_rep = sb->have_init_rep;
+	const struct sbx_init_report rep = sb->init_rep;
+	if (have_rep)
+		set_status(res, WIFEXITED(rep.status), WIFEXITED(rep.status) ? WEXITSTATUS(rep.status)
+									  : WTERMSIG(rep.status));
+	else
+		set_status(res, si->si_code == CLD_EXITED, si->si_status);
 	for (int i = 0; i < 2; i++) {
 		res->out[i].bytes = sb->out[i].bytes;
 		res->out[i].truncated = sb->out[i].truncated;
@@ -270,14 +317,22 @@ static void finish_result(struct sbx_sandbox *sb, const siginfo_t *si, const str
 	bool have_cg = sb->cg && sbx_cgroup_stats(sb->cg, &st, &e) == 0;
 	if (sb->cg && !have_cg)
 		sbx_warn("cgroup accounting: %s", e.msg);
-	account_cpu(sb, ru, have_cg ? &st : NULL);
+	/* CPU as it was when the tree was gone, before pid 1 tore the namespaces down */
+	if (have_cg && sb->have_end_stats) {
+		st.cpu_usage_us = sb->end_stats.cpu_usage_us;
+		st.cpu_user_us = sb->end_stats.cpu_user_us;
+		st.cpu_system_us = sb->end_stats.cpu_system_us;
+	}
+	account_cpu(sb, ru, have_cg ? &st : NULL, have_rep ? &rep : NULL);
+	res->has_memory = true;
 	if (have_cg && st.has_memory) {
-		res->has_memory = true;
 		res->peak_memory_bytes = st.memory_peak;
 		res->oom_kills = st.oom_kills;
+	} else if (have_rep) {
+		/* the largest process the init reaped (KiB): pid 1's own is the runtime's set-up */
+		res->peak_memory_bytes = rep.maxrss_kib * 1024u;
 	} else {
 		/* ru_maxrss is the largest single process (KiB), the best /proc-less figure */
-		res->has_memory = true;
 		res->peak_memory_bytes = (uint64_t)ru->ru_maxrss * 1024u;
 	}
 	res->reason = SBX_REASON_NONE;
@@ -296,6 +351,18 @@ static void finish_result(struct sbx_sandbox *sb, const siginfo_t *si, const str
 	if (res->reason == SBX_REASON_SECCOMP && !res->exited)
 		res->signal = SIGSYS;
 	/*
+	 * --seccomp-kill exact: the kernel killed without asking anyone, so
+	 * only its mark is left: the program died of SIGSYS under a profile
+	 * that kills. The syscall is not known (seccomp_unknown); a thread the
+	 * profile killed in a program that went on leaves no mark at all.
+	 */
+	if (sb->cfg->seccomp_kill_exact && sb->seccomp && sb->seccomp->kills && !res->exited && res->signal == SIGSYS &&
+	    res->reason == SBX_REASON_NONE) {
+		res->reason = SBX_REASON_SECCOMP;
+		res->seccomp_kill = true;
+		res->seccomp_unknown = true;
+	}
+	/*
 	 * More CPU than allowed is a time-limit verdict even when the program
 	 * ended before the kill landed (or the RLIMIT_CPU backstop got it), as
 	 * judges count it.
@@ -313,15 +380,15 @@ int sbx_sandbox_arm(struct sbx_sandbox *sb, struct sbx_error *err)
 	if (sb->armed)
 		return 0;
 	sb->armed = true;
-	if (lim->wall_time_us && arm_timer(sb->wall_tfd, lim->wall_time_us) < 0)
+	if (lim->wall_time_us && sbx_arm_timer(sb->wall_tfd, lim->wall_time_us) < 0)
 		return sbx_err_sys(err, "timerfd_settime");
-	if (lim->cpu_time_us && arm_timer(sb->cpu_tfd, lim->cpu_time_us / usable_cpus()) < 0)
+	if (lim->cpu_time_us && sbx_arm_timer(sb->cpu_tfd, lim->cpu_time_us / usable_cpus()) < 0)
 		return sbx_err_sys(err, "timerfd_settime");
 	return 0;
 }
 
 /* Poll sources, in a fixed order: the index in this array is the event kind. */
-enum { SRC_PID, SRC_WALL, SRC_CPU, SRC_OUT, SRC_ERR, SRC_SECCOMP, SRC__COUNT };
+enum { SRC_PID, SRC_WALL, SRC_CPU, SRC_OUT, SRC_ERR, SRC_SECCOMP, SRC_KILL, SRC_INIT, SRC__COUNT };
 
 static void sources(const struct sbx_sandbox *sb, int fds[SRC__COUNT])
 {
@@ -331,7 +398,10 @@ static void sources(const struct sbx_sandbox *sb, int fds[SRC__COUNT])
 	fds[SRC_OUT] = sb->out[0].rd;
 	fds[SRC_ERR] = sb->out[1].rd;
 	fds[SRC_SECCOMP] = sb->listener;
+	fds[SRC_KILL] = sb->init_ending && !sb->reaped ? sb->kill_tfd : -1;
+	fds[SRC_INIT] = sb->have_init_rep ? -1 : sb->status_rd;
 }
+
 
 size_t sbx_sandbox_poll_prepare(struct sbx_sandbox *sb, struct pollfd *pfd)
 {
@@ -374,6 +444,16 @@ static int dispatch(struct sbx_sandbox *sb, int kind, struct sbx_error *err)
 		break;
 	case SRC_SECCOMP:
 		sbx_scmon_violation(sb);
+		break;
+	case SRC_INIT:
+		take_init_report(sb);
+		break;
+	case SRC_KILL:
+		/* the init did not finish in time: the kernel ends the namespace, /proc's sample counts */
+		close(sb->kill_tfd);
+		sb->kill_tfd = -1;
+		if (!sb->reaped)
+			sbx_sandbox_signal(sb, SIGKILL);
 		break;
 	default:
 		drain_stream(sb, kind - SRC_OUT);
