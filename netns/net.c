@@ -706,13 +706,13 @@ int sbx_net_setup_inside(const struct sbx_net_plan *plan, struct sbx_error *err)
 	int r;
 	if (plan->mode != SBX_NET_MODE_PASTA || (!plan->egress.enabled && !plan->ingress.enabled))
 		return 0;
-	if ((r = sbx_nl_open(&nl, err)) < 0)
+	if (sbx_nl_open(&nl, err) < 0)
 		return sbx_err_wrap(err, "sandbox network (rate limits)");
 	if (plan->ingress.enabled) {
 		sbx_nl_batch_init(&b);
 		if ((r = sbx_link_put_ifb(&b, SBX_NET_IFB_NAME)) < 0)
 			return sbx_err_errno(err, r, "sandbox network: ifb");
-		if ((r = sbx_nl_batch_commit(nl, &b, err)) < 0)
+		if (sbx_nl_batch_commit(nl, &b, err) < 0)
 			return sbx_err_wrap(err, "sandbox network (--net-rate-in)");
 	}
 	int eth = sbx_nl_ifindex(nl, plan->sandbox_name);

@@ -352,7 +352,7 @@ int sbx_nl_batch_commit(struct sbx_nl *nl, struct sbx_nl_batch *b, struct sbx_er
 
 int sbx_nl_batch_run(struct sbx_nl_batch *b, struct sbx_error *err)
 {
-	struct sbx_nl nl;
+	struct sbx_nl nl = {.fd = -1, .seq = 0};
 	int r = nl_init(&nl, err);
 	if (r < 0)
 		return r;

@@ -228,6 +228,9 @@ struct spawn_args {
 static int spawn_program(void *p)
 {
 	struct spawn_args *a = p;
+	/* ours to hand the seccomp listener from (setup() says why); pid 1 is not (run_init) */
+	if (a->sb->id->rootless)
+		prctl(PR_SET_DUMPABLE, 1, 0, 0, 0);
 	sigprocmask(SIG_SETMASK, &a->mask, NULL);
 	do_exec(a->sb, a->path);
 }
@@ -258,6 +261,18 @@ __attribute__((noreturn)) static void run_init(struct sbx_sandbox *sb, const cha
 	if (sb->init_stub_fd >= 0)
 		init_exec_stub(sb);
 	/*
+	 * Rootless, pid 1 and the program are one uid, and a dumpable pid 1
+	 * (the holder of the status pipe) could be traced by the program: pid 1
+	 * is non-dumpable from here (the stub is so by its execute-only exec).
+	 * The program makes its own memory dumpable for the seccomp hand-off;
+	 * where it shares ours (CLONE_VM) that is ours too until its execve,
+	 * so ours is made non-dumpable again when it returns.
+	 */
+	if (sb->id->rootless && prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0) {
+		sbx_err_sys(&err, "--init: PR_SET_DUMPABLE");
+		child_fail(sb, &err);
+	}
+	/*
 	 * The program is started like posix_spawn does it: sharing our memory
 	 * on the second stack the parent mapped for it, while we wait
 	 * (CLONE_VFORK) until it has exec'd or failed. It touches nothing of
@@ -276,6 +291,8 @@ __attribute__((noreturn)) static void run_init(struct sbx_sandbox *sb, const cha
 		sbx_err_sys(&err, "--init: starting the program");
 		child_fail(sb, &err);
 	}
+	if (sb->id->rootless)
+		prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
 	/* our end goes: the parent sees EOF once the program's copy closes on exec */
 	close(sb->child_fd);
 	sbx_init_loop(sb->status_wr, pid);

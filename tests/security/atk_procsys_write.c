@@ -13,19 +13,6 @@
 #include <fcntl.h>
 #include <sys/stat.h>
 
-/* The lowest uid above every line of /proc/self/uid_map. */
-static unsigned first_unmapped_uid(void)
-{
-	FILE *f = fopen("/proc/self/uid_map", "r");
-	unsigned in, out, n, top = 0;
-	while (f && fscanf(f, "%u %u %u", &in, &out, &n) == 3)
-		if (in + n > top)
-			top = in + n;
-	if (f)
-		fclose(f);
-	return top;
-}
-
 static void try_write(const char *path, const char *value, int e1, int e2)
 {
 	struct stat st;
@@ -81,8 +68,10 @@ int main(void)
 	 * (EINVAL for others): the first id above the map (65536 as root; an
 	 * ordinary user's subordinate map also names the caller as 65536).
 	 */
-	char unmapped[16];
-	snprintf(unmapped, sizeof(unmapped), "%u", first_unmapped_uid());
+	char unmapped[24];
+	unsigned long top = 65536;
+	atk_uid_mapped(0, &top);
+	snprintf(unmapped, sizeof(unmapped), "%lu", top);
 	try_write("/proc/self/loginuid", unmapped, EINVAL, EPERM);
 	ATK_EXPECT_ERR_FD("create /proc/sys/kernel/newfile", open("/proc/sys/kernel/newfile", O_WRONLY | O_CREAT, 0644),
 			  EROFS, EACCES, ENOENT);

@@ -29,19 +29,6 @@ static void report(void)
 	printf("uid=%u,%u,%u gid=%u,%u,%u eff=%s prm=%s amb=%s bnd=%s\n", r, e, s, gr, ge, gs, eff, prm, amb, bnd);
 }
 
-/* Whether uid exists in our user namespace (/proc/self/uid_map). */
-static bool uid_mapped(unsigned uid)
-{
-	FILE *f = fopen("/proc/self/uid_map", "r");
-	unsigned in, out, n;
-	bool found = false;
-	while (f && !found && fscanf(f, "%u %u %u", &in, &out, &n) == 3)
-		found = uid >= in && uid - in < n;
-	if (f)
-		fclose(f);
-	return found;
-}
-
 static void try_target(const char *dir, const char *name, const char *expect)
 {
 	char path[512];
@@ -58,7 +45,7 @@ static void try_target(const char *dir, const char *name, const char *expect)
 	}
 	if (strcmp(name, "suid-user") == 0 && st.st_uid != 5) {
 		/* an ordinary user's single-id map has no uid 5: then it is one more unmapped owner */
-		if (!uid_mapped(5)) {
+		if (!atk_uid_mapped(5, NULL)) {
 			atk_note("%s: uid 5 does not exist here (a single-id map): an unmapped owner like suid-hostroot",
 				 path);
 		} else {
