@@ -14,6 +14,8 @@
 # --user NAME: rootless, everything run by that ordinary user (who must be able
 # to reach BUILD_DIR): sbxctr next to bwrap --unshare-all, both as NAME, in one
 # hyperfine invocation; sbxctr's state goes to a fresh XDG_RUNTIME_DIR of NAME's.
+# "sbxctr-nosc" is the same run with --seccomp unconfined (bwrap's command
+# loads no filter): the difference is what the default profile costs.
 set -eu
 USER_NAME=""
 if [ "${1:-}" = --user ]; then
@@ -31,9 +33,9 @@ report() {
 	/"command":/ { gsub(/[",]/, "", $2); name = $2 }
 	/"median":/ { gsub(/,/, "", $2); med[name] = $2 * 1000; order[++n] = name }
 	END {
-		printf "%-8s %10s %8s\n", "runtime", "median ms", "x sbxctr"
+		printf "%-12s %10s %8s\n", "runtime", "median ms", "x sbxctr"
 		for (i = 1; i <= n; i++)
-			printf "%-8s %10.2f %8.2f\n", order[i], med[order[i]], med[order[i]] / med["sbxctr"]
+			printf "%-12s %10.2f %8.2f\n", order[i], med[order[i]], med[order[i]] / med["sbxctr"]
 	}' "$1"
 }
 
@@ -50,7 +52,8 @@ if [ -n "$USER_NAME" ]; then
 	setpriv --reuid="$USER_NAME" --regid="$(id -g "$USER_NAME")" --init-groups \
 		env -i PATH=/usr/bin:/bin HOME="$work" XDG_RUNTIME_DIR="$work" \
 		hyperfine -N --warmup 20 --runs "$RUNS" --export-json "$work/r.json" \
-		-n sbxctr "$SBX run --rootfs $ROOTFS -- /bin/true" \
+		-n sbxctr "$SBX run ${SBXCTR_ARGS:-} --rootfs $ROOTFS -- /bin/true" \
+		-n sbxctr-nosc "$SBX run ${SBXCTR_ARGS:-} --seccomp unconfined --rootfs $ROOTFS -- /bin/true" \
 		-n bwrap "bwrap --unshare-all --ro-bind $ROOTFS / --proc /proc --dev /dev --tmpfs /tmp /bin/true" >/dev/null
 	report "$work/r.json"
 	exit 0
