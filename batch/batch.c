@@ -452,7 +452,6 @@ static void notify(struct batch *b, enum sbx_batch_event ev, const char *note)
 		.cpu_user_us = b->cpu_user_us,
 		.cpu_sys_us = b->cpu_sys_us,
 	};
-	/* a note may come before the workers exist */
 	for (unsigned i = 0; b->w && i < b->n_workers; i++)
 		st.running += b->w[i].busy;
 	memcpy(st.by_status, b->by_status, sizeof(st.by_status));
