@@ -28,13 +28,18 @@ fi
 
 U1=sbxt-rl$$
 U2=sbxt-rm$$
+# user_gone USER: its processes killed (the test's users run nothing but what
+# this test started) and waited for, its subordinate ids and itself removed
+user_gone() {
+	for p in $(pgrep -u "$1"); do kill -KILL "$p" 2>/dev/null; done
+	i=0
+	while [ $i -lt 100 ] && pgrep -u "$1" >/dev/null; do sleep 0.05; i=$((i + 1)); done
+	sed -i "/^$1:/d" /etc/subuid /etc/subgid 2>/dev/null
+	userdel -f "$1" 2>/dev/null || userdel -f "$1" || echo "# could not remove user $1" >&2
+}
 rl_cleanup() {
 	for u in "$U1" "$U2"; do
-		id "$u" >/dev/null 2>&1 || continue
-		# the test's users run nothing but what this test started
-		for p in $(pgrep -u "$u"); do kill -KILL "$p" 2>/dev/null; done
-		sed -i "/^$u:/d" /etc/subuid /etc/subgid 2>/dev/null
-		userdel "$u" 2>/dev/null
+		id "$u" >/dev/null 2>&1 && user_gone "$u"
 	done
 	# our mounts first (this namespace's only): the temp directory's removal must not enter them
 	for m in /dev/net/tun "$T_TMP/dev" "$T_TMP-rootfs"; do

@@ -39,9 +39,11 @@ U=sbxt-sec$$
 D=$(mktemp -d /tmp/sbx-test.XXXXXX)
 chmod 755 "$D"
 cleanup() {
+	# the user runs nothing but what the battery started: killed, waited for, removed
 	for p in $(pgrep -u "$U" 2>/dev/null); do kill -KILL "$p" 2>/dev/null; done
+	for _ in $(seq 100); do pgrep -u "$U" >/dev/null || break; sleep 0.05; done
 	sed -i "/^$U:/d" /etc/subuid /etc/subgid 2>/dev/null
-	userdel "$U" 2>/dev/null
+	userdel -f "$U" 2>/dev/null || userdel -f "$U" || echo "# could not remove user $U" >&2
 	grep -q " $D-rootfs " /proc/self/mountinfo && umount "$D-rootfs"
 	rmdir "$D-rootfs" 2>/dev/null
 	rm -rf "$D"
