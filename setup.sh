@@ -26,8 +26,9 @@ libnl-route-3-dev libjson-c-dev libcmocka-dev busybox-static"
 # tests also use iproute2 (to create their own netns), qemu + cpio for the
 # cgroup v2 VM, procps/psmisc for process checks, clang/cppcheck for analysis;
 # runc, crun and umoci generate the bundles the OCI tests run (runc only writes
-# its spec: it never runs a container here)
-[ "$mode" = test ] && pkgs="$pkgs iproute2 qemu-system-x86 cpio procps psmisc zstd xz-utils clang clang-tidy cppcheck libcap2-bin strace runc crun umoci"
+# its spec: it never runs a container here); uidmap and passt for the rootless
+# cases (subordinate ids, --net pasta)
+[ "$mode" = test ] && pkgs="$pkgs iproute2 qemu-system-x86 cpio procps psmisc zstd xz-utils clang clang-tidy cppcheck libcap2-bin strace runc crun umoci uidmap passt"
 missing=""
 for p in $pkgs; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"

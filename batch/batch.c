@@ -803,9 +803,9 @@ static void sweep_scratch(const char *base)
 		int pid;
 		if (sbx_parse_int(e->d_name, &pid) < 0 || pid <= 0)
 			continue;
-		/* a live pid owns its directory (names are pids): only the dead ones' go */
+		/* a live pid owns its directory (names are pids): only the dead ones' go (a user's with their files) */
 		if (kill(pid, 0) < 0 && errno == ESRCH)
-			unlinkat(dirfd(d), e->d_name, AT_REMOVEDIR);
+			sbx_remove_tree_at(dirfd(d), e->d_name, 0);
 	}
 }
 
@@ -817,14 +817,22 @@ static void sweep_scratch(const char *base)
  */
 static int scratch_create(struct batch *b, struct sbx_error *err)
 {
-	if (mkdir(sbx_state_dir(), 0711) < 0 && errno != EEXIST)
-		return sbx_err_sys(err, "state directory %s", sbx_state_dir());
+	int r = sbx_state_dir_create(err);
+	if (r < 0)
+		return r;
 	_cleanup_free_ char *base = sbx_xasprintf("%s/batch", sbx_state_dir());
 	if (mkdir(base, 0700) < 0 && errno != EEXIST)
 		return sbx_err_sys(err, "batch directory %s", base);
 	b->scratch = sbx_xasprintf("%s/%d", base, (int)b->pid);
 	if (mkdir(b->scratch, 0700) < 0 && errno != EEXIST)
 		return sbx_err_sys(err, "batch directory %s", b->scratch);
+	/*
+	 * An ordinary user cannot mount: a plain directory in their state
+	 * directory ($XDG_RUNTIME_DIR is a tmpfs), removed at the end or, after
+	 * a crash, by the next batch's sweep.
+	 */
+	if (geteuid() != 0)
+		return 0;
 	if (mount("tmpfs", b->scratch, "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, "mode=0700") < 0)
 		return sbx_err_sys(err, "scratch tmpfs on %s", b->scratch);
 	b->scratch_mounted = true;
@@ -847,6 +855,8 @@ static void batch_free(struct batch *b)
 	 */
 	for (int i = 0; b->scratch && i < 50 && rmdir(b->scratch) < 0 && errno == EBUSY; i++)
 		usleep(10000);
+	if (b->scratch && !b->scratch_mounted)
+		sbx_remove_tree_at(AT_FDCWD, b->scratch, 0);
 	free(b->scratch);
 	for (size_t i = 0; i < b->n_lines; i++) {
 		free(b->lines[i].id);

@@ -293,6 +293,25 @@ static int mkdir_below(const char *base, const char *path)
 	return 0;
 }
 
+/*
+ * An ordinary user may create cgroups only in a subtree delegated to them:
+ * the directory and its cgroup.procs and cgroup.subtree_control are theirs
+ * (systemd's user@UID.service, a scope made with Delegate=yes, or an
+ * administrator's chown).
+ */
+static bool delegated_to_us(const char *dir)
+{
+	_cleanup_close_ int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	struct stat st;
+	return fd >= 0 && fstat(fd, &st) == 0 && st.st_uid == geteuid() &&
+	       faccessat(fd, "cgroup.procs", W_OK, AT_EACCESS) == 0 &&
+	       faccessat(fd, "cgroup.subtree_control", W_OK, AT_EACCESS) == 0;
+}
+
+#define DELEGATE_HINT                                                                                   \
+	"run it in a delegated scope (systemd-run --user --scope -p Delegate=yes sbxctr ...) or ask for " \
+	"a cgroup whose cgroup.procs, cgroup.subtree_control and cgroup.threads you own"
+
 static int setup_parent(struct sbx_cgroup_root *root, const struct sbx_cgroup_root_opts *opts,
 			const struct where *w, const char *base, struct sbx_error *err)
 {
@@ -300,8 +319,17 @@ static int setup_parent(struct sbx_cgroup_root *root, const struct sbx_cgroup_ro
 	size_t bl = strlen(base);
 	int r;
 
+	if (geteuid() != 0 && !delegated_to_us(base)) {
+		set_reason(root, "cgroup %s is not delegated to uid %u, who may not create cgroups there: " DELEGATE_HINT,
+			   base, (unsigned)geteuid());
+		return 0;
+	}
+
 	if (strcmp(root->parent, base) != 0 && (r = mkdir_below(base, root->parent)) < 0) {
-		set_reason(root, "cannot create %s: %s", root->parent, strerror(-r));
+		if (geteuid() != 0 && (r == -EACCES || r == -EPERM))
+			set_reason(root, "cannot create %s: %s: " DELEGATE_HINT, root->parent, strerror(-r));
+		else
+			set_reason(root, "cannot create %s: %s", root->parent, strerror(-r));
 		return 0;
 	}
 	/* Enable from base down to the parent itself (its children are the sandboxes). */

@@ -138,7 +138,8 @@ static void put_str(FILE *fp, const char *s)
 static void cache_store(const char *key, const struct sbx_seccomp_filter *f)
 {
 	_cleanup_free_ char *dir = sbx_xasprintf("%s/seccomp-cache", sbx_state_dir());
-	if (mkdir(sbx_state_dir(), 0711) < 0 && errno != EEXIST)
+	struct sbx_error e = {0};
+	if (sbx_state_dir_create(&e) < 0)
 		return;
 	if (mkdir(dir, 0700) < 0 && errno != EEXIST)
 		return;

@@ -112,12 +112,17 @@ static int setattr_fd(int fd, uint64_t set, uint64_t clr, unsigned long prop, bo
 static int fs_error(int fsfd, int code, struct sbx_error *err, const char *what, const char *fstype,
 		    const char *dest);
 
-int sbx_rootfs_attach_point(char *buf, size_t size, struct sbx_error *err)
+int sbx_rootfs_attach_point(struct sbx_mount_plan *plan, struct sbx_error *err)
 {
-	/* any empty directory the sandbox's user can reach works: each sandbox uses it in its own mount namespace */
-	snprintf(buf, size, "%s/root", sbx_state_dir());
-	if (mkdir(buf, 0755) < 0 && errno != EEXIST)
-		return sbx_err_sys(err, "attach point %s", buf);
+	/*
+	 * Any empty directory the child can reach works: each sandbox uses it
+	 * in its own mount namespace. A rootless child opens it before it
+	 * changes identity, so a 0700 state directory is fine there.
+	 */
+	free(plan->attach);
+	plan->attach = sbx_xasprintf("%s/root", sbx_state_dir());
+	if (mkdir(plan->attach, 0755) < 0 && errno != EEXIST)
+		return sbx_err_sys(err, "attach point %s", plan->attach);
 	return 0;
 }
 
@@ -135,12 +140,22 @@ static int clone_tree(const char *src, bool recursive, uint64_t set, uint64_t cl
 	return TAKE_FD(fd);
 }
 
+/* A bind op's source, cloned with its attributes. */
+static int clone_bind(const struct sbx_mount_op *op, struct sbx_error *err)
+{
+	int fd = clone_tree(op->source, op->recursive, op->attr_set, op->attr_clr, op->propagation, err, "bind");
+	if (fd == -EINVAL && !op->recursive)
+		return sbx_err_wrap(err, "%s has submounts: use \"rbind\" for %s", op->source, op->dest);
+	return fd;
+}
+
+
 /*
  * Applies comma-separated fs options ("k=v" or flags) to an fs context. With
  * ids, uid= and gid= are container ids, given to a filesystem the parent
  * makes: they are mapped to the host's. Returns 0 or -errno.
  */
-static int fs_config_data(int fsfd, const char *data, const struct sbx_rootfs_ids *ids)
+static int fs_config_data(int fsfd, const char *data, const struct sbx_rootfs_ids *ids, bool lenient_gid)
 {
 	char buf[PATH_MAX];
 	if (!data)
@@ -167,6 +182,13 @@ static int fs_config_data(int fsfd, const char *data, const struct sbx_rootfs_id
 				v = mapped;
 			}
 			r = fsconfig(fsfd, FSCONFIG_SET_STRING, kv, v, 0);
+			/*
+			 * devpts's gid=5 (runc's and crun's bundles) names a group
+			 * that an ordinary user's single-id map does not have: the
+			 * pts nodes then get the creator's group, as crun does.
+			 */
+			if (r < 0 && errno == EINVAL && lenient_gid && is_gid)
+				continue;
 		}
 		if (r < 0)
 			return -errno;
@@ -200,7 +222,7 @@ static int prepare_dev(struct sbx_mount_plan *plan, size_t i, const struct sbx_r
 		return sbx_err_sys(err, "tmpfs for %s: fsopen", op->dest);
 	int r = fsconfig(fsfd, FSCONFIG_SET_STRING, "source", op->source, 0) < 0 ? -errno : 0;
 	if (r == 0)
-		r = fs_config_data(fsfd, op->data, ids);
+		r = fs_config_data(fsfd, op->data, ids, false);
 	const char *who[2] = {"uid", "gid"};
 	for (int g = 0; r == 0 && ids && g < 2; g++) {
 		uint32_t id = ids->map(ids->ctx, g, 0);
@@ -276,6 +298,36 @@ static int make_overlay(const struct sbx_mount_plan *plan, const char *lower, co
 	return mfd;
 }
 
+/*
+ * The writable overlay's upper and work layers on a size-capped tmpfs
+ * mounted on <state>/overlay in the caller's current mount namespace (which
+ * must be a private one of its own), and the overlay. The overlay must find
+ * the upper layer by path in its creator's mount namespace (kernels before
+ * 6.15 refuse a detached one); it keeps its own clone of that mount, and
+ * the tmpfs goes with the namespace. A rootless child, in its own mount
+ * namespace already, may not chown the layer to an owner it cannot map:
+ * lenient, it keeps the mode alone then.
+ */
+static int writable_overlay(const struct sbx_mount_plan *plan, const char *lower, bool lenient,
+			    struct sbx_error *err)
+{
+	char dir[512], upper[600], work[600], data[64];
+	struct stat st;
+	snprintf(dir, sizeof(dir), "%s/overlay", sbx_state_dir());
+	snprintf(upper, sizeof(upper), "%s/upper", dir);
+	snprintf(work, sizeof(work), "%s/work", dir);
+	snprintf(data, sizeof(data), "mode=0700,size=%llu", (unsigned long long)SBX_ROOTFS_OVERLAY_SIZE);
+	if ((mkdir(dir, 0700) < 0 && errno != EEXIST) ||
+	    mount("sbxctr-overlay", dir, "tmpfs", MS_NOSUID | MS_NODEV, data) < 0 || mkdir(work, 0700) < 0 ||
+	    mkdir(upper, 0755) < 0)
+		return sbx_err_sys(err, "rootfs overlay: its tmpfs on %s", dir);
+	/* the overlay's root is the upper layer's: make it look like the rootfs's own */
+	if (stat(plan->root, &st) < 0 || chmod(upper, st.st_mode & 07777) < 0 ||
+	    (chown(upper, st.st_uid, st.st_gid) < 0 && !(lenient && (errno == EINVAL || errno == EPERM))))
+		return sbx_err_sys(err, "rootfs overlay: %s", plan->root);
+	return make_overlay(plan, lower, upper, work, err);
+}
+
 struct ovl_job {
 	const struct sbx_mount_plan *plan;
 	const char *lower;
@@ -284,51 +336,32 @@ struct ovl_job {
 };
 
 /*
- * The writable overlay's upper layer is a size-capped tmpfs, which the
- * overlay must find by path in its creator's mount namespace (kernels
- * before 6.15 refuse a detached one). So a thread of ours moves into a
- * private mount namespace of its own (a thread may: CLONE_NEWNS unshares
- * only its filesystem context), mounts the tmpfs there and makes the
- * overlay; the overlay keeps its own clone of the upper mount, and the
- * namespace, with the tmpfs mount in it, goes with the thread. Nothing is
- * ever mounted where the runtime's caller or the host could see it, and
- * nothing outlives the runtime.
+ * The runtime makes the writable overlay in a thread of its own that moves
+ * into a private mount namespace (a thread may: CLONE_NEWNS unshares only
+ * its filesystem context): nothing is ever mounted where the runtime's
+ * caller or the host could see it, and nothing outlives the runtime.
  */
 static void *ovl_writable_main(void *p)
 {
 	struct ovl_job *j = p;
-	struct sbx_error *err = &j->err;
-	char dir[512], upper[600], work[600], data[64];
-	struct stat st;
 	j->fd = -1;
-	snprintf(dir, sizeof(dir), "%s/overlay", sbx_state_dir());
-	snprintf(upper, sizeof(upper), "%s/upper", dir);
-	snprintf(work, sizeof(work), "%s/work", dir);
-	snprintf(data, sizeof(data), "mode=0700,size=%llu", (unsigned long long)SBX_ROOTFS_OVERLAY_SIZE);
 	if (unshare(CLONE_NEWNS) < 0 || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0) {
-		sbx_err_sys(err, "rootfs overlay: a private mount namespace");
+		sbx_err_sys(&j->err, "rootfs overlay: a private mount namespace");
 		return NULL;
 	}
-	if ((mkdir(dir, 0700) < 0 && errno != EEXIST) ||
-	    mount("sbxctr-overlay", dir, "tmpfs", MS_NOSUID | MS_NODEV, data) < 0 || mkdir(work, 0700) < 0 ||
-	    mkdir(upper, 0755) < 0) {
-		sbx_err_sys(err, "rootfs overlay: its tmpfs on %s", dir);
-		return NULL;
-	}
-	/* the overlay's root is the upper layer's: make it look like the rootfs's own */
-	if (stat(j->plan->root, &st) < 0 || chown(upper, st.st_uid, st.st_gid) < 0 ||
-	    chmod(upper, st.st_mode & 07777) < 0) {
-		sbx_err_sys(err, "rootfs overlay: %s", j->plan->root);
-		return NULL;
-	}
-	j->fd = make_overlay(j->plan, j->lower, upper, work, err);
+	j->fd = writable_overlay(j->plan, j->lower, false, &j->err);
 	return NULL;
 }
 
 bool sbx_rootfs_overlay_available(void)
 {
+	/*
+	 * EPERM: the filesystem exists but an ordinary user may make one only
+	 * in a user namespace of their own, where their sandbox's child will
+	 * (ENODEV: no overlayfs at all)
+	 */
 	_cleanup_close_ int fd = fsopen("overlay", FSOPEN_CLOEXEC);
-	return fd >= 0;
+	return fd >= 0 || errno == EPERM;
 }
 
 /*
@@ -336,12 +369,15 @@ bool sbx_rootfs_overlay_available(void)
  * overlay, not the rootfs's, so that a lock or an inotify watch on one
  * never meets another sandbox's (or the host's) use of the same file.
  * Read-only, it has no upper layer; overlayfs then wants two lower ones:
- * the rootfs over an empty directory.
+ * the rootfs over an empty directory. in_own_ns: the caller is a rootless
+ * child, in a mount namespace of its own and without threads to spare.
  */
-static int overlay_root(const struct sbx_mount_plan *plan, struct sbx_error *err)
+static int overlay_root(const struct sbx_mount_plan *plan, bool in_own_ns, struct sbx_error *err)
 {
 	char root[PATH_MAX], lower[2 * PATH_MAX + 2];
 	ovl_escape(plan->root, root, sizeof(root));
+	if (plan->root_writable && in_own_ns)
+		return writable_overlay(plan, root, true, err);
 	if (plan->root_writable) {
 		struct ovl_job j = {.plan = plan, .lower = root};
 		pthread_t t;
@@ -363,7 +399,8 @@ static int overlay_root(const struct sbx_mount_plan *plan, struct sbx_error *err
 	return make_overlay(plan, lower, NULL, NULL, err);
 }
 
-int sbx_rootfs_prepare(struct sbx_mount_plan *plan, const struct sbx_rootfs_ids *ids, struct sbx_error *err)
+int sbx_rootfs_prepare(struct sbx_mount_plan *plan, const struct sbx_rootfs_ids *ids, bool clone,
+		       struct sbx_error *err)
 {
 	_cleanup_close_ int rootfd = open(plan->root, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (rootfd < 0)
@@ -392,8 +429,10 @@ int sbx_rootfs_prepare(struct sbx_mount_plan *plan, const struct sbx_rootfs_ids 
 			return sbx_err_errno(err, r, "mount point %s is missing in the rootfs %s and cannot be created",
 					     op->dest, plan->root);
 	}
+	if (!clone)
+		return 0;
 	if (plan->root_fd < 0) {
-		int fd = plan->root_overlay ? overlay_root(plan, err)
+		int fd = plan->root_overlay ? overlay_root(plan, false, err)
 					    : clone_tree(plan->root, true, plan->root_attr_set, 0, 0, err, "rootfs");
 		if (fd < 0)
 			return fd;
@@ -415,10 +454,7 @@ int sbx_rootfs_prepare(struct sbx_mount_plan *plan, const struct sbx_rootfs_ids 
 		struct sbx_mount_op *op = &plan->ops[i];
 		if (op->kind != SBX_MOP_BIND || op->tree_fd >= 0)
 			continue;
-		int fd = clone_tree(op->source, op->recursive, op->attr_set, op->attr_clr, op->propagation, err,
-				    "bind");
-		if (fd == -EINVAL && !op->recursive)
-			return sbx_err_wrap(err, "%s has submounts: use \"rbind\" for %s", op->source, op->dest);
+		int fd = clone_bind(op, err);
 		if (fd < 0)
 			return fd;
 		op->tree_fd = fd;
@@ -427,6 +463,54 @@ int sbx_rootfs_prepare(struct sbx_mount_plan *plan, const struct sbx_rootfs_ids 
 		int r;
 		if (plan->ops[i].dev_nodes && plan->ops[i].tree_fd < 0 && (r = prepare_dev(plan, i, ids, err)) < 0)
 			return r;
+	}
+	return 0;
+}
+
+static void close_local(struct sbx_rootfs_local *l, size_t n_binds)
+{
+	if (l->attach_fd >= 0)
+		close(l->attach_fd);
+	if (l->root_fd >= 0)
+		close(l->root_fd);
+	for (size_t i = 0; i < n_binds; i++)
+		if (l->bind_fd[i] >= 0)
+			close(l->bind_fd[i]);
+	l->attach_fd = l->root_fd = -1;
+}
+
+int sbx_rootfs_clone_local(const struct sbx_mount_plan *plan, struct sbx_rootfs_local *l, struct sbx_error *err)
+{
+	size_t nb = 0;
+	l->attach_fd = l->root_fd = -1;
+	for (size_t i = 0; i < plan->n_ops; i++) {
+		const struct sbx_mount_op *op = &plan->ops[i];
+		if (op->kind != SBX_MOP_BIND)
+			continue;
+		if (nb == SBX_ROOTFS_LOCAL_MAX) {
+			close_local(l, nb);
+			return sbx_err_set(err, E2BIG, "mounts: at most %d bind mounts in a rootless sandbox",
+					   SBX_ROOTFS_LOCAL_MAX);
+		}
+		int fd = clone_bind(op, err);
+		if (fd < 0) {
+			close_local(l, nb);
+			return fd;
+		}
+		l->bind_fd[nb++] = fd;
+	}
+	l->attach_fd = open(plan->attach, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (l->attach_fd < 0) {
+		int r = sbx_err_sys(err, "attach point %s", plan->attach);
+		close_local(l, nb);
+		return r;
+	}
+	l->root_fd = plan->root_overlay ? overlay_root(plan, true, err)
+					: clone_tree(plan->root, true, plan->root_attr_set, 0, 0, err, "rootfs");
+	if (l->root_fd < 0) {
+		int r = l->root_fd;
+		close_local(l, nb);
+		return r;
 	}
 	return 0;
 }
@@ -487,7 +571,7 @@ static int fs_error(int fsfd, int code, struct sbx_error *err, const char *what,
 	return -code;
 }
 
-static int mount_bind(int rootfd, const struct sbx_mount_op *op, const char *src, bool is_file,
+static int mount_bind(int rootfd, const struct sbx_mount_op *op, const char *src, bool is_file, int tree_fd,
 		      struct sbx_error *err);
 
 /*
@@ -502,7 +586,7 @@ static int mount_sysfs_fallback(int rootfd, const struct sbx_mount_op *op, struc
 	bind.kind = SBX_MOP_BIND;
 	bind.recursive = true;
 	bind.attr_set |= MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC;
-	return mount_bind(rootfd, &bind, "/sys", false, err);
+	return mount_bind(rootfd, &bind, "/sys", false, -1, err);
 }
 
 /*
@@ -531,7 +615,12 @@ static bool is_cgroup2(const struct sbx_mount_op *op)
 	return strcmp(op->fstype, "cgroup2") == 0;
 }
 
-static int mount_fs(int rootfd, const struct sbx_mount_op *op, struct sbx_error *err)
+/*
+ * A new filesystem on op->dest. With keep_fd, the mount's descriptor is
+ * also returned there (a duplicate): the runtime keeps the filesystem
+ * after the sandbox is gone (the lent workdir).
+ */
+static int mount_fs(int rootfd, const struct sbx_mount_op *op, int *keep_fd, struct sbx_error *err)
 {
 	if (op->tree_fd >= 0) {
 		/* made by the parent (a /dev with its nodes): attached as it is */
@@ -552,7 +641,7 @@ static int mount_fs(int rootfd, const struct sbx_mount_op *op, struct sbx_error 
 		return sbx_err_sys(err, "%s on %s: fsopen", op->fstype, op->dest);
 	if (fsconfig(fsfd, FSCONFIG_SET_STRING, "source", op->source, 0) < 0)
 		return fs_error(fsfd, errno, err, "configuring", op->fstype, op->dest);
-	int r = fs_config_data(fsfd, op->data, NULL);
+	int r = fs_config_data(fsfd, op->data, NULL, strcmp(op->fstype, "devpts") == 0);
 	if (r == -ENAMETOOLONG)
 		return sbx_err_set(err, ENAMETOOLONG, "%s on %s: options too long", op->fstype, op->dest);
 	if (r < 0)
@@ -573,19 +662,22 @@ static int mount_fs(int rootfd, const struct sbx_mount_op *op, struct sbx_error 
 	_cleanup_close_ int tfd = target_fd(rootfd, op, false, err);
 	if (tfd < 0)
 		return tfd;
+	if (keep_fd && (*keep_fd = fcntl(mfd, F_DUPFD_CLOEXEC, 3)) < 0)
+		return sbx_err_sys(err, "%s on %s", op->fstype, op->dest);
 	r = attach(mfd, tfd);
 	if (r < 0)
 		return sbx_err_errno(err, r, "attaching %s on %s", op->fstype, op->dest);
 	return 0;
 }
 
-static int mount_bind(int rootfd, const struct sbx_mount_op *op, const char *src, bool is_file,
+/* tree_fd: the source already cloned with its attributes (by the parent, or by a rootless child), or -1 */
+static int mount_bind(int rootfd, const struct sbx_mount_op *op, const char *src, bool is_file, int tree_fd,
 		      struct sbx_error *err)
 {
 	int r;
 	_cleanup_close_ int mfd = -1;
-	if (op->tree_fd >= 0) {
-		mfd = dup(op->tree_fd); /* cloned and set up by the parent */
+	if (tree_fd >= 0) {
+		mfd = dup(tree_fd);
 		if (mfd < 0)
 			return sbx_err_sys(err, "bind %s on %s", src, op->dest);
 	} else {
@@ -732,18 +824,19 @@ static int do_mknod(int rootfd, const struct sbx_mount_op *op, struct sbx_error 
 	return 0;
 }
 
-static int apply_op(int rootfd, const struct sbx_mount_plan *plan, const struct sbx_mount_op *op,
-		    struct sbx_error *err)
+/* tree_fd: a bind's pre-cloned source or -1; keep_fd: where a lent filesystem's descriptor goes, or NULL */
+static int apply_op(int rootfd, const struct sbx_mount_plan *plan, const struct sbx_mount_op *op, int tree_fd,
+		    int *keep_fd, struct sbx_error *err)
 {
 	if (op->prepared)
 		return 0;
 	switch (op->kind) {
 	case SBX_MOP_BIND:
-		return mount_bind(rootfd, op, op->source, op->dest_is_file, err);
+		return mount_bind(rootfd, op, op->source, op->dest_is_file, tree_fd, err);
 	case SBX_MOP_DEVNODE:
-		return mount_bind(rootfd, op, op->source, true, err);
+		return mount_bind(rootfd, op, op->source, true, -1, err);
 	case SBX_MOP_FS:
-		return mount_fs(rootfd, op, err);
+		return mount_fs(rootfd, op, keep_fd, err);
 	case SBX_MOP_SYMLINK:
 		return do_symlink(rootfd, op, err);
 	case SBX_MOP_SYSCTL:
@@ -761,24 +854,35 @@ static int apply_op(int rootfd, const struct sbx_mount_plan *plan, const struct 
 	}
 }
 
-int sbx_rootfs_mount_all(const struct sbx_mount_plan *plan, struct sbx_error *err)
+int sbx_rootfs_mount_all(const struct sbx_mount_plan *plan, const struct sbx_rootfs_local *local, int *stage_fd_out,
+			 struct sbx_error *err)
 {
 	/* nothing we mount may propagate back to the host */
 	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
 		return sbx_err_sys(err, "making / private");
-	char at[512];
 	int r;
-	/* the parent made it; we could not create it from our user namespace */
-	snprintf(at, sizeof(at), "%s/root", sbx_state_dir());
-	if (plan->root_fd < 0)
+	int tree = local ? local->root_fd : plan->root_fd;
+	if (tree < 0 || !plan->attach)
 		return sbx_err_set(err, EINVAL, "rootfs %s was not prepared", plan->root);
-	if (move_mount(plan->root_fd, "", AT_FDCWD, at, MOVE_MOUNT_F_EMPTY_PATH) < 0)
-		return sbx_err_sys(err, "rootfs %s: attaching on %s", plan->root, at);
-	_cleanup_close_ int rootfd = open(at, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	/* the parent made the attach point; we could not create it from our user namespace */
+	if (local)
+		r = move_mount(tree, "", local->attach_fd, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH);
+	else
+		r = move_mount(tree, "", AT_FDCWD, plan->attach, MOVE_MOUNT_F_EMPTY_PATH);
+	if (r < 0)
+		return sbx_err_sys(err, "rootfs %s: attaching on %s", plan->root, plan->attach);
+	/* the tree's descriptor now names the attached root: every lookup below starts there */
+	_cleanup_close_ int rootfd = fcntl(tree, F_DUPFD_CLOEXEC, 3);
 	if (rootfd < 0)
 		return sbx_err_sys(err, "rootfs %s", plan->root);
+	size_t bind = 0;
 	for (size_t i = 0; i < plan->n_ops; i++) {
-		r = apply_op(rootfd, plan, &plan->ops[i], err);
+		const struct sbx_mount_op *op = &plan->ops[i];
+		int tree_fd = op->tree_fd;
+		if (op->kind == SBX_MOP_BIND && local)
+			tree_fd = local->bind_fd[bind++];
+		bool lend = stage_fd_out && plan->workdir_lent && (long)i == plan->workdir_op;
+		r = apply_op(rootfd, plan, op, tree_fd, lend ? stage_fd_out : NULL, err);
 		if (r < 0)
 			return r;
 	}
@@ -812,9 +916,10 @@ int sbx_rootfs_enter(const struct sbx_mount_plan *plan, int rootfd_arg, bool no_
 	return 0;
 }
 
-int sbx_rootfs_setup(const struct sbx_mount_plan *plan, struct sbx_error *err)
+int sbx_rootfs_setup(const struct sbx_mount_plan *plan, const struct sbx_rootfs_local *local, int *stage_fd_out,
+		     struct sbx_error *err)
 {
-	int rootfd = sbx_rootfs_mount_all(plan, err);
+	int rootfd = sbx_rootfs_mount_all(plan, local, stage_fd_out, err);
 	if (rootfd < 0)
 		return rootfd;
 	return sbx_rootfs_enter(plan, rootfd, false, err);

@@ -30,6 +30,7 @@ void sbx_mount_plan_free(struct sbx_mount_plan *plan)
 	free(plan->ops);
 	free(plan->root);
 	free(plan->cgroup_dir);
+	free(plan->attach);
 	free(plan);
 }
 
@@ -298,6 +299,24 @@ static void plan_dev(struct sbx_mount_plan *p, const struct sbx_config *cfg, con
 	}
 }
 
+/* The workdir tmpfs's options; uid/gid own its root. */
+static char *workdir_data(const struct sbx_config *cfg, uint32_t uid, uint32_t gid)
+{
+	return sbx_xasprintf("mode=0755,size=%llu,nr_inodes=%llu,uid=%u,gid=%u", (unsigned long long)cfg->workdir.size,
+			     (unsigned long long)(cfg->workdir.nr_inodes ? cfg->workdir.nr_inodes : 16384), uid, gid);
+}
+
+void sbx_mount_plan_lend_workdir(struct sbx_mount_plan *plan, const struct sbx_config *cfg, uint32_t uid,
+				 uint32_t gid)
+{
+	if (plan->workdir_op < 0)
+		return;
+	struct sbx_mount_op *op = &plan->ops[plan->workdir_op];
+	free(op->data);
+	op->data = workdir_data(cfg, uid, gid);
+	plan->workdir_lent = true;
+}
+
 /*
  * Caps on what the kernel counts per user in a user namespace, written into
  * the sandbox's own /proc/sys/user (each user namespace has its own set,
@@ -429,10 +448,7 @@ int sbx_mount_plan_build(const struct sbx_config *cfg, struct sbx_mount_plan **r
 		p->workdir_op = (long)(p->n_ops - 1);
 		op->fstype = sbx_xstrdup("tmpfs");
 		op->attr_set = MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV;
-		op->data = sbx_xasprintf("mode=0755,size=%llu,nr_inodes=%llu,uid=%u,gid=%u",
-					 (unsigned long long)cfg->workdir.size,
-					 (unsigned long long)(cfg->workdir.nr_inodes ? cfg->workdir.nr_inodes : 16384),
-					 cfg->process.uid, cfg->process.gid);
+		op->data = workdir_data(cfg, cfg->process.uid, cfg->process.gid);
 	}
 	for (size_t i = 0; i < cfg->n_sysctl; i++) {
 		struct sbx_mount_op *op = push_op(p, SBX_MOP_SYSCTL, cfg->sysctl[i].key, NULL);

@@ -64,6 +64,9 @@ struct sbx_mount_plan {
 	size_t n_ops;
 	/* index of the workdir's op (a tmpfs; the runtime may turn it into a bind of a staged tmpfs), or -1 */
 	long workdir_op;
+	/* the workdir tmpfs is made by the child and lent to the runtime as a staged workdir (rootless) */
+	bool workdir_lent;
+	char *attach; /* the empty directory the child attaches the rootfs on (set by the parent) */
 	/*
 	 * The root is a private overlay of root (config rootfs_overlay): no
 	 * inode of the rootfs is shared with other sandboxes; writable
@@ -88,6 +91,13 @@ struct sbx_mount_plan {
 /* Mount options the plan understands (for the OCI features document), NULL-terminated. */
 const char *const *sbx_mount_option_names(void);
 
+/*
+ * The workdir tmpfs is made by the child and lent to the runtime (rootless):
+ * its root belongs to uid/gid (inside ids: the runtime's own, so that it can
+ * fill it) until the child gives it to the program's user.
+ */
+void sbx_mount_plan_lend_workdir(struct sbx_mount_plan *plan, const struct sbx_config *cfg, uint32_t uid,
+				 uint32_t gid);
 /* Makes the workdir a bind mount of the host directory src (a staged tmpfs). */
 void sbx_mount_plan_stage_workdir(struct sbx_mount_plan *plan, const char *src);
 

@@ -61,7 +61,7 @@ static void expect_msg(struct sbx_sandbox *sb, uint32_t type, struct sbx_msg *m)
 		while (n < 0 && errno == EINTR);
 		if (n != (ssize_t)sizeof(*m))
 			_exit(SBX_EXIT_FAILURE); /* the parent reports why, or is gone */
-		/* the parent sends NET_READY whenever lo is up, which may be before what we wait for */
+		/* the parent sends NET_READY whenever the network is up, which may be before what we wait for */
 		if (m->type == SBX_MSG_NET_READY && type != SBX_MSG_NET_READY) {
 			sb->net_ready = true;
 			continue;
@@ -305,6 +305,9 @@ struct spawn_args {
 static int spawn_program(void *p)
 {
 	struct spawn_args *a = p;
+	/* ours to hand the seccomp listener from (setup() says why); pid 1 is not (run_init) */
+	if (a->sb->id->rootless)
+		prctl(PR_SET_DUMPABLE, 1, 0, 0, 0);
 	sigprocmask(SIG_SETMASK, &a->mask, NULL);
 	do_exec(a->sb, a->path);
 }
@@ -335,6 +338,18 @@ __attribute__((noreturn)) static void run_init(struct sbx_sandbox *sb, const cha
 	if (sb->init_stub_fd >= 0)
 		init_exec_stub(sb);
 	/*
+	 * Rootless, pid 1 and the program are one uid, and a dumpable pid 1
+	 * (the holder of the status pipe) could be traced by the program: pid 1
+	 * is non-dumpable from here (the stub is so by its execute-only exec).
+	 * The program makes its own memory dumpable for the seccomp hand-off;
+	 * where it shares ours (CLONE_VM) that is ours too until its execve,
+	 * so ours is made non-dumpable again when it returns.
+	 */
+	if (sb->id->rootless && prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0) {
+		sbx_err_sys(&err, "--init: PR_SET_DUMPABLE");
+		child_fail(sb, &err);
+	}
+	/*
 	 * The program is started like posix_spawn does it: sharing our memory
 	 * on the second stack the parent mapped for it, while we wait
 	 * (CLONE_VFORK) until it has exec'd or failed. It touches nothing of
@@ -353,6 +368,8 @@ __attribute__((noreturn)) static void run_init(struct sbx_sandbox *sb, const cha
 		sbx_err_sys(&err, "--init: starting the program");
 		child_fail(sb, &err);
 	}
+	if (sb->id->rootless)
+		prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
 	/* our end goes: the parent sees EOF once the program's copy closes on exec */
 	close(sb->child_fd);
 	sbx_init_loop(sb->status_wr, pid);
@@ -369,7 +386,23 @@ static void reset_signals(void)
 	sigprocmask(SIG_SETMASK, &none, NULL);
 }
 
-static int setup(struct sbx_sandbox *sb, char *exec_path, size_t exec_size, struct sbx_error *err)
+/*
+ * Rootless with a staged workdir: the workdir's tmpfs, made by us in our
+ * user namespace, is lent to the runtime (SCM_RIGHTS), which fills it as
+ * the caller and reads it back after the run (runtime/workdir.h).
+ */
+static int lend_stage(struct sbx_sandbox *sb, int fd, struct sbx_error *err)
+{
+	struct sbx_msg m = {.type = SBX_MSG_STAGE};
+	ssize_t n = sbx_send_with_fd(sb->child_fd, &m, sizeof(m), fd);
+	close(fd);
+	if (n != (ssize_t)sizeof(m))
+		return sbx_err_sys(err, "workdir: lending it to the runtime");
+	return 0;
+}
+
+static int setup(struct sbx_sandbox *sb, const struct sbx_rootfs_local *local, char *exec_path, size_t exec_size,
+		 struct sbx_error *err)
 {
 	const struct sbx_config *cfg = sb->cfg;
 	const struct sbx_process *p = &cfg->process;
@@ -396,12 +429,17 @@ static int setup(struct sbx_sandbox *sb, char *exec_path, size_t exec_size, stru
 	if ((exact || sb->oci.detach) && !sb->oci.no_new_keyring &&
 	    syscall(SYS_keyctl, KEYCTL_JOIN_SESSION_KEYRING, NULL) < 0 && errno != ENOSYS)
 		return sbx_err_sys(err, "a session keyring of its own (--no-new-keyring keeps the caller's)");
+	/* rootless: nobody outside may enter our network namespace to do it for us */
+	if (sb->lo_by_child && (r = sbx_net_setup_sandbox_lo(err)) < 0)
+		return r;
 	/*
 	 * exact, without a mount namespace: the container shares ours, so
 	 * nothing may be mounted; it gets its root by chroot alone.
 	 */
 	bool own_mounts = (sb->clone_flags & CLONE_NEWNS) || sb->join_fds[SBX_NS_MOUNT] >= 0;
-	int rootfd = own_mounts ? sbx_rootfs_mount_all(sb->plan, err) : open(sb->plan->root, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	int stage_fd = -1;
+	int rootfd = own_mounts ? sbx_rootfs_mount_all(sb->plan, local, &stage_fd, err)
+				: open(sb->plan->root, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (rootfd < 0)
 		return own_mounts ? rootfd : sbx_err_sys(err, "rootfs %s", sb->plan->root);
 	/* the mounts exist, pivot_root has not happened: the hooks' moment (runtime-spec config.md) */
@@ -409,6 +447,8 @@ static int setup(struct sbx_sandbox *sb, char *exec_path, size_t exec_size, stru
 		struct sbx_msg m;
 		if ((r = send_type(sb, SBX_MSG_HOOKS, err)) < 0) {
 			close(rootfd);
+			if (stage_fd >= 0)
+				close(stage_fd);
 			return r;
 		}
 		/* lo may have come up meanwhile: NET_READY can come first */
@@ -416,15 +456,32 @@ static int setup(struct sbx_sandbox *sb, char *exec_path, size_t exec_size, stru
 	}
 	if ((r = child_hooks(sb, SBX_HOOK_CREATE_CONTAINER, err)) < 0) {
 		close(rootfd);
+		if (stage_fd >= 0)
+			close(stage_fd);
 		return r;
 	}
 	if (!own_mounts) {
 		int e = fchdir(rootfd) < 0 || chroot(".") < 0 || chdir("/") < 0 ? errno : 0;
 		close(rootfd);
-		if (e)
+		if (e) {
+			if (stage_fd >= 0)
+				close(stage_fd);
 			return sbx_err_errno(err, e, "chroot into %s", sb->plan->root);
+		}
 	} else if ((r = sbx_rootfs_enter(sb->plan, rootfd, sb->oci.no_pivot, err)) < 0) {
+		if (stage_fd >= 0)
+			close(stage_fd);
 		return r;
+	}
+	if (stage_fd >= 0) {
+		struct sbx_msg m;
+		if ((r = lend_stage(sb, stage_fd, err)) < 0)
+			return r;
+		/* what the runtime wrote there becomes the program's, while we still hold CAP_CHOWN */
+		expect_msg(sb, SBX_MSG_STAGE_READY, &m);
+		if ((r = sbx_stage_chown(cfg->workdir.path, sb->id->caller_uid_inside, sb->id->caller_gid_inside, p->uid,
+					 p->gid, err)) < 0)
+			return r;
 	}
 	if (p->terminal && (r = setup_pty(sb, err)) < 0)
 		return r;
@@ -494,6 +551,16 @@ static int setup_final(struct sbx_sandbox *sb, struct sbx_error *err)
 	}
 	if ((r = sbx_caps_apply_identity(p, &sb->caps, err)) < 0)
 		return r;
+	/*
+	 * Becoming a subordinate id made our memory non-dumpable, and an
+	 * ordinary user's runtime has no CAP_SYS_PTRACE over the initial user
+	 * namespace to take the seccomp listener from us (pidfd_getfd) then.
+	 * Dumpable again, we are open to the caller's uid (which could trace
+	 * the runtime anyway) and to our own slice's, which nothing but this
+	 * sandbox's own code runs as before the program's execve.
+	 */
+	if (sb->id->rootless && prctl(PR_SET_DUMPABLE, 1, 0, 0, 0) < 0)
+		return sbx_err_sys(err, "PR_SET_DUMPABLE");
 	if (p->has_umask)
 		umask(p->umask);
 	if (nnp && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
@@ -564,17 +631,24 @@ void sbx_child_main(struct sbx_sandbox *sb)
 			close(sb->oci.close_fds[i]);
 	sbx_slot_release(&sb->slot);
 	reset_signals();
-
 	struct sbx_msg m;
 	expect_msg(sb, SBX_MSG_GO, &m);
 	sb->host_pid = m.pid;
 
+	/*
+	 * Rootless: the trees are cloned now, with the caller's own host
+	 * credentials, which the maps just written name inside (the overlay's
+	 * upper layer needs that), before our identity changes (setup).
+	 */
+	struct sbx_rootfs_local local;
+	if (sb->id->rootless && sbx_rootfs_clone_local(sb->plan, &local, &err) < 0)
+		child_fail(sb, &err);
 	/* the shared page: the --init stub starts the program from there */
 	char *exec_path = sb->handoff->exec_path;
-	if (setup(sb, exec_path, sizeof(sb->handoff->exec_path), &err) < 0)
+	if (setup(sb, sb->id->rootless ? &local : NULL, exec_path, sizeof(sb->handoff->exec_path), &err) < 0)
 		child_fail(sb, &err);
-	/* the program must find lo up: the parent brought it up meanwhile */
-	if (sb->net.lo_in_child && !sb->net_ready)
+	/* the program must find the network ready: the parent set it up meanwhile */
+	if (sb->net_ready_msg && !sb->net_ready)
 		expect_msg(sb, SBX_MSG_NET_READY, &m);
 	if (sb->oci.detach)
 		wait_for_start(sb);

@@ -23,6 +23,8 @@ enum sbx_msg_type {
 	SBX_MSG_CREATED,    /* child -> parent (detach): set up, waiting for start */
 	SBX_MSG_DETACH,	    /* parent -> child: stop depending on the runtime */
 	SBX_MSG_DETACHED,   /* child -> parent: done */
+	SBX_MSG_STAGE,	   /* child -> parent: the workdir's tmpfs, lent (SCM_RIGHTS; rootless) */
+	SBX_MSG_STAGE_READY, /* parent -> child: the lent workdir is filled */
 };
 
 struct sbx_msg {

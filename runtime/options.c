@@ -359,7 +359,7 @@ static bool hostname_ok(const char *v)
 }
 
 static const char *const cgroup_modes[] = {"auto", "required", "best-effort", "off", NULL};
-static const char *const net_modes[] = {"none", "veth", "host", NULL};
+static const char *const net_modes[] = {"none", "veth", "pasta", "host", NULL};
 static const char *const seccomp_kill_modes[] = {"sandbox", "exact", NULL};
 
 #define ROW(ID, FLAG, FIELD, TYPE, OFFSET, ...)                                                      \
@@ -478,7 +478,9 @@ const struct sbx_option_def sbx_option_table[SBX_OPT__COUNT] = {
 
 	ROW(SBX_OPT_NET, "net", "net", SBX_OT_ENUM, OFF(net.mode), .choices = net_modes, .expect = "unknown network mode",
 	    .section = "Network",
-	    .metavar = "MODE", .help = "none (default: only lo), veth (eth0 paired with a host end), host",
+	    .metavar = "MODE",
+	    .help = "none (default: only lo), veth (eth0 paired with a host end; root), pasta (user-mode "
+		    "networking through your own sockets; not root), host",
 	    .apply = apply_net_mode),
 	ROW(SBX_OPT_NET_IP, "net-ip", NULL, SBX_OT_STRING, OFF(net.ip), .section = "Network", .metavar = "CIDR",
 	    .help = "eth0's IPv4 address (default: a private /30 per sandbox)", .apply = apply_net_ip),

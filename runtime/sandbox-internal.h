@@ -9,10 +9,12 @@
 
 #include "cgroups/cgroup.h"
 #include "netns/net.h"
+#include "netns/pasta.h"
 #include "profiles/seccomp_runtime.h"
 #include "rootfs/plan.h"
 #include "runtime/caps.h"
 #include "runtime/handoff.h"
+#include "runtime/identity.h"
 #include "oci/config.h"
 #include "core/error.h"
 #include "runtime/sandbox.h"
@@ -40,9 +42,14 @@ struct sbx_sandbox {
 	const struct sbx_config *cfg;
 	struct sbx_mount_plan *plan;
 	struct sbx_slot slot;
+	struct sbx_caller *caller;  /* who runs us, and the subordinate ids they have */
+	struct sbx_identity *id;    /* the user namespace's maps (from start on) */
 	uint64_t clone_flags; /* CLONE_NEW* to create */
 	struct sbx_net_plan net;
+	bool lo_by_child; /* the child brings lo up itself (rootless: nobody outside may enter its netns) */
+	bool net_ready_msg; /* the parent sets the network up during the child's mounts and says when (NET_READY) */
 	struct sbx_net_state *net_state;
+	struct sbx_pasta *pasta; /* --net pasta: the helper that carries the sandbox's traffic */
 	struct sbx_cgroup_root *cg_root;
 	bool cg_root_lent; /* not ours to free */
 	struct sbx_cgroup_plan *cg_plan;

@@ -157,7 +157,11 @@ void sbx_sandbox_free(struct sbx_sandbox *sb)
 	for (int i = 0; i < SBX_NS__COUNT; i++)
 		close_fd(&sb->join_fds[i]);
 	sbx_net_state_free(sb->net_state);
+	sbx_pasta_stop(sb->pasta);
+	sb->pasta = NULL;
 	sbx_slot_release(&sb->slot);
+	free(sb->id);
+	free(sb->caller);
 	sbx_mount_plan_free(sb->plan);
 	free(sb->exec_path);
 	free(sb);
@@ -179,17 +183,29 @@ static int net_plan(struct sbx_sandbox *sb, unsigned slot, struct sbx_error *err
 	if (cfg->ns[SBX_NS_NET].enabled && cfg->ns[SBX_NS_NET].path &&
 	    (r = sbx_net_plan_join(&sb->net, cfg->ns[SBX_NS_NET].path, err)) < 0)
 		return r;
+	bool rootless = sb->caller->uid != 0;
+	if (sb->net.mode == SBX_NET_MODE_VETH && rootless)
+		return sbx_err_set(err, EPERM,
+				   "--net veth: a veth pair is made in the host's network namespace, which needs "
+				   "root (CAP_NET_ADMIN there); as an ordinary user use --net pasta");
+	if (sb->net.mode == SBX_NET_MODE_PASTA && !rootless)
+		return sbx_err_set(err, EPERM,
+				   "--net pasta: for ordinary users (pasta started by root drops to nobody, and "
+				   "would outlive a killed runtime); as root use --net veth");
 	/*
-	 * Egress shaping is a qdisc inside the sandbox's own netns: it holds
-	 * only while the sandbox cannot administer that netns.
+	 * Egress shaping is a qdisc inside the sandbox's own netns (with pasta,
+	 * ingress shaping too): it holds only while the sandbox cannot
+	 * administer that netns.
 	 */
 	const struct sbx_caps *c = &cfg->process.caps;
 	uint64_t netadmin = 1ULL << 12; /* CAP_NET_ADMIN */
-	if (sb->net.mode == SBX_NET_MODE_VETH && spec.rate_out &&
-	    ((c->bounding | c->permitted | c->effective | c->ambient) & netadmin))
+	bool inside = (sb->net.mode == SBX_NET_MODE_VETH && spec.rate_out) ||
+		      (sb->net.mode == SBX_NET_MODE_PASTA && (spec.rate_out || spec.rate_in));
+	if (inside && ((c->bounding | c->permitted | c->effective | c->ambient) & netadmin))
 		return sbx_err_set(err, EINVAL,
-				   "--net-rate-out: the sandbox holds CAP_NET_ADMIN and could remove its own "
-				   "egress limit; drop the capability or the limit");
+				   "%s: the sandbox holds CAP_NET_ADMIN and could remove its own limit; drop "
+				   "the capability or the limit",
+				   spec.rate_out ? "--net-rate-out" : "--net-rate-in");
 	if (sb->net.new_netns)
 		sb->clone_flags |= CLONE_NEWNET;
 	else
@@ -205,6 +221,8 @@ int sbx_sandbox_create(const struct sbx_config *cfg, struct sbx_sandbox **ret, s
 	_cleanup_(sbx_sandbox_freep) struct sbx_sandbox *sb = sbx_xcalloc(1, sizeof(*sb));
 	clock_gettime(CLOCK_MONOTONIC, &sb->t_create);
 	sb->cfg = cfg;
+	sb->caller = sbx_xmalloc(sizeof(*sb->caller));
+	sbx_caller_probe(sb->caller);
 	sb->sync_fd = sb->child_fd = sb->status_rd = sb->status_wr = sb->pidfd = -1;
 	sb->wall_tfd = sb->cpu_tfd = sb->kill_tfd = sb->listener = sb->init_stub_fd = sb->handoff_fd = -1;
 	sb->console.master = sb->console.in_fd = sb->console.out_fd = -1;
@@ -214,6 +232,7 @@ int sbx_sandbox_create(const struct sbx_config *cfg, struct sbx_sandbox **ret, s
 	for (int i = 0; i < 2; i++)
 		sb->out[i].rd = sb->out[i].sink = -1;
 	sb->slot.lock_fd = -1;
+	sb->stage.fd = -1;
 	for (int i = 0; i < SBX_NS__COUNT; i++)
 		sb->join_fds[i] = -1;
 	/*
@@ -274,60 +293,12 @@ int sbx_sandbox_create(const struct sbx_config *cfg, struct sbx_sandbox **ret, s
 	return 0;
 }
 
-/* The host id that container id `id` maps to, or (uint32_t)-1 when unmapped. */
-static uint32_t map_id(const struct sbx_idmap *m, size_t n, unsigned slot, uint32_t id)
-{
-	if (n == 0)
-		return id < SBX_ID_RANGE ? SBX_ID_BASE + slot * SBX_ID_RANGE + id : (uint32_t)-1;
-	for (size_t i = 0; i < n; i++)
-		if (id >= m[i].container_id && id - m[i].container_id < m[i].size)
-			return m[i].host_id + (id - m[i].container_id);
-	return (uint32_t)-1;
-}
-
 /* struct sbx_rootfs_ids: what the parent creates for the sandbox belongs to its ids. */
 static uint32_t host_id_of(const void *ctx, bool is_gid, uint32_t id)
 {
-	const struct sbx_sandbox *sb = ctx;
-	const struct sbx_config *cfg = sb->cfg;
-	return is_gid ? map_id(cfg->gid_mappings, cfg->n_gid_mappings, sb->slot.n, id)
-		      : map_id(cfg->uid_mappings, cfg->n_uid_mappings, sb->slot.n, id);
-}
-
-/* The id map text: the config's, or container 0..65535 -> this slot's private range. */
-static void format_idmap(const struct sbx_idmap *m, size_t n, unsigned slot, char *buf, size_t size)
-{
-	if (n == 0) {
-		snprintf(buf, size, "0 %u %u\n", SBX_ID_BASE + slot * SBX_ID_RANGE, SBX_ID_RANGE);
-		return;
-	}
-	size_t off = 0;
-	for (size_t i = 0; i < n && off < size; i++)
-		off += (size_t)snprintf(buf + off, size - off, "%u %u %u\n", m[i].container_id, m[i].host_id,
-					m[i].size);
-}
-
-static int write_idmaps(struct sbx_sandbox *sb, struct sbx_error *err)
-{
-	const struct sbx_config *cfg = sb->cfg;
-	char path[64], buf[340 * 36];
-	/*
-	 * "allow": we are privileged in the parent namespace, and the child must
-	 * call setgroups() to shed the runtime's own supplementary groups.
-	 */
-	snprintf(path, sizeof(path), "/proc/%d/setgroups", sb->pid);
-	int r = sbx_write_str_at(AT_FDCWD, path, "allow");
-	if (r < 0 && r != -ENOENT)
-		return sbx_err_errno(err, r, "writing %s", path);
-	format_idmap(cfg->uid_mappings, cfg->n_uid_mappings, sb->slot.n, buf, sizeof(buf));
-	snprintf(path, sizeof(path), "/proc/%d/uid_map", sb->pid);
-	if ((r = sbx_write_str_at(AT_FDCWD, path, buf)) < 0)
-		return sbx_err_errno(err, r, "linux.uidMappings: writing %s", path);
-	format_idmap(cfg->gid_mappings, cfg->n_gid_mappings, sb->slot.n, buf, sizeof(buf));
-	snprintf(path, sizeof(path), "/proc/%d/gid_map", sb->pid);
-	if ((r = sbx_write_str_at(AT_FDCWD, path, buf)) < 0)
-		return sbx_err_errno(err, r, "linux.gidMappings: writing %s", path);
-	return 0;
+	const struct sbx_identity *idt = ctx;
+	return is_gid ? sbx_idmap_to_host(idt->gid_map, idt->n_gid_map, id)
+		      : sbx_idmap_to_host(idt->uid_map, idt->n_uid_map, id);
 }
 
 /*
@@ -450,6 +421,13 @@ static int setup_cgroup(struct sbx_sandbox *sb, struct sbx_error *err)
 	 * job's "cgroups" field must decide for its own sandbox.
 	 */
 	po.mode = (enum sbx_cgroup_mode)cfg->cgroup_mode;
+	/*
+	 * An ordinary user without a delegated cgroup gets what --cgroups
+	 * best-effort gives (rlimit fallbacks, the rest listed unenforced):
+	 * the limits they ask for are theirs to lose, not an error.
+	 */
+	if (sb->id->rootless && po.mode == SBX_CGROUP_AUTO && !po.cgroup_usable)
+		po.mode = SBX_CGROUP_BEST_EFFORT;
 	if ((r = sbx_cgroup_plan(&cfg->resources, &po, &sb->cg_plan, err)) < 0)
 		return r;
 	const struct sbx_cgroup_fallback *fb = &sb->cg_plan->fallback;
@@ -637,18 +615,38 @@ static int prepivot(struct sbx_sandbox *sb, struct sbx_error *err)
 }
 
 /*
+ * Rootless: the child lent us its workdir (fd). We fill it as ourselves;
+ * the child gives what we wrote to the program's user once told so.
+ */
+static int fill_lent_stage(struct sbx_sandbox *sb, int fd, struct sbx_error *err)
+{
+	if (fd < 0 || !sb->plan->workdir_lent) {
+		if (fd >= 0)
+			close(fd);
+		return sbx_err_set(err, EPROTO, "sandbox setup: an unexpected workdir from the child");
+	}
+	sbx_stage_adopt(&sb->stage, fd);
+	int r = sbx_stage_copy_in(&sb->stage, sb->cfg, err);
+	if (r < 0)
+		return r;
+	struct sbx_msg ready = {.type = SBX_MSG_STAGE_READY};
+	if (send(sb->sync_fd, &ready, sizeof(ready), MSG_NOSIGNAL) != (ssize_t)sizeof(ready))
+		return sbx_err_sys(err, "sandbox setup: sync socket");
+	return 0;
+}
+
+/*
  * After GO: EOF means the program was exec'd (or, detached, SBX_MSG_CREATED
  * that the init waits for start); SBX_MSG_SECCOMP announces the listener
  * hand-off; SBX_MSG_HOOKS asks for the prestart/createRuntime hooks;
- * SBX_MSG_PTY brings the pty master; SBX_MSG_ERROR means set-up failed.
- * Notifications that arrive meanwhile come from our own last steps (see
- * scmon.c).
+ * SBX_MSG_PTY brings the pty master; SBX_MSG_STAGE lends a rootless
+ * child's workdir; SBX_MSG_ERROR means set-up failed. Notifications that
+ * arrive meanwhile come from our own last steps (see scmon.c).
  */
 static int wait_child_setup(struct sbx_sandbox *sb, struct sbx_error *err)
 {
 	struct sbx_msg m;
 	ssize_t n;
-	int fd = -1;
 	for (;;) {
 		struct pollfd pfd[2] = {{.fd = sb->sync_fd, .events = POLLIN}, {.fd = sb->listener, .events = POLLIN}};
 		if (poll(pfd, sb->listener >= 0 ? 2 : 1, -1) < 0) {
@@ -675,6 +673,7 @@ static int wait_child_setup(struct sbx_sandbox *sb, struct sbx_error *err)
 		 * when it failed before reading it) makes the kernel report
 		 * ECONNRESET once; what it sent is still queued behind that.
 		 */
+		int fd = -1;
 		do
 			n = recv_child(sb, &m, &fd);
 		while (n < 0 && (errno == EINTR || errno == ECONNRESET));
@@ -682,6 +681,12 @@ static int wait_child_setup(struct sbx_sandbox *sb, struct sbx_error *err)
 			break;
 		if (m.type == SBX_MSG_PTY && fd >= 0) {
 			take_pty(sb, fd);
+			continue;
+		}
+		if (m.type == SBX_MSG_STAGE) {
+			int r = fill_lent_stage(sb, fd, err);
+			if (r < 0)
+				return r;
 			continue;
 		}
 		close_fd(&fd);
@@ -734,6 +739,34 @@ static int child_error(struct sbx_sandbox *sb, const char *what, struct sbx_erro
 	return sbx_err_errno(err, saved, "%s", what);
 }
 
+static int open_ns(pid_t pid, const char *ns, int *ret, struct sbx_error *err)
+{
+	char path[64];
+	snprintf(path, sizeof(path), "/proc/%d/ns/%s", (int)pid, ns);
+	*ret = open(path, O_RDONLY | O_CLOEXEC);
+	if (*ret < 0)
+		return sbx_err_sys(err, "%s", path);
+	return 0;
+}
+
+/*
+ * Something we did to the child failed (r, err). If the child has already
+ * failed by itself (it exits after sending its error), its error is the
+ * cause and is what we report; if it still lives (waiting for us), ours is.
+ */
+static int child_error_first(struct sbx_sandbox *sb, int r, struct sbx_error *err)
+{
+	siginfo_t si = {0};
+	if (waitid(P_PIDFD, (id_t)sb->pidfd, &si, WEXITED | WNOHANG | WNOWAIT) < 0 || si.si_pid == 0)
+		return r;
+	struct sbx_error cerr = {0};
+	int cr = wait_child_setup(sb, &cerr);
+	if (cr >= 0)
+		return r;
+	*err = cerr;
+	return cr;
+}
+
 int sbx_sandbox_start(struct sbx_sandbox *sb, struct sbx_error *err)
 {
 	const struct sbx_config *cfg = sb->cfg;
@@ -747,23 +780,34 @@ int sbx_sandbox_start(struct sbx_sandbox *sb, struct sbx_error *err)
 				   cfg->seccomp_doc ? cfg->seccomp_doc : "linux.seccomp");
 	if ((r = sbx_slot_acquire(&sb->slot, err)) < 0)
 		return r;
-	sb->host_uid = map_id(cfg->uid_mappings, cfg->n_uid_mappings, sb->slot.n, cfg->process.uid);
-	sb->host_gid = map_id(cfg->gid_mappings, cfg->n_gid_mappings, sb->slot.n, cfg->process.gid);
-	if (sb->host_uid == (uint32_t)-1 || sb->host_gid == (uint32_t)-1)
-		return sbx_err_set(err, EINVAL, "process.user: uid %u / gid %u is not mapped by the user namespace",
-				   cfg->process.uid, cfg->process.gid);
+	sb->id = sbx_xcalloc(1, sizeof(*sb->id));
+	if ((r = sbx_identity_plan(cfg, sb->caller, sb->slot.n, sb->id, err)) < 0)
+		return r;
+	if (sb->id->note[0])
+		sbx_warn("user namespace: %s", sb->id->note);
+	sb->host_uid = sb->id->host_uid;
+	sb->host_gid = sb->id->host_gid;
 	if ((r = net_plan(sb, sb->slot.n, err)) < 0 || (r = setup_cgroup(sb, err)) < 0)
 		return r;
 	/* host ends of crashed runtimes; only veth mode can meet them */
 	if (sb->net.mode == SBX_NET_MODE_VETH && (r = sbx_net_sweep(sbx_slot_alive, NULL, NULL, err)) < 0)
 		return r;
-	if (sbx_stage_needed(cfg)) {
+	bool rootless = sb->id->rootless;
+	if (sbx_stage_needed(cfg) && rootless) {
+		/* the child lends its workdir; we write there as ourselves (runtime/workdir.h) */
+		if (sb->id->caller_uid_inside < 0 || sb->id->caller_gid_inside < 0)
+			return sbx_err_set(err, EPERM,
+					   "--copy-in/--copy-out: the runtime fills the workdir as you, so your own uid "
+					   "%u and gid %u must be mapped (linux.uidMappings, linux.gidMappings)",
+					   sb->caller->uid, sb->caller->gid);
+		sbx_mount_plan_lend_workdir(sb->plan, cfg, (uint32_t)sb->id->caller_uid_inside,
+					    (uint32_t)sb->id->caller_gid_inside);
+	} else if (sbx_stage_needed(cfg)) {
 		if ((r = sbx_stage_create(cfg, sb->slot.n, sb->host_uid, sb->host_gid, &sb->stage, err)) < 0 ||
 		    (r = sbx_stage_copy_in(&sb->stage, cfg, err)) < 0)
 			return r;
 		sbx_mount_plan_stage_workdir(sb->plan, sb->stage.path);
 	}
-	char at[512];
 	if (sb->plan->has_cgroup_mount && !sb->plan->cgroup_dir) {
 		if (sb->cg)
 			sb->plan->cgroup_dir = sbx_xstrdup(sbx_cgroup_path(sb->cg));
@@ -773,10 +817,14 @@ int sbx_sandbox_start(struct sbx_sandbox *sb, struct sbx_error *err)
 	sb->plan->binds_in_child = !(sb->clone_flags & CLONE_NEWUSER);
 	/* a container sharing our mount namespace (exact) gets no mounts: nothing to prepare */
 	bool own_mounts = (sb->clone_flags & CLONE_NEWNS) || cfg->ns[SBX_NS_MOUNT].path;
-	const struct sbx_rootfs_ids ids = {.map = host_id_of, .ctx = sb};
-	if (own_mounts && ((r = sbx_rootfs_attach_point(at, sizeof(at), err)) < 0 ||
-			   (r = sbx_rootfs_prepare(sb->plan, &ids, err)) < 0))
+	/* an ordinary user cannot clone the host's trees: the child does, with the same permissions */
+	const struct sbx_rootfs_ids ids = {.map = host_id_of, .ctx = sb->id};
+	if (own_mounts && ((r = sbx_rootfs_attach_point(sb->plan, err)) < 0 ||
+			   (r = sbx_rootfs_prepare(sb->plan, &ids, !rootless, err)) < 0))
 		return r;
+	/* nor enter the sandbox's network namespace from here */
+	sb->lo_by_child = sb->net.lo_in_child && rootless;
+	sb->net_ready_msg = (sb->net.lo_in_child && !rootless) || sb->net.mode == SBX_NET_MODE_PASTA;
 	if ((r = sbx_supervise_prepare(sb, err)) < 0)
 		return r;
 	int sp[2];
@@ -793,6 +841,7 @@ int sbx_sandbox_start(struct sbx_sandbox *sb, struct sbx_error *err)
 	}
 	if ((r = sbx_caps_prepare(&cfg->process, &sb->caps, err)) < 0)
 		return r;
+	sb->caps.keep_groups = !sb->id->setgroups;
 	/* the embedding program's fds for 3, 4, ...: duplicates, so that ours can be closed after the clone */
 	for (size_t i = 0; i < cfg->io.n_pass_fds; i++) {
 		sb->pass_fds[i] = fcntl(cfg->io.pass_fds[i], F_DUPFD_CLOEXEC, 3);
@@ -818,8 +867,16 @@ int sbx_sandbox_start(struct sbx_sandbox *sb, struct sbx_error *err)
 	for (size_t i = 0; i < sb->n_pass_fds; i++)
 		close_fd(&sb->pass_fds[i]);
 	sb->n_pass_fds = 0;
-	if ((sb->clone_flags & CLONE_NEWUSER) && (r = write_idmaps(sb, err)) < 0)
-		return r;
+	/*
+	 * pasta's way into the sandbox, opened while the child still has our
+	 * credentials (as a subordinate id it would be out of our reach)
+	 */
+	_cleanup_close_ int userns_fd = -1, netns_fd = -1;
+	if (sb->net.mode == SBX_NET_MODE_PASTA &&
+	    ((r = open_ns(sb->pid, "user", &userns_fd, err)) < 0 || (r = open_ns(sb->pid, "net", &netns_fd, err)) < 0))
+		return child_error_first(sb, r, err);
+	if ((sb->clone_flags & CLONE_NEWUSER) && (r = sbx_identity_apply(sb->id, sb->caller, sb->pid, err)) < 0)
+		return child_error_first(sb, r, err);
 	if ((r = after_clone(sb, err)) < 0)
 		return r;
 	if (sb->oci.spawned && (r = sb->oci.spawned(sb->oci.userdata, sb->pid, sbx_sandbox_cgroup_path(sb), err)) < 0)
@@ -830,13 +887,9 @@ int sbx_sandbox_start(struct sbx_sandbox *sb, struct sbx_error *err)
 	 * error must be what we report, not "/proc/PID/ns/net: No such file".
 	 */
 	_cleanup_close_ int nsfd = -1;
-	if (sb->net.mode == SBX_NET_MODE_VETH || sb->net.lo_in_child) {
-		char path[64];
-		snprintf(path, sizeof(path), "/proc/%d/ns/net", sb->pid);
-		nsfd = open(path, O_RDONLY | O_CLOEXEC);
-		if (nsfd < 0)
-			return sbx_err_sys(err, "%s", path);
-	}
+	if ((sb->net.mode == SBX_NET_MODE_VETH || (sb->net_ready_msg && !rootless)) &&
+	    (r = open_ns(sb->pid, "net", &nsfd, err)) < 0)
+		return r;
 	if (sb->net.mode == SBX_NET_MODE_VETH) {
 		r = sbx_net_setup_host(&sb->net, nsfd, &sb->net_state, err);
 		/* closed at once: an open netns fd would keep the veth alive after the sandbox */
@@ -853,11 +906,20 @@ int sbx_sandbox_start(struct sbx_sandbox *sb, struct sbx_error *err)
 	 * waits for NET_READY before its last steps. The namespace fd we hold
 	 * keeps it alive even if the child has already failed.
 	 */
-	if (sb->net.lo_in_child) {
-		r = sbx_net_setup_lo_in(nsfd, err);
+	if (sb->net_ready_msg) {
+		/* pasta takes ~20 ms to make eth0: the child's mounts run meanwhile */
+		if (sb->net.mode == SBX_NET_MODE_PASTA) {
+			struct sbx_pasta_ns ns = {.user_fd = userns_fd, .net_fd = netns_fd};
+			r = sbx_pasta_start(&sb->net, &ns, &sb->pasta, err);
+		} else {
+			r = sbx_net_setup_lo_in(nsfd, err);
+		}
+		/* closed at once: they would keep the namespaces alive after the sandbox */
 		close_fd(&nsfd);
+		close_fd(&userns_fd);
+		close_fd(&netns_fd);
 		if (r < 0)
-			return r;
+			return child_error_first(sb, r, err);
 		struct sbx_msg ready = {.type = SBX_MSG_NET_READY};
 		if (send(sb->sync_fd, &ready, sizeof(ready), MSG_NOSIGNAL) != (ssize_t)sizeof(ready))
 			return child_error(sb, "sandbox setup: sync socket", err);

@@ -13,11 +13,11 @@
 
 static int slots_dir(void)
 {
-	char path[512];
-	snprintf(path, sizeof(path), "%s", sbx_state_dir());
-	/* 0711: sandboxes traverse it to reach their attach point (see rootfs/mount.c) */
-	if (mkdir(path, 0711) < 0 && errno != EEXIST)
-		return -errno;
+	char path[4096];
+	struct sbx_error e = {0};
+	int r = sbx_state_dir_create(&e);
+	if (r < 0)
+		return r;
 	snprintf(path, sizeof(path), "%s/slots", sbx_state_dir());
 	if (mkdir(path, 0700) < 0 && errno != EEXIST)
 		return -errno;
@@ -107,7 +107,7 @@ void sbx_slot_release(struct sbx_slot *slot)
 
 bool sbx_slot_alive(unsigned n, void *userdata)
 {
-	char path[512];
+	char path[4096];
 	snprintf(path, sizeof(path), "%s/slots/%u.lock", sbx_state_dir(), n);
 	_cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
 	if (fd < 0)

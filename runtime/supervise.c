@@ -581,7 +581,7 @@ int sbx_sandbox_result(struct sbx_sandbox *sb, struct sbx_result *ret)
 		return -EBUSY;
 	if (!sb->result_done) {
 		finish_result(sb, &sb->si, &sb->ru);
-		if (sb->stage.mounted && sb->cfg->io.n_copy_out) {
+		if (sbx_stage_ready(&sb->stage) && sb->cfg->io.n_copy_out) {
 			sb->res.copy_out = sbx_xcalloc(sb->cfg->io.n_copy_out, sizeof(struct sbx_copy_result));
 			sb->res.n_copy_out = sb->cfg->io.n_copy_out;
 			sbx_stage_copy_out(&sb->stage, sb->cfg, sb->res.copy_out);

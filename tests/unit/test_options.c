@@ -99,7 +99,7 @@ static void test_errors(void **state)
 	assert_int_equal(sbx_options_set_str(&o, sbx_option_by_flag("cgroups"), "some", &err), -EINVAL);
 	assert_string_equal(err.msg, "--cgroups: expected auto, required, best-effort or off, got \"some\"");
 	assert_int_equal(sbx_options_set_str(&o, sbx_option_by_flag("net"), "bridge", &err), -EINVAL);
-	assert_non_null(strstr(err.msg, "--net \"bridge\": unknown network mode (expected none, veth or host)"));
+	assert_non_null(strstr(err.msg, "--net \"bridge\": unknown network mode (expected none, veth, pasta or host)"));
 	json_object *v = json_object_new_int(0);
 	struct sbx_jloc loc = {.doc = "jobs.jsonl:3"};
 	struct sbx_jloc fl = sbx_jloc_key(&loc, "pids");
