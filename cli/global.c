@@ -46,6 +46,8 @@ static const char *flag_value(int argc, char **argv, int *i, const char *name, b
 {
 	size_t n = strlen(name);
 	const char *a = argv[*i];
+	if (!a || *i >= argc)
+		return NULL;
 	/* runc takes one or two dashes */
 	if (a[1] == '-')
 		a++;
@@ -118,7 +120,7 @@ int sbx_globals_parse(int argc, char **argv, struct sbx_globals *g, struct sbx_e
 			if (sbx_policy_parse(v, &g->policy) < 0)
 				return sbx_err_set(err, EINVAL, "--policy: expected hardened or exact, got \"%s\"", v);
 			g->has_policy = true;
-		} else if ((v = flag_value(argc, argv, &i, "criu", &missing))) {
+		} else if (flag_value(argc, argv, &i, "criu", &missing)) {
 			/* runc's checkpointing tool: accepted, nothing here uses it */
 		} else if (missing) {
 			return sbx_err_set(err, EINVAL, "%s: missing value", a);
@@ -207,7 +209,7 @@ int sbx_cli_id_args(int argc, char **argv, const char *verb, bool *force, const 
 	opterr = 0;
 	int c;
 	while ((c = getopt_long(argc, argv, force ? ":fh" : ":h", force ? longopts : longopts + 1, NULL)) != -1) {
-		if (c == 'f')
+		if (c == 'f' && force)
 			*force = true;
 		else if (c == 'h')
 			*help = true;

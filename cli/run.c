@@ -244,7 +244,7 @@ int sbx_cmd_run(int argc, char **argv)
 		goto fail;
 	o.policy = (int)gopts.policy;
 	runc_style_id(&o);
-	if (sbx_cli_build_config(&o, &cfg, &err) < 0)
+	if (sbx_cli_build_config(&o, &cfg, &err) < 0 || !cfg)
 		goto fail;
 	/* forwarded signals are read from a signalfd by the supervision loop */
 	sigset_t fwd;

@@ -235,25 +235,6 @@ void sbx_config_setenv(struct sbx_config *cfg, const char *kv)
 
 #define DOC "config.json"
 
-static int get_str_dup(json_object *parent, const struct sbx_jloc *ploc, const char *key, bool required,
-		       char **ret, struct sbx_error *err)
-{
-	json_object *o = sbx_json_get(parent, key);
-	struct sbx_jloc loc = sbx_jloc_key(ploc, key);
-	if (!o) {
-		if (required)
-			return sbx_json_error(&loc, err, "required field is missing");
-		return 0;
-	}
-	const char *s;
-	int r = sbx_json_str(o, &loc, &s, err);
-	if (r < 0)
-		return r;
-	free(*ret);
-	*ret = sbx_xstrdup(s);
-	return 0;
-}
-
 static int get_bool(json_object *parent, const struct sbx_jloc *ploc, const char *key, bool *ret,
 		    struct sbx_error *err)
 {
@@ -324,7 +305,7 @@ static bool is_abs_path(const char *p)
 static int parse_oci_version(json_object *root, struct sbx_config *c, struct sbx_error *err)
 {
 	struct sbx_jloc top = {.doc = DOC};
-	int r = get_str_dup(root, &top, "ociVersion", true, &c->oci_version, err);
+	int r = sbx_json_get_strdup(root, &top, "ociVersion", true, &c->oci_version, err);
 	if (r < 0)
 		return r;
 	unsigned major, minor;
@@ -350,7 +331,7 @@ static int parse_root(json_object *root, struct sbx_config *c, struct sbx_error 
 	if (!o)
 		return sbx_json_error(&loc, err, "required field is missing");
 	_cleanup_free_ char *path = NULL;
-	r = get_str_dup(o, &loc, "path", true, &path, err);
+	r = sbx_json_get_strdup(o, &loc, "path", true, &path, err);
 	if (r < 0)
 		return r;
 	if (!*path) {
@@ -398,7 +379,7 @@ static int parse_rlimits(json_object *proc, const struct sbx_jloc *ploc, struct 
 		if ((r = sbx_json_expect(e, json_type_object, &el, err)) < 0)
 			return r;
 		_cleanup_free_ char *type = NULL;
-		if ((r = get_str_dup(e, &el, "type", true, &type, err)) < 0)
+		if ((r = sbx_json_get_strdup(e, &el, "type", true, &type, err)) < 0)
 			return r;
 		int res = -1;
 		for (size_t k = 0; k < SBX_ARRAY_SIZE(rlimit_names); k++)
@@ -548,7 +529,7 @@ static int parse_process(json_object *root, struct sbx_config *c, struct sbx_err
 
 	if ((r = parse_env(proc, &ploc, p, err)) < 0)
 		return r;
-	if ((r = get_str_dup(proc, &ploc, "cwd", true, &p->cwd, err)) < 0)
+	if ((r = sbx_json_get_strdup(proc, &ploc, "cwd", true, &p->cwd, err)) < 0)
 		return r;
 	if (!is_abs_path(p->cwd)) {
 		struct sbx_jloc l = sbx_jloc_key(&ploc, "cwd");
@@ -671,9 +652,9 @@ static int parse_namespaces(json_object *lin, const struct sbx_jloc *lloc, struc
 		if ((r = sbx_json_expect(e, json_type_object, &el, err)) < 0)
 			return r;
 		_cleanup_free_ char *type = NULL, *path = NULL;
-		if ((r = get_str_dup(e, &el, "type", true, &type, err)) < 0)
+		if ((r = sbx_json_get_strdup(e, &el, "type", true, &type, err)) < 0)
 			return r;
-		if ((r = get_str_dup(e, &el, "path", false, &path, err)) < 0)
+		if ((r = sbx_json_get_strdup(e, &el, "path", false, &path, err)) < 0)
 			return r;
 		struct sbx_jloc tl = sbx_jloc_key(&el, "type");
 		int t = -1;
@@ -783,8 +764,8 @@ static int parse_resources(json_object *lin, const struct sbx_jloc *lloc, struct
 		if ((r = opt_u64(cpu, &cl, "shares", &res->has_cpu_shares, &res->cpu_shares, err)) < 0 ||
 		    (r = opt_i64(cpu, &cl, "quota", &res->has_cpu_quota, &res->cpu_quota, err)) < 0 ||
 		    (r = opt_u64(cpu, &cl, "period", &res->has_cpu_period, &res->cpu_period, err)) < 0 ||
-		    (r = get_str_dup(cpu, &cl, "cpus", false, &res->cpuset_cpus, err)) < 0 ||
-		    (r = get_str_dup(cpu, &cl, "mems", false, &res->cpuset_mems, err)) < 0)
+		    (r = sbx_json_get_strdup(cpu, &cl, "cpus", false, &res->cpuset_cpus, err)) < 0 ||
+		    (r = sbx_json_get_strdup(cpu, &cl, "mems", false, &res->cpuset_mems, err)) < 0)
 			return r;
 		if ((r = check_limit(&cl, "quota", res->has_cpu_quota, res->cpu_quota, err)) < 0)
 			return r;
@@ -826,8 +807,8 @@ static int parse_devices(json_object *lin, const struct sbx_jloc *lloc, struct s
 		struct sbx_device *d = &c->devices[i];
 		c->n_devices = i + 1;
 		_cleanup_free_ char *type = NULL;
-		if ((r = get_str_dup(e, &el, "path", true, &d->path, err)) < 0 ||
-		    (r = get_str_dup(e, &el, "type", true, &type, err)) < 0)
+		if ((r = sbx_json_get_strdup(e, &el, "path", true, &d->path, err)) < 0 ||
+		    (r = sbx_json_get_strdup(e, &el, "type", true, &type, err)) < 0)
 			return r;
 		if (!is_abs_path(d->path) || strstr(d->path, "/../") || strcmp(d->path, "/") == 0) {
 			struct sbx_jloc l = sbx_jloc_key(&el, "path");
@@ -909,7 +890,7 @@ static int parse_hooks(json_object *root, struct sbx_config *c, struct sbx_error
 				return r;
 			struct sbx_hook *h = &c->hooks[k].v[i];
 			c->hooks[k].n = i + 1;
-			if ((r = get_str_dup(e, &el, "path", true, &h->path, err)) < 0)
+			if ((r = sbx_json_get_strdup(e, &el, "path", true, &h->path, err)) < 0)
 				return r;
 			if (!is_abs_path(h->path)) {
 				struct sbx_jloc l = sbx_jloc_key(&el, "path");
@@ -991,7 +972,7 @@ static int parse_linux(json_object *root, struct sbx_config *c, struct sbx_error
 		}
 	}
 	_cleanup_free_ char *prop = NULL;
-	if ((r = get_str_dup(lin, &lloc, "rootfsPropagation", false, &prop, err)) < 0)
+	if ((r = sbx_json_get_strdup(lin, &lloc, "rootfsPropagation", false, &prop, err)) < 0)
 		return r;
 	if (prop && parse_propagation(prop, &c->rootfs_propagation) < 0) {
 		struct sbx_jloc l = sbx_jloc_key(&lloc, "rootfsPropagation");
@@ -1013,7 +994,7 @@ static int parse_linux(json_object *root, struct sbx_config *c, struct sbx_error
 	}
 	if ((r = parse_devices(lin, &lloc, c, err)) < 0)
 		return r;
-	if ((r = get_str_dup(lin, &lloc, "cgroupsPath", false, &c->cgroups_path, err)) < 0)
+	if ((r = sbx_json_get_strdup(lin, &lloc, "cgroupsPath", false, &c->cgroups_path, err)) < 0)
 		return r;
 	return 0;
 }
@@ -1035,9 +1016,9 @@ static int parse_mounts(json_object *root, struct sbx_config *c, struct sbx_erro
 			return r;
 		struct sbx_mount *m = &c->mounts[i];
 		c->n_mounts = i + 1;
-		if ((r = get_str_dup(e, &el, "destination", true, &m->destination, err)) < 0 ||
-		    (r = get_str_dup(e, &el, "type", false, &m->type, err)) < 0 ||
-		    (r = get_str_dup(e, &el, "source", false, &m->source, err)) < 0)
+		if ((r = sbx_json_get_strdup(e, &el, "destination", true, &m->destination, err)) < 0 ||
+		    (r = sbx_json_get_strdup(e, &el, "type", false, &m->type, err)) < 0 ||
+		    (r = sbx_json_get_strdup(e, &el, "source", false, &m->source, err)) < 0)
 			return r;
 		if (!is_abs_path(m->destination)) {
 			struct sbx_jloc l = sbx_jloc_key(&el, "destination");
@@ -1144,9 +1125,9 @@ int sbx_config_parse(const char *buf, size_t len, const char *bundle_dir, struct
 		goto out;
 	}
 	if ((r = parse_oci_version(root, c, err)) < 0 || (r = parse_root(root, c, err)) < 0 ||
-	    (r = parse_process(root, c, err)) < 0 || (r = get_str_dup(root, &top, "hostname", false, &c->hostname,
+	    (r = parse_process(root, c, err)) < 0 || (r = sbx_json_get_strdup(root, &top, "hostname", false, &c->hostname,
 								      err)) < 0 ||
-	    (r = get_str_dup(root, &top, "domainname", false, &c->domainname, err)) < 0 ||
+	    (r = sbx_json_get_strdup(root, &top, "domainname", false, &c->domainname, err)) < 0 ||
 	    (r = parse_mounts(root, c, err)) < 0 || (r = parse_linux(root, c, err)) < 0)
 		goto out;
 	json_object *ann = sbx_json_get(root, "annotations");

@@ -71,21 +71,6 @@ char *sbx_oci_state_json(const struct sbx_oci_state *st, bool internal, bool pre
 	return text;
 }
 
-static int get_str(json_object *o, const struct sbx_jloc *loc, const char *key, bool required, char **ret,
-		   struct sbx_error *err)
-{
-	json_object *v = sbx_json_get(o, key);
-	struct sbx_jloc l = sbx_jloc_key(loc, key);
-	if (!v)
-		return required ? sbx_json_error(&l, err, "required field is missing") : 0;
-	const char *s;
-	int r = sbx_json_str(v, &l, &s, err);
-	if (r < 0)
-		return r;
-	*ret = sbx_xstrdup(s);
-	return 0;
-}
-
 static int parse(json_object *o, const char *doc, struct sbx_oci_state *st, struct sbx_error *err)
 {
 	struct sbx_jloc top = {.doc = doc};
@@ -93,11 +78,11 @@ static int parse(json_object *o, const char *doc, struct sbx_oci_state *st, stru
 	if ((r = sbx_json_expect(o, json_type_object, &top, err)) < 0)
 		return r;
 	_cleanup_free_ char *status = NULL;
-	if ((r = get_str(o, &top, "id", true, &st->id, err)) < 0 ||
-	    (r = get_str(o, &top, "status", true, &status, err)) < 0 ||
-	    (r = get_str(o, &top, "bundle", false, &st->bundle, err)) < 0 ||
-	    (r = get_str(o, &top, "rootfs", false, &st->rootfs, err)) < 0 ||
-	    (r = get_str(o, &top, "created", false, &st->created, err)) < 0)
+	if ((r = sbx_json_get_strdup(o, &top, "id", true, &st->id, err)) < 0 ||
+	    (r = sbx_json_get_strdup(o, &top, "status", true, &status, err)) < 0 ||
+	    (r = sbx_json_get_strdup(o, &top, "bundle", false, &st->bundle, err)) < 0 ||
+	    (r = sbx_json_get_strdup(o, &top, "rootfs", false, &st->rootfs, err)) < 0 ||
+	    (r = sbx_json_get_strdup(o, &top, "created", false, &st->created, err)) < 0)
 		return r;
 	st->status = -1;
 	for (int s = SBX_OCI_CREATING; s <= SBX_OCI_STOPPED; s++)
@@ -145,7 +130,7 @@ static int parse(json_object *o, const char *doc, struct sbx_oci_state *st, stru
 		return r;
 	if ((v = sbx_json_get(s, "slot")) && (l = sbx_jloc_key(&sl, "slot"), r = sbx_json_int(v, &l, &slot, err)) < 0)
 		return r;
-	if ((r = get_str(s, &sl, "cgroup", false, &st->cgroup, err)) < 0)
+	if ((r = sbx_json_get_strdup(s, &sl, "cgroup", false, &st->cgroup, err)) < 0)
 		return r;
 	st->pid = pid;
 	st->policy = policy;

@@ -544,20 +544,7 @@ void sbx_options_clear(struct sbx_options *o)
 			sbx_strv_free(*strv_at(o, d));
 			break;
 		case SBX_OT_FILES:
-			for (size_t j = 0; j < o->n_files; j++) {
-				free(o->files[j].sandbox);
-				free(o->files[j].host);
-				free(o->files[j].text);
-			}
-			free(o->files);
-			break;
-		case SBX_OT_COPY_OUT:
-			for (size_t j = 0; j < o->n_copy_out; j++) {
-				free(o->copy_out[j].sandbox);
-				free(o->copy_out[j].host);
-			}
-			free(o->copy_out);
-			break;
+		case SBX_OT_COPY_OUT: /* the two lists, below */
 		case SBX_OT_SIZE:
 		case SBX_OT_SECONDS:
 		case SBX_OT_COUNT:
@@ -567,6 +554,17 @@ void sbx_options_clear(struct sbx_options *o)
 			break;
 		}
 	}
+	for (size_t j = 0; j < o->n_files; j++) {
+		free(o->files[j].sandbox);
+		free(o->files[j].host);
+		free(o->files[j].text);
+	}
+	free(o->files);
+	for (size_t j = 0; j < o->n_copy_out; j++) {
+		free(o->copy_out[j].sandbox);
+		free(o->copy_out[j].host);
+	}
+	free(o->copy_out);
 	memset(o, 0, sizeof(*o));
 }
 
