@@ -65,5 +65,43 @@ int sbx_container_delete(const struct sbx_container_opts *g, const char *id, boo
 int sbx_container_list(const struct sbx_container_opts *g, struct sbx_oci_state **ret, size_t *ret_n,
 		       struct sbx_error *err);
 
+/*
+ * The verbs engines call on a running container (runtime/engine.c).
+ * ps: its processes (host pids, sorted): its cgroup's, else its pid
+ * namespace's. pause/resume: the cgroup v2 freezer (a container without a
+ * cgroup cannot be paused). update: res written into the live cgroup, as
+ * create would have written it.
+ */
+int sbx_container_pids(const struct sbx_container_opts *g, const char *id, pid_t **ret, size_t *ret_n,
+		       struct sbx_error *err);
+int sbx_container_pause(const struct sbx_container_opts *g, const char *id, struct sbx_error *err);
+int sbx_container_resume(const struct sbx_container_opts *g, const char *id, struct sbx_error *err);
+struct sbx_resources;
+int sbx_container_update(const struct sbx_container_opts *g, const char *id, const struct sbx_resources *res,
+			 struct sbx_error *err);
+
+/*
+ * events: a running container watched until its init exits. stats reads
+ * its cgroup (runc's "stats" event); wait returns after at most ms with
+ * what happened first.
+ */
+struct sbx_container_watch;
+struct sbx_cgroup_live_stats;
+enum sbx_watch_event {
+	SBX_WATCH_TIMEOUT = 0,
+	SBX_WATCH_OOM,	  /* memory.events "oom_kill" went up: a process was killed */
+	SBX_WATCH_EXITED, /* the init is gone */
+};
+int sbx_container_watch_open(const struct sbx_container_opts *g, const char *id, struct sbx_container_watch **ret,
+			     struct sbx_error *err);
+int sbx_container_watch_stats(struct sbx_container_watch *w, struct sbx_cgroup_live_stats *ret,
+			      struct sbx_error *err);
+int sbx_container_watch_wait(struct sbx_container_watch *w, int ms, struct sbx_error *err);
+void sbx_container_watch_free(struct sbx_container_watch *w);
+static inline void sbx_container_watch_freep(struct sbx_container_watch **w)
+{
+	sbx_container_watch_free(*w);
+}
+
 /* "KILL", "SIGKILL", "9" -> 9; -1 when unknown. */
 int sbx_signal_parse(const char *s);
