@@ -11,6 +11,7 @@
 #include "oci/policy.h"
 #include "runtime/bundle.h"
 #include "runtime/hooks.h"
+#include "runtime/notify.h"
 #include "runtime/sandbox.h"
 
 #include <ctype.h>
@@ -205,6 +206,8 @@ static void remove_dir(struct ctr *c)
 	static const char *const files[] = {STATE_FILE, CONFIG_FILE, START_SOCK};
 	for (size_t i = 0; i < SBX_ARRAY_SIZE(files); i++)
 		unlinkat(c->dir_fd, files[i], 0);
+	unlinkat(c->dir_fd, SBX_NOTIFY_SUBDIR "/" SBX_NOTIFY_SOCK, 0);
+	unlinkat(c->dir_fd, SBX_NOTIFY_SUBDIR, AT_REMOVEDIR);
 	if (unlinkat(c->root_fd, c->id, AT_REMOVEDIR) < 0 && errno != ENOENT)
 		sbx_warn("container \"%s\": removing %s/%s: %s", c->id, "--root", c->id, strerror(errno));
 }
@@ -412,6 +415,11 @@ static struct sbx_config *create_config(const struct sbx_container_opts *g, cons
 			    "config.json: process.terminal is true: create needs --console-socket to hand the terminal to");
 		return NULL;
 	}
+	const char *notify = getenv("NOTIFY_SOCKET");
+	if (notify && *notify) {
+		_cleanup_free_ char *dir = sbx_xasprintf("%s/%s", root_path(g), o->id);
+		sbx_notify_prepare(cfg, dir);
+	}
 	return TAKE_PTR(cfg);
 }
 
@@ -466,6 +474,13 @@ int sbx_container_create(const struct sbx_container_opts *g, const struct sbx_cr
 		return r;
 	}
 	flock(c.root_fd, LOCK_UN);
+	/* the directory the container's NOTIFY_SOCKET lives in (bound at /run/notify) */
+	if (getenv("NOTIFY_SOCKET") && *getenv("NOTIFY_SOCKET") && mkdirat(c.dir_fd, SBX_NOTIFY_SUBDIR, 0711) < 0) {
+		r = sbx_err_sys(err, "container \"%s\": %s/", o->id, SBX_NOTIFY_SUBDIR);
+		remove_dir(&c);
+		sbx_ctr_close(&c);
+		return r;
+	}
 
 	char created[64];
 	sbx_now_rfc3339(created, sizeof(created));
@@ -582,6 +597,13 @@ static int start_created(struct ctr *c, struct sbx_error *err)
 {
 	if (c->st.status != SBX_OCI_CREATED)
 		return sbx_ctr_status_error(c, "start", err);
+	/* sd_notify: listening before the process runs, so that no READY=1 is lost */
+	const char *notify = getenv("NOTIFY_SOCKET");
+	struct stat nst;
+	_cleanup_close_ int notify_fd = -1;
+	if (notify && *notify && fstatat(c->dir_fd, SBX_NOTIFY_SUBDIR, &nst, AT_SYMLINK_NOFOLLOW) == 0 &&
+	    (notify_fd = sbx_notify_listen(c->dir_fd, err)) < 0)
+		return notify_fd;
 	struct sockaddr_un sa = {.sun_family = AF_UNIX};
 	snprintf(sa.sun_path, sizeof(sa.sun_path), "/proc/self/fd/%d/" START_SOCK, c->dir_fd);
 	_cleanup_close_ int s = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
@@ -616,7 +638,13 @@ static int start_created(struct ctr *c, struct sbx_error *err)
 	int r = write_state(c->dir_fd, &c->st, err);
 	if (r < 0)
 		return r;
-	/* poststart: after the process started, before start returns; a failure is a warning */
+	if (notify_fd >= 0) {
+		/* the wait may be long: other verbs (kill above all) must not wait for it */
+		flock(c->dir_fd, LOCK_UN);
+		if ((r = sbx_notify_wait_ready(notify_fd, c->pidfd, c->st.pid, notify, err)) < 0)
+			return r;
+	}
+	/* poststart: after the process started (and said it is ready), before start returns; a failure is a warning */
 	_cleanup_(sbx_config_freep) struct sbx_config *cfg = sbx_ctr_kept_config(c);
 	if (cfg && cfg->hooks[SBX_HOOK_POSTSTART].n) {
 		_cleanup_free_ char *state = hook_state(&c->st, SBX_OCI_RUNNING);
