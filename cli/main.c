@@ -56,7 +56,7 @@ static const struct {
 	{"kill", sbx_cmd_kill},	    {"delete", sbx_cmd_delete}, {"list", sbx_cmd_list},
 	{"spec", sbx_cmd_spec},	    {"features", sbx_cmd_features}, {"ps", sbx_cmd_ps},
 	{"pause", sbx_cmd_pause},   {"resume", sbx_cmd_resume},	{"update", sbx_cmd_update},
-	{"events", sbx_cmd_events},
+	{"events", sbx_cmd_events}, {"exec", sbx_cmd_exec},
 };
 
 int main(int argc, char **argv)

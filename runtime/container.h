@@ -28,6 +28,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "core/error.h"
 #include "oci/config.h"
@@ -102,6 +103,37 @@ static inline void sbx_container_watch_freep(struct sbx_container_watch **w)
 {
 	sbx_container_watch_free(*w);
 }
+
+/*
+ * exec: a process started in running container id (runtime/container_exec.c):
+ * every namespace of its init that is not ours (its own user and mount
+ * namespaces included), its cgroup, the process's rlimits, user, cwd, env,
+ * capabilities, no_new_privs (always under hardened) and the container's
+ * seccomp filter (a process object's own "seccomp" is stacked under it
+ * under hardened, replaces it under exact). Without detach it waits and
+ * *ret_status is the process's status (128+N for signal N).
+ */
+struct sbx_exec_opts {
+	const char *id;
+	const char *process_file; /* --process: an OCI process object */
+	char *const *argv;	  /* else the command, with the container's process around it */
+	char *const *env;	  /* --env K=V, over the process's */
+	const char *cwd;
+	bool has_user;
+	uint32_t uid, gid;
+	const uint32_t *additional_gids;
+	size_t n_additional_gids;
+	char *const *caps; /* --cap: added to every set */
+	bool no_new_privs;
+	bool tty;		    /* a terminal from the container's devpts */
+	const char *console_socket; /* its master goes there */
+	const char *pidfd_socket;
+	const char *pid_file;
+	bool detach;
+	int preserve_fds;
+};
+int sbx_container_exec(const struct sbx_container_opts *g, const struct sbx_exec_opts *o, int *ret_status,
+		       struct sbx_error *err);
 
 /* "KILL", "SIGKILL", "9" -> 9; -1 when unknown. */
 int sbx_signal_parse(const char *s);

@@ -133,7 +133,7 @@ smoke() {
 	ck wait sh -c "[ \"\$($P wait s3)\" = 3 ]"
 	ck rm-f sh -c "$P run -d --name s4 $img sleep 1000 >/dev/null && $P rm -f -t 0 s4 >/dev/null && ! $P inspect s4 >/dev/null 2>&1"
 	ck read-only sh -c "! $P run --rm --read-only $img touch /x && $P run --rm $img touch /x"
-	ck user sh -c "[ \"\$($P run --rm --user 65534:65534 $img sh -c 'echo $(id -u) $(id -g)')\" = '65534 65534' ]"
+	ck user sh -c "[ \"\$($P run --rm --user 65534:65534 $img sh -c 'echo \$(id -u) \$(id -g)')\" = '65534 65534' ]"
 	ck cap-drop sh -c "$P run --rm --cap-drop all $img grep CapEff /proc/self/status | grep -q '0000000000000000' && $P run --rm $img grep CapEff /proc/self/status | grep -qv '0000000000000000'"
 	ck seccomp sh -c "! $P run --rm --security-opt seccomp=$D/seccomp.json $img mkdir /tmp/x && $P run --rm $img mkdir /tmp/x"
 	$P rm -fa -t 0 >/dev/null 2>&1
