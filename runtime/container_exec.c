@@ -166,6 +166,20 @@ static int setup_tty(const struct exec_ctx *c, struct sbx_error *err)
 	return 0;
 }
 
+/* The container's filter, then the process object's own: the last thing before execve. */
+static void load_filters(const struct exec_ctx *c)
+{
+	const struct sbx_seccomp_plan *plans[] = {c->seccomp, c->extra};
+	for (size_t i = 0; i < 2; i++) {
+		int r = plans[i] && !plans[i]->none ? sbx_seccomp_prog_load(plans[i]->main, NULL) : 0;
+		if (r < 0) {
+			struct sbx_error err = {0};
+			sbx_err_errno(&err, r, "seccomp: loading the %s filter", i ? "process's" : "container's");
+			fail(c, &err);
+		}
+	}
+}
+
 /* P: in the container's namespaces; its own set-up, in the order of the container's. */
 __attribute__((noreturn)) static void exec_program(const struct exec_ctx *c)
 {
@@ -197,7 +211,16 @@ __attribute__((noreturn)) static void exec_program(const struct exec_ctx *c)
 		sbx_err_sys(&err, "cwd \"%s\"", cwd);
 		fail(c, &err);
 	}
-	if (resolve(p, path, sizeof(path), &err) < 0 || sbx_caps_apply_identity(p, c->caps, &err) < 0)
+	if (resolve(p, path, sizeof(path), &err) < 0)
+		fail(c, &err);
+	/*
+	 * Without no_new_privs (exact only) loading a filter takes
+	 * CAP_SYS_ADMIN, which the identity may drop: so it comes first and
+	 * filters the last set-up calls too, as crun and runc do.
+	 */
+	if (!p->no_new_privileges)
+		load_filters(c);
+	if (sbx_caps_apply_identity(p, c->caps, &err) < 0)
 		fail(c, &err);
 	umask(p->has_umask ? p->umask : 022);
 	/* the identity change cleared the death signal; E must still be there (it waits for us) */
@@ -212,14 +235,8 @@ __attribute__((noreturn)) static void exec_program(const struct exec_ctx *c)
 		sbx_err_sys(&err, "close_range");
 		fail(c, &err);
 	}
-	const struct sbx_seccomp_plan *plans[] = {c->seccomp, c->extra};
-	for (size_t i = 0; i < 2; i++) {
-		int r = plans[i] && !plans[i]->none ? sbx_seccomp_prog_load(plans[i]->main, NULL) : 0;
-		if (r < 0) {
-			sbx_err_errno(&err, r, "seccomp: loading the %s filter", i ? "process's" : "container's");
-			fail(c, &err);
-		}
-	}
+	if (p->no_new_privileges)
+		load_filters(c);
 	/* detached: P outlives E, reparented to E's subreaper */
 	if (c->detach)
 		prctl(PR_SET_PDEATHSIG, 0, 0, 0, 0);
