@@ -78,3 +78,50 @@ eng_wait_gone() {
 	while pgrep -f "$1" >/dev/null && [ $_i -lt 100 ]; do sleep 0.05; _i=$((_i + 1)); done
 	pgrep -af "$1" | tr '\n' ' '
 }
+
+# eng_outer SCRIPT UNSHARE_FLAGS...: runs the test again (ENG_INNER set) in
+# namespaces of its own, then checks the host's cgroup directories are as they were
+eng_outer() {
+	_script=$1
+	shift
+	_before=$(eng_cgroup_snapshot $$)
+	ENG_INNER=$$ T_TMP=$T_TMP unshare "$@" --propagation private sh "$_script"
+	_rc=$?
+	_after=$(eng_cgroup_snapshot $$)
+	if [ "$_before" != "$_after" ]; then
+		echo "not ok - the host's cgroup directories changed:"
+		printf '%s\n' "$_before" >"$T_TMP/cg.before"
+		printf '%s\n' "$_after" | diff "$T_TMP/cg.before" - | head -20
+		exit 1
+	fi
+	echo "# the host's cgroup directories are as they were ($(printf '%s\n' "$_before" | wc -l) directories)"
+	exit $_rc
+}
+
+# eng_podman_conf FILE: podman's containers.conf for the tests: no network, the
+# caller's rlimits, cgroups disabled where they are not v2 (podman runs a runtime
+# without a cgroup only when its name is in runtime_supports_nocgroup: sbxctr is added)
+eng_podman_conf() {
+	_nproc=$(awk '/^Max processes/ { print $4 }' /proc/self/limits)
+	# podman lowers its own RLIMIT_NPROC to 32768; without CAP_SYS_RESOURCE the container's cannot be higher
+	if [ "$_nproc" = unlimited ] || [ "$_nproc" -gt 32768 ]; then _nproc=32768; fi
+	cat >"$1" <<EOC
+[containers]
+netns = "none"
+default_ulimits = ["nofile=$(ulimit -Sn):$(ulimit -Hn)", "nproc=$_nproc:$_nproc"]
+$([ "$ENG_CGROUPS" = 0 ] && echo 'cgroups = "disabled"')
+[engine]
+cgroup_manager = "cgroupfs"
+events_logger = "file"
+runtime_supports_nocgroup = ["crun", "krun", "sbxctr"]
+runtime_supports_json = ["crun", "runc", "sbxctr"]
+EOC
+}
+
+# eng_containerd CONFIG SOCKET: starts containerd (ENG_CPID) and waits until it answers
+eng_containerd() {
+	containerd --config "$1" >"$1.log" 2>&1 &
+	ENG_CPID=$!
+	_i=0
+	while ! ctr --address "$2" version >/dev/null 2>&1 && [ $_i -lt 100 ]; do sleep 0.1; _i=$((_i + 1)); done
+}

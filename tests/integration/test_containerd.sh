@@ -20,20 +20,7 @@ for tool in containerd ctr containerd-shim-runc-v2; do
 done
 DOC=$(dirname "$0")/../../docs/kubernetes.md
 
-if [ -z "${ENG_INNER:-}" ]; then
-	before=$(eng_cgroup_snapshot $$)
-	ENG_INNER=$$ T_TMP=$T_TMP unshare -m -n --propagation private sh "$0" "$@"
-	rc=$?
-	after=$(eng_cgroup_snapshot $$)
-	if [ "$before" != "$after" ]; then
-		echo "not ok - the host's cgroup directories changed:"
-		printf '%s\n' "$before" >"$T_TMP/cg.before"
-		printf '%s\n' "$after" | diff "$T_TMP/cg.before" - | head -20
-		exit 1
-	fi
-	echo "# the host's cgroup directories are as they were ($(printf '%s\n' "$before" | wc -l) directories)"
-	exit $rc
-fi
+[ -n "${ENG_INNER:-}" ] || eng_outer "$0" -m -n
 
 eng_private_cgroups
 ip link set lo up
@@ -82,14 +69,12 @@ state = "$D/state"
     conf_dir = "$D/cni/conf"
 $(printf '%s\n' "$handler" | sed "s|/usr/local/bin/sbxctr|$BIN|; s|/run/containerd/sbxctr|$D/sbxctr-root|")
 EOF
-containerd --config "$D/config.toml" >"$D/containerd.log" 2>&1 &
-CPID=$!
+eng_containerd "$D/config.toml" "$D/containerd.sock"
+CPID=$ENG_CPID
 C="ctr --address $D/containerd.sock"
-i=0
-while ! $C version >/dev/null 2>&1 && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
 check_match "the private containerd answers" "Version" "$($C version 2>&1)"
 check_match "its CRI plugin loaded the configuration" "io.containerd.grpc.v1.cri +cri +linux/amd64 +ok|io.containerd.grpc.v1 +cri .* ok" \
-	"$($C plugins ls 2>&1 | grep cri) $(grep -i "cri" "$D/containerd.log" | grep -iE "error|fail" | head -3)"
+	"$($C plugins ls 2>&1 | grep cri) $(grep -i "cri" "$D/config.toml.log" | grep -iE "error|fail" | head -3)"
 dump=$(containerd --config "$D/config.toml" config dump 2>&1)
 check_match "containerd's configuration has the sbxctr handler with BinaryName" \
 	"runtimes.sbxctr.options\]" "$dump"

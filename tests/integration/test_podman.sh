@@ -19,20 +19,7 @@ if ! command -v podman >/dev/null || ! command -v conmon >/dev/null; then
 	exit 77
 fi
 
-if [ -z "${ENG_INNER:-}" ]; then
-	before=$(eng_cgroup_snapshot $$)
-	ENG_INNER=$$ T_TMP=$T_TMP unshare -m --propagation private sh "$0" "$@"
-	rc=$?
-	after=$(eng_cgroup_snapshot $$)
-	if [ "$before" != "$after" ]; then
-		echo "not ok - the host's cgroup directories changed:"
-		printf '%s\n' "$before" >"$T_TMP/cg.before"
-		printf '%s\n' "$after" | diff "$T_TMP/cg.before" - | head -20
-		exit 1
-	fi
-	echo "# the host's cgroup directories are as they were ($(printf '%s\n' "$before" | wc -l) directories)"
-	exit $rc
-fi
+[ -n "${ENG_INNER:-}" ] || eng_outer "$0" -m
 
 eng_private_cgroups
 D=$T_TMP/podman
@@ -41,23 +28,7 @@ chmod 755 "$T_TMP" "$D"
 eng_rootfs "$D/rootfs"
 tar -C "$D/rootfs" -cf "$D/rootfs.tar" .
 
-# podman runs a runtime without a cgroup only when its name is in
-# runtime_supports_nocgroup; crun is in the default list, sbxctr is added
-nofile="$(ulimit -Sn):$(ulimit -Hn)"
-nproc=$(awk '/^Max processes/ { print $4 }' /proc/self/limits)
-# podman lowers its own RLIMIT_NPROC to 32768; the container's cannot be raised above that without CAP_SYS_RESOURCE
-if [ "$nproc" = unlimited ] || [ "$nproc" -gt 32768 ]; then nproc=32768; fi
-cat >"$D/containers.conf" <<EOF
-[containers]
-netns = "none"
-default_ulimits = ["nofile=$nofile", "nproc=$nproc:$nproc"]
-$([ "$ENG_CGROUPS" = 0 ] && echo 'cgroups = "disabled"')
-[engine]
-cgroup_manager = "cgroupfs"
-events_logger = "file"
-runtime_supports_nocgroup = ["crun", "krun", "sbxctr"]
-runtime_supports_json = ["crun", "runc", "sbxctr"]
-EOF
+eng_podman_conf "$D/containers.conf"
 export CONTAINERS_CONF="$D/containers.conf"
 # the runtimes by the names podman knows them by, logging how podman calls them
 cat >"$D/w-sbxctr/sbxctr" <<EOF
