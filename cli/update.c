@@ -48,7 +48,7 @@ static int size_arg(const char *flag, const char *v, int64_t *ret, struct sbx_er
 		return 0;
 	}
 	if (sbx_parse_size(v, &u) < 0 || u > INT64_MAX)
-		return sbx_err_set(err, EINVAL, "update: %s: expected a size (bytes, 512m, 1g) or -1, got \"%s\"", flag,
+		return sbx_err_set(err, EINVAL, "update: --%s: expected a size (bytes, 512m, 1g) or -1, got \"%s\"", flag,
 				   v);
 	*ret = (int64_t)u;
 	return 0;
@@ -60,7 +60,7 @@ static int int_arg(const char *flag, const char *v, int64_t min, int64_t *ret, s
 	errno = 0;
 	long long n = strtoll(v, &end, 10);
 	if (!*v || *end || errno || n < min)
-		return sbx_err_set(err, EINVAL, "update: %s: expected an integer >= %lld, got \"%s\"", flag,
+		return sbx_err_set(err, EINVAL, "update: --%s: expected an integer >= %lld, got \"%s\"", flag,
 				   (long long)min, v);
 	*ret = n;
 	return 0;
@@ -70,7 +70,7 @@ static int read_resources(const char *path, struct sbx_resources *res, struct sb
 {
 	_cleanup_free_ char *buf = NULL;
 	size_t len;
-	int r = sbx_read_all(strcmp(path, "-") == 0 ? "/dev/stdin" : path, 1u << 20, &buf, &len);
+	int r = sbx_read_all(strcmp(path, "-") == 0 ? "/proc/self/fd/0" : path, 1u << 20, &buf, &len);
 	if (r < 0)
 		return sbx_err_errno(err, r, "update: --resources %s", path);
 	_cleanup_free_ char *doc = sbx_xasprintf("--resources %s", path);
@@ -124,7 +124,7 @@ static int apply_flag(int c, const char *flag, const char *v, struct sbx_resourc
 			res->has_pids_limit = true;
 		break;
 	default:
-		sbx_log(SBX_LOG_INFO, "update: %s %s: accepted and ignored (not a cgroup v2 limit sbxctr sets)", flag, v);
+		sbx_log(SBX_LOG_INFO, "update: --%s %s: accepted and ignored (not a cgroup v2 limit sbxctr sets)", flag, v);
 		break;
 	}
 	return r;

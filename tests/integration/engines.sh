@@ -31,9 +31,11 @@ eng_rootfs() {
 eng_oci_image() {
 	_d=$(mktemp -d "$T_TMP/img.XXXXXX")
 	mkdir -p "$_d/blobs/sha256"
-	tar --numeric-owner --owner=0 --group=0 -C "$1" -cf "$_d/layer.tar" .
+	# busybox's tar and gzip too (the VM): no GNU-only flags
+	tar -C "$1" -cf "$_d/layer.tar" .
 	_diff=$(sha256sum "$_d/layer.tar" | cut -d' ' -f1)
-	gzip -n -1 "$_d/layer.tar"
+	gzip -1 -c <"$_d/layer.tar" >"$_d/layer.tar.gz"
+	rm "$_d/layer.tar"
 	_blob() { # FILE -> moves it to its digest; prints "digest size"
 		_s=$(sha256sum "$1" | cut -d' ' -f1)
 		_n=$(stat -c %s "$1")
