@@ -34,8 +34,12 @@ pm --runtime "$D/w-sbxctr/sbxctr" import "$D/rootfs.tar" localhost/sbxtest:lates
 # containerd: private, as in test_containerd.sh; the shim's runtimes take --cgroup-manager=disabled where needed
 flag=
 [ "$ENG_CGROUPS" = 0 ] && flag=--cgroup-manager=disabled
-printf '#!/bin/sh\nexec %s %s "$@"\n' "$SBXCTR" "$flag" >"$D/ctr-sbxctr"
-printf '#!/bin/sh\nexec crun %s "$@"\n' "$flag" >"$D/ctr-crun"
+for rt in sbxctr crun; do
+	{
+		echo '#!/bin/sh'
+		echo "exec $([ $rt = sbxctr ] && echo "$SBXCTR" || echo crun) $flag \"\$@\""
+	} >"$D/ctr-$rt"
+done
 chmod 755 "$D/ctr-sbxctr" "$D/ctr-crun"
 cat >"$D/config.toml" <<EOF
 version = 2
