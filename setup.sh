@@ -27,8 +27,9 @@ libnl-route-3-dev libjson-c-dev libcmocka-dev busybox-static"
 # cgroup v2 VM, procps/psmisc for process checks, clang/cppcheck for analysis;
 # runc, crun and umoci generate the bundles the OCI tests run (runc only writes
 # its spec: it never runs a container here); uidmap and passt for the rootless
-# cases (subordinate ids, --net pasta)
-[ "$mode" = test ] && pkgs="$pkgs iproute2 qemu-system-x86 cpio procps psmisc zstd xz-utils clang clang-tidy cppcheck libcap2-bin strace runc crun umoci uidmap passt"
+# cases (subordinate ids, --net pasta); podman with conmon and containerd drive
+# sbxctr as engines do (test_podman, test_containerd: private storage and state)
+[ "$mode" = test ] && pkgs="$pkgs iproute2 qemu-system-x86 cpio procps psmisc zstd xz-utils clang clang-tidy cppcheck libcap2-bin strace runc crun umoci uidmap passt podman conmon containerd"
 missing=""
 for p in $pkgs; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"

@@ -652,6 +652,16 @@ int sbx_cgroup_create_named(struct sbx_cgroup_root *root, const struct sbx_cgrou
 	return 0;
 }
 
+int sbx_cgroup_apply(struct sbx_cgroup *cg, const struct sbx_cgroup_plan *plan, struct sbx_error *err)
+{
+	for (size_t i = 0; i < plan->n_writes; i++) {
+		int r = apply_write(cg, &plan->writes[i], err);
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
 int sbx_cgroup_open(const char *path, struct sbx_cgroup **ret, struct sbx_error *err)
 {
 	const char *slash = strrchr(path, '/');

@@ -128,6 +128,12 @@ int sbx_cgroup_create(struct sbx_cgroup_root *root, const struct sbx_cgroup_plan
  */
 int sbx_cgroup_create_named(struct sbx_cgroup_root *root, const struct sbx_cgroup_plan *plan, const char *name,
 			    struct sbx_cgroup **ret, struct sbx_error *err);
+/*
+ * Writes plan's limits into an existing cgroup (`sbxctr update` on a live
+ * container): in the plan's order, stopping at the first failure, whose
+ * error names the file and the value.
+ */
+int sbx_cgroup_apply(struct sbx_cgroup *cg, const struct sbx_cgroup_plan *plan, struct sbx_error *err);
 /* An existing cgroup directory (absolute path), to kill, wait for and remove. */
 int sbx_cgroup_open(const char *path, struct sbx_cgroup **ret, struct sbx_error *err);
 /* The runtime's own cgroup directory in the cgroup2 mount ("" -> -ENOENT); malloc'd in *ret. */

@@ -48,5 +48,13 @@ void sbx_cli_set_globals(const struct sbx_globals *g);
  */
 int sbx_cli_id_args(int argc, char **argv, const char *verb, bool *force, const char **ret_id, bool *help,
 		    struct sbx_error *err);
+/*
+ * `update`'s arguments: --resources FILE|- read first, the flags over its
+ * fields (runc's spellings; the ones sbxctr does not set are logged and
+ * ignored). Pure but for reading the file.
+ */
+struct sbx_resources;
+int sbx_cli_parse_update(int argc, char **argv, struct sbx_resources *ret, const char **ret_id, bool *help,
+			 struct sbx_error *err);
 /* Logs err and returns the failure exit status. */
 int sbx_cli_fail(const struct sbx_error *err);

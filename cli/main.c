@@ -28,6 +28,11 @@ static const char main_usage[] =
 	"  list      the containers under --root\n"
 	"  spec      write a starter config.json\n"
 	"  features  what this runtime supports, as the OCI features document\n"
+	"  exec      run a process in a running container\n"
+	"  ps        the processes of a container\n"
+	"  pause     freeze every process of a container (resume: thaw them)\n"
+	"  update    write new limits into a running container's cgroup\n"
+	"  events    a container's cgroup statistics and OOM kills, as JSON lines\n"
 	"\n"
 	"Global options (before the command):\n"
 	"  --root DIR                 where containers are kept (default /run/sbxctr)\n"
@@ -49,7 +54,9 @@ static const struct {
 	{"run", sbx_cmd_run},	    {"batch", sbx_cmd_batch},	{"seccomp", sbx_cmd_seccomp},
 	{"create", sbx_cmd_create}, {"start", sbx_cmd_start},	{"state", sbx_cmd_state},
 	{"kill", sbx_cmd_kill},	    {"delete", sbx_cmd_delete}, {"list", sbx_cmd_list},
-	{"spec", sbx_cmd_spec},	    {"features", sbx_cmd_features},
+	{"spec", sbx_cmd_spec},	    {"features", sbx_cmd_features}, {"ps", sbx_cmd_ps},
+	{"pause", sbx_cmd_pause},   {"resume", sbx_cmd_resume},	{"update", sbx_cmd_update},
+	{"events", sbx_cmd_events}, {"exec", sbx_cmd_exec},
 };
 
 int main(int argc, char **argv)

@@ -18,6 +18,13 @@ int sbx_cmd_delete(int argc, char **argv);
 int sbx_cmd_list(int argc, char **argv);
 int sbx_cmd_spec(int argc, char **argv);
 int sbx_cmd_features(int argc, char **argv);
+/* What engines call on running containers (runtime/engine.c, runtime/container_exec.c). */
+int sbx_cmd_exec(int argc, char **argv);
+int sbx_cmd_ps(int argc, char **argv);
+int sbx_cmd_pause(int argc, char **argv);
+int sbx_cmd_resume(int argc, char **argv);
+int sbx_cmd_update(int argc, char **argv);
+int sbx_cmd_events(int argc, char **argv);
 int sbx_cmd_batch(int argc, char **argv);
 /*
  * seccomp check PROFILE [--caps LIST] [--arch ARCH] [--kernel X.Y]

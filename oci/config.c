@@ -71,6 +71,24 @@ static void kv_free(struct sbx_kv *kv, size_t n)
 	free(kv);
 }
 
+void sbx_process_clear(struct sbx_process *p)
+{
+	sbx_strv_free(p->args);
+	sbx_strv_free(p->env);
+	free(p->cwd);
+	free(p->additional_gids);
+	free(p->rlimits);
+	memset(p, 0, sizeof(*p));
+}
+
+void sbx_resources_clear(struct sbx_resources *r)
+{
+	free(r->cpuset_cpus);
+	free(r->cpuset_mems);
+	kv_free(r->unified, r->n_unified);
+	memset(r, 0, sizeof(*r));
+}
+
 void sbx_config_free(struct sbx_config *c)
 {
 	if (!c)
@@ -78,11 +96,7 @@ void sbx_config_free(struct sbx_config *c)
 	free(c->oci_version);
 	free(c->bundle_dir);
 	free(c->root_path);
-	sbx_strv_free(c->process.args);
-	sbx_strv_free(c->process.env);
-	free(c->process.cwd);
-	free(c->process.additional_gids);
-	free(c->process.rlimits);
+	sbx_process_clear(&c->process);
 	free(c->hostname);
 	free(c->domainname);
 	for (size_t i = 0; i < c->n_mounts; i++) {
@@ -99,9 +113,7 @@ void sbx_config_free(struct sbx_config *c)
 	sbx_strv_free(c->masked_paths);
 	sbx_strv_free(c->readonly_paths);
 	kv_free(c->sysctl, c->n_sysctl);
-	free(c->resources.cpuset_cpus);
-	free(c->resources.cpuset_mems);
-	kv_free(c->resources.unified, c->resources.n_unified);
+	sbx_resources_clear(&c->resources);
 	free(c->seccomp_json);
 	free(c->seccomp_doc);
 	free(c->seccomp_file);
@@ -504,18 +516,14 @@ static int parse_env(json_object *proc, const struct sbx_jloc *ploc, struct sbx_
 	return 0;
 }
 
-static int parse_process(json_object *root, struct sbx_config *c, struct sbx_error *err)
+/* A process object at ploc; *caps_given says whether it had "capabilities" (absent: none). */
+static int parse_process_obj(json_object *proc, const struct sbx_jloc *ploc_arg, struct sbx_process *p,
+			     bool *caps_given, struct sbx_error *err)
 {
-	struct sbx_jloc top = {.doc = DOC};
-	json_object *proc;
-	int r = get_object(root, &top, "process", &proc, err);
+	const struct sbx_jloc ploc = *ploc_arg;
+	int r = sbx_json_expect(proc, json_type_object, &ploc, err);
 	if (r < 0)
 		return r;
-	struct sbx_jloc ploc = sbx_jloc_key(&top, "process");
-	if (!proc)
-		return sbx_json_error(&ploc, err, "required field is missing");
-	struct sbx_process *p = &c->process;
-
 	json_object *args = sbx_json_get(proc, "args");
 	struct sbx_jloc al = sbx_jloc_key(&ploc, "args");
 	if (!args)
@@ -543,6 +551,7 @@ static int parse_process(json_object *root, struct sbx_config *c, struct sbx_err
 	json_object *caps;
 	if ((r = get_object(proc, &ploc, "capabilities", &caps, err)) < 0)
 		return r;
+	*caps_given = caps != NULL;
 	p->has_caps = true; /* absent means "no capabilities", as in runc */
 	memset(&p->caps, 0, sizeof(p->caps));
 	if (caps) {
@@ -579,8 +588,22 @@ static int parse_process(json_object *root, struct sbx_config *c, struct sbx_err
 	if ((r = get_bool(proc, &ploc, "terminal", &p->terminal, err)) < 0)
 		return r;
 	if (sbx_json_get(proc, "apparmorProfile") || sbx_json_get(proc, "selinuxLabel"))
-		sbx_warn("config.json: process.apparmorProfile/selinuxLabel are not supported and ignored");
+		sbx_warn("%s: process.apparmorProfile/selinuxLabel are not supported and ignored", ploc.doc);
 	return 0;
+}
+
+static int parse_process(json_object *root, struct sbx_config *c, struct sbx_error *err)
+{
+	struct sbx_jloc top = {.doc = DOC};
+	json_object *proc;
+	int r = get_object(root, &top, "process", &proc, err);
+	if (r < 0)
+		return r;
+	struct sbx_jloc ploc = sbx_jloc_key(&top, "process");
+	if (!proc)
+		return sbx_json_error(&ploc, err, "required field is missing");
+	bool caps_given;
+	return parse_process_obj(proc, &ploc, &c->process, &caps_given, err);
 }
 
 static const struct {
@@ -1147,6 +1170,52 @@ int sbx_config_parse(const char *buf, size_t len, const char *bundle_dir, struct
 	r = 0;
 out:
 	json_object_put(root);
+	return r;
+}
+
+int sbx_process_parse(const char *buf, size_t len, const char *doc, struct sbx_process *ret, bool *ret_caps_given,
+		      json_object **ret_seccomp, struct sbx_error *err)
+{
+	json_object *root = NULL;
+	int r = sbx_json_parse(doc, buf, len, &root, err);
+	if (r < 0)
+		return r;
+	struct sbx_jloc top = {.doc = doc};
+	memset(ret, 0, sizeof(*ret));
+	bool caps_given = false;
+	r = parse_process_obj(root, &top, ret, &caps_given, err);
+	json_object *sc = r == 0 && ret_seccomp ? sbx_json_get(root, "seccomp") : NULL;
+	if (sc) {
+		struct sbx_jloc l = sbx_jloc_key(&top, "seccomp");
+		if ((r = sbx_json_expect(sc, json_type_object, &l, err)) == 0)
+			*ret_seccomp = json_object_get(sc);
+	}
+	if (r < 0)
+		sbx_process_clear(ret);
+	else
+		*ret_caps_given = caps_given;
+	json_object_put(root);
+	return r;
+}
+
+int sbx_resources_parse(const char *buf, size_t len, const char *doc, struct sbx_resources *ret,
+			struct sbx_error *err)
+{
+	json_object *root = NULL;
+	int r = sbx_json_parse(doc, buf, len, &root, err);
+	if (r < 0)
+		return r;
+	/* parse_resources reads the "resources" member of its object */
+	json_object *wrap = json_object_new_object();
+	json_object_object_add(wrap, "resources", root);
+	struct sbx_jloc top = {.doc = doc};
+	memset(ret, 0, sizeof(*ret));
+	r = sbx_json_expect(root, json_type_object, &top, err);
+	if (r == 0)
+		r = parse_resources(wrap, &top, ret, err);
+	if (r < 0)
+		sbx_resources_clear(ret);
+	json_object_put(wrap);
 	return r;
 }
 

@@ -289,6 +289,20 @@ struct sbx_config {
 /* Parses config.json text. bundle_dir makes root.path and bind sources absolute. */
 int sbx_config_parse(const char *buf, size_t len, const char *bundle_dir, struct sbx_config **ret,
 		     struct sbx_error *err);
+/*
+ * A process object by itself (`sbxctr exec --process FILE`; doc names it
+ * in errors): the fields of config.json's "process". *ret_caps_given: it
+ * had "capabilities" (without, exec keeps the container's). ret_seccomp
+ * (may be NULL): its "seccomp", an OCI linux.seccomp object of its own
+ * (sbxctr's extension), referenced, or left NULL.
+ */
+int sbx_process_parse(const char *buf, size_t len, const char *doc, struct sbx_process *ret, bool *ret_caps_given,
+		      struct json_object **ret_seccomp, struct sbx_error *err);
+void sbx_process_clear(struct sbx_process *p);
+/* A linux.resources object by itself (`sbxctr update --resources FILE`). */
+int sbx_resources_parse(const char *buf, size_t len, const char *doc, struct sbx_resources *ret,
+			struct sbx_error *err);
+void sbx_resources_clear(struct sbx_resources *r);
 /* Only config.json's hooks (the lifecycle reads them back from the copy it keeps). */
 int sbx_config_parse_hooks(const char *buf, size_t len, struct sbx_config **ret, struct sbx_error *err);
 /*

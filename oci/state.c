@@ -25,7 +25,7 @@ void sbx_oci_state_clear(struct sbx_oci_state *st)
 
 const char *sbx_oci_status_name(int status)
 {
-	static const char *const names[] = {"creating", "created", "running", "stopped"};
+	static const char *const names[] = {"creating", "created", "running", "stopped", "paused"};
 	return (unsigned)status < SBX_ARRAY_SIZE(names) ? names[status] : "unknown";
 }
 
@@ -85,7 +85,7 @@ static int parse(json_object *o, const char *doc, struct sbx_oci_state *st, stru
 	    (r = sbx_json_get_strdup(o, &top, "created", false, &st->created, err)) < 0)
 		return r;
 	st->status = -1;
-	for (int s = SBX_OCI_CREATING; s <= SBX_OCI_STOPPED; s++)
+	for (int s = SBX_OCI_CREATING; s <= SBX_OCI_PAUSED; s++)
 		if (strcmp(status, sbx_oci_status_name(s)) == 0)
 			st->status = s;
 	if (st->status < 0) {

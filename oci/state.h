@@ -21,6 +21,7 @@ enum sbx_oci_status {
 	SBX_OCI_CREATED,
 	SBX_OCI_RUNNING,
 	SBX_OCI_STOPPED,
+	SBX_OCI_PAUSED, /* runc's: running, with its cgroup frozen */
 };
 
 struct sbx_oci_state {

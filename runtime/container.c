@@ -1,14 +1,17 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* The OCI lifecycle verbs on the state root (see container.h for the layout and the rules). */
 #include "runtime/container.h"
+#include "runtime/container-internal.h"
 #include "cgroups/cgroup.h"
 #include "cgroups/limits.h"
+#include "cgroups/live.h"
 #include "core/cleanup.h"
 #include "core/log.h"
 #include "core/util.h"
 #include "oci/policy.h"
 #include "runtime/bundle.h"
 #include "runtime/hooks.h"
+#include "runtime/notify.h"
 #include "runtime/sandbox.h"
 
 #include <ctype.h>
@@ -34,16 +37,7 @@
 /* config.json copies are read back by delete; the same cap as a bundle's */
 #define CONFIG_MAX_BYTES (16u << 20)
 
-/* One container, opened (and, for the verbs that change it, locked). */
-struct ctr {
-	const char *id;
-	int root_fd;
-	int dir_fd;
-	struct sbx_oci_state st;
-	int pidfd; /* the live init, -1 when stopped */
-};
-
-static void ctr_close(struct ctr *c)
+void sbx_ctr_close(struct ctr *c)
 {
 	if (c->pidfd >= 0)
 		close(c->pidfd);
@@ -156,7 +150,7 @@ static int write_state(int dir_fd, const struct sbx_oci_state *st, struct sbx_er
  * start time and it is not a zombie. The pidfd is taken first and the
  * start time checked after, so the pidfd is the init's or nothing.
  */
-static int find_init(const struct sbx_oci_state *st)
+int sbx_ctr_find_init(const struct sbx_oci_state *st)
 {
 	if (st->pid <= 0)
 		return -1;
@@ -172,20 +166,32 @@ static int find_init(const struct sbx_oci_state *st)
 	return fd;
 }
 
-/* created, running or stopped, from what state.json says and whether the init lives. */
+/* Whether the container's cgroup is frozen (pause): only the freezer knows. */
+static bool frozen(const struct sbx_oci_state *st)
+{
+	if (!st->cgroup)
+		return false;
+	_cleanup_(sbx_cgroup_freep) struct sbx_cgroup *cg = NULL;
+	struct sbx_error e = {0};
+	return sbx_cgroup_open(st->cgroup, &cg, &e) == 0 && sbx_cgroup_frozen(cg) == 1;
+}
+
+/* created, running, paused or stopped, from what state.json says, whether the init lives, the freezer. */
 static void refresh(struct ctr *c)
 {
 	if (c->st.status == SBX_OCI_CREATING)
 		return;
-	c->pidfd = find_init(&c->st);
+	c->pidfd = sbx_ctr_find_init(&c->st);
 	if (c->pidfd < 0)
 		c->st.status = SBX_OCI_STOPPED;
+	else if (!c->st.started)
+		c->st.status = SBX_OCI_CREATED;
 	else
-		c->st.status = c->st.started ? SBX_OCI_RUNNING : SBX_OCI_CREATED;
+		c->st.status = frozen(&c->st) ? SBX_OCI_PAUSED : SBX_OCI_RUNNING;
 }
 
 /* Waits until the process of pidfd has exited (zombie or reaped); -ETIMEDOUT after ms. */
-static int wait_gone(int pidfd, int ms)
+int sbx_ctr_wait_gone(int pidfd, int ms)
 {
 	struct pollfd p = {.fd = pidfd, .events = POLLIN};
 	int n;
@@ -200,6 +206,8 @@ static void remove_dir(struct ctr *c)
 	static const char *const files[] = {STATE_FILE, CONFIG_FILE, START_SOCK};
 	for (size_t i = 0; i < SBX_ARRAY_SIZE(files); i++)
 		unlinkat(c->dir_fd, files[i], 0);
+	unlinkat(c->dir_fd, SBX_NOTIFY_SUBDIR "/" SBX_NOTIFY_SOCK, 0);
+	unlinkat(c->dir_fd, SBX_NOTIFY_SUBDIR, AT_REMOVEDIR);
 	if (unlinkat(c->root_fd, c->id, AT_REMOVEDIR) < 0 && errno != ENOENT)
 		sbx_warn("container \"%s\": removing %s/%s: %s", c->id, "--root", c->id, strerror(errno));
 }
@@ -223,10 +231,10 @@ static void destroy_cgroup(const struct sbx_oci_state *st)
 static void sweep(struct ctr *c)
 {
 	sbx_debug("container \"%s\": removing what a create that died left", c->id);
-	int pidfd = find_init(&c->st);
+	int pidfd = sbx_ctr_find_init(&c->st);
 	if (pidfd >= 0) {
 		syscall(SYS_pidfd_send_signal, pidfd, SIGKILL, NULL, 0);
-		wait_gone(pidfd, 5000);
+		sbx_ctr_wait_gone(pidfd, 5000);
 		close(pidfd);
 	}
 	destroy_cgroup(&c->st);
@@ -237,7 +245,7 @@ static void sweep(struct ctr *c)
  * Opens container id. lock: flock(LOCK_EX), waiting for other verbs (a
  * mutating verb); otherwise read without a lock. ENOENT -> "does not exist".
  */
-static int ctr_open(const struct sbx_container_opts *g, const char *id, bool lock, struct ctr *c,
+int sbx_ctr_open(const struct sbx_container_opts *g, const char *id, bool lock, struct ctr *c,
 		    struct sbx_error *err)
 {
 	*c = (struct ctr){.id = id, .root_fd = -1, .dir_fd = -1, .pidfd = -1};
@@ -326,7 +334,7 @@ static int prepivot_hooks(void *userdata, pid_t pid, struct sbx_error *err)
 	return r;
 }
 
-static int connect_unix(const char *path, int type, const char *what, struct sbx_error *err)
+int sbx_ctr_connect_unix(const char *path, int type, const char *what, struct sbx_error *err)
 {
 	struct sockaddr_un sa = {.sun_family = AF_UNIX};
 	if (strlen(path) >= sizeof(sa.sun_path))
@@ -354,9 +362,9 @@ static int listen_start(int dir_fd, struct sbx_error *err)
 	return TAKE_FD(fd);
 }
 
-static int send_pidfd(const char *path, pid_t pid, struct sbx_error *err)
+int sbx_ctr_send_pidfd(const char *path, pid_t pid, struct sbx_error *err)
 {
-	_cleanup_close_ int s = connect_unix(path, SOCK_STREAM, "--pidfd-socket", err);
+	_cleanup_close_ int s = sbx_ctr_connect_unix(path, SOCK_STREAM, "--pidfd-socket", err);
 	if (s < 0)
 		return s;
 	_cleanup_close_ int pfd = (int)syscall(SYS_pidfd_open, pid, 0);
@@ -367,7 +375,7 @@ static int send_pidfd(const char *path, pid_t pid, struct sbx_error *err)
 }
 
 /* The pid file: the bare pid, no newline, replaced whole. */
-static int write_pid_file(const char *path, pid_t pid, struct sbx_error *err)
+int sbx_ctr_write_pid_file(const char *path, pid_t pid, struct sbx_error *err)
 {
 	char buf[16];
 	int n = snprintf(buf, sizeof(buf), "%d", (int)pid);
@@ -407,6 +415,11 @@ static struct sbx_config *create_config(const struct sbx_container_opts *g, cons
 			    "config.json: process.terminal is true: create needs --console-socket to hand the terminal to");
 		return NULL;
 	}
+	const char *notify = getenv("NOTIFY_SOCKET");
+	if (notify && *notify) {
+		_cleanup_free_ char *dir = sbx_xasprintf("%s/%s", root_path(g), o->id);
+		sbx_notify_prepare(cfg, dir);
+	}
 	return TAKE_PTR(cfg);
 }
 
@@ -434,7 +447,7 @@ int sbx_container_create(const struct sbx_container_opts *g, const struct sbx_cr
 		return -(err->code > 0 ? err->code : EINVAL);
 	_cleanup_close_ int console = -1;
 	if (o->console_socket && cfg->process.terminal &&
-	    (console = connect_unix(o->console_socket, SOCK_STREAM, "--console-socket", err)) < 0)
+	    (console = sbx_ctr_connect_unix(o->console_socket, SOCK_STREAM, "--console-socket", err)) < 0)
 		return console;
 	/* every config error is found here, before anything exists */
 	_cleanup_(sbx_sandbox_freep) struct sbx_sandbox *sb = NULL;
@@ -450,17 +463,24 @@ int sbx_container_create(const struct sbx_container_opts *g, const struct sbx_cr
 	if (mkdirat(c.root_fd, o->id, 0711) < 0) {
 		r = errno == EEXIST ? sbx_err_set(err, EEXIST, "container \"%s\" already exists", o->id)
 				    : sbx_err_sys(err, "container \"%s\"", o->id);
-		ctr_close(&c);
+		sbx_ctr_close(&c);
 		return r;
 	}
 	c.dir_fd = openat(c.root_fd, o->id, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (c.dir_fd < 0 || flock(c.dir_fd, LOCK_EX) < 0) {
 		r = sbx_err_sys(err, "container \"%s\"", o->id);
 		unlinkat(c.root_fd, o->id, AT_REMOVEDIR);
-		ctr_close(&c);
+		sbx_ctr_close(&c);
 		return r;
 	}
 	flock(c.root_fd, LOCK_UN);
+	/* the directory the container's NOTIFY_SOCKET lives in (bound at /run/notify) */
+	if (getenv("NOTIFY_SOCKET") && *getenv("NOTIFY_SOCKET") && mkdirat(c.dir_fd, SBX_NOTIFY_SUBDIR, 0711) < 0) {
+		r = sbx_err_sys(err, "container \"%s\": %s/", o->id, SBX_NOTIFY_SUBDIR);
+		remove_dir(&c);
+		sbx_ctr_close(&c);
+		return r;
+	}
 
 	char created[64];
 	sbx_now_rfc3339(created, sizeof(created));
@@ -499,15 +519,15 @@ int sbx_container_create(const struct sbx_container_opts *g, const struct sbx_cr
 	/* the init's pid and cgroup are recorded by spawned() as soon as it exists */
 	if ((r = sbx_sandbox_start(sb, err)) < 0)
 		goto fail;
-	if ((o->pid_file && (r = write_pid_file(o->pid_file, c.st.pid, err)) < 0) ||
-	    (o->pidfd_socket && (r = send_pidfd(o->pidfd_socket, c.st.pid, err)) < 0))
+	if ((o->pid_file && (r = sbx_ctr_write_pid_file(o->pid_file, c.st.pid, err)) < 0) ||
+	    (o->pidfd_socket && (r = sbx_ctr_send_pidfd(o->pidfd_socket, c.st.pid, err)) < 0))
 		goto fail;
 	if ((r = sbx_sandbox_detach(sb, err)) < 0)
 		goto fail;
 	c.st.status = SBX_OCI_CREATED;
 	if ((r = write_state(c.dir_fd, &c.st, err)) < 0) {
 		/* the init is on its own now: kill it by pidfd, since the sandbox no longer will */
-		int pidfd = find_init(&c.st);
+		int pidfd = sbx_ctr_find_init(&c.st);
 		if (pidfd >= 0) {
 			syscall(SYS_pidfd_send_signal, pidfd, SIGKILL, NULL, 0);
 			close(pidfd);
@@ -517,7 +537,7 @@ int sbx_container_create(const struct sbx_container_opts *g, const struct sbx_cr
 	}
 	c.st.annotations = NULL;
 	c.st.n_annotations = 0;
-	ctr_close(&c);
+	sbx_ctr_close(&c);
 	return 0;
 fail:
 	/* kills the init (not yet detached), removes its cgroup; then the directory */
@@ -527,14 +547,14 @@ fail:
 	remove_dir(&c);
 	c.st.annotations = NULL;
 	c.st.n_annotations = 0;
-	ctr_close(&c);
+	sbx_ctr_close(&c);
 	return r;
 }
 
 /* --- start, state, kill, delete, list ------------------------------------------- */
 
 /* The config.json kept at create (for its poststart and poststop hooks), or NULL. */
-static struct sbx_config *kept_config(const struct ctr *c)
+struct sbx_config *sbx_ctr_kept_config(const struct ctr *c)
 {
 	char path[64];
 	snprintf(path, sizeof(path), "/proc/self/fd/%d/" CONFIG_FILE, c->dir_fd);
@@ -550,7 +570,24 @@ static struct sbx_config *kept_config(const struct ctr *c)
 	return cfg;
 }
 
-static int status_error(const struct ctr *c, const char *verb, struct sbx_error *err)
+int sbx_ctr_config(const struct ctr *c, struct sbx_config **ret, struct sbx_error *err)
+{
+	char path[64];
+	snprintf(path, sizeof(path), "/proc/self/fd/%d/" CONFIG_FILE, c->dir_fd);
+	_cleanup_free_ char *text = NULL;
+	size_t len;
+	int r = sbx_read_all(path, CONFIG_MAX_BYTES, &text, &len);
+	if (r < 0)
+		return sbx_err_errno(err, r, "container \"%s\": its config.json", c->id);
+	_cleanup_(sbx_config_freep) struct sbx_config *cfg = NULL;
+	if ((r = sbx_config_parse(text, len, c->st.bundle, &cfg, err)) < 0 ||
+	    (r = sbx_config_apply_policy(cfg, (enum sbx_policy)c->st.policy, err)) < 0)
+		return sbx_err_wrap(err, "container \"%s\"", c->id);
+	*ret = TAKE_PTR(cfg);
+	return 0;
+}
+
+int sbx_ctr_status_error(const struct ctr *c, const char *verb, struct sbx_error *err)
 {
 	return sbx_err_set(err, EINVAL, "cannot %s container \"%s\": it is %s", verb, c->id,
 			   sbx_oci_status_name(c->st.status));
@@ -559,7 +596,14 @@ static int status_error(const struct ctr *c, const char *verb, struct sbx_error 
 static int start_created(struct ctr *c, struct sbx_error *err)
 {
 	if (c->st.status != SBX_OCI_CREATED)
-		return status_error(c, "start", err);
+		return sbx_ctr_status_error(c, "start", err);
+	/* sd_notify: listening before the process runs, so that no READY=1 is lost */
+	const char *notify = getenv("NOTIFY_SOCKET");
+	struct stat nst;
+	_cleanup_close_ int notify_fd = -1;
+	if (notify && *notify && fstatat(c->dir_fd, SBX_NOTIFY_SUBDIR, &nst, AT_SYMLINK_NOFOLLOW) == 0 &&
+	    (notify_fd = sbx_notify_listen(c->dir_fd, err)) < 0)
+		return notify_fd;
 	struct sockaddr_un sa = {.sun_family = AF_UNIX};
 	snprintf(sa.sun_path, sizeof(sa.sun_path), "/proc/self/fd/%d/" START_SOCK, c->dir_fd);
 	_cleanup_close_ int s = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
@@ -594,8 +638,14 @@ static int start_created(struct ctr *c, struct sbx_error *err)
 	int r = write_state(c->dir_fd, &c->st, err);
 	if (r < 0)
 		return r;
-	/* poststart: after the process started, before start returns; a failure is a warning */
-	_cleanup_(sbx_config_freep) struct sbx_config *cfg = kept_config(c);
+	if (notify_fd >= 0) {
+		/* the wait may be long: other verbs (kill above all) must not wait for it */
+		flock(c->dir_fd, LOCK_UN);
+		if ((r = sbx_notify_wait_ready(notify_fd, c->pidfd, c->st.pid, notify, err)) < 0)
+			return r;
+	}
+	/* poststart: after the process started (and said it is ready), before start returns; a failure is a warning */
+	_cleanup_(sbx_config_freep) struct sbx_config *cfg = sbx_ctr_kept_config(c);
 	if (cfg && cfg->hooks[SBX_HOOK_POSTSTART].n) {
 		_cleanup_free_ char *state = hook_state(&c->st, SBX_OCI_RUNNING);
 		sbx_hooks_run_all(&cfg->hooks[SBX_HOOK_POSTSTART], SBX_HOOK_POSTSTART, state);
@@ -606,20 +656,20 @@ static int start_created(struct ctr *c, struct sbx_error *err)
 int sbx_container_start(const struct sbx_container_opts *g, const char *id, struct sbx_error *err)
 {
 	struct ctr c;
-	int r = ctr_open(g, id, true, &c, err);
+	int r = sbx_ctr_open(g, id, true, &c, err);
 	if (r == 0)
 		r = start_created(&c, err);
-	ctr_close(&c);
+	sbx_ctr_close(&c);
 	return r;
 }
 
 int sbx_container_state(const struct sbx_container_opts *g, const char *id, char **ret_json, struct sbx_error *err)
 {
 	struct ctr c;
-	int r = ctr_open(g, id, false, &c, err);
+	int r = sbx_ctr_open(g, id, false, &c, err);
 	if (r == 0)
 		*ret_json = sbx_oci_state_json(&c.st, false, true);
-	ctr_close(&c);
+	sbx_ctr_close(&c);
 	return r;
 }
 
@@ -656,49 +706,22 @@ int sbx_signal_parse(const char *s)
 	return -1;
 }
 
-/* kill --all: every process in the init's pid namespace (the init's own namespace, never the host's). */
-static int kill_all(const struct ctr *c, int sig, struct sbx_error *err)
-{
-	char path[64];
-	struct stat init_ns, own_ns;
-	snprintf(path, sizeof(path), "/proc/%d/ns/pid", (int)c->st.pid);
-	if (stat(path, &init_ns) < 0 || stat("/proc/self/ns/pid", &own_ns) < 0)
-		return sbx_err_sys(err, "container \"%s\": its pid namespace", c->id);
-	if (init_ns.st_ino == own_ns.st_ino && init_ns.st_dev == own_ns.st_dev) {
-		sbx_warn("container \"%s\" shares the host's pid namespace: kill --all signals its init only", c->id);
-		return 0;
-	}
-	_cleanup_closedir_ DIR *d = opendir("/proc");
-	if (!d)
-		return sbx_err_sys(err, "/proc");
-	for (struct dirent *de; (de = readdir(d));) {
-		int pid;
-		struct stat st;
-		if (sbx_parse_int(de->d_name, &pid) < 0 || pid == c->st.pid)
-			continue;
-		snprintf(path, sizeof(path), "/proc/%d/ns/pid", pid);
-		if (stat(path, &st) == 0 && st.st_ino == init_ns.st_ino && st.st_dev == init_ns.st_dev)
-			kill(pid, sig);
-	}
-	return 0;
-}
-
 int sbx_container_kill(const struct sbx_container_opts *g, const char *id, int sig, bool all, struct sbx_error *err)
 {
 	struct ctr c;
-	int r = ctr_open(g, id, true, &c, err);
+	int r = sbx_ctr_open(g, id, true, &c, err);
 	if (r < 0)
 		goto out;
 	if (c.st.status == SBX_OCI_STOPPED) {
 		r = sbx_err_set(err, ESRCH, "container \"%s\" is not running", id);
 		goto out;
 	}
-	if (all && (r = kill_all(&c, sig, err)) < 0)
+	if (all && (r = sbx_ctr_kill_all(&c, sig, err)) < 0)
 		goto out;
 	if (syscall(SYS_pidfd_send_signal, c.pidfd, sig, NULL, 0) < 0)
 		r = sbx_err_sys(err, "container \"%s\": signal %d", id, sig);
 out:
-	ctr_close(&c);
+	sbx_ctr_close(&c);
 	return r;
 }
 
@@ -711,13 +734,13 @@ static int delete_locked(struct ctr *c, bool force, struct sbx_error *err)
 					   c->id, sbx_oci_status_name(c->st.status));
 		/* the init's end takes its pid namespace along; the cgroup catches the rest */
 		syscall(SYS_pidfd_send_signal, c->pidfd, SIGKILL, NULL, 0);
-		if (wait_gone(c->pidfd, 10000) < 0)
+		if (sbx_ctr_wait_gone(c->pidfd, 10000) < 0)
 			sbx_warn("container \"%s\": its init %d did not exit within 10 s", c->id, (int)c->st.pid);
 		c->st.status = SBX_OCI_STOPPED;
 	}
 	destroy_cgroup(&c->st);
 	/* the config copy is read before the directory goes; poststop runs once it is gone */
-	_cleanup_(sbx_config_freep) struct sbx_config *cfg = kept_config(c);
+	_cleanup_(sbx_config_freep) struct sbx_config *cfg = sbx_ctr_kept_config(c);
 	remove_dir(c);
 	if (cfg && cfg->hooks[SBX_HOOK_POSTSTOP].n) {
 		_cleanup_free_ char *state = hook_state(&c->st, SBX_OCI_STOPPED);
@@ -729,10 +752,10 @@ static int delete_locked(struct ctr *c, bool force, struct sbx_error *err)
 int sbx_container_delete(const struct sbx_container_opts *g, const char *id, bool force, struct sbx_error *err)
 {
 	struct ctr c;
-	int r = ctr_open(g, id, true, &c, err);
+	int r = sbx_ctr_open(g, id, true, &c, err);
 	if (r == 0)
 		r = delete_locked(&c, force, err);
-	ctr_close(&c);
+	sbx_ctr_close(&c);
 	return r;
 }
 
@@ -769,12 +792,12 @@ int sbx_container_list(const struct sbx_container_opts *g, struct sbx_oci_state 
 		bool stale = fd >= 0 && flock(fd, LOCK_EX | LOCK_NB) == 0;
 		if (fd >= 0)
 			close(fd);
-		if (ctr_open(g, de->d_name, stale, &c, &e) == 0) {
+		if (sbx_ctr_open(g, de->d_name, stale, &c, &e) == 0) {
 			v = sbx_xrealloc(v, (n + 1) * sizeof(*v));
 			v[n++] = c.st;
 			memset(&c.st, 0, sizeof(c.st));
 		}
-		ctr_close(&c);
+		sbx_ctr_close(&c);
 	}
 	closedir(d);
 	if (n)

@@ -11,6 +11,7 @@
 #include <limits.h>
 #include <net/if.h>
 #include <signal.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,6 +19,7 @@
 #include <sys/mman.h>
 #include <sys/ptrace.h>
 #include <sys/socket.h>
+#include <sys/un.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -390,6 +392,34 @@ static int cmd_ptrace(void)
 	return 0;
 }
 
+/* sd_notify(3) by hand: msg as one datagram to $NOTIFY_SOCKET (a path, or "@name" abstract). */
+static int cmd_notify(const char *msg)
+{
+	const char *path = getenv("NOTIFY_SOCKET");
+	if (!path || !*path) {
+		printf("NOTIFY_SOCKET is not set\n");
+		return 1;
+	}
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
+	size_t len = strlen(path);
+	if (len >= sizeof(sa.sun_path)) {
+		printf("NOTIFY_SOCKET too long\n");
+		return 1;
+	}
+	memcpy(sa.sun_path, path, len);
+	if (sa.sun_path[0] == '@')
+		sa.sun_path[0] = '\0';
+	int fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return fail("socket");
+	if (sendto(fd, msg, strlen(msg), 0, (struct sockaddr *)&sa,
+		   (socklen_t)(offsetof(struct sockaddr_un, sun_path) + len)) < 0)
+		return fail("sendto");
+	close(fd);
+	printf("sent %s\n", msg);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	if (argc < 2) {
@@ -420,6 +450,8 @@ int main(int argc, char **argv)
 	}
 	if (!strcmp(v, "fds"))
 		return cmd_fds();
+	if (!strcmp(v, "notify") && argc > 2)
+		return cmd_notify(argv[2]);
 	if (!strcmp(v, "burn") && argc > 2) {
 		if (parse_seconds(argv[2], &sec) < 0)
 			return usage_number(v, argv[2]);
