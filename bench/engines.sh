@@ -61,7 +61,7 @@ $C image import "$D/image.tar" >/dev/null
 
 ms() { date +%s%N; }
 median() { sort -n | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
-for rt in sbxctr crun; do : >"$D/pm-$rt" && : >"$D/ctr-$rt"; done
+for rt in sbxctr crun; do : >"$D/pm-$rt" && : >"$D/t-ctr-$rt"; done
 # one warm-up each, then N interleaved
 for k in $(seq 0 "$N"); do
 	for rt in sbxctr crun; do
@@ -72,14 +72,14 @@ for k in $(seq 0 "$N"); do
 		t2=$(ms)
 		[ "$k" = 0 ] && continue
 		echo $(((t1 - t0) / 1000)) >>"$D/pm-$rt"
-		echo $(((t2 - t1) / 1000)) >>"$D/ctr-$rt"
+		echo $(((t2 - t1) / 1000)) >>"$D/t-ctr-$rt"
 	done
 done
 kill "$CPID"
 wait "$CPID" 2>/dev/null || true
 pm --runtime "$D/w-sbxctr/sbxctr" rm -fa >/dev/null 2>&1 || true
 echo "cgroups: $([ "$ENG_CGROUPS" = 1 ] && echo 'cgroup v2' || echo 'disabled (host without usable cgroup v2)'); $N runs each, interleaved"
-for what in pm ctr; do
+for what in pm t-ctr; do
 	s=$(median <"$D/$what-sbxctr")
 	c=$(median <"$D/$what-crun")
 	name=$([ $what = pm ] && echo "podman run --rm IMAGE true" || echo "ctr run --rm IMAGE ID true")
