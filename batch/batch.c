@@ -2,6 +2,7 @@
 /* The batch scheduler: job lines -> worker processes -> result lines; progress events, resume. */
 #include "batch/batch.h"
 #include "runtime/bundle.h"
+#include "rootfs/mount.h"
 #include "cgroups/cgroup.h"
 #include "core/cleanup.h"
 #include "core/log.h"
@@ -87,6 +88,7 @@ struct batch {
 	int *cpus; /* --pin: the usable CPUs, slot k -> cpus[k % n_cpus] */
 	unsigned n_cpus;
 	bool pin_cpuset; /* --pin also through cpuset.cpus: a cgroup v2 cpuset controller is offered */
+	bool overlay;	 /* the kernel has overlayfs: read-only roots get a private overlay */
 	/* opened once, before the workers exist, and lent to every sandbox (see sbx_sandbox_use_cgroup_root) */
 	struct sbx_cgroup_root *cg_root;
 	/* progress */
@@ -172,7 +174,8 @@ __attribute__((noreturn)) static void worker_main(struct batch *b, unsigned k, i
 		_exit(1);
 	/* the scheduler's socket becomes readable only when closed: the batch is stopping */
 	w.job = (struct sbx_batch_job_ctx){.rootfs = b->o->rootfs, .scratch = w.jdir, .cg_root = b->cg_root,
-					   .stop_fd = ctl, .pin_cpu = b->pin_cpuset ? b->cpus[k % b->n_cpus] : -1};
+					   .stop_fd = ctl, .pin_cpu = b->pin_cpuset ? b->cpus[k % b->n_cpus] : -1,
+					   .overlay = b->overlay};
 	for (;;) {
 		uint32_t idx;
 		ssize_t n = read(ctl, &idx, sizeof(idx));
@@ -218,7 +221,7 @@ static void notify(struct batch *b, enum sbx_batch_event ev, const char *note)
 		.cpu_user_us = b->cpu_user_us,
 		.cpu_sys_us = b->cpu_sys_us,
 	};
-	for (unsigned i = 0; i < b->n_workers; i++)
+	for (unsigned i = 0; b->w && i < b->n_workers; i++)
 		st.running += b->w[i].busy;
 	memcpy(st.by_status, b->by_status, sizeof(st.by_status));
 	memcpy(st.runs, b->runs, sizeof(st.runs));
@@ -566,14 +569,22 @@ static void classify(struct batch *b, json_object *done_ids, json_object *done_n
  */
 static int scratch_create(struct batch *b, struct sbx_error *err)
 {
-	if (mkdir(sbx_state_dir(), 0711) < 0 && errno != EEXIST)
-		return sbx_err_sys(err, "state directory %s", sbx_state_dir());
+	int r = sbx_state_dir_create(err);
+	if (r < 0)
+		return r;
 	_cleanup_free_ char *base = sbx_xasprintf("%s/batch", sbx_state_dir());
 	if (mkdir(base, 0700) < 0 && errno != EEXIST)
 		return sbx_err_sys(err, "batch directory %s", base);
 	b->scratch = sbx_xasprintf("%s/%d", base, (int)b->pid);
 	if (mkdir(b->scratch, 0700) < 0 && errno != EEXIST)
 		return sbx_err_sys(err, "batch directory %s", b->scratch);
+	/*
+	 * An ordinary user cannot mount: a plain directory in their state
+	 * directory ($XDG_RUNTIME_DIR is a tmpfs), removed at the end or, after
+	 * a crash, by the next batch's sweep.
+	 */
+	if (geteuid() != 0)
+		return 0;
 	if (mount("tmpfs", b->scratch, "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, "mode=0700") < 0)
 		return sbx_err_sys(err, "scratch tmpfs on %s", b->scratch);
 	b->scratch_mounted = true;
@@ -596,6 +607,8 @@ static void batch_free(struct batch *b)
 	 */
 	for (int i = 0; b->scratch && i < 50 && rmdir(b->scratch) < 0 && errno == EBUSY; i++)
 		usleep(10000);
+	if (b->scratch && !b->scratch_mounted)
+		sbx_remove_tree_at(AT_FDCWD, b->scratch, 0);
 	free(b->scratch);
 	for (size_t i = 0; i < b->n_lines; i++) {
 		free(b->lines[i].id);
@@ -721,6 +734,10 @@ int sbx_batch_run(const struct sbx_batch_opts *o, struct sbx_error *err)
 		to_run += b.lines[i].kind == LINE_RUN;
 	unsigned parallel = o->parallel ? o->parallel : b.n_cpus;
 	b.n_workers = to_run < parallel ? (unsigned)to_run : parallel;
+	/* without overlayfs (not built, module not loadable) the jobs share the rootfs's inodes, as before */
+	b.overlay = sbx_rootfs_overlay_available();
+	if (!b.overlay)
+		notify(&b, SBX_BATCH_EV_NOTE, "no overlayfs here: the jobs share the rootfs's inodes");
 	if (o->pin) {
 		char why[384];
 		b.pin_cpuset = sbx_cgroup_probe(SBX_CG_CPUSET, NULL, why, sizeof(why)) == 1;

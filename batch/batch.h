@@ -120,6 +120,7 @@ struct sbx_batch_job_ctx {
 	struct sbx_cgroup_root *cg_root; /* lent to every sandbox, or NULL */
 	int stop_fd;			 /* without a wait hook: readable or hung up = stop; -1 */
 	int pin_cpu;			 /* >= 0: the cpuset of sandboxes that ask for none (--pin) */
+	bool overlay;			 /* read-only roots get a private overlay (the kernel has overlayfs) */
 	const struct sbx_batch_hooks *hooks;
 	void *hooks_data;
 	/*

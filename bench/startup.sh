@@ -3,15 +3,61 @@
 # Start-up cost of one sandboxed /bin/true: sbxctr (default isolation) next to
 # bubblewrap and crun, in one invocation. Run by hand, as root, after a build:
 #   bench/startup.sh [BUILD_DIR] [RUNS]
+#   bench/startup.sh --user NAME [BUILD_DIR] [RUNS]
+# SBXCTR_B=/path/to/other/sbxctr adds a second sbxctr build ("sbxctr-b", same
+# flags) to the same invocation, to weigh a change against the current one;
+# SBXCTR_ARGS adds flags to both (e.g. "--init", "--rootfs-overlay").
 # Needs hyperfine, bubblewrap and crun (apt-get install hyperfine bubblewrap crun).
 # crun refuses hybrid cgroup hosts, so it runs with --cgroup-manager=disabled
 # inside a private mount namespace with an empty tmpfs over
 # /sys/fs/cgroup/unified (the host's hierarchy itself is never touched).
+# --user NAME: rootless, everything run by that ordinary user (who must be able
+# to reach BUILD_DIR): sbxctr next to bwrap --unshare-all, both as NAME, in one
+# hyperfine invocation; sbxctr's state goes to a fresh XDG_RUNTIME_DIR of NAME's.
+# "sbxctr-nosc" is the same run with --seccomp unconfined (bwrap's command
+# loads no filter): the difference is what the default profile costs.
 set -eu
+USER_NAME=""
+if [ "${1:-}" = --user ]; then
+	USER_NAME=${2:?--user needs a user name}
+	shift 2
+fi
 B=${1:-build}
 RUNS=${2:-300}
 SBX=$(realpath "$B/sbxctr")
 ROOTFS=$(realpath "$B/rootfs")
+
+# medians in ms of hyperfine's JSON ($1), and ratios against sbxctr
+report() {
+	awk '
+	/"command":/ { gsub(/[",]/, "", $2); name = $2 }
+	/"median":/ { gsub(/,/, "", $2); med[name] = $2 * 1000; order[++n] = name }
+	END {
+		printf "%-12s %10s %8s\n", "runtime", "median ms", "x sbxctr"
+		for (i = 1; i <= n; i++)
+			printf "%-12s %10.2f %8.2f\n", order[i], med[order[i]], med[order[i]] / med["sbxctr"]
+	}' "$1"
+}
+
+if [ -n "$USER_NAME" ]; then
+	for t in hyperfine bwrap setpriv; do
+		command -v $t >/dev/null || { echo "bench: $t is missing" >&2; exit 1; }
+	done
+	id "$USER_NAME" >/dev/null || exit 1
+	work=$(mktemp -d /tmp/sbx-bench.XXXXXX)
+	trap 'rm -rf "$work"' EXIT
+	chown "$USER_NAME:" "$work"
+	chmod 700 "$work"
+	echo "bench: as $USER_NAME (uid $(id -u "$USER_NAME")); $(grep -c "^$USER_NAME:" /etc/subuid 2>/dev/null || true) subuid range(s)"
+	setpriv --reuid="$USER_NAME" --regid="$(id -g "$USER_NAME")" --init-groups \
+		env -i PATH=/usr/bin:/bin HOME="$work" XDG_RUNTIME_DIR="$work" \
+		hyperfine -N --warmup 20 --runs "$RUNS" --export-json "$work/r.json" \
+		-n sbxctr "$SBX run ${SBXCTR_ARGS:-} --rootfs $ROOTFS -- /bin/true" \
+		-n sbxctr-nosc "$SBX run ${SBXCTR_ARGS:-} --seccomp unconfined --rootfs $ROOTFS -- /bin/true" \
+		-n bwrap "bwrap --unshare-all --ro-bind $ROOTFS / --proc /proc --dev /dev --tmpfs /tmp /bin/true" >/dev/null
+	report "$work/r.json"
+	exit 0
+fi
 for t in hyperfine bwrap crun; do
 	command -v $t >/dev/null || { echo "bench: $t is missing" >&2; exit 1; }
 done
@@ -31,17 +77,11 @@ exec crun --cgroup-manager=disabled --root "$work/crun-state" run -b "$work/crun
 EOS
 chmod +x "$work/crun.sh"
 
-hyperfine -N --warmup 20 --runs "$RUNS" --export-json "$work/r.json" \
-	-n sbxctr "$SBX run --rootfs $ROOTFS -- /bin/true" \
+# shellcheck disable=SC2086 # SBXCTR_ARGS splits on purpose
+set -- -n sbxctr "$SBX run ${SBXCTR_ARGS:-} --rootfs $ROOTFS -- /bin/true"
+[ -n "${SBXCTR_B:-}" ] && set -- "$@" -n sbxctr-b "$SBXCTR_B run ${SBXCTR_ARGS:-} --rootfs $ROOTFS -- /bin/true"
+hyperfine -N --warmup 20 --runs "$RUNS" --export-json "$work/r.json" "$@" \
 	-n bwrap "bwrap --unshare-all --ro-bind $ROOTFS / --proc /proc --dev /dev --tmpfs /tmp /bin/true" \
 	-n crun "unshare -m $work/crun.sh" >/dev/null
 
-# medians in ms, and ratios against sbxctr
-awk '
-/"command":/ { gsub(/[",]/, "", $2); name = $2 }
-/"median":/ { gsub(/,/, "", $2); med[name] = $2 * 1000; order[++n] = name }
-END {
-	printf "%-8s %10s %8s\n", "runtime", "median ms", "x sbxctr"
-	for (i = 1; i <= n; i++)
-		printf "%-8s %10.2f %8.2f\n", order[i], med[order[i]], med[order[i]] / med["sbxctr"]
-}' "$work/r.json"
+report "$work/r.json"

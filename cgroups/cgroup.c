@@ -293,6 +293,25 @@ static int mkdir_below(const char *base, const char *path)
 	return 0;
 }
 
+/*
+ * An ordinary user may create cgroups only in a subtree delegated to them:
+ * the directory and its cgroup.procs and cgroup.subtree_control are theirs
+ * (systemd's user@UID.service, a scope made with Delegate=yes, or an
+ * administrator's chown).
+ */
+static bool delegated_to_us(const char *dir)
+{
+	_cleanup_close_ int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	struct stat st;
+	return fd >= 0 && fstat(fd, &st) == 0 && st.st_uid == geteuid() &&
+	       faccessat(fd, "cgroup.procs", W_OK, AT_EACCESS) == 0 &&
+	       faccessat(fd, "cgroup.subtree_control", W_OK, AT_EACCESS) == 0;
+}
+
+#define DELEGATE_HINT                                                                                   \
+	"run it in a delegated scope (systemd-run --user --scope -p Delegate=yes sbxctr ...) or ask for " \
+	"a cgroup whose cgroup.procs, cgroup.subtree_control and cgroup.threads you own"
+
 static int setup_parent(struct sbx_cgroup_root *root, const struct sbx_cgroup_root_opts *opts,
 			const struct where *w, const char *base, struct sbx_error *err)
 {
@@ -300,8 +319,17 @@ static int setup_parent(struct sbx_cgroup_root *root, const struct sbx_cgroup_ro
 	size_t bl = strlen(base);
 	int r;
 
+	if (geteuid() != 0 && !delegated_to_us(base)) {
+		set_reason(root, "cgroup %s is not delegated to uid %u, who may not create cgroups there: " DELEGATE_HINT,
+			   base, (unsigned)geteuid());
+		return 0;
+	}
+
 	if (strcmp(root->parent, base) != 0 && (r = mkdir_below(base, root->parent)) < 0) {
-		set_reason(root, "cannot create %s: %s", root->parent, strerror(-r));
+		if (geteuid() != 0 && (r == -EACCES || r == -EPERM))
+			set_reason(root, "cannot create %s: %s: " DELEGATE_HINT, root->parent, strerror(-r));
+		else
+			set_reason(root, "cannot create %s: %s", root->parent, strerror(-r));
 		return 0;
 	}
 	/* Enable from base down to the parent itself (its children are the sandboxes). */
@@ -596,6 +624,67 @@ int sbx_cgroup_create(struct sbx_cgroup_root *root, const struct sbx_cgroup_plan
 	}
 	*ret = TAKE_PTR(cg);
 	return 0;
+}
+
+int sbx_cgroup_create_named(struct sbx_cgroup_root *root, const struct sbx_cgroup_plan *plan, const char *name,
+			    struct sbx_cgroup **ret, struct sbx_error *err)
+{
+	if (!root || !root->usable)
+		return sbx_err_set(err, ENOTSUP, "cannot create a cgroup: %s", sbx_cgroup_root_reason(root));
+	if (!*name || strlen(name) > 128 || !sbx_cgroup_name_valid(name))
+		return sbx_err_set(err, EINVAL, "invalid cgroup name \"%s\"", name);
+	bool made = mkdirat(root->parent_fd, name, 0755) == 0;
+	if (!made && errno != EEXIST)
+		return sbx_err_sys(err, "cannot create cgroup %s/%s", root->parent, name);
+	int fd = openat(root->parent_fd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return sbx_err_sys(err, "cannot open cgroup %s/%s", root->parent, name);
+	_cleanup_(sbx_cgroup_freep) struct sbx_cgroup *cg = cgroup_new(root->parent, name, fd, root->have_kill);
+	for (size_t i = 0; plan && i < plan->n_writes; i++) {
+		int r = apply_write(cg, &plan->writes[i], err);
+		if (r < 0) {
+			if (made && unlinkat(root->parent_fd, name, AT_REMOVEDIR) == 0)
+				cg->removed = true;
+			return r;
+		}
+	}
+	*ret = TAKE_PTR(cg);
+	return 0;
+}
+
+int sbx_cgroup_apply(struct sbx_cgroup *cg, const struct sbx_cgroup_plan *plan, struct sbx_error *err)
+{
+	for (size_t i = 0; i < plan->n_writes; i++) {
+		int r = apply_write(cg, &plan->writes[i], err);
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
+int sbx_cgroup_open(const char *path, struct sbx_cgroup **ret, struct sbx_error *err)
+{
+	const char *slash = strrchr(path, '/');
+	if (!slash || slash == path)
+		return sbx_err_set(err, EINVAL, "not a cgroup directory: %s", path);
+	int fd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return sbx_err_sys(err, "cgroup %s", path);
+	_cleanup_free_ char *parent = sbx_xstrdup(path);
+	parent[slash - path] = '\0';
+	*ret = cgroup_new(parent, slash + 1, fd, -1);
+	return 0;
+}
+
+int sbx_cgroup_own_dir(char **ret)
+{
+	struct where w = {0};
+	char reason[256];
+	int r = locate(&w, reason, sizeof(reason));
+	if (r == 0)
+		*ret = TAKE_PTR(w.own);
+	where_clear(&w);
+	return r < 0 ? r : r > 0 ? -ENOENT : 0;
 }
 
 int sbx_cgroup_fd(const struct sbx_cgroup *cg)

@@ -121,6 +121,25 @@ int sbx_cgroup_create(struct sbx_cgroup_root *root, const struct sbx_cgroup_plan
 		      const char *label, struct sbx_cgroup **ret, struct sbx_error *err);
 
 /*
+ * The OCI lifecycle's cgroup: exactly "<parent>/<name>" (linux.cgroupsPath,
+ * or "oci-<id>"), created if missing, with plan's writes; it is never swept
+ * (not an "sbx-" name) and outlives the runtime: `sbxctr delete` removes it
+ * with sbx_cgroup_open() + sbx_cgroup_destroy().
+ */
+int sbx_cgroup_create_named(struct sbx_cgroup_root *root, const struct sbx_cgroup_plan *plan, const char *name,
+			    struct sbx_cgroup **ret, struct sbx_error *err);
+/*
+ * Writes plan's limits into an existing cgroup (`sbxctr update` on a live
+ * container): in the plan's order, stopping at the first failure, whose
+ * error names the file and the value.
+ */
+int sbx_cgroup_apply(struct sbx_cgroup *cg, const struct sbx_cgroup_plan *plan, struct sbx_error *err);
+/* An existing cgroup directory (absolute path), to kill, wait for and remove. */
+int sbx_cgroup_open(const char *path, struct sbx_cgroup **ret, struct sbx_error *err);
+/* The runtime's own cgroup directory in the cgroup2 mount ("" -> -ENOENT); malloc'd in *ret. */
+int sbx_cgroup_own_dir(char **ret);
+
+/*
  * The cgroup's directory descriptor (O_RDONLY | O_DIRECTORY | O_CLOEXEC):
  * clone_args.cgroup for CLONE_INTO_CGROUP. It also carries the ownership
  * lock, so the sandbox must not keep it: O_CLOEXEC (and the child's

@@ -583,8 +583,7 @@ void sbx_cgroup_fallback_clear(struct sbx_cgroup_fallback *fb)
 }
 
 static void fallback_compute(const struct sbx_resources *res, const struct writes *w,
-			     unsigned available, bool have_cgroup, uint64_t cpu_time_limit_us,
-			     struct sbx_cgroup_fallback *fb)
+			     unsigned available, bool have_cgroup, struct sbx_cgroup_fallback *fb)
 {
 	*fb = (struct sbx_cgroup_fallback){0};
 	if (!have_cgroup)
@@ -601,25 +600,25 @@ static void fallback_compute(const struct sbx_resources *res, const struct write
 				(struct sbx_rlimit){RLIMIT_AS, (uint64_t)res->memory_limit,
 						    (uint64_t)res->memory_limit};
 		}
+		/* the same count as pids.max (see struct sbx_cgroup_fallback): enforced, not listed */
+		if (strcmp(x->file, "pids.max") == 0 && res && res->has_pids_limit && res->pids_limit > 0) {
+			fb->rlimits[fb->n_rlimits++] =
+				(struct sbx_rlimit){RLIMIT_NPROC, (uint64_t)res->pids_limit,
+						    (uint64_t)res->pids_limit};
+			continue;
+		}
 		fallback_add(fb, x->file, as ? "RLIMIT_AS" : NULL);
-	}
-	if (!have_cgroup && cpu_time_limit_us > 0) {
-		/* Whole seconds, rounded up; SIGXCPU at soft, SIGKILL one second later. */
-		uint64_t s = (cpu_time_limit_us + 999999) / 1000000;
-		fb->rlimits[fb->n_rlimits++] = (struct sbx_rlimit){RLIMIT_CPU, s, s + 1};
-		fallback_add(fb, "cpu-time", "RLIMIT_CPU");
 	}
 }
 
 int sbx_cgroup_fallback(const struct sbx_resources *res, unsigned available, bool have_cgroup,
-			uint64_t cpu_time_limit_us, struct sbx_cgroup_fallback *ret,
-			struct sbx_error *err)
+			struct sbx_cgroup_fallback *ret, struct sbx_error *err)
 {
 	struct writes w = {0};
 	int r = build_writes(res, &w, err);
 	if (r < 0)
 		return r;
-	fallback_compute(res, &w, available, have_cgroup, cpu_time_limit_us, ret);
+	fallback_compute(res, &w, available, have_cgroup, ret);
 	writes_clear(&w);
 	return 0;
 }
@@ -681,7 +680,7 @@ int sbx_cgroup_plan(const struct sbx_resources *res, const struct sbx_cgroup_pla
 	struct sbx_cgroup_plan *plan = sbx_xcalloc(1, sizeof(*plan));
 	plan->use_cgroup = usable;
 	plan->requested = w.requested;
-	fallback_compute(res, &w, available, usable, opts->cpu_time_limit_us, &plan->fallback);
+	fallback_compute(res, &w, available, usable, &plan->fallback);
 	if (usable) {
 		/* Keep what the host can enforce, in plan order. */
 		size_t j = 0;

@@ -87,9 +87,17 @@ struct sbx_cgroup_unenforced {
 	const char *fallback; /* static: "RLIMIT_AS" when an rlimit stands in, else NULL */
 };
 
-/* What cgroups do not enforce for this run, and the rlimits that stand in. */
+/*
+ * What cgroups do not enforce for this run, and the rlimits that stand in.
+ * RLIMIT_NPROC stands in for pids.max exactly, so pids is not "unenforced":
+ * since 5.14 it counts the tasks of a (user namespace, uid) pair, threads
+ * included, as pids.max does, and every sandbox has a user namespace of its
+ * own. RLIMIT_AS only bounds address space, so memory.max stays listed. A
+ * CPU-time limit is never a cgroup's: the runtime enforces it over the
+ * whole tree from cpu.stat or /proc (runtime/supervise.c).
+ */
 struct sbx_cgroup_fallback {
-	struct sbx_rlimit rlimits[2]; /* RLIMIT_AS, RLIMIT_CPU; apply in the child before exec */
+	struct sbx_rlimit rlimits[2]; /* RLIMIT_AS, RLIMIT_NPROC; apply in the child before exec */
 	size_t n_rlimits;
 	struct sbx_cgroup_unenforced *unenforced;
 	size_t n_unenforced;
@@ -114,12 +122,6 @@ struct sbx_cgroup_plan_opts {
 	/* For messages: why no cgroup can be made, and where the parent is. May be NULL. */
 	const char *unusable_reason;
 	const char *parent;
-	/*
-	 * The runtime's CPU-time limit (µs, 0 = none). With a cgroup the runtime
-	 * enforces it over the whole tree from cpu.stat; without one the plan
-	 * falls back to RLIMIT_CPU (per process).
-	 */
-	uint64_t cpu_time_limit_us;
 };
 
 /*
@@ -150,13 +152,12 @@ const struct sbx_cgroup_write *sbx_cgroup_plan_find(const struct sbx_cgroup_plan
 
 /*
  * Pure: the rlimit fallbacks and the unenforced list for res when only the
- * controllers in available work (have_cgroup = a sandbox cgroup exists; it
- * decides whether the CPU-time limit needs RLIMIT_CPU). Invalid values are
- * errors as in sbx_cgroup_plan(). Free with sbx_cgroup_fallback_clear().
+ * controllers in available work (have_cgroup = a sandbox cgroup exists).
+ * Invalid values are errors as in sbx_cgroup_plan(). Free with
+ * sbx_cgroup_fallback_clear().
  */
 int sbx_cgroup_fallback(const struct sbx_resources *res, unsigned available, bool have_cgroup,
-			uint64_t cpu_time_limit_us, struct sbx_cgroup_fallback *ret,
-			struct sbx_error *err);
+			struct sbx_cgroup_fallback *ret, struct sbx_error *err);
 void sbx_cgroup_fallback_clear(struct sbx_cgroup_fallback *fb);
 
 /*

@@ -1,6 +1,10 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* `sbxctr run`: flags read through the run options table (runtime/options.h), then one sandbox. */
 #include "cli/run.h"
+#include "cli/global.h"
+#include "oci/policy.h"
+#include "oci/state.h"
+#include "runtime/hooks.h"
 #include "cli/verbs.h"
 #include "core/cleanup.h"
 #include "core/log.h"
@@ -10,6 +14,9 @@
 #include "runtime/workdir.h"
 
 #include <getopt.h>
+#include <sys/stat.h>
+#include <termios.h>
+#include <unistd.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -66,13 +73,20 @@ int sbx_cli_getopt_error(int c, char **argv, const char *verb, struct sbx_error 
 int sbx_cli_parse_run(int argc, char **argv, struct sbx_run_opts *o, struct sbx_error *err)
 {
 	struct option longopts[SBX_OPT__COUNT + 2];
-	size_t n = 0;
+	char shorts[16 + SBX_OPT__COUNT * 2] = "+:h";
+	size_t n = 0, ns = strlen(shorts);
 	for (size_t i = 0; i < SBX_OPT__COUNT; i++) {
 		const struct sbx_option_def *d = &sbx_option_table[i];
 		if (d->flag)
 			longopts[n++] = (struct option){d->flag, d->type == SBX_OT_BOOL ? no_argument : required_argument,
 							NULL, OPT_BASE + (int)d->id};
+		if (d->short_name) {
+			shorts[ns++] = d->short_name;
+			if (d->type != SBX_OT_BOOL)
+				shorts[ns++] = ':';
+		}
 	}
+	shorts[ns] = '\0';
 	longopts[n++] = (struct option){"help", no_argument, NULL, 'h'};
 	longopts[n] = (struct option){NULL, 0, NULL, 0};
 	memset(o, 0, sizeof(*o));
@@ -81,11 +95,14 @@ int sbx_cli_parse_run(int argc, char **argv, struct sbx_run_opts *o, struct sbx_
 	optind = 0;
 	opterr = 0;
 	int c, r;
-	while ((c = getopt_long(argc, argv, "+:h", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, shorts, longopts, NULL)) != -1) {
 		if (c == 'h') {
 			o->help = true;
 			return 0;
 		}
+		for (size_t i = 0; c > 0 && c < OPT_BASE && i < SBX_OPT__COUNT; i++)
+			if (sbx_option_table[i].short_name == c)
+				c = OPT_BASE + (int)i;
 		if (c < OPT_BASE || c >= OPT_BASE + SBX_OPT__COUNT)
 			return sbx_cli_getopt_error(c, argv, "run", err);
 		if ((r = sbx_options_set_str(&o->opt, &sbx_option_table[c - OPT_BASE], optarg, err)) < 0)
@@ -123,15 +140,31 @@ int sbx_cli_parse_run(int argc, char **argv, struct sbx_run_opts *o, struct sbx_
 	return 0;
 }
 
+bool sbx_cli_graded_init(const struct sbx_options *o)
+{
+	static const enum sbx_opt_id graded[] = {SBX_OPT_TIME, SBX_OPT_WALL_TIME, SBX_OPT_MEMORY,	  SBX_OPT_PIDS,
+						 SBX_OPT_OUTPUT_LIMIT, SBX_OPT_FSIZE, SBX_OPT_REPORT, SBX_OPT_META};
+	if (!o->set[SBX_OPT_ROOTFS] || o->set[SBX_OPT_INIT] || o->set[SBX_OPT_NO_INIT])
+		return o->set[SBX_OPT_INIT] && o->init;
+	for (size_t i = 0; i < SBX_ARRAY_SIZE(graded); i++)
+		if (o->set[graded[i]])
+			return true;
+	return false;
+}
+
 int sbx_cli_build_config(const struct sbx_run_opts *o, struct sbx_config **ret, struct sbx_error *err)
 {
 	_cleanup_(sbx_config_freep) struct sbx_config *c = NULL;
+	enum sbx_policy policy;
 	int r = sbx_options_base_config(&o->opt, NULL, o->opt.argv, &c, err);
-	if (r < 0 || (r = sbx_options_apply(&o->opt, c, err)) < 0)
+	if (r < 0 || (r = sbx_policy_for(c, (enum sbx_policy)o->policy, &policy, err)) < 0 ||
+	    (r = sbx_config_apply_policy(c, policy, err)) < 0 || (r = sbx_options_apply(&o->opt, c, err)) < 0)
 		return r;
 	/* the command line's own default: the program reads the terminal's stdin */
 	if (!o->opt.set[SBX_OPT_STDIN])
 		c->io.inherit_stdin = true;
+	if (sbx_cli_graded_init(&o->opt))
+		c->init = true;
 	if ((c->io.n_copy_in || c->io.n_copy_out) && !c->workdir.path)
 		return sbx_err_set(err, EINVAL, "--copy-in/--copy-out need a workdir (add --workdir)");
 	if ((r = sbx_config_validate(c, err)) < 0)
@@ -153,6 +186,38 @@ static void report_internal(const struct sbx_run_opts *o, const struct sbx_confi
 		sbx_log(SBX_LOG_ERROR, "%s", err2.msg);
 }
 
+/* The prestart and createRuntime hooks, run from here between the child's mounts and its pivot_root. */
+static int run_prepivot(void *userdata, pid_t pid, struct sbx_error *err)
+{
+	const struct sbx_config *cfg = userdata;
+	_cleanup_free_ char *st = sbx_hooks_state(cfg, NULL, pid, SBX_OCI_CREATED);
+	int r = sbx_hooks_run(&cfg->hooks[SBX_HOOK_PRESTART], SBX_HOOK_PRESTART, st, err);
+	if (r == 0)
+		r = sbx_hooks_run(&cfg->hooks[SBX_HOOK_CREATE_RUNTIME], SBX_HOOK_CREATE_RUNTIME, st, err);
+	return r;
+}
+
+static bool has_hooks(const struct sbx_config *cfg)
+{
+	return cfg->hooks[SBX_HOOK_PRESTART].n || cfg->hooks[SBX_HOOK_CREATE_RUNTIME].n;
+}
+
+/*
+ * runc's `run ID` (the bundle is the current directory): a lone argument
+ * that is no directory, where ./config.json exists, is the id.
+ */
+static void runc_style_id(struct sbx_run_opts *o)
+{
+	struct stat st;
+	const char *b = o->opt.bundle;
+	if (o->opt.set[SBX_OPT_ROOTFS] || o->id || !b || stat(b, &st) == 0 || !sbx_oci_id_valid(b) ||
+	    access("config.json", F_OK) < 0)
+		return;
+	o->id = sbx_xstrdup(b);
+	free(o->opt.bundle);
+	o->opt.bundle = sbx_xstrdup(".");
+}
+
 int sbx_cmd_run(int argc, char **argv)
 {
 	struct sbx_error err = {0};
@@ -172,24 +237,62 @@ int sbx_cmd_run(int argc, char **argv)
 	_cleanup_(sbx_config_freep) struct sbx_config *cfg = NULL;
 	_cleanup_(sbx_sandbox_freep) struct sbx_sandbox *sb = NULL;
 	_cleanup_close_ int sigfd = -1;
-	if (sbx_cli_build_config(&o, &cfg, &err) < 0)
+	struct termios saved_tty;
+	bool raw = false;
+	struct sbx_container_opts gopts;
+	if (sbx_globals_container_opts(sbx_cli_globals(), &gopts, &err) < 0)
+		goto fail;
+	o.policy = (int)gopts.policy;
+	runc_style_id(&o);
+	if (sbx_cli_build_config(&o, &cfg, &err) < 0 || !cfg)
 		goto fail;
 	/* forwarded signals are read from a signalfd by the supervision loop */
 	sigset_t fwd;
 	sbx_forwarded_signals(&fwd);
+	if (cfg->process.terminal)
+		sigaddset(&fwd, SIGWINCH);
 	if (sigprocmask(SIG_BLOCK, &fwd, NULL) < 0 || (sigfd = signalfd(-1, &fwd, SFD_CLOEXEC)) < 0) {
 		sbx_err_sys(&err, "signalfd");
 		goto fail;
 	}
 	if (sbx_stage_needed(cfg) && sbx_runtime_private_mounts(&err) < 0)
 		goto fail;
-	if (sbx_sandbox_create(cfg, &sb, &err) < 0 || sbx_sandbox_start(sb, &err) < 0)
+	if (sbx_sandbox_create(cfg, &sb, &err) < 0)
 		goto fail;
+	struct sbx_sandbox_oci oci = {.id = o.id, .start_fd = -1, .console_fd = -1, .close_fds = {-1, -1},
+				      .prepivot = run_prepivot, .userdata = cfg};
+	if (has_hooks(cfg))
+		sbx_sandbox_set_oci(sb, &oci);
+	if (cfg->process.terminal) {
+		/* the program's terminal is relayed to ours, in raw mode so that its own line discipline decides */
+		sbx_sandbox_attach_console(sb, STDIN_FILENO, STDOUT_FILENO);
+		if (isatty(STDIN_FILENO) && tcgetattr(STDIN_FILENO, &saved_tty) == 0) {
+			struct termios t = saved_tty;
+			cfmakeraw(&t);
+			raw = tcsetattr(STDIN_FILENO, TCSANOW, &t) == 0;
+		}
+	}
+	if (sbx_sandbox_start(sb, &err) < 0)
+		goto fail;
+	if (cfg->hooks[SBX_HOOK_POSTSTART].n) {
+		_cleanup_free_ char *st = sbx_hooks_state(cfg, o.id, sbx_sandbox_pid(sb), SBX_OCI_RUNNING);
+		sbx_hooks_run_all(&cfg->hooks[SBX_HOOK_POSTSTART], SBX_HOOK_POSTSTART, st);
+	}
 	struct sbx_result res;
-	if (sbx_sandbox_wait(sb, sigfd, &res, &err) < 0)
+	int wr = sbx_sandbox_wait(sb, sigfd, &res, &err);
+	if (raw)
+		tcsetattr(STDIN_FILENO, TCSANOW, &saved_tty), raw = false;
+	if (cfg->hooks[SBX_HOOK_POSTSTOP].n) {
+		_cleanup_free_ char *st = sbx_hooks_state(cfg, o.id, 0, SBX_OCI_STOPPED);
+		sbx_hooks_run_all(&cfg->hooks[SBX_HOOK_POSTSTOP], SBX_HOOK_POSTSTOP, st);
+	}
+	if (wr < 0)
 		goto fail;
 	code = res.exited ? res.exit_code : SBX_EXIT_SIGNAL_BASE + res.signal;
-	if (res.seccomp_kill)
+	if (res.seccomp_kill && res.seccomp_unknown)
+		fprintf(stderr, "sbxctr: seccomp: the kernel killed the program (--seccomp-kill exact: the syscall "
+				"is not reported)\n");
+	else if (res.seccomp_kill)
 		fprintf(stderr, "sbxctr: seccomp: killed on syscall %s (nr %d, %s)\n", res.seccomp_syscall,
 			res.seccomp_nr, res.seccomp_arch);
 	else if (res.reason != SBX_REASON_NONE)
@@ -208,6 +311,8 @@ int sbx_cmd_run(int argc, char **argv)
 	sbx_run_opts_free(&o);
 	return code;
 fail:
+	if (raw)
+		tcsetattr(STDIN_FILENO, TCSANOW, &saved_tty);
 	sbx_log(SBX_LOG_ERROR, "%s", err.msg);
 	report_internal(&o, cfg, &err);
 	sbx_run_opts_free(&o);

@@ -16,6 +16,7 @@ struct sbx_run_opts {
 	struct sbx_options opt; /* every flag; argv after "--"; bundle defaults to "." */
 	char *id;
 	bool help;
+	int policy; /* enum sbx_policy, from the global flags (not a run flag) */
 };
 
 void sbx_run_opts_free(struct sbx_run_opts *o);
@@ -25,6 +26,16 @@ int sbx_cli_parse_run(int argc, char **argv, struct sbx_run_opts *ret, struct sb
 
 /* The bundle's config (or the built-in default) with the options applied. */
 int sbx_cli_build_config(const struct sbx_run_opts *o, struct sbx_config **ret, struct sbx_error *err);
+
+/*
+ * Whether `run --rootfs` without --init/--no-init gets --init anyway: when a
+ * grading limit (--time, --wall-time, --memory, --pids, --output-limit,
+ * --fsize) or --report/--meta is given. As pid 1 a program ignores every
+ * signal it has no handler for, so abort() ends in SIGSEGV, raise(SIGKILL)
+ * and SIGSTOP do nothing and SIGXFSZ becomes EFBIG: wrong verdicts for a
+ * grader. Bundles keep Docker's pid-1 default (their config says).
+ */
+bool sbx_cli_graded_init(const struct sbx_options *o);
 
 /* `sbxctr run --help` (malloc'd): the option rows come from the table. */
 char *sbx_cli_run_usage(void);

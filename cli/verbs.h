@@ -9,6 +9,22 @@
 #include "core/error.h" /* enum sbx_exit_status */
 
 int sbx_cmd_run(int argc, char **argv);
+/* The OCI lifecycle (runtime/container.h), with runc's command line. */
+int sbx_cmd_create(int argc, char **argv);
+int sbx_cmd_start(int argc, char **argv);
+int sbx_cmd_state(int argc, char **argv);
+int sbx_cmd_kill(int argc, char **argv);
+int sbx_cmd_delete(int argc, char **argv);
+int sbx_cmd_list(int argc, char **argv);
+int sbx_cmd_spec(int argc, char **argv);
+int sbx_cmd_features(int argc, char **argv);
+/* What engines call on running containers (runtime/engine.c, runtime/container_exec.c). */
+int sbx_cmd_exec(int argc, char **argv);
+int sbx_cmd_ps(int argc, char **argv);
+int sbx_cmd_pause(int argc, char **argv);
+int sbx_cmd_resume(int argc, char **argv);
+int sbx_cmd_update(int argc, char **argv);
+int sbx_cmd_events(int argc, char **argv);
 int sbx_cmd_batch(int argc, char **argv);
 /* serve [--socket PATH] [--listen ADDR:PORT --token-file F] [--pool N] ...: the sandbox service */
 int sbx_cmd_serve(int argc, char **argv);

@@ -272,3 +272,24 @@ json_object *sbx_json_get(json_object *obj, const char *key)
 		return NULL;
 	return json_object_is_type(v, json_type_null) ? NULL : v;
 }
+
+int sbx_json_get_strdup(json_object *obj, const struct sbx_jloc *ploc, const char *key, bool required, char **ret,
+			struct sbx_error *err)
+{
+	json_object *o = sbx_json_get(obj, key);
+	struct sbx_jloc loc = sbx_jloc_key(ploc, key);
+	if (!o) {
+		if (required) {
+			sbx_json_error(&loc, err, "required field is missing");
+			return -EINVAL;
+		}
+		return 0;
+	}
+	const char *s = NULL;
+	int r = sbx_json_str(o, &loc, &s, err);
+	if (r < 0 || !s)
+		return r < 0 ? r : -EINVAL;
+	free(*ret);
+	*ret = sbx_xstrdup(s);
+	return 0;
+}

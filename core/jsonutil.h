@@ -53,3 +53,11 @@ int sbx_json_expect(json_object *o, enum json_type type, const struct sbx_jloc *
 
 /* Member lookup; NULL when missing or JSON null. */
 json_object *sbx_json_get(json_object *obj, const char *key);
+
+/*
+ * The string member key of obj (at ploc), copied into *ret (replacing what
+ * is there). Missing or null: an error when required, else 0 with *ret
+ * untouched.
+ */
+int sbx_json_get_strdup(json_object *obj, const struct sbx_jloc *ploc, const char *key, bool required, char **ret,
+			struct sbx_error *err);

@@ -8,6 +8,8 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <pthread.h>
+#include <pwd.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -17,6 +19,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/uio.h>
+#include <time.h>
 #include <unistd.h>
 
 /* Through the log sink (a stack buffer, no allocation): the library itself never writes to a terminal. */
@@ -396,10 +399,177 @@ int sbx_read_all(const char *path, size_t max, char **ret, size_t *ret_len)
 	return 0;
 }
 
-const char *sbx_state_dir(void)
+/*
+ * Whether dir is a directory of the caller's own that nobody else may write
+ * (pam_systemd makes $XDG_RUNTIME_DIR so; one inherited from another user,
+ * as runuser(1) passes it on, is not ours to use).
+ */
+static bool own_private_dir(const char *dir)
+{
+	struct stat st;
+	return dir && dir[0] == '/' && stat(dir, &st) == 0 && S_ISDIR(st.st_mode) && st.st_uid == geteuid() &&
+	       !(st.st_mode & (S_IWGRP | S_IWOTH));
+}
+
+static char state_dir_buf[PATH_MAX];
+static pthread_once_t state_dir_once = PTHREAD_ONCE_INIT;
+
+static void state_dir_resolve(void)
 {
 	const char *d = getenv("SBXCTR_STATE_DIR");
-	return d && d[0] == '/' ? d : "/run/sbxctr";
+	const char *xdg = getenv("XDG_RUNTIME_DIR");
+	if (d && d[0] == '/') {
+		snprintf(state_dir_buf, sizeof(state_dir_buf), "%s", d);
+	} else if (geteuid() == 0) {
+		snprintf(state_dir_buf, sizeof(state_dir_buf), "/run/sbxctr");
+	} else if (own_private_dir(xdg)) {
+		snprintf(state_dir_buf, sizeof(state_dir_buf), "%s/sbxctr", xdg);
+	} else {
+		const char *home = getenv("HOME");
+		char pwbuf[4096];
+		struct passwd pw, *res = NULL;
+		if ((!home || home[0] != '/') && getpwuid_r(geteuid(), &pw, pwbuf, sizeof(pwbuf), &res) == 0 && res &&
+		    res->pw_dir[0] == '/')
+			home = res->pw_dir;
+		if (home && home[0] == '/')
+			snprintf(state_dir_buf, sizeof(state_dir_buf), "%s/.local/state/sbxctr", home);
+		else
+			/* no home at all: where systemd would have put the runtime directory (creating it fails clearly) */
+			snprintf(state_dir_buf, sizeof(state_dir_buf), "/run/user/%u/sbxctr", (unsigned)geteuid());
+	}
+}
+
+const char *sbx_state_dir(void)
+{
+	/* resolved once: the environment and the user it reads do not change during a run */
+	pthread_once(&state_dir_once, state_dir_resolve);
+	return state_dir_buf;
+}
+
+int sbx_state_dir_create(struct sbx_error *err)
+{
+	const char *dir = sbx_state_dir();
+	/*
+	 * Root's is traversed by every sandbox on its way to the attach point
+	 * (rootfs/mount.c): 0711. A user's is theirs alone: 0700, and its
+	 * parents (~/.local/state) are made as needed.
+	 */
+	mode_t mode = geteuid() == 0 ? 0711 : 0700;
+	if (mkdir(dir, mode) == 0 || errno == EEXIST)
+		return 0;
+	if (errno != ENOENT || geteuid() == 0)
+		return sbx_err_sys(err, "state directory %s", dir);
+	char p[PATH_MAX];
+	snprintf(p, sizeof(p), "%s", dir);
+	for (char *s = strchr(p + 1, '/'); s; s = strchr(s + 1, '/')) {
+		*s = '\0';
+		if (mkdir(p, 0700) < 0 && errno != EEXIST)
+			return sbx_err_sys(err, "state directory %s: creating %s", dir, p);
+		*s = '/';
+	}
+	if (mkdir(dir, mode) < 0 && errno != EEXIST)
+		return sbx_err_sys(err, "state directory %s", dir);
+	return 0;
+}
+
+char *sbx_default_socket_path(void)
+{
+	return sbx_xasprintf("%s/api.sock", sbx_state_dir());
+}
+
+int sbx_remove_tree_at(int parent_fd, const char *name, int depth)
+{
+	if (depth > 64)
+		return -ELOOP;
+	if (unlinkat(parent_fd, name, 0) == 0 || errno == ENOENT)
+		return 0;
+	if (errno != EISDIR && errno != EPERM)
+		return -errno;
+	int fd = openat(parent_fd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	DIR *d = fdopendir(fd);
+	if (!d) {
+		close(fd);
+		return -errno;
+	}
+	int r = 0;
+	struct dirent *e;
+	while (r == 0 && (e = readdir(d)))
+		if (strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0)
+			r = sbx_remove_tree_at(dirfd(d), e->d_name, depth + 1);
+	closedir(d);
+	if (r == 0 && unlinkat(parent_fd, name, AT_REMOVEDIR) < 0 && errno != ENOENT)
+		r = -errno;
+	return r;
+}
+
+ssize_t sbx_send_with_fd(int sock, const void *buf, size_t len, int fd)
+{
+	struct iovec iov = {.iov_base = (void *)buf, .iov_len = len};
+	ssize_t n = sbx_send_fds(sock, &iov, 1, &fd, fd >= 0 ? 1 : 0);
+	if (n < 0) {
+		errno = (int)-n;
+		return -1;
+	}
+	return n;
+}
+
+ssize_t sbx_recv_with_fd(int sock, void *buf, size_t len, int *ret_fd)
+{
+	char cbuf[CMSG_SPACE(sizeof(int))];
+	struct iovec iov = {.iov_base = buf, .iov_len = len};
+	struct msghdr mh = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf, .msg_controllen = sizeof(cbuf)};
+	ssize_t n = recvmsg(sock, &mh, MSG_CMSG_CLOEXEC);
+	*ret_fd = -1;
+	for (struct cmsghdr *c = n > 0 ? CMSG_FIRSTHDR(&mh) : NULL; c; c = CMSG_NXTHDR(&mh, c))
+		if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS && c->cmsg_len == CMSG_LEN(sizeof(int)))
+			memcpy(ret_fd, CMSG_DATA(c), sizeof(int));
+	return n;
+}
+
+int sbx_proc_stat(pid_t pid, char *ret_state, uint64_t *ret_start)
+{
+	char path[64], buf[1024];
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	ssize_t n = sbx_read_file_at(AT_FDCWD, path, buf, sizeof(buf));
+	if (n == -ENOENT)
+		return -ESRCH;
+	if (n < 0)
+		return (int)n;
+	/* the command name may hold spaces and parentheses: fields start after the last ')' */
+	char *p = strrchr(buf, ')');
+	if (!p || p[1] != ' ' || !p[2])
+		return -EINVAL;
+	char state = p[2];
+	p += 3;
+	/* fields 4 to 21, then 22: starttime */
+	for (int f = 4; f <= 21; f++) {
+		p = strchr(p + 1, ' ');
+		if (!p)
+			return -EINVAL;
+	}
+	uint64_t start = strtoull(p + 1, NULL, 10);
+	if (ret_state)
+		*ret_state = state;
+	if (ret_start)
+		*ret_start = start;
+	return 0;
+}
+
+int sbx_send_fd(int sock, const void *data, size_t len, int fd)
+{
+	return sbx_send_with_fd(sock, data, len, fd) < 0 ? -errno : 0;
+}
+
+void sbx_now_rfc3339(char *buf, size_t size)
+{
+	struct timespec ts;
+	struct tm tm;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	gmtime_r(&ts.tv_sec, &tm);
+	size_t n = strftime(buf, size, "%Y-%m-%dT%H:%M:%S", &tm);
+	snprintf(buf + n, size - n, ".%09ldZ", ts.tv_nsec);
 }
 
 unsigned sbx_usable_cpus(void)
@@ -421,8 +591,9 @@ void sbx_sweep_pid_dirs(const char *base)
 		int pid;
 		if (sbx_parse_int(e->d_name, &pid) < 0 || pid <= 0)
 			continue;
+		/* a live pid owns its directory: only the dead ones' go (a user's, not a tmpfs, with their files) */
 		if (kill(pid, 0) < 0 && errno == ESRCH)
-			unlinkat(dirfd(d), e->d_name, AT_REMOVEDIR);
+			sbx_remove_tree_at(dirfd(d), e->d_name, 0);
 	}
 }
 

@@ -7,6 +7,8 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "core/error.h"
+
 /* Allocators abort on OOM (as crun does): a sandbox runtime cannot degrade usefully. */
 void *sbx_xmalloc(size_t n);
 void *sbx_xcalloc(size_t n, size_t size);
@@ -59,19 +61,64 @@ int sbx_tmpfile_open(const char *path, mode_t mode);
 /* Names the file: replaces path (unless keep_existing, then -EEXIST if present). */
 int sbx_tmpfile_commit(int fd, const char *path, bool keep_existing);
 
+/*
+ * rm -r of name below dirfd, never following a symlink (they are removed,
+ * not their targets). Returns 0 (also when it is already gone) or -errno.
+ */
+int sbx_remove_tree_at(int parent_fd, const char *name, int depth);
+
+/*
+ * One message of len bytes on a Unix socket with the descriptor fd attached
+ * (SCM_RIGHTS; fd < 0: none). Allocation-free (the sandbox child uses it).
+ * Returns what sendmsg returns (MSG_NOSIGNAL), errno set on failure.
+ */
+ssize_t sbx_send_with_fd(int sock, const void *buf, size_t len, int fd);
+/* Receives one message into buf, and the descriptor it carries into *ret_fd (-1 if none; CLOEXEC). */
+ssize_t sbx_recv_with_fd(int sock, void *buf, size_t len, int *ret_fd);
+
 /* Writes all of buf to fd, retrying on EINTR/short writes. */
 int sbx_write_all(int fd, const void *buf, size_t len);
 
-/* State directory, normally /run/sbxctr (SBXCTR_STATE_DIR overrides it, for tests). */
+/*
+ * A process's state letter ('R', 'S', 'Z', ...) and start time (clock ticks
+ * after boot: /proc/PID/stat fields 3 and 22). With the pid, the start time
+ * names one process for the machine's uptime: a reused pid has another.
+ * 0 or -errno (-ESRCH when there is no such process).
+ */
+int sbx_proc_stat(pid_t pid, char *ret_state, uint64_t *ret_start);
+
+/*
+ * Sends one message on a unix socket with fd passed along (SCM_RIGHTS),
+ * without allocating (the sandbox child uses it). 0 or -errno.
+ */
+int sbx_send_fd(int sock, const void *data, size_t len, int fd);
+
+/* Now as RFC 3339 in UTC with nanoseconds ("2024-05-01T10:00:00.000000000Z"). */
+void sbx_now_rfc3339(char *buf, size_t size);
+
+
+/*
+ * sbxctr's state directory (slot locks, the seccomp cache, scratch, the
+ * service's socket): SBXCTR_STATE_DIR when set (absolute; tests), else
+ * /run/sbxctr for root, else $XDG_RUNTIME_DIR/sbxctr when XDG_RUNTIME_DIR
+ * is a directory of the caller's own, else ~/.local/state/sbxctr. So every
+ * user has their own: two users never see each other's slots or sockets.
+ * Resolved once per process.
+ */
 const char *sbx_state_dir(void);
+/* Creates it: 0711 for root (sandboxes traverse it), 0700 with its missing parents for a user. */
+int sbx_state_dir_create(struct sbx_error *err);
+/* The default Unix socket of `sbxctr serve`: <state dir>/api.sock (malloc'd). */
+char *sbx_default_socket_path(void);
 
 /* The CPUs this process may run on (its affinity), at least 1. */
 unsigned sbx_usable_cpus(void);
 
 /*
- * Removes the empty directories of base named by the pid of a process that
- * is gone (scratch directories of runtimes that were killed; their tmpfs
- * went with their mount namespace). A live pid owns its directory.
+ * Removes the directories of base named by the pid of a process that is
+ * gone (scratch directories of runtimes that were killed: root's are empty,
+ * their tmpfs went with their mount namespace; a user's are plain
+ * directories, removed with their files). A live pid owns its directory.
  */
 void sbx_sweep_pid_dirs(const char *base);
 

@@ -53,18 +53,28 @@ int sbx_link_put_up(struct sbx_nl_batch *b, int ifindex, const char *ifname)
 
 int sbx_link_lo_up(struct sbx_error *err)
 {
-	_cleanup_(sbx_nl_closep) struct sbx_nl *nl = NULL;
 	struct sbx_nl_batch b;
-
-	int r = sbx_nl_open(&nl, err);
-	if (r < 0)
-		return r;
 	sbx_nl_batch_init(&b);
 	/* lo is ifindex 1 in every namespace (LOOPBACK_IFINDEX): no lookup needed. */
-	r = sbx_link_put_up(&b, 1, "lo");
+	int r = sbx_link_put_up(&b, 1, "lo");
 	if (r < 0)
 		return sbx_err_errno(err, r, "lo up");
-	return sbx_nl_batch_commit(nl, &b, err);
+	return sbx_nl_batch_run(&b, err);
+}
+
+int sbx_link_put_ifb(struct sbx_nl_batch *b, const char *name)
+{
+	struct nlmsghdr *nlh = sbx_nl_batch_add(b, RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL, sizeof(struct ifinfomsg),
+						"ifb %s", name);
+	if (!nlh)
+		return -ENOBUFS;
+	struct ifinfomsg *ifi = put_zero_header(nlh);
+	ifi->ifi_family = AF_UNSPEC;
+	mnl_attr_put_strz(nlh, IFLA_IFNAME, name);
+	struct nlattr *linkinfo = mnl_attr_nest_start(nlh, IFLA_LINKINFO);
+	mnl_attr_put_strz(nlh, IFLA_INFO_KIND, "ifb");
+	mnl_attr_nest_end(nlh, linkinfo);
+	return 0;
 }
 
 int sbx_link_put_veth(struct sbx_nl_batch *b, const char *name, const char *peer_name,

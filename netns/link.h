@@ -33,6 +33,9 @@ char *sbx_ipaddr_format_addr(const struct sbx_ipaddr *a, char *buf, size_t len);
  */
 int sbx_link_lo_up(struct sbx_error *err);
 
+/* Appends "ip link add NAME type ifb" (down; bring it up with sbx_link_put_up once its index is known). */
+int sbx_link_put_ifb(struct sbx_nl_batch *b, const char *name);
+
 /*
  * Request builders: each appends one request to a batch and returns 0 or
  * -ENOBUFS when the batch is full (a programming error).

@@ -37,6 +37,7 @@ enum sbx_net_mode {
 	SBX_NET_MODE_VETH, /* new netns, lo + eth0 paired with a host end */
 	SBX_NET_MODE_HOST, /* no new netns: the host's network (explicit opt-in) */
 	SBX_NET_MODE_JOIN, /* an existing netns by path (the runtime does the setns) */
+	SBX_NET_MODE_PASTA, /* new netns, lo + eth0 a tap of pasta(1): the caller's own sockets outside */
 };
 
 /* Host ends are named "sbx<slot>h": the prefix lets a sweep find leftovers. */
@@ -54,6 +55,8 @@ enum sbx_net_mode {
 #define SBX_NET_MIN_BURST 1514u
 #define SBX_NET_DEFAULT_LATENCY_NS (50ull * 1000 * 1000)
 #define SBX_NET_DEFAULT_MIN_BURST (16ull * 1024)
+/* With pasta, the least queue of each shaper, whatever --net-latency says (net.c says why). */
+#define SBX_NET_PASTA_MIN_QUEUE (4u << 20)
 
 struct sbx_net_plan {
 	enum sbx_net_mode mode;
@@ -73,6 +76,7 @@ struct sbx_net_plan {
 	 * egress is a tbf at the root of eth0 inside the sandbox netns, put
 	 * there by the parent: the sandbox process holds no CAP_NET_ADMIN over
 	 * its netns, so it cannot remove it. (See net.c for why not ifb.)
+	 * With pasta both are inside the sandbox netns (sbx_net_setup_inside).
 	 */
 	struct sbx_tc_tbf egress;
 	struct sbx_tc_tbf ingress;
@@ -120,6 +124,16 @@ int sbx_net_setup_sandbox_lo(struct sbx_error *err);
  * netns fd: it can then run while the child sets up its mounts.
  */
 int sbx_net_setup_lo_in(int sandbox_netns_fd, struct sbx_error *err);
+/*
+ * Inside the sandbox's network namespace, with CAP_NET_ADMIN there (the
+ * runtime's helper that joined the sandbox's user namespace), after pasta
+ * made eth0: the egress tbf at eth0's root, and for ingress an ifb
+ * ("ifb0") that eth0's ingress redirects to (u32 match-all, mirred), with
+ * the ingress tbf at its root. Both die with the namespace. Nothing for
+ * other modes or without limits.
+ */
+int sbx_net_setup_inside(const struct sbx_net_plan *plan, struct sbx_error *err);
+
 /*
  * Optional and synchronous (~30 ms): deletes the host end now. Only for the
  * odd case where the sandbox's netns outlives the sandbox (something else

@@ -19,20 +19,21 @@
 #include "core/cleanup.h"
 #include "core/util.h"
 
+/* A plain socket, not libmnl's (which allocates): sbx_nl_batch_run() keeps one on the stack. */
 struct sbx_nl {
-	struct mnl_socket *sock;
+	int fd;
 	uint32_t seq;
 };
 
 /* Room kept free for the message being built by sbx_nl_batch_add(). */
 #define BATCH_MSG_ROOM 2048
 
-int sbx_nl_open(struct sbx_nl **ret, struct sbx_error *err)
+/* Opens the socket into nl; allocation-free. */
+static int nl_init(struct sbx_nl *nl, struct sbx_error *err)
 {
-	struct mnl_socket *sock = mnl_socket_open2(NETLINK_ROUTE, SOCK_CLOEXEC);
-	if (!sock)
+	nl->fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
+	if (nl->fd < 0)
 		return sbx_err_sys(err, "netlink: cannot open a NETLINK_ROUTE socket");
-
 	/*
 	 * EXT_ACK: the kernel explains its refusals ("Specified qdisc kind is
 	 * unknown"); CAP_ACK: ACKs do not echo our (large) request back. Both
@@ -40,15 +41,30 @@ int sbx_nl_open(struct sbx_nl **ret, struct sbx_error *err)
 	 * plainer errors.
 	 */
 	int one = 1;
-	(void)mnl_socket_setsockopt(sock, NETLINK_EXT_ACK, &one, sizeof(one));
-	(void)mnl_socket_setsockopt(sock, NETLINK_CAP_ACK, &one, sizeof(one));
-
-	struct sbx_nl *nl = sbx_xcalloc(1, sizeof(*nl));
-	nl->sock = sock;
+	(void)setsockopt(nl->fd, SOL_NETLINK, NETLINK_EXT_ACK, &one, sizeof(one));
+	(void)setsockopt(nl->fd, SOL_NETLINK, NETLINK_CAP_ACK, &one, sizeof(one));
 	/* Any start works: replies are matched on seq and the kernel's sender id. */
 	nl->seq = (uint32_t)time(NULL);
+	return 0;
+}
+
+int sbx_nl_open(struct sbx_nl **ret, struct sbx_error *err)
+{
+	struct sbx_nl tmp;
+	int r = nl_init(&tmp, err);
+	if (r < 0)
+		return r;
+	struct sbx_nl *nl = sbx_xmalloc(sizeof(*nl));
+	*nl = tmp;
 	*ret = nl;
 	return 0;
+}
+
+/* The kernel's address, for sendto(). */
+static ssize_t send_to_kernel(const struct sbx_nl *nl, const void *buf, size_t len)
+{
+	struct sockaddr_nl sa = {.nl_family = AF_NETLINK};
+	return sendto(nl->fd, buf, len, 0, (const struct sockaddr *)&sa, sizeof(sa));
 }
 
 int sbx_nl_open_in_netns(int netns_fd, struct sbx_nl **ret, struct sbx_error *err)
@@ -84,14 +100,14 @@ void sbx_nl_close(struct sbx_nl *nl)
 {
 	if (!nl)
 		return;
-	if (nl->sock)
-		mnl_socket_close(nl->sock);
+	if (nl->fd >= 0)
+		close(nl->fd);
 	free(nl);
 }
 
 int sbx_nl_fd(const struct sbx_nl *nl)
 {
-	return mnl_socket_get_fd(nl->sock);
+	return nl->fd;
 }
 
 int sbx_nl_ifindex(struct sbx_nl *nl, const char *name)
@@ -134,6 +150,8 @@ const char *sbx_nl_type_name(uint16_t type)
 		return "RTM_DELQDISC";
 	case RTM_GETQDISC:
 		return "RTM_GETQDISC";
+	case RTM_NEWTFILTER:
+		return "RTM_NEWTFILTER";
 	default:
 		return "RTM_?";
 	}
@@ -283,7 +301,7 @@ int sbx_nl_batch_commit(struct sbx_nl *nl, struct sbx_nl_batch *b, struct sbx_er
 	size_t len = b->len;
 	sbx_nl_batch_init(b);
 
-	if (mnl_socket_sendto(nl->sock, b->buf, len) < 0)
+	if (send_to_kernel(nl, b->buf, len) < 0)
 		return sbx_err_sys(err, "netlink: %s %s: send failed", sbx_nl_type_name(b->types[0]),
 				   b->what[0]);
 
@@ -332,6 +350,17 @@ int sbx_nl_batch_commit(struct sbx_nl *nl, struct sbx_nl_batch *b, struct sbx_er
 			   b->what[err_idx], strerror(-first_err));
 }
 
+int sbx_nl_batch_run(struct sbx_nl_batch *b, struct sbx_error *err)
+{
+	struct sbx_nl nl = {.fd = -1, .seq = 0};
+	int r = nl_init(&nl, err);
+	if (r < 0)
+		return r;
+	r = sbx_nl_batch_commit(&nl, b, err);
+	close(nl.fd);
+	return r;
+}
+
 struct dump_ctx {
 	int (*cb)(const struct nlmsghdr *nlh, void *data);
 	void *data;
@@ -361,7 +390,7 @@ int sbx_nl_dump(struct sbx_nl *nl, uint16_t type, const void *hdr, size_t hdrlen
 		memcpy(mnl_nlmsg_put_extra_header(nlh, hdrlen), hdr, hdrlen);
 	uint32_t seq = nlh->nlmsg_seq;
 
-	if (mnl_socket_sendto(nl->sock, nlh, nlh->nlmsg_len) < 0)
+	if (send_to_kernel(nl, nlh, nlh->nlmsg_len) < 0)
 		return sbx_err_sys(err, "netlink: %s dump: send failed", sbx_nl_type_name(type));
 
 	struct dump_ctx ctx = { cb, data, 0 };

@@ -85,6 +85,14 @@ int sbx_nl_batch_add_raw(struct sbx_nl_batch *b, const struct nlmsghdr *msg, con
 int sbx_nl_batch_commit(struct sbx_nl *nl, struct sbx_nl_batch *b, struct sbx_error *err);
 
 /*
+ * sbx_nl_batch_commit() on a socket of its own, opened in the calling
+ * thread's network namespace and closed before returning. Allocation-free
+ * (b may live on the stack): for a process that must not allocate, such as
+ * the sandbox child (runtime/spawn.h).
+ */
+int sbx_nl_batch_run(struct sbx_nl_batch *b, struct sbx_error *err);
+
+/*
  * Sends a dump request (NLM_F_DUMP is added) and calls cb for each answer
  * (a libmnl mnl_cb_t: return MNL_CB_OK to go on, MNL_CB_ERROR to stop).
  */

@@ -37,5 +37,14 @@ struct sbx_tc_tbf {
 int sbx_tc_put_tbf(struct sbx_nl_batch *b, int ifindex, const char *ifname,
 		   const struct sbx_tc_tbf *tbf, struct sbx_error *err);
 
+/*
+ * Appends "tc qdisc add dev IFNAME ingress" and a match-all u32 filter on it
+ * whose mirred action redirects every received packet to the egress of
+ * to_ifindex (an ifb, where a tbf can shape what IFNAME receives). Built by
+ * libnl-route-3 like the tbf. Returns 0 or -errno with err set.
+ */
+int sbx_tc_put_ingress_redirect(struct sbx_nl_batch *b, int ifindex, const char *ifname, int to_ifindex,
+				const char *to_ifname, struct sbx_error *err);
+
 /* libnl -NLE_* (negative or positive) -> negative errno; for errors raised inside netns/. */
 int sbx_tc_nle_to_errno(int nle);

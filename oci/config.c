@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* OCI config.json (1.0-1.2) -> struct sbx_config, plus the built-in default. */
 #include "oci/config.h"
+#include "oci/policy.h"
 #include "core/cleanup.h"
 #include "core/jsonutil.h"
 #include "core/log.h"
@@ -70,6 +71,24 @@ static void kv_free(struct sbx_kv *kv, size_t n)
 	free(kv);
 }
 
+void sbx_process_clear(struct sbx_process *p)
+{
+	sbx_strv_free(p->args);
+	sbx_strv_free(p->env);
+	free(p->cwd);
+	free(p->additional_gids);
+	free(p->rlimits);
+	memset(p, 0, sizeof(*p));
+}
+
+void sbx_resources_clear(struct sbx_resources *r)
+{
+	free(r->cpuset_cpus);
+	free(r->cpuset_mems);
+	kv_free(r->unified, r->n_unified);
+	memset(r, 0, sizeof(*r));
+}
+
 void sbx_config_free(struct sbx_config *c)
 {
 	if (!c)
@@ -77,11 +96,7 @@ void sbx_config_free(struct sbx_config *c)
 	free(c->oci_version);
 	free(c->bundle_dir);
 	free(c->root_path);
-	sbx_strv_free(c->process.args);
-	sbx_strv_free(c->process.env);
-	free(c->process.cwd);
-	free(c->process.additional_gids);
-	free(c->process.rlimits);
+	sbx_process_clear(&c->process);
 	free(c->hostname);
 	free(c->domainname);
 	for (size_t i = 0; i < c->n_mounts; i++) {
@@ -98,15 +113,25 @@ void sbx_config_free(struct sbx_config *c)
 	sbx_strv_free(c->masked_paths);
 	sbx_strv_free(c->readonly_paths);
 	kv_free(c->sysctl, c->n_sysctl);
-	free(c->resources.cpuset_cpus);
-	free(c->resources.cpuset_mems);
-	kv_free(c->resources.unified, c->resources.n_unified);
+	sbx_resources_clear(&c->resources);
 	free(c->seccomp_json);
 	free(c->seccomp_doc);
 	free(c->seccomp_file);
 	json_object_put(c->seccomp_obj);
 	free(c->cgroup_parent);
 	kv_free(c->annotations, c->n_annotations);
+	for (int k = 0; k < SBX_HOOK__COUNT; k++) {
+		for (size_t i = 0; i < c->hooks[k].n; i++) {
+			free(c->hooks[k].v[i].path);
+			sbx_strv_free(c->hooks[k].v[i].args);
+			sbx_strv_free(c->hooks[k].v[i].env);
+		}
+		free(c->hooks[k].v);
+	}
+	for (size_t i = 0; i < c->n_devices; i++)
+		free(c->devices[i].path);
+	free(c->devices);
+	free(c->cgroups_path);
 	free(c->workdir.path);
 	free(c->io.stdin_path);
 	free(c->io.stdout_path);
@@ -222,25 +247,6 @@ void sbx_config_setenv(struct sbx_config *cfg, const char *kv)
 
 #define DOC "config.json"
 
-static int get_str_dup(json_object *parent, const struct sbx_jloc *ploc, const char *key, bool required,
-		       char **ret, struct sbx_error *err)
-{
-	json_object *o = sbx_json_get(parent, key);
-	struct sbx_jloc loc = sbx_jloc_key(ploc, key);
-	if (!o) {
-		if (required)
-			return sbx_json_error(&loc, err, "required field is missing");
-		return 0;
-	}
-	const char *s;
-	int r = sbx_json_str(o, &loc, &s, err);
-	if (r < 0)
-		return r;
-	free(*ret);
-	*ret = sbx_xstrdup(s);
-	return 0;
-}
-
 static int get_bool(json_object *parent, const struct sbx_jloc *ploc, const char *key, bool *ret,
 		    struct sbx_error *err)
 {
@@ -311,7 +317,7 @@ static bool is_abs_path(const char *p)
 static int parse_oci_version(json_object *root, struct sbx_config *c, struct sbx_error *err)
 {
 	struct sbx_jloc top = {.doc = DOC};
-	int r = get_str_dup(root, &top, "ociVersion", true, &c->oci_version, err);
+	int r = sbx_json_get_strdup(root, &top, "ociVersion", true, &c->oci_version, err);
 	if (r < 0)
 		return r;
 	unsigned major, minor;
@@ -337,7 +343,7 @@ static int parse_root(json_object *root, struct sbx_config *c, struct sbx_error 
 	if (!o)
 		return sbx_json_error(&loc, err, "required field is missing");
 	_cleanup_free_ char *path = NULL;
-	r = get_str_dup(o, &loc, "path", true, &path, err);
+	r = sbx_json_get_strdup(o, &loc, "path", true, &path, err);
 	if (r < 0)
 		return r;
 	if (!*path) {
@@ -385,7 +391,7 @@ static int parse_rlimits(json_object *proc, const struct sbx_jloc *ploc, struct 
 		if ((r = sbx_json_expect(e, json_type_object, &el, err)) < 0)
 			return r;
 		_cleanup_free_ char *type = NULL;
-		if ((r = get_str_dup(e, &el, "type", true, &type, err)) < 0)
+		if ((r = sbx_json_get_strdup(e, &el, "type", true, &type, err)) < 0)
 			return r;
 		int res = -1;
 		for (size_t k = 0; k < SBX_ARRAY_SIZE(rlimit_names); k++)
@@ -510,18 +516,14 @@ static int parse_env(json_object *proc, const struct sbx_jloc *ploc, struct sbx_
 	return 0;
 }
 
-static int parse_process(json_object *root, struct sbx_config *c, struct sbx_error *err)
+/* A process object at ploc; *caps_given says whether it had "capabilities" (absent: none). */
+static int parse_process_obj(json_object *proc, const struct sbx_jloc *ploc_arg, struct sbx_process *p,
+			     bool *caps_given, struct sbx_error *err)
 {
-	struct sbx_jloc top = {.doc = DOC};
-	json_object *proc;
-	int r = get_object(root, &top, "process", &proc, err);
+	const struct sbx_jloc ploc = *ploc_arg;
+	int r = sbx_json_expect(proc, json_type_object, &ploc, err);
 	if (r < 0)
 		return r;
-	struct sbx_jloc ploc = sbx_jloc_key(&top, "process");
-	if (!proc)
-		return sbx_json_error(&ploc, err, "required field is missing");
-	struct sbx_process *p = &c->process;
-
 	json_object *args = sbx_json_get(proc, "args");
 	struct sbx_jloc al = sbx_jloc_key(&ploc, "args");
 	if (!args)
@@ -535,7 +537,7 @@ static int parse_process(json_object *root, struct sbx_config *c, struct sbx_err
 
 	if ((r = parse_env(proc, &ploc, p, err)) < 0)
 		return r;
-	if ((r = get_str_dup(proc, &ploc, "cwd", true, &p->cwd, err)) < 0)
+	if ((r = sbx_json_get_strdup(proc, &ploc, "cwd", true, &p->cwd, err)) < 0)
 		return r;
 	if (!is_abs_path(p->cwd)) {
 		struct sbx_jloc l = sbx_jloc_key(&ploc, "cwd");
@@ -549,6 +551,7 @@ static int parse_process(json_object *root, struct sbx_config *c, struct sbx_err
 	json_object *caps;
 	if ((r = get_object(proc, &ploc, "capabilities", &caps, err)) < 0)
 		return r;
+	*caps_given = caps != NULL;
 	p->has_caps = true; /* absent means "no capabilities", as in runc */
 	memset(&p->caps, 0, sizeof(p->caps));
 	if (caps) {
@@ -559,6 +562,17 @@ static int parse_process(json_object *root, struct sbx_config *c, struct sbx_err
 		for (size_t i = 0; i < SBX_ARRAY_SIZE(keys); i++)
 			if ((r = parse_cap_set(caps, &cl, keys[i], sets[i], err)) < 0)
 				return r;
+		/*
+		 * The kernel raises an ambient capability only when it is also
+		 * permitted and inheritable; crun drops the others with a warning
+		 * instead of failing, and generated configs rely on that.
+		 */
+		uint64_t stray = p->caps.ambient & ~(p->caps.inheritable & p->caps.permitted);
+		for (int cap = 0; cap < 64; cap++)
+			if (stray & (1ULL << cap))
+				sbx_warn("config.json: process.capabilities.ambient: %s is not also permitted and "
+					 "inheritable, dropped", sbx_cap_to_name(cap) ? sbx_cap_to_name(cap) : "?");
+		p->caps.ambient &= ~stray;
 	}
 	if ((r = get_bool(proc, &ploc, "noNewPrivileges", &p->no_new_privileges, err)) < 0)
 		return r;
@@ -573,15 +587,23 @@ static int parse_process(json_object *root, struct sbx_config *c, struct sbx_err
 	}
 	if ((r = get_bool(proc, &ploc, "terminal", &p->terminal, err)) < 0)
 		return r;
-	if (p->terminal) {
-		struct sbx_jloc l = sbx_jloc_key(&ploc, "terminal");
-		return sbx_json_error(&l, err,
-				      "true is not supported yet (sbxctr has no pty support); set it to false "
-				      "and use the caller's stdio");
-	}
 	if (sbx_json_get(proc, "apparmorProfile") || sbx_json_get(proc, "selinuxLabel"))
-		sbx_warn("config.json: process.apparmorProfile/selinuxLabel are not supported and ignored");
+		sbx_warn("%s: process.apparmorProfile/selinuxLabel are not supported and ignored", ploc.doc);
 	return 0;
+}
+
+static int parse_process(json_object *root, struct sbx_config *c, struct sbx_error *err)
+{
+	struct sbx_jloc top = {.doc = DOC};
+	json_object *proc;
+	int r = get_object(root, &top, "process", &proc, err);
+	if (r < 0)
+		return r;
+	struct sbx_jloc ploc = sbx_jloc_key(&top, "process");
+	if (!proc)
+		return sbx_json_error(&ploc, err, "required field is missing");
+	bool caps_given;
+	return parse_process_obj(proc, &ploc, &c->process, &caps_given, err);
 }
 
 static const struct {
@@ -653,9 +675,9 @@ static int parse_namespaces(json_object *lin, const struct sbx_jloc *lloc, struc
 		if ((r = sbx_json_expect(e, json_type_object, &el, err)) < 0)
 			return r;
 		_cleanup_free_ char *type = NULL, *path = NULL;
-		if ((r = get_str_dup(e, &el, "type", true, &type, err)) < 0)
+		if ((r = sbx_json_get_strdup(e, &el, "type", true, &type, err)) < 0)
 			return r;
-		if ((r = get_str_dup(e, &el, "path", false, &path, err)) < 0)
+		if ((r = sbx_json_get_strdup(e, &el, "path", false, &path, err)) < 0)
 			return r;
 		struct sbx_jloc tl = sbx_jloc_key(&el, "type");
 		int t = -1;
@@ -669,13 +691,6 @@ static int parse_namespaces(json_object *lin, const struct sbx_jloc *lloc, struc
 		if (path && !is_abs_path(path)) {
 			struct sbx_jloc pl = sbx_jloc_key(&el, "path");
 			return sbx_json_error(&pl, err, "must be an absolute path, got \"%s\"", path);
-		}
-		if (path && (t == SBX_NS_USER || t == SBX_NS_MOUNT)) {
-			struct sbx_jloc pl = sbx_jloc_key(&el, "path");
-			return sbx_json_error(&pl, err,
-					      "joining an existing %s namespace is not supported: sbxctr always "
-					      "creates its own user and mount namespaces",
-					      type);
 		}
 		c->ns[t].enabled = true;
 		c->ns[t].path = TAKE_PTR(path);
@@ -772,8 +787,8 @@ static int parse_resources(json_object *lin, const struct sbx_jloc *lloc, struct
 		if ((r = opt_u64(cpu, &cl, "shares", &res->has_cpu_shares, &res->cpu_shares, err)) < 0 ||
 		    (r = opt_i64(cpu, &cl, "quota", &res->has_cpu_quota, &res->cpu_quota, err)) < 0 ||
 		    (r = opt_u64(cpu, &cl, "period", &res->has_cpu_period, &res->cpu_period, err)) < 0 ||
-		    (r = get_str_dup(cpu, &cl, "cpus", false, &res->cpuset_cpus, err)) < 0 ||
-		    (r = get_str_dup(cpu, &cl, "mems", false, &res->cpuset_mems, err)) < 0)
+		    (r = sbx_json_get_strdup(cpu, &cl, "cpus", false, &res->cpuset_cpus, err)) < 0 ||
+		    (r = sbx_json_get_strdup(cpu, &cl, "mems", false, &res->cpuset_mems, err)) < 0)
 			return r;
 		if ((r = check_limit(&cl, "quota", res->has_cpu_quota, res->cpu_quota, err)) < 0)
 			return r;
@@ -794,6 +809,138 @@ static int parse_resources(json_object *lin, const struct sbx_jloc *lloc, struct
 	if (sbx_json_get(o, "devices") || sbx_json_get(o, "blockIO") || sbx_json_get(o, "hugepageLimits") ||
 	    sbx_json_get(o, "network") || sbx_json_get(o, "rdma"))
 		sbx_debug("config.json: linux.resources devices/blockIO/hugepageLimits/network/rdma are ignored");
+	return 0;
+}
+
+static int parse_devices(json_object *lin, const struct sbx_jloc *lloc, struct sbx_config *c,
+			 struct sbx_error *err)
+{
+	json_object *arr;
+	size_t n;
+	int r = get_array(lin, lloc, "devices", &arr, &n, err);
+	if (r < 0 || !arr)
+		return r;
+	struct sbx_jloc aloc = sbx_jloc_key(lloc, "devices");
+	c->devices = sbx_xcalloc(n, sizeof(*c->devices));
+	for (size_t i = 0; i < n; i++) {
+		json_object *e = json_object_array_get_idx(arr, i);
+		struct sbx_jloc el = sbx_jloc_idx(&aloc, i);
+		if ((r = sbx_json_expect(e, json_type_object, &el, err)) < 0)
+			return r;
+		struct sbx_device *d = &c->devices[i];
+		c->n_devices = i + 1;
+		_cleanup_free_ char *type = NULL;
+		if ((r = sbx_json_get_strdup(e, &el, "path", true, &d->path, err)) < 0 ||
+		    (r = sbx_json_get_strdup(e, &el, "type", true, &type, err)) < 0)
+			return r;
+		if (!is_abs_path(d->path) || strstr(d->path, "/../") || strcmp(d->path, "/") == 0) {
+			struct sbx_jloc l = sbx_jloc_key(&el, "path");
+			return sbx_json_error(&l, err, "must be an absolute path below /, got \"%s\"", d->path);
+		}
+		if (strlen(type) != 1 || !strchr("cbup", type[0])) {
+			struct sbx_jloc l = sbx_jloc_key(&el, "type");
+			return sbx_json_error(&l, err, "expected c, b, u or p, got \"%s\"", type);
+		}
+		d->type = type[0];
+		bool has_major = false, has_minor = false;
+		uint64_t mode = 0;
+		if ((r = opt_i64(e, &el, "major", &has_major, &d->major, err)) < 0 ||
+		    (r = opt_i64(e, &el, "minor", &has_minor, &d->minor, err)) < 0 ||
+		    (r = opt_u64(e, &el, "fileMode", &d->has_mode, &mode, err)) < 0)
+			return r;
+		if (d->type != 'p' && (!has_major || !has_minor))
+			return sbx_json_error(&el, err, "a %s device needs major and minor",
+					      d->type == 'b' ? "block" : "character");
+		if (d->major < 0 || d->major > 0xfff || d->minor < 0 || d->minor > 0xfffff)
+			return sbx_json_error(&el, err, "major %lld / minor %lld out of range", (long long)d->major,
+					      (long long)d->minor);
+		if (mode > 07777) {
+			struct sbx_jloc l = sbx_jloc_key(&el, "fileMode");
+			return sbx_json_error(&l, err, "%llu is not a file mode", (unsigned long long)mode);
+		}
+		d->mode = (uint32_t)mode;
+		json_object *v;
+		struct sbx_jloc l;
+		if ((v = sbx_json_get(e, "uid"))) {
+			l = sbx_jloc_key(&el, "uid");
+			if ((r = sbx_json_u32(v, &l, &d->uid, err)) < 0)
+				return r;
+		}
+		if ((v = sbx_json_get(e, "gid"))) {
+			l = sbx_jloc_key(&el, "gid");
+			if ((r = sbx_json_u32(v, &l, &d->gid, err)) < 0)
+				return r;
+		}
+	}
+	return 0;
+}
+
+static const char *const hook_names[SBX_HOOK__COUNT] = {
+	[SBX_HOOK_PRESTART] = "prestart",
+	[SBX_HOOK_CREATE_RUNTIME] = "createRuntime",
+	[SBX_HOOK_CREATE_CONTAINER] = "createContainer",
+	[SBX_HOOK_START_CONTAINER] = "startContainer",
+	[SBX_HOOK_POSTSTART] = "poststart",
+	[SBX_HOOK_POSTSTOP] = "poststop",
+};
+
+const char *sbx_hook_kind_name(enum sbx_hook_kind k)
+{
+	return (unsigned)k < SBX_HOOK__COUNT ? hook_names[k] : "?";
+}
+
+static int parse_hooks(json_object *root, struct sbx_config *c, struct sbx_error *err)
+{
+	struct sbx_jloc top = {.doc = DOC};
+	json_object *hooks;
+	int r = get_object(root, &top, "hooks", &hooks, err);
+	if (r < 0 || !hooks)
+		return r;
+	struct sbx_jloc hloc = sbx_jloc_key(&top, "hooks");
+	for (int k = 0; k < SBX_HOOK__COUNT; k++) {
+		json_object *arr;
+		size_t n;
+		if ((r = get_array(hooks, &hloc, hook_names[k], &arr, &n, err)) < 0)
+			return r;
+		if (!arr)
+			continue;
+		struct sbx_jloc aloc = sbx_jloc_key(&hloc, hook_names[k]);
+		c->hooks[k].v = sbx_xcalloc(n, sizeof(struct sbx_hook));
+		for (size_t i = 0; i < n; i++) {
+			json_object *e = json_object_array_get_idx(arr, i);
+			struct sbx_jloc el = sbx_jloc_idx(&aloc, i);
+			if ((r = sbx_json_expect(e, json_type_object, &el, err)) < 0)
+				return r;
+			struct sbx_hook *h = &c->hooks[k].v[i];
+			c->hooks[k].n = i + 1;
+			if ((r = sbx_json_get_strdup(e, &el, "path", true, &h->path, err)) < 0)
+				return r;
+			if (!is_abs_path(h->path)) {
+				struct sbx_jloc l = sbx_jloc_key(&el, "path");
+				return sbx_json_error(&l, err, "must be an absolute path, got \"%s\"", h->path);
+			}
+			json_object *v;
+			struct sbx_jloc l;
+			if ((v = sbx_json_get(e, "args"))) {
+				l = sbx_jloc_key(&el, "args");
+				if ((r = sbx_json_strv(v, &l, &h->args, err)) < 0)
+					return r;
+			}
+			if ((v = sbx_json_get(e, "env"))) {
+				l = sbx_jloc_key(&el, "env");
+				if ((r = sbx_json_strv(v, &l, &h->env, err)) < 0)
+					return r;
+			}
+			if ((v = sbx_json_get(e, "timeout"))) {
+				l = sbx_jloc_key(&el, "timeout");
+				if ((r = sbx_json_int(v, &l, &h->timeout, err)) < 0)
+					return r;
+				if (h->timeout <= 0)
+					return sbx_json_error(&l, err, "must be a positive number of seconds, got %d",
+							      h->timeout);
+			}
+		}
+	}
 	return 0;
 }
 
@@ -848,7 +995,7 @@ static int parse_linux(json_object *root, struct sbx_config *c, struct sbx_error
 		}
 	}
 	_cleanup_free_ char *prop = NULL;
-	if ((r = get_str_dup(lin, &lloc, "rootfsPropagation", false, &prop, err)) < 0)
+	if ((r = sbx_json_get_strdup(lin, &lloc, "rootfsPropagation", false, &prop, err)) < 0)
 		return r;
 	if (prop && parse_propagation(prop, &c->rootfs_propagation) < 0) {
 		struct sbx_jloc l = sbx_jloc_key(&lloc, "rootfsPropagation");
@@ -868,10 +1015,10 @@ static int parse_linux(json_object *root, struct sbx_config *c, struct sbx_error
 		c->seccomp_obj = json_object_get(v);
 		c->seccomp_doc = sbx_xstrdup("config.json: linux.seccomp");
 	}
-	json_object *devs = sbx_json_get(lin, "devices");
-	if (devs && json_object_is_type(devs, json_type_array) && json_object_array_length(devs) > 0)
-		sbx_warn("config.json: linux.devices is not supported: the sandbox gets only null, zero, full, "
-			 "random, urandom and tty");
+	if ((r = parse_devices(lin, &lloc, c, err)) < 0)
+		return r;
+	if ((r = sbx_json_get_strdup(lin, &lloc, "cgroupsPath", false, &c->cgroups_path, err)) < 0)
+		return r;
 	return 0;
 }
 
@@ -892,9 +1039,9 @@ static int parse_mounts(json_object *root, struct sbx_config *c, struct sbx_erro
 			return r;
 		struct sbx_mount *m = &c->mounts[i];
 		c->n_mounts = i + 1;
-		if ((r = get_str_dup(e, &el, "destination", true, &m->destination, err)) < 0 ||
-		    (r = get_str_dup(e, &el, "type", false, &m->type, err)) < 0 ||
-		    (r = get_str_dup(e, &el, "source", false, &m->source, err)) < 0)
+		if ((r = sbx_json_get_strdup(e, &el, "destination", true, &m->destination, err)) < 0 ||
+		    (r = sbx_json_get_strdup(e, &el, "type", false, &m->type, err)) < 0 ||
+		    (r = sbx_json_get_strdup(e, &el, "source", false, &m->source, err)) < 0)
 			return r;
 		if (!is_abs_path(m->destination)) {
 			struct sbx_jloc l = sbx_jloc_key(&el, "destination");
@@ -973,6 +1120,19 @@ static int parse_sbx_annotations(struct sbx_config *c, struct sbx_error *err)
 	return 0;
 }
 
+int sbx_config_parse_hooks(const char *buf, size_t len, struct sbx_config **ret, struct sbx_error *err)
+{
+	json_object *root = NULL;
+	int r = sbx_json_parse(DOC, buf, len, &root, err);
+	if (r < 0)
+		return r;
+	_cleanup_(sbx_config_freep) struct sbx_config *c = sbx_xcalloc(1, sizeof(*c));
+	if ((r = parse_hooks(root, c, err)) == 0)
+		*ret = TAKE_PTR(c);
+	json_object_put(root);
+	return r;
+}
+
 int sbx_config_parse(const char *buf, size_t len, const char *bundle_dir, struct sbx_config **ret,
 		     struct sbx_error *err)
 {
@@ -988,9 +1148,9 @@ int sbx_config_parse(const char *buf, size_t len, const char *bundle_dir, struct
 		goto out;
 	}
 	if ((r = parse_oci_version(root, c, err)) < 0 || (r = parse_root(root, c, err)) < 0 ||
-	    (r = parse_process(root, c, err)) < 0 || (r = get_str_dup(root, &top, "hostname", false, &c->hostname,
+	    (r = parse_process(root, c, err)) < 0 || (r = sbx_json_get_strdup(root, &top, "hostname", false, &c->hostname,
 								      err)) < 0 ||
-	    (r = get_str_dup(root, &top, "domainname", false, &c->domainname, err)) < 0 ||
+	    (r = sbx_json_get_strdup(root, &top, "domainname", false, &c->domainname, err)) < 0 ||
 	    (r = parse_mounts(root, c, err)) < 0 || (r = parse_linux(root, c, err)) < 0)
 		goto out;
 	json_object *ann = sbx_json_get(root, "annotations");
@@ -999,8 +1159,8 @@ int sbx_config_parse(const char *buf, size_t len, const char *bundle_dir, struct
 		if ((r = parse_string_map(ann, &l, &c->annotations, &c->n_annotations, err)) < 0)
 			goto out;
 	}
-	if (sbx_json_get(root, "hooks"))
-		sbx_warn("config.json: hooks are not supported and ignored");
+	if ((r = parse_hooks(root, c, err)) < 0)
+		goto out;
 	/* a bundle gets no workdir unless it asks for one */
 	c->workdir.size = 64ULL << 20;
 	c->workdir.nr_inodes = 16384;
@@ -1010,6 +1170,52 @@ int sbx_config_parse(const char *buf, size_t len, const char *bundle_dir, struct
 	r = 0;
 out:
 	json_object_put(root);
+	return r;
+}
+
+int sbx_process_parse(const char *buf, size_t len, const char *doc, struct sbx_process *ret, bool *ret_caps_given,
+		      json_object **ret_seccomp, struct sbx_error *err)
+{
+	json_object *root = NULL;
+	int r = sbx_json_parse(doc, buf, len, &root, err);
+	if (r < 0)
+		return r;
+	struct sbx_jloc top = {.doc = doc};
+	memset(ret, 0, sizeof(*ret));
+	bool caps_given = false;
+	r = parse_process_obj(root, &top, ret, &caps_given, err);
+	json_object *sc = r == 0 && ret_seccomp ? sbx_json_get(root, "seccomp") : NULL;
+	if (sc) {
+		struct sbx_jloc l = sbx_jloc_key(&top, "seccomp");
+		if ((r = sbx_json_expect(sc, json_type_object, &l, err)) == 0)
+			*ret_seccomp = json_object_get(sc);
+	}
+	if (r < 0)
+		sbx_process_clear(ret);
+	else
+		*ret_caps_given = caps_given;
+	json_object_put(root);
+	return r;
+}
+
+int sbx_resources_parse(const char *buf, size_t len, const char *doc, struct sbx_resources *ret,
+			struct sbx_error *err)
+{
+	json_object *root = NULL;
+	int r = sbx_json_parse(doc, buf, len, &root, err);
+	if (r < 0)
+		return r;
+	/* parse_resources reads the "resources" member of its object */
+	json_object *wrap = json_object_new_object();
+	json_object_object_add(wrap, "resources", root);
+	struct sbx_jloc top = {.doc = doc};
+	memset(ret, 0, sizeof(*ret));
+	r = sbx_json_expect(root, json_type_object, &top, err);
+	if (r == 0)
+		r = parse_resources(wrap, &top, ret, err);
+	if (r < 0)
+		sbx_resources_clear(ret);
+	json_object_put(wrap);
 	return r;
 }
 
@@ -1066,15 +1272,8 @@ int sbx_config_default_at(const char *abs, char *const *argv, struct sbx_config 
 	add_mount(c, "/sys", "sysfs", "sysfs", (const char *const[]){"nosuid", "noexec", "nodev", "ro", NULL});
 	add_mount(c, "/tmp", "tmpfs", "tmpfs",
 		  (const char *const[]){"nosuid", "nodev", "mode=1777", "size=65536k", "nr_inodes=16384", NULL});
-	/* the OCI/runc defaults */
-	static const char *const masked[] = {"/proc/acpi", "/proc/asound", "/proc/kcore", "/proc/keys",
-					     "/proc/latency_stats", "/proc/timer_list", "/proc/timer_stats",
-					     "/proc/sched_debug", "/proc/scsi", "/sys/firmware",
-					     "/sys/devices/virtual/powercap", NULL};
-	static const char *const readonly[] = {"/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys",
-					       "/proc/sysrq-trigger", NULL};
-	c->masked_paths = sbx_strv_copy((char *const *)masked);
-	c->readonly_paths = sbx_strv_copy((char *const *)readonly);
+	c->masked_paths = sbx_strv_copy((char *const *)sbx_oci_default_masked);
+	c->readonly_paths = sbx_strv_copy((char *const *)sbx_oci_default_readonly);
 	c->workdir.path = sbx_xstrdup("/work");
 	c->workdir.size = 64ULL << 20;
 	c->workdir.nr_inodes = 16384;

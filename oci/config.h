@@ -39,6 +39,50 @@ struct sbx_mount {
 	char **options;	   /* NULL-terminated */
 };
 
+/*
+ * What sbxctr adds to a config (docs/oci.md): hardened (the default) adds a
+ * user namespace with an unprivileged id range and an idmapped rootfs,
+ * no_new_privs, the default seccomp profile and the OCI default masks where
+ * the config has none; exact takes config.json as written, as crun does.
+ */
+enum sbx_policy {
+	SBX_POLICY_HARDENED = 0,
+	SBX_POLICY_EXACT,
+};
+
+/* OCI hooks, in the order of the lifecycle. */
+enum sbx_hook_kind {
+	SBX_HOOK_PRESTART,
+	SBX_HOOK_CREATE_RUNTIME,
+	SBX_HOOK_CREATE_CONTAINER,
+	SBX_HOOK_START_CONTAINER,
+	SBX_HOOK_POSTSTART,
+	SBX_HOOK_POSTSTOP,
+	SBX_HOOK__COUNT,
+};
+
+struct sbx_hook {
+	char *path;
+	char **args; /* NULL-terminated; NULL: argv is just path */
+	char **env;  /* NULL-terminated; NULL: empty environment */
+	int timeout; /* seconds, 0 = none */
+};
+
+struct sbx_hook_list {
+	struct sbx_hook *v;
+	size_t n;
+};
+
+/* linux.devices: one node made in the container's /dev (or bound from the host). */
+struct sbx_device {
+	char *path; /* absolute inside the container */
+	char type;  /* 'c', 'b', 'u' (unbuffered char) or 'p' (fifo) */
+	int64_t major, minor;
+	bool has_mode;
+	uint32_t mode; /* permission bits */
+	uint32_t uid, gid;
+};
+
 /* Namespace kinds, in the order the kernel documents them. */
 enum sbx_ns_type {
 	SBX_NS_USER,
@@ -207,11 +251,34 @@ struct sbx_config {
 	bool seccomp_unconfined; /* explicit opt-out (--seccomp unconfined) */
 	struct sbx_kv *annotations;
 	size_t n_annotations;
+	struct sbx_hook_list hooks[SBX_HOOK__COUNT];
+	struct sbx_device *devices;
+	size_t n_devices;
+	char *cgroups_path; /* linux.cgroupsPath */
+
+	/* set by sbx_config_apply_policy() (oci/policy.h) */
+	int policy;	   /* enum sbx_policy */
+	bool idmap_rootfs; /* show the rootfs through an idmapped mount of the container's user namespace */
 
 	/* sbxctr settings beyond the OCI spec */
 	struct sbx_workdir workdir;
 	struct sbx_net_spec net;
 	bool init;	   /* --init: a reaping init as pid 1 */
+	/*
+	 * What a profile's kill action does. false ("sandbox", for run --rootfs
+	 * and batch): any kill ends the whole sandbox and the report names the
+	 * syscall. true ("exact", for bundles run through the OCI lifecycle):
+	 * the kernel's meaning, KILL_THREAD the thread, KILL_PROCESS the
+	 * process; the report records it when it ends the program.
+	 */
+	bool seccomp_kill_exact;
+	/*
+	 * A private overlay of the root (lower: root_path): no inode of the
+	 * rootfs is shared with another sandbox. Read-only unless
+	 * rootfs_writable, whose changes go to a tmpfs and vanish at the end.
+	 */
+	bool rootfs_overlay;
+	bool rootfs_writable;
 	int preserve_fds;  /* fds 3..3+N-1 are passed to the program */
 	struct sbx_run_limits limits;
 	struct sbx_io io;
@@ -222,6 +289,22 @@ struct sbx_config {
 /* Parses config.json text. bundle_dir makes root.path and bind sources absolute. */
 int sbx_config_parse(const char *buf, size_t len, const char *bundle_dir, struct sbx_config **ret,
 		     struct sbx_error *err);
+/*
+ * A process object by itself (`sbxctr exec --process FILE`; doc names it
+ * in errors): the fields of config.json's "process". *ret_caps_given: it
+ * had "capabilities" (without, exec keeps the container's). ret_seccomp
+ * (may be NULL): its "seccomp", an OCI linux.seccomp object of its own
+ * (sbxctr's extension), referenced, or left NULL.
+ */
+int sbx_process_parse(const char *buf, size_t len, const char *doc, struct sbx_process *ret, bool *ret_caps_given,
+		      struct json_object **ret_seccomp, struct sbx_error *err);
+void sbx_process_clear(struct sbx_process *p);
+/* A linux.resources object by itself (`sbxctr update --resources FILE`). */
+int sbx_resources_parse(const char *buf, size_t len, const char *doc, struct sbx_resources *ret,
+			struct sbx_error *err);
+void sbx_resources_clear(struct sbx_resources *r);
+/* Only config.json's hooks (the lifecycle reads them back from the copy it keeps). */
+int sbx_config_parse_hooks(const char *buf, size_t len, struct sbx_config **ret, struct sbx_error *err);
 /*
  * The built-in default used by `sbxctr run --rootfs DIR -- CMD`, for the
  * rootfs at the absolute path abs: every namespace, read-only root, tmpfs
@@ -259,6 +342,9 @@ const char *sbx_config_annotation(const struct sbx_config *cfg, const char *key)
 const char *sbx_config_getenv(const struct sbx_config *cfg, const char *key);
 /* Sets or replaces KEY=value in process.env. */
 void sbx_config_setenv(struct sbx_config *cfg, const char *kv);
+
+/* "prestart", "createRuntime", ... as config.json spells them. */
+const char *sbx_hook_kind_name(enum sbx_hook_kind k);
 
 /* Capability name <-> number ("CAP_SYS_ADMIN"); -1 if unknown. */
 int sbx_cap_from_name(const char *name);

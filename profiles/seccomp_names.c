@@ -105,6 +105,11 @@ static const struct {
 	{"SCMP_ARCH_LOONGARCH64", SCMP_ARCH_LOONGARCH64, "loongarch64", "loongarch64"},
 };
 
+const char *sbx_seccomp_arch_name_at(size_t i)
+{
+	return i < SBX_ARRAY_SIZE(arch_table) ? arch_table[i].scmp : NULL;
+}
+
 bool sbx_seccomp_arch_name_known(const char *scmp_name)
 {
 	for (size_t i = 0; i < SBX_ARRAY_SIZE(arch_table); i++)

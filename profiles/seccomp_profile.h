@@ -177,6 +177,8 @@ uint32_t sbx_seccomp_action_scmp(enum sbx_seccomp_action act, bool has_errno, ui
 const char *sbx_seccomp_action_name(enum sbx_seccomp_action act);
 /* "SCMP_CMP_EQ" etc. */
 const char *sbx_seccomp_op_name(enum sbx_seccomp_op op);
+/* The i-th architecture string a profile may name ("SCMP_ARCH_X86_64"), NULL past the end. */
+const char *sbx_seccomp_arch_name_at(size_t i);
 /* "SCMP_ARCH_X86_64" -> token; 0 when unknown or unsupported by this libseccomp. */
 uint32_t sbx_seccomp_arch_from_name(const char *scmp_name);
 /* token -> "x86_64", "x32", "x86", "aarch64", ... (for messages); "unknown" otherwise */

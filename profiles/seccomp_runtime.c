@@ -138,7 +138,8 @@ static void put_str(FILE *fp, const char *s)
 static void cache_store(const char *key, const struct sbx_seccomp_filter *f)
 {
 	_cleanup_free_ char *dir = sbx_xasprintf("%s/seccomp-cache", sbx_state_dir());
-	if (mkdir(sbx_state_dir(), 0711) < 0 && errno != EEXIST)
+	struct sbx_error e = {0};
+	if (sbx_state_dir_create(&e) < 0)
 		return;
 	if (mkdir(dir, 0700) < 0 && errno != EEXIST)
 		return;
@@ -185,7 +186,7 @@ static struct sbx_seccomp_prog *make_prog(const struct sbx_seccomp_prog *orig, c
 }
 
 int sbx_seccomp_plan_build(const char *doc, const char *text, struct json_object *obj, uint64_t bounding_caps,
-			   struct sbx_seccomp_plan **ret, struct sbx_error *err)
+			   bool exact_kills, struct sbx_seccomp_plan **ret, struct sbx_error *err)
 {
 	struct sbx_seccomp_env env;
 	int r = sbx_seccomp_env_host(&env, bounding_caps, err);
@@ -218,7 +219,8 @@ int sbx_seccomp_plan_build(const char *doc, const char *text, struct json_object
 		r = f->has_notify ? -EBUSY : sbx_seccomp_filter_split_notify(f, &n, &m);
 		/* a notify half that always allows means the profile never kills: nothing to report */
 		size_t nlen = r == 0 ? sbx_seccomp_prune_allow(n.filter, n.len) : 0;
-		if (r == 0 && nlen > 0) {
+		p->kills = nlen > 0;
+		if (r == 0 && nlen > 0 && !exact_kills) {
 			p->report = true;
 			n.len = (unsigned short)nlen;
 			p->notify = make_prog(f->prog, &n, SECCOMP_FILTER_FLAG_NEW_LISTENER);
@@ -229,7 +231,10 @@ int sbx_seccomp_plan_build(const char *doc, const char *text, struct json_object
 			free(m.filter);
 		}
 		if (!p->report) {
-			/* no split: the profile never kills, or has NOTIFY rules of its own (their listener is the agent's) */
+			/*
+			 * no split: the profile never kills, its kills are the kernel's (exact), or it has
+			 * NOTIFY rules of its own (their listener is the agent's)
+			 */
 			p->main = sbx_xmalloc(sbx_seccomp_prog_size(f->prog));
 			memcpy(p->main, f->prog, sbx_seccomp_prog_size(f->prog));
 		}

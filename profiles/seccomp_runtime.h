@@ -21,6 +21,12 @@ struct sbx_seccomp_plan {
 	 * waits for the runtime, which records the syscall and kills.
 	 */
 	bool report;
+	/*
+	 * The profile kills (some rule or the default is a KILL action). With
+	 * exact kills (sbx_seccomp_plan_build) there is no split: the kernel
+	 * kills the thread or the process as the profile says.
+	 */
+	bool kills;
 	struct sbx_seccomp_prog *notify;
 	struct sbx_seccomp_prog *main; /* also the only program when !report */
 	bool has_notify;		/* the profile's own NOTIFY rules (no reporting then) */
@@ -36,9 +42,12 @@ struct sbx_seccomp_plan {
  * the profile in errors. obj (or NULL) is the same profile already parsed
  * (an OCI linux.seccomp object, whose text is then its canonical json-c
  * serialisation): a cache miss compiles it without parsing the text again.
+ * exact_kills: the kills stay the kernel's (no report split), as
+ * --seccomp-kill exact asks.
  */
 struct json_object;
 int sbx_seccomp_plan_build(const char *doc, const char *text, struct json_object *obj, uint64_t bounding_caps,
+			   bool exact_kills,
 			   struct sbx_seccomp_plan **ret, struct sbx_error *err);
 void sbx_seccomp_plan_free(struct sbx_seccomp_plan *p);
 static inline void sbx_seccomp_plan_freep(struct sbx_seccomp_plan **p)

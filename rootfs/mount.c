@@ -6,11 +6,15 @@
 
 #include <fcntl.h>
 #include <limits.h>
+#include <pthread.h>
+#include <sched.h>
+#include <sys/sysmacros.h>
 #include <linux/openat2.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -105,13 +109,20 @@ static bool source_is_dir(const char *src)
 }
 
 static int setattr_fd(int fd, uint64_t set, uint64_t clr, unsigned long prop, bool recursive);
+static int fs_error(int fsfd, int code, struct sbx_error *err, const char *what, const char *fstype,
+		    const char *dest);
 
-int sbx_rootfs_attach_point(char *buf, size_t size, struct sbx_error *err)
+int sbx_rootfs_attach_point(struct sbx_mount_plan *plan, struct sbx_error *err)
 {
-	/* any empty directory the sandbox's user can reach works: each sandbox uses it in its own mount namespace */
-	snprintf(buf, size, "%s/root", sbx_state_dir());
-	if (mkdir(buf, 0755) < 0 && errno != EEXIST)
-		return sbx_err_sys(err, "attach point %s", buf);
+	/*
+	 * Any empty directory the child can reach works: each sandbox uses it
+	 * in its own mount namespace. A rootless child opens it before it
+	 * changes identity, so a 0700 state directory is fine there.
+	 */
+	free(plan->attach);
+	plan->attach = sbx_xasprintf("%s/root", sbx_state_dir());
+	if (mkdir(plan->attach, 0755) < 0 && errno != EEXIST)
+		return sbx_err_sys(err, "attach point %s", plan->attach);
 	return 0;
 }
 
@@ -129,7 +140,267 @@ static int clone_tree(const char *src, bool recursive, uint64_t set, uint64_t cl
 	return TAKE_FD(fd);
 }
 
-int sbx_rootfs_prepare(struct sbx_mount_plan *plan, struct sbx_error *err)
+/* A bind op's source, cloned with its attributes. */
+static int clone_bind(const struct sbx_mount_op *op, struct sbx_error *err)
+{
+	int fd = clone_tree(op->source, op->recursive, op->attr_set, op->attr_clr, op->propagation, err, "bind");
+	if (fd == -EINVAL && !op->recursive)
+		return sbx_err_wrap(err, "%s has submounts: use \"rbind\" for %s", op->source, op->dest);
+	return fd;
+}
+
+
+/*
+ * Applies comma-separated fs options ("k=v" or flags) to an fs context. With
+ * ids, uid= and gid= are container ids, given to a filesystem the parent
+ * makes: they are mapped to the host's. Returns 0 or -errno.
+ */
+static int fs_config_data(int fsfd, const char *data, const struct sbx_rootfs_ids *ids, bool lenient_gid)
+{
+	char buf[PATH_MAX];
+	if (!data)
+		return 0;
+	if (copy_path(buf, data) < 0)
+		return -ENAMETOOLONG;
+	char *save = NULL;
+	for (char *kv = strtok_r(buf, ",", &save); kv; kv = strtok_r(NULL, ",", &save)) {
+		char *eq = strchr(kv, '=');
+		int r;
+		if (!eq) {
+			r = fsconfig(fsfd, FSCONFIG_SET_FLAG, kv, NULL, 0);
+		} else {
+			*eq = '\0';
+			const char *v = eq + 1;
+			char mapped[16];
+			bool is_gid = strcmp(kv, "gid") == 0;
+			if (ids && (is_gid || strcmp(kv, "uid") == 0)) {
+				uint64_t id;
+				if (sbx_parse_u64(v, &id) < 0 || id > UINT32_MAX ||
+				    (id = ids->map(ids->ctx, is_gid, (uint32_t)id)) == (uint32_t)-1)
+					return -EINVAL;
+				snprintf(mapped, sizeof(mapped), "%u", (uint32_t)id);
+				v = mapped;
+			}
+			r = fsconfig(fsfd, FSCONFIG_SET_STRING, kv, v, 0);
+			/*
+			 * devpts's gid=5 (runc's and crun's bundles) names a group
+			 * that an ordinary user's single-id map does not have: the
+			 * pts nodes then get the creator's group, as crun does.
+			 */
+			if (r < 0 && errno == EINVAL && lenient_gid && is_gid)
+				continue;
+		}
+		if (r < 0)
+			return -errno;
+	}
+	return 0;
+}
+
+/* The name of dest when it is a direct child of dir ("/dev/null" in "/dev": "null"), else NULL. */
+static const char *child_name(const char *dest, const char *dir)
+{
+	size_t n = strlen(dir);
+	if (!dest || strncmp(dest, dir, n) != 0 || dest[n] != '/' || !dest[n + 1] || strchr(dest + n + 1, '/'))
+		return NULL;
+	return dest + n + 1;
+}
+
+/*
+ * The /dev tmpfs (plan->ops[i]), made here with device nodes of its own:
+ * inodes of this sandbox alone, same major and minor as the host's, on a
+ * filesystem of the host's user namespace (one the sandbox makes is nodev
+ * whatever it says). The sandbox cannot add a node to it (mknod needs
+ * CAP_MKNOD on the host). Its root belongs to the sandbox's root, as a tmpfs
+ * the sandbox made would. Where mknod is refused (no CAP_MKNOD, as without
+ * root) nothing is prepared and the child binds the host's nodes.
+ */
+static int prepare_dev(struct sbx_mount_plan *plan, size_t i, const struct sbx_rootfs_ids *ids, struct sbx_error *err)
+{
+	struct sbx_mount_op *op = &plan->ops[i];
+	_cleanup_close_ int fsfd = fsopen("tmpfs", FSOPEN_CLOEXEC);
+	if (fsfd < 0)
+		return sbx_err_sys(err, "tmpfs for %s: fsopen", op->dest);
+	int r = fsconfig(fsfd, FSCONFIG_SET_STRING, "source", op->source, 0) < 0 ? -errno : 0;
+	if (r == 0)
+		r = fs_config_data(fsfd, op->data, ids, false);
+	const char *who[2] = {"uid", "gid"};
+	for (int g = 0; r == 0 && ids && g < 2; g++) {
+		uint32_t id = ids->map(ids->ctx, g, 0);
+		char v[16];
+		snprintf(v, sizeof(v), "%u", id);
+		bool given = op->data && (strstr(op->data, g ? "gid=" : "uid=") != NULL);
+		if (!given && id != (uint32_t)-1 && fsconfig(fsfd, FSCONFIG_SET_STRING, who[g], v, 0) < 0)
+			r = -errno;
+	}
+	if (r < 0 || fsconfig(fsfd, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0)
+		return fs_error(fsfd, r < 0 ? -r : errno, err, "creating", "tmpfs", op->dest);
+	_cleanup_close_ int mfd = fsmount(fsfd, FSMOUNT_CLOEXEC, (unsigned)op->attr_set);
+	if (mfd < 0)
+		return fs_error(fsfd, errno, err, "mounting", "tmpfs", op->dest);
+	for (size_t k = i + 1; k < plan->n_ops; k++) {
+		struct sbx_mount_op *n = &plan->ops[k];
+		const char *name = child_name(n->dest, op->dest);
+		if (!name || (n->kind != SBX_MOP_DEVNODE && n->kind != SBX_MOP_SYMLINK))
+			continue;
+		if (n->kind == SBX_MOP_SYMLINK) {
+			if (symlinkat(n->source, mfd, name) < 0)
+				return sbx_err_sys(err, "symlink %s -> %s", n->dest, n->source);
+		} else if (mknodat(mfd, name, (n->dev_type == 'b' ? S_IFBLK : S_IFCHR) | (n->mode ? n->mode & 0777 : 0666),
+				   makedev(n->dev_major, n->dev_minor)) < 0) {
+			if (errno == EPERM)
+				return 0; /* the fallback: the child binds the host's nodes */
+			return sbx_err_sys(err, "device node %s", n->dest);
+		} else if (fchmodat(mfd, name, n->mode ? n->mode & 0777 : 0666, 0) < 0) { /* past our umask */
+			return sbx_err_sys(err, "device node %s", n->dest);
+		}
+	}
+	for (size_t k = i + 1; k < plan->n_ops; k++) {
+		struct sbx_mount_op *n = &plan->ops[k];
+		if ((n->kind == SBX_MOP_DEVNODE || n->kind == SBX_MOP_SYMLINK) && child_name(n->dest, op->dest))
+			n->prepared = true;
+	}
+	op->tree_fd = TAKE_FD(mfd);
+	plan->dev_prepared = true;
+	return 0;
+}
+
+/* "a:b\c" -> "a\:b\\c": overlayfs splits lowerdir at ':' and unescapes '\\'. */
+static void ovl_escape(const char *in, char *out, size_t size)
+{
+	size_t o = 0;
+	for (; *in && o + 2 < size; in++) {
+		if (*in == ':' || *in == '\\')
+			out[o++] = '\\';
+		out[o++] = *in;
+	}
+	out[o] = '\0';
+}
+
+/* An overlay with the given layers, detached, with the root's attributes. */
+static int make_overlay(const struct sbx_mount_plan *plan, const char *lower, const char *upper, const char *work,
+			struct sbx_error *err)
+{
+	_cleanup_close_ int fsfd = fsopen("overlay", FSOPEN_CLOEXEC);
+	if (fsfd < 0)
+		return sbx_err_sys(err, "rootfs overlay: fsopen (is the overlay module loaded?)");
+	/* what the program may write stays plain: no redirects or metadata-only copies to follow */
+	const char *const opts[][2] = {{"source", "sbxctr"}, {"lowerdir", lower}, {"upperdir", upper},
+				       {"workdir", work}, {"redirect_dir", upper ? "off" : NULL},
+				       {"index", upper ? "off" : NULL}, {"metacopy", upper ? "off" : NULL}};
+	for (size_t i = 0; i < SBX_ARRAY_SIZE(opts); i++)
+		if (opts[i][1] && fsconfig(fsfd, FSCONFIG_SET_STRING, opts[i][0], opts[i][1], 0) < 0)
+			return fs_error(fsfd, errno, err, "configuring", "overlay", plan->root);
+	if (fsconfig(fsfd, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0)
+		return fs_error(fsfd, errno, err, "creating", "overlay", plan->root);
+	int mfd = fsmount(fsfd, FSMOUNT_CLOEXEC, (unsigned)plan->root_attr_set);
+	if (mfd < 0)
+		return fs_error(fsfd, errno, err, "mounting", "overlay", plan->root);
+	return mfd;
+}
+
+/*
+ * The writable overlay's upper and work layers on a size-capped tmpfs
+ * mounted on <state>/overlay in the caller's current mount namespace (which
+ * must be a private one of its own), and the overlay. The overlay must find
+ * the upper layer by path in its creator's mount namespace (kernels before
+ * 6.15 refuse a detached one); it keeps its own clone of that mount, and
+ * the tmpfs goes with the namespace. A rootless child, in its own mount
+ * namespace already, may not chown the layer to an owner it cannot map:
+ * lenient, it keeps the mode alone then.
+ */
+static int writable_overlay(const struct sbx_mount_plan *plan, const char *lower, bool lenient,
+			    struct sbx_error *err)
+{
+	char dir[512], upper[600], work[600], data[64];
+	struct stat st;
+	snprintf(dir, sizeof(dir), "%s/overlay", sbx_state_dir());
+	snprintf(upper, sizeof(upper), "%s/upper", dir);
+	snprintf(work, sizeof(work), "%s/work", dir);
+	snprintf(data, sizeof(data), "mode=0700,size=%llu", (unsigned long long)SBX_ROOTFS_OVERLAY_SIZE);
+	if ((mkdir(dir, 0700) < 0 && errno != EEXIST) ||
+	    mount("sbxctr-overlay", dir, "tmpfs", MS_NOSUID | MS_NODEV, data) < 0 || mkdir(work, 0700) < 0 ||
+	    mkdir(upper, 0755) < 0)
+		return sbx_err_sys(err, "rootfs overlay: its tmpfs on %s", dir);
+	/* the overlay's root is the upper layer's: make it look like the rootfs's own */
+	if (stat(plan->root, &st) < 0 || chmod(upper, st.st_mode & 07777) < 0 ||
+	    (chown(upper, st.st_uid, st.st_gid) < 0 && !(lenient && (errno == EINVAL || errno == EPERM))))
+		return sbx_err_sys(err, "rootfs overlay: %s", plan->root);
+	return make_overlay(plan, lower, upper, work, err);
+}
+
+struct ovl_job {
+	const struct sbx_mount_plan *plan;
+	const char *lower;
+	int fd;
+	struct sbx_error err;
+};
+
+/*
+ * The runtime makes the writable overlay in a thread of its own that moves
+ * into a private mount namespace (a thread may: CLONE_NEWNS unshares only
+ * its filesystem context): nothing is ever mounted where the runtime's
+ * caller or the host could see it, and nothing outlives the runtime.
+ */
+static void *ovl_writable_main(void *p)
+{
+	struct ovl_job *j = p;
+	j->fd = -1;
+	if (unshare(CLONE_NEWNS) < 0 || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0) {
+		sbx_err_sys(&j->err, "rootfs overlay: a private mount namespace");
+		return NULL;
+	}
+	j->fd = writable_overlay(j->plan, j->lower, false, &j->err);
+	return NULL;
+}
+
+bool sbx_rootfs_overlay_available(void)
+{
+	/*
+	 * EPERM: the filesystem exists but an ordinary user may make one only
+	 * in a user namespace of their own, where their sandbox's child will
+	 * (ENODEV: no overlayfs at all)
+	 */
+	_cleanup_close_ int fd = fsopen("overlay", FSOPEN_CLOEXEC);
+	return fd >= 0 || errno == EPERM;
+}
+
+/*
+ * The rootfs as a private overlay: its files are inodes of this sandbox's
+ * overlay, not the rootfs's, so that a lock or an inotify watch on one
+ * never meets another sandbox's (or the host's) use of the same file.
+ * Read-only, it has no upper layer; overlayfs then wants two lower ones:
+ * the rootfs over an empty directory. in_own_ns: the caller is a rootless
+ * child, in a mount namespace of its own and without threads to spare.
+ */
+static int overlay_root(const struct sbx_mount_plan *plan, bool in_own_ns, struct sbx_error *err)
+{
+	char root[PATH_MAX], lower[2 * PATH_MAX + 2];
+	ovl_escape(plan->root, root, sizeof(root));
+	if (plan->root_writable && in_own_ns)
+		return writable_overlay(plan, root, true, err);
+	if (plan->root_writable) {
+		struct ovl_job j = {.plan = plan, .lower = root};
+		pthread_t t;
+		int e = pthread_create(&t, NULL, ovl_writable_main, &j);
+		if (e != 0)
+			return sbx_err_errno(err, e, "rootfs overlay: thread");
+		pthread_join(t, NULL);
+		if (j.fd < 0)
+			*err = j.err;
+		return j.fd < 0 ? -err->code : j.fd;
+	}
+	char empty[512];
+	snprintf(empty, sizeof(empty), "%s/empty", sbx_state_dir());
+	if (mkdir(empty, 0755) < 0 && errno != EEXIST)
+		return sbx_err_sys(err, "rootfs overlay: %s", empty);
+	char esc[1024];
+	ovl_escape(empty, esc, sizeof(esc));
+	snprintf(lower, sizeof(lower), "%s:%s", root, esc);
+	return make_overlay(plan, lower, NULL, NULL, err);
+}
+
+int sbx_rootfs_prepare(struct sbx_mount_plan *plan, const struct sbx_rootfs_ids *ids, bool clone,
+		       struct sbx_error *err)
 {
 	_cleanup_close_ int rootfd = open(plan->root, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (rootfd < 0)
@@ -158,23 +429,88 @@ int sbx_rootfs_prepare(struct sbx_mount_plan *plan, struct sbx_error *err)
 			return sbx_err_errno(err, r, "mount point %s is missing in the rootfs %s and cannot be created",
 					     op->dest, plan->root);
 	}
+	if (!clone)
+		return 0;
 	if (plan->root_fd < 0) {
-		int fd = clone_tree(plan->root, true, plan->root_attr_set, 0, 0, err, "rootfs");
+		int fd = plan->root_overlay ? overlay_root(plan, false, err)
+					    : clone_tree(plan->root, true, plan->root_attr_set, 0, 0, err, "rootfs");
 		if (fd < 0)
 			return fd;
 		plan->root_fd = fd;
 	}
-	for (size_t i = 0; i < plan->n_ops; i++) {
+	for (size_t i = 0; i < plan->n_ops && plan->cgroup_dir; i++) {
+		struct sbx_mount_op *op = &plan->ops[i];
+		if (op->kind != SBX_MOP_FS || strcmp(op->fstype, "cgroup2") != 0 || op->fallback_fd >= 0)
+			continue;
+		/* not fatal here: the child needs it only if the kernel refuses the mount */
+		struct sbx_error e = {0};
+		op->fallback_fd = clone_tree(plan->cgroup_dir, true,
+					     MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC,
+					     0, 0, &e, "cgroup");
+		if (op->fallback_fd < 0)
+			op->fallback_fd = -1;
+	}
+	for (size_t i = 0; i < plan->n_ops && !plan->binds_in_child; i++) {
 		struct sbx_mount_op *op = &plan->ops[i];
 		if (op->kind != SBX_MOP_BIND || op->tree_fd >= 0)
 			continue;
-		int fd = clone_tree(op->source, op->recursive, op->attr_set, op->attr_clr, op->propagation, err,
-				    "bind");
-		if (fd == -EINVAL && !op->recursive)
-			return sbx_err_wrap(err, "%s has submounts: use \"rbind\" for %s", op->source, op->dest);
+		int fd = clone_bind(op, err);
 		if (fd < 0)
 			return fd;
 		op->tree_fd = fd;
+	}
+	for (size_t i = 0; i < plan->n_ops; i++) {
+		int r;
+		if (plan->ops[i].dev_nodes && plan->ops[i].tree_fd < 0 && (r = prepare_dev(plan, i, ids, err)) < 0)
+			return r;
+	}
+	return 0;
+}
+
+static void close_local(struct sbx_rootfs_local *l, size_t n_binds)
+{
+	if (l->attach_fd >= 0)
+		close(l->attach_fd);
+	if (l->root_fd >= 0)
+		close(l->root_fd);
+	for (size_t i = 0; i < n_binds; i++)
+		if (l->bind_fd[i] >= 0)
+			close(l->bind_fd[i]);
+	l->attach_fd = l->root_fd = -1;
+}
+
+int sbx_rootfs_clone_local(const struct sbx_mount_plan *plan, struct sbx_rootfs_local *l, struct sbx_error *err)
+{
+	size_t nb = 0;
+	l->attach_fd = l->root_fd = -1;
+	for (size_t i = 0; i < plan->n_ops; i++) {
+		const struct sbx_mount_op *op = &plan->ops[i];
+		if (op->kind != SBX_MOP_BIND)
+			continue;
+		if (nb == SBX_ROOTFS_LOCAL_MAX) {
+			close_local(l, nb);
+			return sbx_err_set(err, E2BIG, "mounts: at most %d bind mounts in a rootless sandbox",
+					   SBX_ROOTFS_LOCAL_MAX);
+		}
+		int fd = clone_bind(op, err);
+		if (fd < 0) {
+			close_local(l, nb);
+			return fd;
+		}
+		l->bind_fd[nb++] = fd;
+	}
+	l->attach_fd = open(plan->attach, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (l->attach_fd < 0) {
+		int r = sbx_err_sys(err, "attach point %s", plan->attach);
+		close_local(l, nb);
+		return r;
+	}
+	l->root_fd = plan->root_overlay ? overlay_root(plan, true, err)
+					: clone_tree(plan->root, true, plan->root_attr_set, 0, 0, err, "rootfs");
+	if (l->root_fd < 0) {
+		int r = l->root_fd;
+		close_local(l, nb);
+		return r;
 	}
 	return 0;
 }
@@ -235,7 +571,7 @@ static int fs_error(int fsfd, int code, struct sbx_error *err, const char *what,
 	return -code;
 }
 
-static int mount_bind(int rootfd, const struct sbx_mount_op *op, const char *src, bool is_file,
+static int mount_bind(int rootfd, const struct sbx_mount_op *op, const char *src, bool is_file, int tree_fd,
 		      struct sbx_error *err);
 
 /*
@@ -250,39 +586,71 @@ static int mount_sysfs_fallback(int rootfd, const struct sbx_mount_op *op, struc
 	bind.kind = SBX_MOP_BIND;
 	bind.recursive = true;
 	bind.attr_set |= MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC;
-	return mount_bind(rootfd, &bind, "/sys", false, err);
+	return mount_bind(rootfd, &bind, "/sys", false, -1, err);
 }
 
-static int mount_fs(int rootfd, const struct sbx_mount_op *op, struct sbx_error *err)
+/*
+ * cgroup2 needs a cgroup namespace owned by our user namespace; where the
+ * kernel refuses it (a cgroup namespace joined by path), the container's
+ * own cgroup directory, cloned read-only by the parent, stands in.
+ */
+static int mount_cgroup_fallback(int rootfd, const struct sbx_mount_op *op, int code, struct sbx_error *err)
 {
+	if (op->fallback_fd < 0)
+		return sbx_err_errno(err, code, "mounting cgroup2 on %s", op->dest);
+	_cleanup_close_ int mfd = dup(op->fallback_fd);
+	if (mfd < 0)
+		return sbx_err_sys(err, "cgroup on %s", op->dest);
+	_cleanup_close_ int tfd = target_fd(rootfd, op, false, err);
+	if (tfd < 0)
+		return tfd;
+	int r = attach(mfd, tfd);
+	if (r < 0)
+		return sbx_err_errno(err, r, "binding the container's cgroup on %s", op->dest);
+	return 0;
+}
+
+static bool is_cgroup2(const struct sbx_mount_op *op)
+{
+	return strcmp(op->fstype, "cgroup2") == 0;
+}
+
+/*
+ * A new filesystem on op->dest. With keep_fd, the mount's descriptor is
+ * also returned there (a duplicate): the runtime keeps the filesystem
+ * after the sandbox is gone (the lent workdir).
+ */
+static int mount_fs(int rootfd, const struct sbx_mount_op *op, int *keep_fd, struct sbx_error *err)
+{
+	if (op->tree_fd >= 0) {
+		/* made by the parent (a /dev with its nodes): attached as it is */
+		_cleanup_close_ int tfd = target_fd(rootfd, op, false, err);
+		if (tfd < 0)
+			return tfd;
+		int r = attach(op->tree_fd, tfd);
+		if (r < 0)
+			return sbx_err_errno(err, r, "attaching %s on %s", op->fstype, op->dest);
+		return 0;
+	}
 	_cleanup_close_ int fsfd = fsopen(op->fstype, FSOPEN_CLOEXEC);
+	if (fsfd < 0 && errno == EPERM && is_cgroup2(op))
+		return mount_cgroup_fallback(rootfd, op, errno, err);
 	if (fsfd < 0 && errno == EPERM && strcmp(op->fstype, "sysfs") == 0)
 		return mount_sysfs_fallback(rootfd, op, err);
 	if (fsfd < 0)
 		return sbx_err_sys(err, "%s on %s: fsopen", op->fstype, op->dest);
 	if (fsconfig(fsfd, FSCONFIG_SET_STRING, "source", op->source, 0) < 0)
 		return fs_error(fsfd, errno, err, "configuring", op->fstype, op->dest);
-	if (op->data) {
-		char data[PATH_MAX];
-		if (copy_path(data, op->data) < 0)
-			return sbx_err_set(err, ENAMETOOLONG, "%s on %s: options too long", op->fstype, op->dest);
-		char *save = NULL;
-		for (char *kv = strtok_r(data, ",", &save); kv; kv = strtok_r(NULL, ",", &save)) {
-			char *eq = strchr(kv, '=');
-			int r;
-			if (eq) {
-				*eq = '\0';
-				r = fsconfig(fsfd, FSCONFIG_SET_STRING, kv, eq + 1, 0);
-			} else {
-				r = fsconfig(fsfd, FSCONFIG_SET_FLAG, kv, NULL, 0);
-			}
-			if (r < 0)
-				return fs_error(fsfd, errno, err, "option for", op->fstype, op->dest);
-		}
-	}
+	int r = fs_config_data(fsfd, op->data, NULL, strcmp(op->fstype, "devpts") == 0);
+	if (r == -ENAMETOOLONG)
+		return sbx_err_set(err, ENAMETOOLONG, "%s on %s: options too long", op->fstype, op->dest);
+	if (r < 0)
+		return fs_error(fsfd, -r, err, "option for", op->fstype, op->dest);
 	if (fsconfig(fsfd, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0) {
 		if (errno == EPERM && strcmp(op->fstype, "sysfs") == 0)
 			return mount_sysfs_fallback(rootfd, op, err);
+		if (errno == EPERM && is_cgroup2(op))
+			return mount_cgroup_fallback(rootfd, op, errno, err);
 		return fs_error(fsfd, errno, err, "creating", op->fstype, op->dest);
 	}
 	/* atime mode 0 is "relatime", which fsmount takes as given */
@@ -294,19 +662,22 @@ static int mount_fs(int rootfd, const struct sbx_mount_op *op, struct sbx_error 
 	_cleanup_close_ int tfd = target_fd(rootfd, op, false, err);
 	if (tfd < 0)
 		return tfd;
-	int r = attach(mfd, tfd);
+	if (keep_fd && (*keep_fd = fcntl(mfd, F_DUPFD_CLOEXEC, 3)) < 0)
+		return sbx_err_sys(err, "%s on %s", op->fstype, op->dest);
+	r = attach(mfd, tfd);
 	if (r < 0)
 		return sbx_err_errno(err, r, "attaching %s on %s", op->fstype, op->dest);
 	return 0;
 }
 
-static int mount_bind(int rootfd, const struct sbx_mount_op *op, const char *src, bool is_file,
+/* tree_fd: the source already cloned with its attributes (by the parent, or by a rootless child), or -1 */
+static int mount_bind(int rootfd, const struct sbx_mount_op *op, const char *src, bool is_file, int tree_fd,
 		      struct sbx_error *err)
 {
 	int r;
 	_cleanup_close_ int mfd = -1;
-	if (op->tree_fd >= 0) {
-		mfd = dup(op->tree_fd); /* cloned and set up by the parent */
+	if (tree_fd >= 0) {
+		mfd = dup(tree_fd);
 		if (mfd < 0)
 			return sbx_err_sys(err, "bind %s on %s", src, op->dest);
 	} else {
@@ -328,7 +699,8 @@ static int mount_bind(int rootfd, const struct sbx_mount_op *op, const char *src
 	return 0;
 }
 
-static int do_mask(int rootfd, const struct sbx_mount_op *op, struct sbx_error *err)
+static int do_mask(int rootfd, const struct sbx_mount_plan *plan, const struct sbx_mount_op *op,
+		   struct sbx_error *err)
 {
 	_cleanup_close_ int tfd = sbx_rootfs_resolve(rootfd, op->dest, O_PATH);
 	if (tfd == -ENOENT && op->optional)
@@ -347,6 +719,12 @@ static int do_mask(int rootfd, const struct sbx_mount_op *op, struct sbx_error *
 			return sbx_err_sys(err, "masking %s: tmpfs", op->dest);
 		mfd = fsmount(fsfd, FSMOUNT_CLOEXEC,
 			      MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC);
+	} else if (plan->dev_prepared) {
+		/* our own null: a watch on a masked file must not see the host's /dev/null either */
+		_cleanup_close_ int nfd = sbx_rootfs_resolve(rootfd, "/dev/null", O_PATH | O_NOFOLLOW);
+		if (nfd < 0)
+			return sbx_err_errno(err, nfd, "masking %s: /dev/null", op->dest);
+		mfd = open_tree(nfd, "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH);
 	} else {
 		mfd = open_tree(AT_FDCWD, "/dev/null", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC);
 	}
@@ -384,6 +762,8 @@ static int do_sysctl(int rootfd, const struct sbx_mount_op *op, struct sbx_error
 	if (n < 0 || (size_t)n >= sizeof(path))
 		return sbx_err_set(err, ENAMETOOLONG, "sysctl %s: name too long", op->source);
 	_cleanup_close_ int fd = sbx_rootfs_resolve(rootfd, path, O_WRONLY | O_NOFOLLOW);
+	if (fd == -ENOENT && op->optional)
+		return 0;
 	if (fd < 0)
 		return sbx_err_errno(err, fd, "sysctl %s", op->source);
 	if (write(fd, op->data, strlen(op->data)) < 0)
@@ -414,61 +794,133 @@ static int do_setattr(int rootfd, const struct sbx_mount_op *op, struct sbx_erro
 	return 0;
 }
 
-static int apply_op(int rootfd, const struct sbx_mount_op *op, struct sbx_error *err)
+static int do_mknod(int rootfd, const struct sbx_mount_op *op, struct sbx_error *err)
 {
+	const char *name;
+	_cleanup_close_ int dfd = resolve_parent(rootfd, op->dest, &name);
+	if (dfd == -ENOENT) {
+		char parent[PATH_MAX];
+		int r = copy_path(parent, op->dest);
+		if (r < 0)
+			return sbx_err_errno(err, r, "device %s", op->dest);
+		*strrchr(parent, '/') = '\0';
+		if (parent[0] && (r = mkdir_in_root(rootfd, parent, false)) < 0)
+			return sbx_err_errno(err, r, "device %s: its directory", op->dest);
+		dfd = resolve_parent(rootfd, op->dest, &name);
+	}
+	if (dfd < 0)
+		return sbx_err_errno(err, dfd, "device %s", op->dest);
+	int d = dfd; /* O_PATH dirfds work for the *at() calls */
+	mode_t type = op->dev_type == 'p' ? S_IFIFO : op->dev_type == 'b' ? S_IFBLK : S_IFCHR;
+	/* a node already there (a default one, or from the rootfs) is replaced */
+	if (unlinkat(d, name, 0) < 0 && errno != ENOENT)
+		return sbx_err_sys(err, "device %s: removing what is there", op->dest);
+	if (mknodat(d, name, type | (op->mode & 07777), makedev(op->dev_major, op->dev_minor)) < 0)
+		return sbx_err_sys(err, "linux.devices: mknod %s (%c %u:%u)", op->dest, op->dev_type, op->dev_major,
+				   op->dev_minor);
+	/* the umask applied to mknod; the config's mode is meant as written */
+	if (fchmodat(d, name, op->mode & 07777, 0) < 0 || fchownat(d, name, op->uid, op->gid, AT_SYMLINK_NOFOLLOW) < 0)
+		return sbx_err_sys(err, "linux.devices: mode and owner of %s", op->dest);
+	return 0;
+}
+
+/* tree_fd: a bind's pre-cloned source or -1; keep_fd: where a lent filesystem's descriptor goes, or NULL */
+static int apply_op(int rootfd, const struct sbx_mount_plan *plan, const struct sbx_mount_op *op, int tree_fd,
+		    int *keep_fd, struct sbx_error *err)
+{
+	if (op->prepared)
+		return 0;
 	switch (op->kind) {
 	case SBX_MOP_BIND:
-		return mount_bind(rootfd, op, op->source, op->dest_is_file, err);
+		return mount_bind(rootfd, op, op->source, op->dest_is_file, tree_fd, err);
 	case SBX_MOP_DEVNODE:
-		return mount_bind(rootfd, op, op->source, true, err);
+		return mount_bind(rootfd, op, op->source, true, -1, err);
 	case SBX_MOP_FS:
-		return mount_fs(rootfd, op, err);
+		return mount_fs(rootfd, op, keep_fd, err);
 	case SBX_MOP_SYMLINK:
 		return do_symlink(rootfd, op, err);
 	case SBX_MOP_SYSCTL:
 		return do_sysctl(rootfd, op, err);
 	case SBX_MOP_MASK:
-		return do_mask(rootfd, op, err);
+		return do_mask(rootfd, plan, op, err);
 	case SBX_MOP_READONLY:
 		return do_readonly(rootfd, op, err);
 	case SBX_MOP_SETATTR:
 		return do_setattr(rootfd, op, err);
+	case SBX_MOP_MKNOD:
+		return do_mknod(rootfd, op, err);
 	default:
 		return sbx_err_set(err, EINVAL, "unknown mount op %d", op->kind);
 	}
 }
 
-int sbx_rootfs_setup(const struct sbx_mount_plan *plan, struct sbx_error *err)
+int sbx_rootfs_mount_all(const struct sbx_mount_plan *plan, const struct sbx_rootfs_local *local, int *stage_fd_out,
+			 struct sbx_error *err)
 {
 	/* nothing we mount may propagate back to the host */
 	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
 		return sbx_err_sys(err, "making / private");
-	char at[512];
 	int r;
-	/* the parent made it; we could not create it from our user namespace */
-	snprintf(at, sizeof(at), "%s/root", sbx_state_dir());
-	if (plan->root_fd < 0)
+	int tree = local ? local->root_fd : plan->root_fd;
+	if (tree < 0 || !plan->attach)
 		return sbx_err_set(err, EINVAL, "rootfs %s was not prepared", plan->root);
-	if (move_mount(plan->root_fd, "", AT_FDCWD, at, MOVE_MOUNT_F_EMPTY_PATH) < 0)
-		return sbx_err_sys(err, "rootfs %s: attaching on %s", plan->root, at);
-	_cleanup_close_ int rootfd = open(at, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	/* the parent made the attach point; we could not create it from our user namespace */
+	if (local)
+		r = move_mount(tree, "", local->attach_fd, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH);
+	else
+		r = move_mount(tree, "", AT_FDCWD, plan->attach, MOVE_MOUNT_F_EMPTY_PATH);
+	if (r < 0)
+		return sbx_err_sys(err, "rootfs %s: attaching on %s", plan->root, plan->attach);
+	/* the tree's descriptor now names the attached root: every lookup below starts there */
+	_cleanup_close_ int rootfd = fcntl(tree, F_DUPFD_CLOEXEC, 3);
 	if (rootfd < 0)
 		return sbx_err_sys(err, "rootfs %s", plan->root);
+	size_t bind = 0;
 	for (size_t i = 0; i < plan->n_ops; i++) {
-		r = apply_op(rootfd, &plan->ops[i], err);
+		const struct sbx_mount_op *op = &plan->ops[i];
+		int tree_fd = op->tree_fd;
+		if (op->kind == SBX_MOP_BIND && local)
+			tree_fd = local->bind_fd[bind++];
+		bool lend = stage_fd_out && plan->workdir_lent && (long)i == plan->workdir_op;
+		r = apply_op(rootfd, plan, op, tree_fd, lend ? stage_fd_out : NULL, err);
 		if (r < 0)
 			return r;
 	}
-	/* pivot_root(".", ".") stacks the old root under the new one; detach it at once */
+	return TAKE_FD(rootfd);
+}
+
+int sbx_rootfs_enter(const struct sbx_mount_plan *plan, int rootfd_arg, bool no_pivot, struct sbx_error *err)
+{
+	_cleanup_close_ int rootfd = rootfd_arg;
 	if (fchdir(rootfd) < 0)
 		return sbx_err_sys(err, "chdir to the new root");
-	if (syscall(SYS_pivot_root, ".", ".") < 0)
-		return sbx_err_sys(err, "pivot_root");
-	if (umount2(".", MNT_DETACH) < 0)
-		return sbx_err_sys(err, "detaching the old root");
+	if (no_pivot) {
+		/*
+		 * --no-pivot: for a root on ramfs, which pivot_root cannot leave.
+		 */
+		if (mount(".", "/", NULL, MS_MOVE, NULL) < 0)
+			return sbx_err_sys(err, "--no-pivot: moving the root over /");
+		if (chroot(".") < 0)
+			return sbx_err_sys(err, "--no-pivot: chroot");
+	} else {
+		/* pivot_root(".", ".") stacks the old root under the new one; detach it at once */
+		if (syscall(SYS_pivot_root, ".", ".") < 0)
+			return sbx_err_sys(err, "pivot_root");
+		if (umount2(".", MNT_DETACH) < 0)
+			return sbx_err_sys(err, "detaching the old root");
+	}
 	if (chdir("/") < 0)
 		return sbx_err_sys(err, "chdir /");
 	if (plan->root_propagation && mount(NULL, "/", NULL, plan->root_propagation, NULL) < 0)
 		return sbx_err_sys(err, "rootfsPropagation");
 	return 0;
+}
+
+int sbx_rootfs_setup(const struct sbx_mount_plan *plan, const struct sbx_rootfs_local *local, int *stage_fd_out,
+		     struct sbx_error *err)
+{
+	int rootfd = sbx_rootfs_mount_all(plan, local, stage_fd_out, err);
+	if (rootfd < 0)
+		return rootfd;
+	return sbx_rootfs_enter(plan, rootfd, false, err);
 }

@@ -24,8 +24,13 @@ void sbx_mount_plan_free(struct sbx_mount_plan *plan)
 		free(plan->ops[i].fstype);
 		free(plan->ops[i].data);
 	}
+	for (size_t i = 0; i < plan->n_ops; i++)
+		if (plan->ops[i].fallback_fd >= 0)
+			close(plan->ops[i].fallback_fd);
 	free(plan->ops);
 	free(plan->root);
+	free(plan->cgroup_dir);
+	free(plan->attach);
 	free(plan);
 }
 
@@ -37,6 +42,7 @@ static struct sbx_mount_op *push_op(struct sbx_mount_plan *p, enum sbx_mop_kind 
 	memset(op, 0, sizeof(*op));
 	op->kind = kind;
 	op->tree_fd = -1;
+	op->fallback_fd = -1;
 	op->source = sbx_xstrdup(src);
 	op->dest = sbx_xstrdup(dest);
 	return op;
@@ -85,6 +91,20 @@ static const struct {
 	{"runbindable", 0, 0, MS_UNBINDABLE | MS_REC, false},
 };
 
+const char *const *sbx_mount_option_names(void)
+{
+	static const char *names[SBX_ARRAY_SIZE(mount_opts) + 3];
+	if (!names[0]) {
+		size_t n = 0;
+		names[n++] = "bind";
+		names[n++] = "rbind";
+		for (size_t i = 0; i < SBX_ARRAY_SIZE(mount_opts); i++)
+			names[n++] = mount_opts[i].name;
+		names[n] = NULL;
+	}
+	return names;
+}
+
 /* Options that mean nothing for us but are common in real configs. */
 static const char *const ignored_opts[] = {"defaults", "async", "auto", "noauto", "nouser", "user",
 					   "tmpcopyup", "nomand", "norelatime", "nostrictatime", "loud",
@@ -126,6 +146,14 @@ int sbx_mount_options_parse(char *const *options, bool is_bind, struct sbx_mount
 		if (strcmp(o, "sync") == 0 || strcmp(o, "dirsync") == 0 || strcmp(o, "mand") == 0 ||
 		    strcmp(o, "remount") == 0)
 			return sbx_err_set(err, EINVAL, "mount option \"%s\" is not supported", o);
+		/*
+		 * Data options ("mode=755", "size=...") mean nothing to a bind, but
+		 * generated configs carry them there; runc and crun ignore them.
+		 */
+		if (is_bind && strchr(o, '=')) {
+			sbx_debug("mount option \"%s\" on a bind mount is ignored", o);
+			continue;
+		}
 		if (is_bind)
 			return sbx_err_set(err, EINVAL, "unknown option \"%s\" for a bind mount", o);
 		if (!*o || strchr(o, ','))
@@ -224,16 +252,39 @@ static int plan_config_mount(struct sbx_mount_plan *p, const struct sbx_mount *m
 	return 0;
 }
 
-/* After a tmpfs at /dev: the device nodes and links every program expects. */
-static void plan_dev(struct sbx_mount_plan *p, const char *dev)
+static bool config_device(const struct sbx_config *cfg, const char *path)
 {
-	static const char *const nodes[] = {"null", "zero", "full", "random", "urandom", "tty"};
+	for (size_t i = 0; i < cfg->n_devices; i++)
+		if (strcmp(cfg->devices[i].path, path) == 0)
+			return true;
+	return false;
+}
+
+/*
+ * After a tmpfs at /dev: the device nodes and links every program expects.
+ * The runtime, still privileged, makes that tmpfs itself with nodes of its
+ * own (sbx_rootfs_prepare): a bind of the host's node would be the host's
+ * inode, whose every open and write by any process an inotify watch in
+ * the sandbox sees. The bind of the host's node (source) is the fallback
+ * where it cannot (no CAP_MKNOD).
+ */
+static void plan_dev(struct sbx_mount_plan *p, const struct sbx_config *cfg, const char *dev)
+{
+	/* Documentation/admin-guide/devices.txt */
+	static const struct {
+		const char *name;
+		uint32_t major, minor;
+	} nodes[] = {{"null", 1, 3}, {"zero", 1, 5}, {"full", 1, 7}, {"random", 1, 8}, {"urandom", 1, 9}, {"tty", 5, 0}};
 	for (size_t i = 0; i < SBX_ARRAY_SIZE(nodes); i++) {
-		_cleanup_free_ char *src = sbx_xasprintf("/dev/%s", nodes[i]);
-		_cleanup_free_ char *dst = sbx_xasprintf("%s/%s", dev, nodes[i]);
+		_cleanup_free_ char *src = sbx_xasprintf("/dev/%s", nodes[i].name);
+		_cleanup_free_ char *dst = sbx_xasprintf("%s/%s", dev, nodes[i].name);
+		if (config_device(cfg, dst))
+			continue; /* linux.devices decides that one */
 		struct sbx_mount_op *op = push_op(p, SBX_MOP_DEVNODE, src, dst);
 		op->dest_is_file = true;
-		/* keep device access on these binds only; the tmpfs itself is nodev */
+		op->dev_major = nodes[i].major;
+		op->dev_minor = nodes[i].minor;
+		/* the fallback's binds keep device access; a tmpfs the sandbox makes is nodev anyway */
 		op->attr_set = MOUNT_ATTR_NOSUID | MOUNT_ATTR_NOEXEC;
 	}
 	static const char *const links[][2] = {
@@ -245,6 +296,93 @@ static void plan_dev(struct sbx_mount_plan *p, const char *dev)
 			continue; /* /proc/kcore is masked; a dangling link helps nobody */
 		_cleanup_free_ char *dst = sbx_xasprintf("%s/%s", dev, links[i][0]);
 		push_op(p, SBX_MOP_SYMLINK, links[i][1], dst);
+	}
+}
+
+/* The workdir tmpfs's options; uid/gid own its root. */
+static char *workdir_data(const struct sbx_config *cfg, uint32_t uid, uint32_t gid)
+{
+	return sbx_xasprintf("mode=0755,size=%llu,nr_inodes=%llu,uid=%u,gid=%u", (unsigned long long)cfg->workdir.size,
+			     (unsigned long long)(cfg->workdir.nr_inodes ? cfg->workdir.nr_inodes : 16384), uid, gid);
+}
+
+void sbx_mount_plan_lend_workdir(struct sbx_mount_plan *plan, const struct sbx_config *cfg, uint32_t uid,
+				 uint32_t gid)
+{
+	if (plan->workdir_op < 0)
+		return;
+	struct sbx_mount_op *op = &plan->ops[plan->workdir_op];
+	free(op->data);
+	op->data = workdir_data(cfg, uid, gid);
+	plan->workdir_lent = true;
+}
+
+/*
+ * Caps on what the kernel counts per user in a user namespace, written into
+ * the sandbox's own /proc/sys/user (each user namespace has its own set,
+ * INT_MAX at birth, writable only with CAP_SYS_RESOURCE in it: the child's
+ * until its capabilities go). Every count is charged to the namespace's
+ * owner in the parent namespace too, against the host's caps there: the
+ * slot's own uid (runtime/spawn.h), so one sandbox can exhaust only its own
+ * share. Namespaces: a few for the programs that nest them (the default
+ * seccomp profile allows none).
+ */
+static const struct {
+	const char *key;
+	const char *value;
+} user_caps[] = {
+	{"user/max_inotify_instances", "128"}, {"user/max_inotify_watches", "8192"},
+	{"user/max_fanotify_groups", "16"},    {"user/max_fanotify_marks", "8192"},
+	{"user/max_user_namespaces", "64"},    {"user/max_mnt_namespaces", "64"},
+	{"user/max_pid_namespaces", "64"},     {"user/max_net_namespaces", "64"},
+	{"user/max_ipc_namespaces", "64"},     {"user/max_uts_namespaces", "64"},
+	{"user/max_cgroup_namespaces", "64"},  {"user/max_time_namespaces", "64"},
+};
+
+static void plan_user_caps(struct sbx_mount_plan *p)
+{
+	for (size_t i = 0; i < SBX_ARRAY_SIZE(user_caps); i++) {
+		struct sbx_mount_op *op = push_op(p, SBX_MOP_SYSCTL, user_caps[i].key, NULL);
+		op->data = sbx_xstrdup(user_caps[i].value);
+		/* no /proc in a bundle, or an older kernel without the key: the host's caps remain */
+		op->optional = true;
+	}
+}
+
+/*
+ * linux.devices. A user namespace may make fifos but no device nodes (mknod
+ * needs CAP_MKNOD in the initial one): there the host's node at the same
+ * path is bound instead, as runc and crun do for rootless containers.
+ */
+static void plan_devices(struct sbx_mount_plan *p, const struct sbx_config *cfg)
+{
+	bool userns = cfg->policy != SBX_POLICY_EXACT || cfg->ns[SBX_NS_USER].enabled;
+	for (size_t i = 0; i < cfg->n_devices; i++) {
+		const struct sbx_device *d = &cfg->devices[i];
+		_cleanup_free_ char *dest = NULL;
+		if (normalize_path(d->path, &dest) < 0)
+			continue; /* refused by the parser */
+		if (userns && d->type != 'p') {
+			/*
+			 * Made by the runtime when it is a node of the /dev it prepares
+			 * (still privileged: sbx_rootfs_prepare), else bound from the host.
+			 */
+			struct sbx_mount_op *op = push_op(p, SBX_MOP_DEVNODE, dest, dest);
+			op->dest_is_file = true;
+			op->attr_set = MOUNT_ATTR_NOSUID | MOUNT_ATTR_NOEXEC;
+			op->dev_type = d->type;
+			op->dev_major = (uint32_t)d->major;
+			op->dev_minor = (uint32_t)d->minor;
+			op->mode = d->has_mode ? d->mode : 0666;
+			continue;
+		}
+		struct sbx_mount_op *op = push_op(p, SBX_MOP_MKNOD, NULL, dest);
+		op->dev_type = d->type;
+		op->dev_major = (uint32_t)d->major;
+		op->dev_minor = (uint32_t)d->minor;
+		op->mode = d->has_mode ? d->mode : 0666;
+		op->uid = d->uid;
+		op->gid = d->gid;
 	}
 }
 
@@ -269,8 +407,12 @@ int sbx_mount_plan_build(const struct sbx_config *cfg, struct sbx_mount_plan **r
 	_cleanup_(sbx_mount_plan_freep) struct sbx_mount_plan *p = sbx_xcalloc(1, sizeof(*p));
 	p->root_fd = -1;
 	p->root = sbx_xstrdup(cfg->root_path);
-	/* never nosuid-less: a setuid binary in the rootfs must not gain anything */
-	p->root_attr_set = MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | (cfg->root_readonly ? MOUNT_ATTR_RDONLY : 0);
+	/* hardened: never nosuid-less, a setuid binary in the rootfs must not gain anything */
+	p->root_overlay = cfg->rootfs_overlay || cfg->rootfs_writable;
+	p->root_writable = cfg->rootfs_writable;
+	bool ro = p->root_overlay ? !p->root_writable : cfg->root_readonly;
+	p->root_attr_set = (cfg->policy == SBX_POLICY_EXACT ? 0 : MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV) |
+			   (ro ? MOUNT_ATTR_RDONLY : 0);
 	p->root_propagation = cfg->rootfs_propagation;
 	int r;
 	bool have_dev_tmpfs = false;
@@ -284,13 +426,19 @@ int sbx_mount_plan_build(const struct sbx_config *cfg, struct sbx_mount_plan **r
 			op = &p->ops[p->n_ops - 2];
 		if (op->kind == SBX_MOP_FS && strcmp(op->fstype, "tmpfs") == 0 && strcmp(op->dest, "/dev") == 0) {
 			have_dev_tmpfs = true;
-			/* a tmpfs made by a user namespace is nodev anyway; say so explicitly */
+			/* never nodev: when the runtime makes it, it holds the device nodes themselves */
 			op->attr_set |= MOUNT_ATTR_NOSUID | MOUNT_ATTR_NOEXEC;
-			plan_dev(p, op->dest);
+			op->attr_set &= ~(uint64_t)MOUNT_ATTR_NODEV;
+			op->dev_nodes = true;
+			plan_dev(p, cfg, op->dest);
 		}
 	}
 	if (!have_dev_tmpfs)
 		sbx_debug("mount plan: no tmpfs at /dev; the rootfs's own /dev is used as is");
+	for (size_t i = 0; i < p->n_ops; i++)
+		if (p->ops[i].kind == SBX_MOP_FS && strcmp(p->ops[i].fstype, "cgroup2") == 0)
+			p->has_cgroup_mount = true;
+	plan_devices(p, cfg);
 	if (cfg->workdir.path) {
 		_cleanup_free_ char *wd = NULL;
 		if (normalize_path(cfg->workdir.path, &wd) < 0 || strcmp(wd, "/") == 0)
@@ -300,10 +448,7 @@ int sbx_mount_plan_build(const struct sbx_config *cfg, struct sbx_mount_plan **r
 		p->workdir_op = (long)(p->n_ops - 1);
 		op->fstype = sbx_xstrdup("tmpfs");
 		op->attr_set = MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV;
-		op->data = sbx_xasprintf("mode=0755,size=%llu,nr_inodes=%llu,uid=%u,gid=%u",
-					 (unsigned long long)cfg->workdir.size,
-					 (unsigned long long)(cfg->workdir.nr_inodes ? cfg->workdir.nr_inodes : 16384),
-					 cfg->process.uid, cfg->process.gid);
+		op->data = workdir_data(cfg, cfg->process.uid, cfg->process.gid);
 	}
 	for (size_t i = 0; i < cfg->n_sysctl; i++) {
 		struct sbx_mount_op *op = push_op(p, SBX_MOP_SYSCTL, cfg->sysctl[i].key, NULL);
@@ -313,6 +458,14 @@ int sbx_mount_plan_build(const struct sbx_config *cfg, struct sbx_mount_plan **r
 			if (*c == '.')
 				*c = '/';
 	}
+	/*
+	 * Only in a user namespace of the sandbox's own: without one (an OCI
+	 * config run under exact) /proc/sys/user is the host's, which a
+	 * container must never set (and the write would fail without
+	 * CAP_SYS_RESOURCE anyway).
+	 */
+	if (cfg->ns[SBX_NS_USER].enabled && !cfg->ns[SBX_NS_USER].path)
+		plan_user_caps(p);
 	for (size_t i = 0; cfg->masked_paths && cfg->masked_paths[i]; i++) {
 		_cleanup_free_ char *d = NULL;
 		if (normalize_path(cfg->masked_paths[i], &d) < 0)

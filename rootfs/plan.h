@@ -12,12 +12,13 @@
 enum sbx_mop_kind {
 	SBX_MOP_BIND,	  /* clone the host tree at source onto dest */
 	SBX_MOP_FS,	  /* a new filesystem instance (proc, tmpfs, sysfs, devpts, mqueue, cgroup2) */
-	SBX_MOP_DEVNODE,  /* bind a host device node (source) onto a file dest in our /dev */
+	SBX_MOP_DEVNODE,  /* a device node at dest: made by the parent, else a bind of the host's (source) */
 	SBX_MOP_SYMLINK,  /* create symlink dest -> source (inside a tmpfs we mounted) */
 	SBX_MOP_SYSCTL,	  /* write data to /proc/sys/<source> (dest unused) */
 	SBX_MOP_MASK,	  /* hide dest: /dev/null over a file, an empty read-only tmpfs over a dir */
 	SBX_MOP_READONLY, /* make dest and everything below it read-only */
 	SBX_MOP_SETATTR,  /* apply attr_set/attr_clr to the mount at dest (after its children exist) */
+	SBX_MOP_MKNOD,	  /* linux.devices: make a node (dev_type c/b/u/p) at dest */
 };
 
 /*
@@ -35,9 +36,23 @@ struct sbx_mount_op {
 	uint64_t attr_set; /* MOUNT_ATTR_* */
 	uint64_t attr_clr;
 	unsigned long propagation; /* MS_SHARED/... (| MS_REC), 0 = leave */
-	bool optional;	/* a missing dest (masked/readonly paths) is not an error */
+	bool optional;	/* a missing dest (masked/readonly paths, sysctls) is not an error */
 	bool dest_is_file; /* bind of a non-directory: the mount point is a file (set by the parent) */
-	int tree_fd;	   /* SBX_MOP_BIND: the source, cloned by the parent (-1 until prepared) */
+	/*
+	 * SBX_MOP_BIND: the source, cloned by the parent; SBX_MOP_FS: the
+	 * filesystem, made by the parent (a /dev with its nodes): -1 until then
+	 */
+	int tree_fd;
+	bool dev_nodes;		     /* SBX_MOP_FS: the tmpfs that holds the SBX_MOP_DEVNODE ops below it */
+	bool prepared;		     /* done by the parent already (a node or link in a /dev it made) */
+	/* SBX_MOP_MKNOD, and SBX_MOP_DEVNODE (type 'c' or 'b', major, minor, mode; default 'c' 0666) */
+	char dev_type;
+	uint32_t dev_major, dev_minor, mode, uid, gid;
+	/*
+	 * cgroup2 mounts: a read-only clone of the container's cgroup directory,
+	 * attached instead when the kernel refuses the mount (-1: none).
+	 */
+	int fallback_fd;
 };
 
 struct sbx_mount_plan {
@@ -49,9 +64,40 @@ struct sbx_mount_plan {
 	size_t n_ops;
 	/* index of the workdir's op (a tmpfs; the runtime may turn it into a bind of a staged tmpfs), or -1 */
 	long workdir_op;
+	/* the workdir tmpfs is made by the child and lent to the runtime as a staged workdir (rootless) */
+	bool workdir_lent;
+	char *attach; /* the empty directory the child attaches the rootfs on (set by the parent) */
+	/*
+	 * The root is a private overlay of root (config rootfs_overlay): no
+	 * inode of the rootfs is shared with other sandboxes; writable
+	 * (rootfs_writable) over a tmpfs of SBX_ROOTFS_OVERLAY_SIZE.
+	 */
+	bool root_overlay;
+	bool root_writable;
+	/* the parent made /dev's device nodes (sbx_rootfs_prepare): masks use its null too */
+	bool dev_prepared;
+	bool has_cgroup_mount; /* the runtime then sets cgroup_dir before sbx_rootfs_prepare() */
+	/*
+	 * The child clones bind sources itself, in config order (it can: no
+	 * user namespace, it is host root). Mount ids, and with them the
+	 * order of /proc/self/mountinfo, then follow the config.
+	 */
+	bool binds_in_child;
+	char *cgroup_dir;      /* host directory of the container's cgroup (the cgroup2 fallback) */
 };
 
-/* Makes the workdir a bind mount of the host directory src (a staged tmpfs). */
+#define SBX_ROOTFS_OVERLAY_SIZE (64ULL << 20)
+
+/* Mount options the plan understands (for the OCI features document), NULL-terminated. */
+const char *const *sbx_mount_option_names(void);
+
+/*
+ * The workdir tmpfs is made by the child and lent to the runtime (rootless):
+ * its root belongs to uid/gid (inside ids: the runtime's own, so that it can
+ * fill it) until the child gives it to the program's user.
+ */
+void sbx_mount_plan_lend_workdir(struct sbx_mount_plan *plan, const struct sbx_config *cfg, uint32_t uid,
+				 uint32_t gid);
 /* Makes the workdir a bind mount of the host directory src (a staged tmpfs). */
 void sbx_mount_plan_stage_workdir(struct sbx_mount_plan *plan, const char *src);
 

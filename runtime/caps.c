@@ -61,6 +61,7 @@ int sbx_caps_prepare(const struct sbx_process *proc, struct sbx_caps_prepared *r
 		return sbx_err_errno(err, r, "building the capability sets");
 	ret->sets = c;
 	ret->last_cap = last;
+	ret->keep_groups = false;
 	c = NULL;
 	return 0;
 }
@@ -88,14 +89,15 @@ int sbx_caps_apply_identity(const struct sbx_process *proc, const struct sbx_cap
 	if (prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) < 0)
 		return sbx_err_sys(err, "PR_SET_KEEPCAPS");
 	/*
-	 * setgroups() always: the runtime is host root and its supplementary
-	 * groups would otherwise follow the sandbox (still honoured for host files).
+	 * setgroups() whenever the user namespace allows it: a root runtime's
+	 * supplementary groups would otherwise follow the sandbox (still
+	 * honoured for host files).
 	 */
 	gid_t groups[1024];
 	size_t ng = proc->n_additional_gids < 1024 ? proc->n_additional_gids : 1024;
 	for (size_t i = 0; i < ng; i++)
 		groups[i] = proc->additional_gids[i];
-	if (syscall(SYS_setgroups, ng, groups) < 0)
+	if (!prepared->keep_groups && syscall(SYS_setgroups, ng, groups) < 0)
 		return sbx_err_sys(err, "setgroups (process.user.additionalGids)");
 	if (syscall(SYS_setresgid, proc->gid, proc->gid, proc->gid) < 0)
 		return sbx_err_sys(err, "setresgid %u (process.user.gid; is it mapped?)", proc->gid);

@@ -17,6 +17,12 @@
 struct sbx_caps_prepared {
 	cap_t sets;
 	int last_cap;
+	/*
+	 * The user namespace denies setgroups (an ordinary user's single-id
+	 * map): the caller's supplementary groups stay, and additionalGids
+	 * were refused by the identity plan.
+	 */
+	bool keep_groups;
 };
 
 int sbx_caps_prepare(const struct sbx_process *proc, struct sbx_caps_prepared *ret, struct sbx_error *err);

@@ -76,8 +76,7 @@ static void send_pidfd(int sock, uint32_t type, int fd, const struct sbx_error *
 	struct sbx_msg m = {.type = err ? SBX_MSG_ERROR : type};
 	if (err)
 		m.err = *err;
-	struct iovec iov = {.iov_base = &m, .iov_len = sizeof(m)};
-	sbx_send_fds(sock, &iov, 1, &fd, fd >= 0 ? 1 : 0);
+	sbx_send_fd(sock, &m, sizeof(m), fd);
 }
 
 __attribute__((noreturn)) static void fail_to(int sock, struct sbx_error *err)
@@ -118,11 +117,7 @@ __attribute__((noreturn)) static void exec_program(struct exec_ctx *c)
 		umask(p->umask);
 	if (sbx_child_last_steps(x, &err) < 0)
 		sbx_child_fail(x, &err);
-	struct rusage ru;
-	if (getrusage(RUSAGE_SELF, &ru) == 0) {
-		x->handoff->setup_utime_us = (uint64_t)ru.ru_utime.tv_sec * 1000000u + (uint64_t)ru.ru_utime.tv_usec;
-		x->handoff->setup_stime_us = (uint64_t)ru.ru_stime.tv_sec * 1000000u + (uint64_t)ru.ru_stime.tv_usec;
-	}
+	sbx_child_setup_sample(x);
 	sbx_child_exec(x, path, p->args, p->env);
 }
 
@@ -309,11 +304,13 @@ int sbx_sandbox_exec(struct sbx_sandbox *sb, const struct sbx_exec_spec *spec, s
 	x->clone_flags = sb->clone_flags;
 	if ((r = sbx_caps_prepare(&xc->process, &x->caps, err)) < 0 || (r = sbx_supervise_prepare(x, err)) < 0)
 		return r;
+	x->caps.keep_groups = sb->caps.keep_groups; /* setgroups is the sandbox's to allow (its identity plan) */
 	x->handoff = mmap(NULL, sizeof(*x->handoff), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	if (x->handoff == MAP_FAILED) {
 		x->handoff = NULL;
 		return sbx_err_sys(err, "mmap");
 	}
+	x->handoff_size = sizeof(*x->handoff);
 	int sp[2], ps[2];
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sp) < 0)
 		return sbx_err_sys(err, "socketpair");
@@ -382,7 +379,6 @@ int sbx_sandbox_exec(struct sbx_sandbox *sb, const struct sbx_exec_spec *spec, s
 	if ((r = sbx_sandbox_wait_setup(x, err)) < 0)
 		return r;
 	close_fd(&x->sync_fd);
-	clock_gettime(CLOCK_MONOTONIC, &x->t_exec);
 	*ret = TAKE_PTR(x);
 	return 0;
 }

@@ -103,6 +103,12 @@ static int apply_preserve_fds(const struct sbx_options *o, struct sbx_config *c,
 	return 0;
 }
 
+static int apply_tty(const struct sbx_options *o, struct sbx_config *c, struct sbx_error *err)
+{
+	c->process.terminal = o->tty;
+	return 0;
+}
+
 static int apply_init(const struct sbx_options *o, struct sbx_config *c, struct sbx_error *err)
 {
 	c->init = o->init;
@@ -110,6 +116,41 @@ static int apply_init(const struct sbx_options *o, struct sbx_config *c, struct 
 }
 
 /* A profile file is only named here: the sandbox reads it when it is created (no I/O in the mapping). */
+static int apply_no_init(const struct sbx_options *o, struct sbx_config *c, struct sbx_error *err)
+{
+	if (o->no_init)
+		c->init = false;
+	return 0;
+}
+
+static int apply_rootfs_overlay(const struct sbx_options *o, struct sbx_config *c, struct sbx_error *err)
+{
+	bool writable = o->set[SBX_OPT_ROOTFS_WRITABLE] && o->rootfs_writable;
+	if (!o->rootfs_overlay)
+		return 0;
+	if (!c->root_readonly && !writable)
+		return apply_error(SBX_OPT_ROOTFS_OVERLAY, err,
+				   "the bundle's root is writable (root.readonly false); add --rootfs-writable to "
+				   "discard its changes", NULL);
+	c->rootfs_overlay = true;
+	return 0;
+}
+
+static int apply_rootfs_writable(const struct sbx_options *o, struct sbx_config *c, struct sbx_error *err)
+{
+	/* the writable root is an overlay whose upper layer is discarded */
+	c->rootfs_writable = o->rootfs_writable;
+	if (o->rootfs_writable)
+		c->rootfs_overlay = true;
+	return 0;
+}
+
+static int apply_seccomp_kill(const struct sbx_options *o, struct sbx_config *c, struct sbx_error *err)
+{
+	c->seccomp_kill_exact = strcmp(o->seccomp_kill, "exact") == 0;
+	return 0;
+}
+
 static int apply_seccomp(const struct sbx_options *o, struct sbx_config *c, struct sbx_error *err)
 {
 	if (sbx_config_set_seccomp_builtin(c, o->seccomp) < 0)
@@ -318,7 +359,8 @@ static bool hostname_ok(const char *v)
 }
 
 static const char *const cgroup_modes[] = {"auto", "required", "best-effort", "off", NULL};
-static const char *const net_modes[] = {"none", "veth", "host", NULL};
+static const char *const net_modes[] = {"none", "veth", "pasta", "host", NULL};
+static const char *const seccomp_kill_modes[] = {"sandbox", "exact", NULL};
 
 #define ROW(ID, FLAG, FIELD, TYPE, OFFSET, ...)                                                      \
 	[ID] = {.id = ID, .flag = FLAG, .field = FIELD, .type = TYPE, .offset = OFFSET, __VA_ARGS__}
@@ -341,12 +383,37 @@ const struct sbx_option_def sbx_option_table[SBX_OPT__COUNT] = {
 	    .apply = apply_hostname),
 	ROW(SBX_OPT_PRESERVE_FDS, "preserve-fds", NULL, SBX_OT_COUNT, OFF(preserve_fds), .min = 0, .max = 1024,
 	    .metavar = "N", .help = "pass fds 3..3+N-1 to the program", .apply = apply_preserve_fds),
-	ROW(SBX_OPT_INIT, "init", "init", SBX_OT_BOOL, OFF(init), .help = "run a minimal reaping init as pid 1",
+	ROW(SBX_OPT_TTY, "tty", NULL, SBX_OT_BOOL, OFF(tty), .short_name = 't',
+	    .help = "give the program a terminal (process.terminal), relayed to\n"
+		    "this one in raw mode, window size included",
+	    .apply = apply_tty),
+	ROW(SBX_OPT_INIT, "init", "init", SBX_OT_BOOL, OFF(init),
+	    .help = "run a minimal reaping init as pid 1; the program is pid 2 and\n"
+		    "dies of its own signals (abort, SIGXFSZ...) as outside a\n"
+		    "sandbox. The default with --rootfs when a limit (--time,\n"
+		    "--wall-time, --memory, --pids, --output-limit, --fsize) or\n"
+		    "--report/--meta is given",
 	    .apply = apply_init),
+	ROW(SBX_OPT_NO_INIT, "no-init", NULL, SBX_OT_BOOL, OFF(no_init),
+	    .help = "the program is pid 1 even then (Docker's default)", .apply = apply_no_init),
+	ROW(SBX_OPT_ROOTFS_OVERLAY, "rootfs-overlay", "rootfs_overlay", SBX_OT_BOOL, OFF(rootfs_overlay),
+	    .help = "a private overlay of the root: no inode (lock, inotify watch)\n"
+		    "is shared with other sandboxes; read-only unless",
+	    .apply = apply_rootfs_overlay),
+	ROW(SBX_OPT_ROOTFS_WRITABLE, "rootfs-writable", "rootfs_writable", SBX_OT_BOOL, OFF(rootfs_writable),
+	    .help = "the program may write its root (an overlay whose changes,\n"
+		    "at most 64M, are discarded at the end)",
+	    .apply = apply_rootfs_writable),
 	ROW(SBX_OPT_SECCOMP, "seccomp", "seccomp", SBX_OT_STRING, OFF(seccomp), .metavar = "PROFILE",
 	    .help = "a Docker/OCI seccomp profile file, or default (the built-in\n"
 		    "default's), compute-only, unconfined",
 	    .apply = apply_seccomp),
+	ROW(SBX_OPT_SECCOMP_KILL, "seccomp-kill", "seccomp_kill", SBX_OT_ENUM, OFF(seccomp_kill),
+	    .choices = seccomp_kill_modes, .metavar = "MODE",
+	    .help = "sandbox (default: a profile's kill ends the whole run and is\n"
+		    "reported) or exact (the kernel's meaning: SCMP_ACT_KILL ends\n"
+		    "the thread, KILL_PROCESS the process)",
+	    .apply = apply_seccomp_kill),
 	ROW(SBX_OPT_REPORT, "report", NULL, SBX_OT_STRING, OFF(report), .flags = SBX_OPTF_NOAPPLY, .metavar = "FILE",
 	    .help = "write a JSON report of the run to FILE"),
 	ROW(SBX_OPT_META, "meta", NULL, SBX_OT_STRING, OFF(meta), .flags = SBX_OPTF_NOAPPLY, .metavar = "FILE",
@@ -411,7 +478,9 @@ const struct sbx_option_def sbx_option_table[SBX_OPT__COUNT] = {
 
 	ROW(SBX_OPT_NET, "net", "net", SBX_OT_ENUM, OFF(net.mode), .choices = net_modes, .expect = "unknown network mode",
 	    .section = "Network",
-	    .metavar = "MODE", .help = "none (default: only lo), veth (eth0 paired with a host end), host",
+	    .metavar = "MODE",
+	    .help = "none (default: only lo), veth (eth0 paired with a host end; root), pasta (user-mode "
+		    "networking through your own sockets; not root), host",
 	    .apply = apply_net_mode),
 	ROW(SBX_OPT_NET_IP, "net-ip", NULL, SBX_OT_STRING, OFF(net.ip), .section = "Network", .metavar = "CIDR",
 	    .help = "eth0's IPv4 address (default: a private /30 per sandbox)", .apply = apply_net_ip),
@@ -475,20 +544,7 @@ void sbx_options_clear(struct sbx_options *o)
 			sbx_strv_free(*strv_at(o, d));
 			break;
 		case SBX_OT_FILES:
-			for (size_t j = 0; j < o->n_files; j++) {
-				free(o->files[j].sandbox);
-				free(o->files[j].host);
-				free(o->files[j].text);
-			}
-			free(o->files);
-			break;
-		case SBX_OT_COPY_OUT:
-			for (size_t j = 0; j < o->n_copy_out; j++) {
-				free(o->copy_out[j].sandbox);
-				free(o->copy_out[j].host);
-			}
-			free(o->copy_out);
-			break;
+		case SBX_OT_COPY_OUT: /* the two lists, below */
 		case SBX_OT_SIZE:
 		case SBX_OT_SECONDS:
 		case SBX_OT_COUNT:
@@ -498,6 +554,17 @@ void sbx_options_clear(struct sbx_options *o)
 			break;
 		}
 	}
+	for (size_t j = 0; j < o->n_files; j++) {
+		free(o->files[j].sandbox);
+		free(o->files[j].host);
+		free(o->files[j].text);
+	}
+	free(o->files);
+	for (size_t j = 0; j < o->n_copy_out; j++) {
+		free(o->copy_out[j].sandbox);
+		free(o->copy_out[j].host);
+	}
+	free(o->copy_out);
 	memset(o, 0, sizeof(*o));
 }
 
@@ -1040,6 +1107,8 @@ int sbx_options_check(const struct sbx_options *o, const struct sbx_jloc *loc, s
 	if ((r = exclusive(o, SBX_OPT_STDIN, SBX_OPT_STDIN_TEXT, loc, err)) < 0 ||
 	    (r = exclusive(o, SBX_OPT_STDERR, SBX_OPT_STDERR_TO_STDOUT, loc, err)) < 0)
 		return r;
+	if (o->set[SBX_OPT_INIT] && o->init && o->set[SBX_OPT_NO_INIT] && o->no_init)
+		return sbx_err_set(err, EINVAL, "--init and --no-init exclude each other");
 	if (o->set[SBX_OPT_BUNDLE] && o->set[SBX_OPT_ROOTFS])
 		return loc ? exclusive(o, SBX_OPT_BUNDLE, SBX_OPT_ROOTFS, loc, err)
 			   : sbx_err_set(err, EINVAL, "--rootfs and --bundle exclude each other");
@@ -1124,8 +1193,10 @@ int sbx_options_base_config(const struct sbx_options *o, const char *default_roo
 
 static void help_row(char **out, const struct sbx_option_def *d)
 {
-	char left[64];
-	snprintf(left, sizeof(left), "  --%s%s%s", d->flag, d->metavar ? " " : "", d->metavar ? d->metavar : "");
+	char left[64], alias[8] = "";
+	if (d->short_name)
+		snprintf(alias, sizeof(alias), "-%c, ", d->short_name);
+	snprintf(left, sizeof(left), "  %s--%s%s%s", alias, d->flag, d->metavar ? " " : "", d->metavar ? d->metavar : "");
 	const char *h = d->help;
 	size_t pad = strlen(left) < 23 ? 23 - strlen(left) : 1;
 	for (;;) {

@@ -31,8 +31,13 @@ enum sbx_opt_id {
 	SBX_OPT_ENV,
 	SBX_OPT_HOSTNAME,
 	SBX_OPT_PRESERVE_FDS,
+	SBX_OPT_TTY,
 	SBX_OPT_INIT,
+	SBX_OPT_NO_INIT,
+	SBX_OPT_ROOTFS_OVERLAY,
+	SBX_OPT_ROOTFS_WRITABLE,
 	SBX_OPT_SECCOMP,
+	SBX_OPT_SECCOMP_KILL,
 	SBX_OPT_REPORT,
 	SBX_OPT_META,
 	/* limits */
@@ -120,8 +125,12 @@ struct sbx_options {
 	char **env; /* "K=V" */
 	char *hostname;
 	uint64_t preserve_fds;
+	bool tty; /* process.terminal */
 	bool init;
+	bool no_init; /* --no-init: the program stays pid 1 even where --init is the default */
+	bool rootfs_overlay, rootfs_writable;
 	char *seccomp; /* a shipped profile's name, "unconfined" or a file */
+	char *seccomp_kill; /* "sandbox" or "exact" */
 	char *report, *meta;
 	uint64_t time_us, wall_time_us, output_limit, fsize, nofile, stack;
 	uint64_t memory, memory_swap, memory_high;
@@ -145,6 +154,7 @@ struct sbx_options {
 struct sbx_option_def {
 	enum sbx_opt_id id;
 	const char *flag;  /* long CLI flag without "--"; NULL: not a flag */
+	char short_name;   /* a one-letter alias ("-t"), or 0 */
 	const char *field; /* job-line field; NULL: not one */
 	enum sbx_opt_type type;
 	unsigned flags;	  /* SBX_OPTF_* */

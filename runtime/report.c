@@ -68,10 +68,12 @@ json_object *sbx_report_build(const struct sbx_config *cfg, const struct sbx_res
 	json_object_object_add(o, "stderr", stream_json(&res->out[1]));
 	json_object *sc = NULL;
 	if (res->seccomp_kill) {
+		/* the kernel's own kill (--seccomp-kill exact), whose syscall nobody saw */
+		bool known = !res->seccomp_unknown;
 		sc = json_object_new_object();
-		json_object_object_add(sc, "syscall", json_object_new_string(res->seccomp_syscall));
-		json_object_object_add(sc, "nr", json_object_new_int(res->seccomp_nr));
-		json_object_object_add(sc, "arch", json_object_new_string(res->seccomp_arch));
+		json_object_object_add(sc, "syscall", known ? json_object_new_string(res->seccomp_syscall) : NULL);
+		json_object_object_add(sc, "nr", known ? json_object_new_int(res->seccomp_nr) : NULL);
+		json_object_object_add(sc, "arch", known ? json_object_new_string(res->seccomp_arch) : NULL);
 	}
 	json_object_object_add(o, "seccomp", sc);
 	json_object *un = json_object_new_array();

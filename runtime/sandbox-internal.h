@@ -9,25 +9,18 @@
 
 #include "cgroups/cgroup.h"
 #include "netns/net.h"
+#include "netns/pasta.h"
 #include "profiles/seccomp_runtime.h"
 #include "rootfs/plan.h"
 #include "runtime/caps.h"
+#include "runtime/handoff.h"
+#include "runtime/identity.h"
 #include "oci/config.h"
 #include "core/error.h"
 #include "runtime/sandbox.h"
 #include "runtime/slot.h"
 #include "runtime/spawn.h"
 #include "runtime/workdir.h"
-
-/* Messages on the sync socket (SOCK_SEQPACKET: one message per send). */
-enum sbx_msg_type {
-	SBX_MSG_GO = 1, /* parent -> child: id maps are written, go on */
-	SBX_MSG_ERROR,	/* child -> parent: setup failed, err says why */
-	SBX_MSG_SECCOMP, /* child -> parent: about to load a filter with a listener (see scmon.c) */
-	SBX_MSG_NET_READY, /* parent -> child: lo is up (the parent did it during the mounts) */
-	SBX_MSG_HELD,	   /* child -> parent (hold): set up and parked just before execve */
-	SBX_MSG_RELEASE,   /* parent -> child: struct sbx_release_msg, its strings, stdio fds (SCM_RIGHTS) */
-};
 
 /*
  * The release of a parked child (sbx_sandbox_release): this header, then
@@ -51,33 +44,21 @@ struct sbx_release_msg {
 /* What one release may carry, and where the child receives it (mapped by the parent). */
 #define SBX_RELEASE_DATA_MAX (128u << 10)
 #define SBX_RELEASE_STRINGS_MAX 4096
+/* sbxctr-init STATUS_FD SYNC_FD HANDOFF_FD HANDOFF_SIZE -- (runtime/init-stub/init_stub.c) */
+#define SBX_STUB_ARGS 6
 struct sbx_release_buf {
 	struct sbx_release_msg hdr;
 	char data[SBX_RELEASE_DATA_MAX + 1];
 	char *ptrs[SBX_RELEASE_STRINGS_MAX + 2]; /* argv, NULL, env, NULL */
-	char path[4096];			  /* the program, looked up in the released PATH */
+	/* --init's stub: its own arguments (SBX_STUB_ARGS of them, see setup_handoff), then argv, NULL */
+	char *stub_argv[SBX_STUB_ARGS + SBX_RELEASE_STRINGS_MAX + 1];
 };
 
-/*
- * Shared with the child (MAP_SHARED): once the child has loaded a filter
- * with a listener it publishes the fd number here and waits (a futex on
- * state) until the parent has taken its copy (see scmon.c for why this
- * cannot deadlock even when the filter sends futex to the listener).
- */
-struct sbx_handoff {
-	uint32_t state; /* 0, 1 = fd published (child), 2 = taken (parent); atomics */
-	int32_t fd;
-	/*
-	 * CPU the sandbox child spent setting up before execve (getrusage just
-	 * before the last steps): it is in pid 1's rusage and in the cgroup's
-	 * cpu.stat, and it is not the program's, so the result subtracts it.
-	 */
-	uint64_t setup_utime_us, setup_stime_us;
-};
-
-struct sbx_msg {
-	uint32_t type;
-	struct sbx_error err;
+/* The pty relay of `run -t` (supervise.c). */
+struct sbx_console {
+	int master;    /* -1: none */
+	int in_fd;     /* the caller's input, -1 once at EOF */
+	int out_fd;    /* where the pty's output goes; -1: no relay */
 };
 
 /* A captured output stream: the sandbox writes a pipe, we forward and count. */
@@ -93,17 +74,30 @@ struct sbx_sandbox {
 	const struct sbx_config *cfg;
 	struct sbx_mount_plan *plan;
 	struct sbx_slot slot;
+	struct sbx_caller *caller;  /* who runs us, and the subordinate ids they have */
+	struct sbx_identity *id;    /* the user namespace's maps (from start on) */
 	uint64_t clone_flags; /* CLONE_NEW* to create */
 	struct sbx_net_plan net;
+	bool lo_by_child; /* the child brings lo up itself (rootless: nobody outside may enter its netns) */
+	bool net_ready_msg; /* the parent sets the network up during the child's mounts and says when (NET_READY) */
 	struct sbx_net_state *net_state;
+	struct sbx_pasta *pasta; /* --net pasta: the helper that carries the sandbox's traffic */
 	struct sbx_cgroup_root *cg_root;
 	bool cg_root_lent; /* not ours to free */
 	struct sbx_cgroup_plan *cg_plan;
 	struct sbx_cgroup *cg; /* NULL: no cgroup for this run */
 	struct sbx_seccomp_plan *seccomp;
-	struct sbx_handoff *handoff; /* the page shared with the child */
+	struct sbx_handoff *handoff; /* the area shared with the child (MAP_SHARED of handoff_fd) */
+	int handoff_fd;		     /* its memfd, for the --init stub to map */
+	size_t handoff_size;
 	int listener;		     /* seccomp user-notification fd held by us, -1 */
 	int join_fds[SBX_NS__COUNT]; /* namespaces to join (by path), -1 otherwise */
+	struct sbx_sandbox_oci oci;  /* the OCI lifecycle's settings (zero: a plain run) */
+	bool has_oci;
+	pid_t host_pid;		     /* the child's own copy: its pid on the host (from GO) */
+	bool child_hooks;	     /* createContainer/startContainer hooks run in the child */
+	bool net_ready;		     /* the child's own copy: NET_READY arrived */
+	struct sbx_console console;
 	bool seccomp_lent;	     /* seccomp is another sandbox's plan (sbx_sandbox_exec): not ours to free */
 	/*
 	 * The run's limits: the config's, or those a release handed over
@@ -126,7 +120,8 @@ struct sbx_sandbox {
 	void *aux_stack;	     /* --init's program's stack (lowest address), in spawn */
 	size_t aux_stack_size;
 	bool share_memory;	     /* the child shares our address space (spawn.h) */
-	int init_stub_fd;	     /* --init with share_memory: the reaper pid 1 execs, else -1 */
+	int init_stub_fd;	     /* --init: the reaper pid 1 execs (where the build has it), else -1 */
+	char **stub_argv;	     /* its argv, built before clone: the child may not allocate */
 
 	int mnt_ns_fd; /* the sandbox's mount namespace, held until free (see sbx_sandbox_start) */
 	int sync_fd;   /* parent's end */
@@ -137,6 +132,7 @@ struct sbx_sandbox {
 	pid_t pid;
 	bool started;
 	bool reaped;
+	bool detached; /* create: the init runs on without us */
 
 	/* stdio for the child: fds it dup2()s onto 0, 1, 2 (-1: inherit) */
 	int child_stdio[3];
@@ -152,10 +148,23 @@ struct sbx_sandbox {
 	bool armed; /* the limit timers run (sbx_sandbox_arm) */
 	int wall_tfd;
 	int cpu_tfd;
+	int kill_tfd;	   /* --init without a cgroup: the grace the init gets to end the run */
+	bool init_ending;  /* it was asked to (SBX_INIT_SIG_END) */
 	bool killed;
 	enum sbx_reason kill_reason;
 	siginfo_t si;	  /* pid 1's exit */
 	struct rusage ru; /* pid 1's rusage, with every descendant it reaped */
+	uint64_t end_ns;  /* CLOCK_MONOTONIC when pid 1 was reaped */
+	/*
+	 * --init's report (struct sbx_init_report), read as soon as it comes:
+	 * the tree is gone then, pid 1 not yet; the cgroup's figures sampled
+	 * at that moment leave out pid 1's exit (the namespaces' teardown),
+	 * which is the runtime's work, not the program's.
+	 */
+	bool have_init_rep;
+	struct sbx_init_report init_rep;
+	bool have_end_stats;
+	struct sbx_cgroup_stats end_stats;
 	bool result_done;
 	/*
 	 * Without a cgroup, the tree's CPU sampled from /proc just before we
@@ -164,7 +173,7 @@ struct sbx_sandbox {
 	uint64_t kill_user_us, kill_sys_us;
 	struct sbx_result res;
 
-	struct timespec t_create, t_exec;
+	struct timespec t_create;
 };
 
 /* A sandbox object with nothing opened yet (every fd -1). */
@@ -196,12 +205,17 @@ int sbx_child_cpu_backstop(uint64_t cpu_time_us, struct sbx_error *err);
 int sbx_child_resolve(const char *prog, char *const *env, char *buf, size_t size, struct sbx_error *err);
 /* no_new_privs, setsid, the death signal again, the runtime-alive check, fds above 2 close-on-exec */
 int sbx_child_last_steps(struct sbx_sandbox *sb, struct sbx_error *err);
+/* The end of the set-up: its CPU and the moment the run's wall time starts, into the hand-off (struct sbx_handoff). */
+void sbx_child_setup_sample(struct sbx_sandbox *sb);
 /* The filter(s), then execve(path, argv, env); never returns. */
 __attribute__((noreturn)) void sbx_child_exec(struct sbx_sandbox *sb, const char *path, char *const *argv,
 					      char *const *env);
 
 /* sandbox.c: after GO (or a release), until the program runs (0), the child parks (0, held) or fails. */
 int sbx_sandbox_wait_setup(struct sbx_sandbox *sb, struct sbx_error *err);
+
+/* control.c: arms a one-shot timerfd (0: fires at once). */
+int sbx_arm_timer(int tfd, uint64_t us);
 
 uint64_t sbx_now_us(void);
 uint64_t sbx_elapsed_us(const struct timespec *since);

@@ -8,14 +8,18 @@
 #include "core/util.h"
 
 #include <fcntl.h>
+#include <linux/filter.h>
 #include <linux/sched.h>
 #include <poll.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/signalfd.h>
+#include <linux/nsfs.h>
 #include <sys/mman.h>
+#include <sys/mount.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
@@ -98,10 +102,39 @@ static int reap(struct sbx_sandbox *sb, bool block, siginfo_t *ret)
 	return 1;
 }
 
+void sbx_sandbox_set_oci(struct sbx_sandbox *sb, const struct sbx_sandbox_oci *oci)
+{
+	sb->oci = *oci;
+	sb->has_oci = true;
+	/*
+	 * The detached init outlives this process, so it cannot share its
+	 * memory; hooks in the init allocate. Both need the fork-style child.
+	 */
+	if (oci->detach)
+		sb->child_hooks = true;
+}
+
+void sbx_sandbox_attach_console(struct sbx_sandbox *sb, int in_fd, int out_fd)
+{
+	sb->console.in_fd = in_fd;
+	sb->console.out_fd = out_fd;
+}
+
+const char *sbx_sandbox_cgroup_path(const struct sbx_sandbox *sb)
+{
+	return sb->cg ? sbx_cgroup_path(sb->cg) : NULL;
+}
+
 void sbx_sandbox_free(struct sbx_sandbox *sb)
 {
 	if (!sb)
 		return;
+	if (sb->detached) {
+		/* the init runs on without us: let go of it and of its cgroup, kill nothing */
+		sb->reaped = true;
+		sbx_cgroup_free(sb->cg);
+		sb->cg = NULL;
+	}
 	if (sb->started && !sb->reaped) {
 		/* killing pid 1 of the pid namespace takes every process in it along */
 		syscall(SYS_pidfd_send_signal, sb->pidfd, SIGKILL, NULL, 0);
@@ -126,7 +159,9 @@ void sbx_sandbox_free(struct sbx_sandbox *sb)
 	if (!sb->cg_root_lent)
 		sbx_cgroup_root_free(sb->cg_root);
 	if (sb->handoff)
-		munmap(sb->handoff, sizeof(*sb->handoff));
+		munmap(sb->handoff, sb->handoff_size);
+	close_fd(&sb->handoff_fd);
+	sbx_strv_free(sb->stub_argv);
 	if (sb->release)
 		munmap(sb->release, sizeof(*sb->release));
 	if (!sb->seccomp_lent)
@@ -147,16 +182,22 @@ void sbx_sandbox_free(struct sbx_sandbox *sb)
 	}
 	close_fd(&sb->wall_tfd);
 	close_fd(&sb->cpu_tfd);
+	close_fd(&sb->kill_tfd);
 	sbx_stage_destroy(&sb->stage);
 	free(sb->res.copy_out);
 	close_fd(&sb->sync_fd);
 	close_fd(&sb->child_fd);
 	close_fd(&sb->status_rd);
 	close_fd(&sb->status_wr);
+	close_fd(&sb->console.master);
 	for (int i = 0; i < SBX_NS__COUNT; i++)
 		close_fd(&sb->join_fds[i]);
 	sbx_net_state_free(sb->net_state);
+	sbx_pasta_stop(sb->pasta);
+	sb->pasta = NULL;
 	sbx_slot_release(&sb->slot);
+	free(sb->id);
+	free(sb->caller);
 	sbx_mount_plan_free(sb->plan);
 	free(sb->exec_path);
 	free(sb->exec_cfg);
@@ -179,17 +220,29 @@ static int net_plan(struct sbx_sandbox *sb, unsigned slot, struct sbx_error *err
 	if (cfg->ns[SBX_NS_NET].enabled && cfg->ns[SBX_NS_NET].path &&
 	    (r = sbx_net_plan_join(&sb->net, cfg->ns[SBX_NS_NET].path, err)) < 0)
 		return r;
+	bool rootless = sb->caller->uid != 0;
+	if (sb->net.mode == SBX_NET_MODE_VETH && rootless)
+		return sbx_err_set(err, EPERM,
+				   "--net veth: a veth pair is made in the host's network namespace, which needs "
+				   "root (CAP_NET_ADMIN there); as an ordinary user use --net pasta");
+	if (sb->net.mode == SBX_NET_MODE_PASTA && !rootless)
+		return sbx_err_set(err, EPERM,
+				   "--net pasta: for ordinary users (pasta started by root drops to nobody, and "
+				   "would outlive a killed runtime); as root use --net veth");
 	/*
-	 * Egress shaping is a qdisc inside the sandbox's own netns: it holds
-	 * only while the sandbox cannot administer that netns.
+	 * Egress shaping is a qdisc inside the sandbox's own netns (with pasta,
+	 * ingress shaping too): it holds only while the sandbox cannot
+	 * administer that netns.
 	 */
 	const struct sbx_caps *c = &cfg->process.caps;
 	uint64_t netadmin = 1ULL << 12; /* CAP_NET_ADMIN */
-	if (sb->net.mode == SBX_NET_MODE_VETH && spec.rate_out &&
-	    ((c->bounding | c->permitted | c->effective | c->ambient) & netadmin))
+	bool inside = (sb->net.mode == SBX_NET_MODE_VETH && spec.rate_out) ||
+		      (sb->net.mode == SBX_NET_MODE_PASTA && (spec.rate_out || spec.rate_in));
+	if (inside && ((c->bounding | c->permitted | c->effective | c->ambient) & netadmin))
 		return sbx_err_set(err, EINVAL,
-				   "--net-rate-out: the sandbox holds CAP_NET_ADMIN and could remove its own "
-				   "egress limit; drop the capability or the limit");
+				   "%s: the sandbox holds CAP_NET_ADMIN and could remove its own limit; drop "
+				   "the capability or the limit",
+				   spec.rate_out ? "--net-rate-out" : "--net-rate-in");
 	if (sb->net.new_netns)
 		sb->clone_flags |= CLONE_NEWNET;
 	else
@@ -205,13 +258,19 @@ struct sbx_sandbox *sbx_sandbox_alloc(const struct sbx_config *cfg)
 	sb->limits = cfg->limits;
 	sb->exec_argv = cfg->process.args;
 	sb->exec_env = cfg->process.env;
+	sb->caller = sbx_xmalloc(sizeof(*sb->caller));
+	sbx_caller_probe(sb->caller);
 	sb->sync_fd = sb->child_fd = sb->status_rd = sb->status_wr = sb->pidfd = -1;
-	sb->wall_tfd = sb->cpu_tfd = sb->listener = sb->init_stub_fd = sb->mnt_ns_fd = -1;
+	sb->wall_tfd = sb->cpu_tfd = sb->kill_tfd = sb->listener = sb->init_stub_fd = sb->handoff_fd = -1;
+	sb->mnt_ns_fd = -1;
+	sb->console.master = sb->console.in_fd = sb->console.out_fd = -1;
+	sb->oci.start_fd = sb->oci.console_fd = sb->oci.close_fds[0] = sb->oci.close_fds[1] = -1;
 	for (int i = 0; i < 3; i++)
 		sb->child_stdio[i] = -1;
 	for (int i = 0; i < 2; i++)
 		sb->out[i].rd = sb->out[i].sink = -1;
 	sb->slot.lock_fd = -1;
+	sb->stage.fd = -1;
 	for (int i = 0; i < SBX_NS__COUNT; i++)
 		sb->join_fds[i] = -1;
 	return sb;
@@ -224,13 +283,29 @@ int sbx_sandbox_create(const struct sbx_config *cfg, struct sbx_sandbox **ret, s
 		return r;
 	_cleanup_(sbx_sandbox_freep) struct sbx_sandbox *sb = sbx_sandbox_alloc(cfg);
 	/*
-	 * The user and mount namespaces are not optional: sbxctr never runs a
-	 * program as host root, and it needs its own mounts to pivot_root.
+	 * Under hardened the user and mount namespaces are not optional: sbxctr
+	 * never runs a program as host root, and it needs its own mounts to
+	 * pivot_root. Under exact the config decides, but the mount namespace
+	 * is still always a new one unless one is joined by path.
 	 */
-	sb->clone_flags = CLONE_NEWUSER | CLONE_NEWNS;
+	bool exact = cfg->policy == SBX_POLICY_EXACT;
+	if (exact && cfg->ns[SBX_NS_USER].path)
+		return sbx_err_set(err, ENOTSUP,
+				   "config.json: linux.namespaces: joining an existing user namespace (%s) is not "
+				   "supported",
+				   cfg->ns[SBX_NS_USER].path);
+	sb->clone_flags = exact ? 0 : CLONE_NEWUSER;
+	if (!exact)
+		sb->clone_flags |= CLONE_NEWNS;
+	if (exact && !cfg->ns[SBX_NS_MOUNT].enabled && cfg->n_mounts)
+		sbx_warn("config.json: no mount namespace: the container shares the runtime's, so its mounts are "
+			 "not made (it only gets its root by chroot)");
 	for (int i = 0; i < SBX_NS__COUNT; i++)
 		if (i != SBX_NS_NET && cfg->ns[i].enabled && !cfg->ns[i].path)
 			sb->clone_flags |= ns_clone_flag[i];
+	for (int k = SBX_HOOK_CREATE_CONTAINER; k <= SBX_HOOK_START_CONTAINER; k++)
+		if (cfg->hooks[k].n)
+			sb->child_hooks = true;
 	/* validated now with slot 0; rebuilt with the real slot at start (veth defaults) */
 	if ((r = net_plan(sb, 0, err)) < 0)
 		return r;
@@ -245,7 +320,7 @@ int sbx_sandbox_create(const struct sbx_config *cfg, struct sbx_sandbox **ret, s
 	/* the limits' values are checked now (pure); the host's controllers at start */
 	_cleanup_(sbx_cgroup_plan_freep) struct sbx_cgroup_plan *check = NULL;
 	struct sbx_cgroup_plan_opts all = {.mode = (enum sbx_cgroup_mode)cfg->cgroup_mode, .cgroup_usable = true,
-					   .available = ~0u, .cpu_time_limit_us = cfg->limits.cpu_time_us};
+					   .available = ~0u};
 	if ((r = sbx_cgroup_plan(&cfg->resources, &all, &check, err)) < 0)
 		return r;
 	/* compiled (or taken from the cache) before anything exists, so that a bad profile costs nothing */
@@ -259,56 +334,55 @@ int sbx_sandbox_create(const struct sbx_config *cfg, struct sbx_sandbox **ret, s
 	}
 	if (text && !cfg->seccomp_unconfined &&
 	    (r = sbx_seccomp_plan_build(doc, text, file_text ? NULL : cfg->seccomp_obj, cfg->process.caps.bounding,
-					&sb->seccomp, err)) < 0)
+					cfg->seccomp_kill_exact, &sb->seccomp, err)) < 0)
 		return r;
 	*ret = TAKE_PTR(sb);
 	return 0;
 }
 
-/* The host id that container id `id` maps to, or (uint32_t)-1 when unmapped. */
-static uint32_t map_id(const struct sbx_idmap *m, size_t n, unsigned slot, uint32_t id)
+/* struct sbx_rootfs_ids: what the parent creates for the sandbox belongs to its ids. */
+static uint32_t host_id_of(const void *ctx, bool is_gid, uint32_t id)
 {
-	if (n == 0)
-		return id < SBX_ID_RANGE ? SBX_ID_BASE + slot * SBX_ID_RANGE + id : (uint32_t)-1;
-	for (size_t i = 0; i < n; i++)
-		if (id >= m[i].container_id && id - m[i].container_id < m[i].size)
-			return m[i].host_id + (id - m[i].container_id);
-	return (uint32_t)-1;
+	const struct sbx_identity *idt = ctx;
+	return is_gid ? sbx_idmap_to_host(idt->gid_map, idt->n_gid_map, id)
+		      : sbx_idmap_to_host(idt->uid_map, idt->n_uid_map, id);
 }
 
-/* The id map text: the config's, or container 0..65535 -> this slot's private range. */
-static void format_idmap(const struct sbx_idmap *m, size_t n, unsigned slot, char *buf, size_t size)
-{
-	if (n == 0) {
-		snprintf(buf, size, "0 %u %u\n", SBX_ID_BASE + slot * SBX_ID_RANGE, SBX_ID_RANGE);
-		return;
-	}
-	size_t off = 0;
-	for (size_t i = 0; i < n && off < size; i++)
-		off += (size_t)snprintf(buf + off, size - off, "%u %u %u\n", m[i].container_id, m[i].host_id,
-					m[i].size);
-}
-
-static int write_idmaps(struct sbx_sandbox *sb, struct sbx_error *err)
+/*
+ * Between clone and GO: process.oomScoreAdj (written by us: lowering it
+ * needs CAP_SYS_RESOURCE in the initial user namespace, which the child in
+ * its own user namespace never has) and the idmapped rootfs.
+ */
+static int after_clone(struct sbx_sandbox *sb, struct sbx_error *err)
 {
 	const struct sbx_config *cfg = sb->cfg;
-	char path[64], buf[340 * 36];
+	char path[64];
+	int r;
+	if (cfg->process.has_oom_score_adj) {
+		char v[16];
+		snprintf(path, sizeof(path), "/proc/%d/oom_score_adj", sb->pid);
+		snprintf(v, sizeof(v), "%d", cfg->process.oom_score_adj);
+		if ((r = sbx_write_str_at(AT_FDCWD, path, v)) < 0)
+			return sbx_err_errno(err, r, "process.oomScoreAdj %d: writing %s", cfg->process.oom_score_adj,
+					     path);
+	}
 	/*
-	 * "allow": we are privileged in the parent namespace, and the child must
-	 * call setgroups() to shed the runtime's own supplementary groups.
+	 * hardened, with sbxctr's own id range: files owned by host root appear
+	 * owned by root inside (and root may write where the root is not
+	 * read-only), through an idmapped mount of the rootfs with the
+	 * container's user namespace, set while the tree is still detached.
 	 */
-	snprintf(path, sizeof(path), "/proc/%d/setgroups", sb->pid);
-	int r = sbx_write_str_at(AT_FDCWD, path, "allow");
-	if (r < 0 && r != -ENOENT)
-		return sbx_err_errno(err, r, "writing %s", path);
-	format_idmap(cfg->uid_mappings, cfg->n_uid_mappings, sb->slot.n, buf, sizeof(buf));
-	snprintf(path, sizeof(path), "/proc/%d/uid_map", sb->pid);
-	if ((r = sbx_write_str_at(AT_FDCWD, path, buf)) < 0)
-		return sbx_err_errno(err, r, "linux.uidMappings: writing %s", path);
-	format_idmap(cfg->gid_mappings, cfg->n_gid_mappings, sb->slot.n, buf, sizeof(buf));
-	snprintf(path, sizeof(path), "/proc/%d/gid_map", sb->pid);
-	if ((r = sbx_write_str_at(AT_FDCWD, path, buf)) < 0)
-		return sbx_err_errno(err, r, "linux.gidMappings: writing %s", path);
+	if (cfg->idmap_rootfs && (sb->clone_flags & CLONE_NEWUSER) && sb->plan->root_fd >= 0) {
+		snprintf(path, sizeof(path), "/proc/%d/ns/user", sb->pid);
+		_cleanup_close_ int userns = open(path, O_RDONLY | O_CLOEXEC);
+		if (userns < 0)
+			return sbx_err_sys(err, "%s", path);
+		struct mount_attr attr = {.attr_set = MOUNT_ATTR_IDMAP, .userns_fd = (uint64_t)userns};
+		if (mount_setattr(sb->plan->root_fd, "", AT_EMPTY_PATH | AT_RECURSIVE, &attr, sizeof(attr)) < 0 &&
+		    mount_setattr(sb->plan->root_fd, "", AT_EMPTY_PATH, &attr, sizeof(attr)) < 0)
+			sbx_debug("rootfs %s: no idmapped mount (%s): its files keep their host owners",
+				  sb->plan->root, strerror(errno));
+	}
 	return 0;
 }
 
@@ -328,6 +402,13 @@ static int join_namespaces(struct sbx_sandbox *sb, struct sbx_error *err)
 		sb->join_fds[i] = open(cfg->ns[i].path, O_RDONLY | O_CLOEXEC);
 		if (sb->join_fds[i] < 0)
 			return sbx_err_sys(err, "linux.namespaces: %s namespace %s", names[i], cfg->ns[i].path);
+		/* the child joins the mount namespace: we still need the host's paths */
+		if (i == SBX_NS_MOUNT) {
+			if (ioctl(sb->join_fds[i], NS_GET_NSTYPE) != CLONE_NEWNS)
+				return sbx_err_set(err, EINVAL, "linux.namespaces: %s is not a mount namespace",
+						   cfg->ns[i].path);
+			continue;
+		}
 		if (setns(sb->join_fds[i], (int)ns_clone_flag[i]) < 0)
 			return sbx_err_sys(err, "linux.namespaces: joining %s namespace %s", names[i],
 					   cfg->ns[i].path);
@@ -344,10 +425,36 @@ static int setup_cgroup(struct sbx_sandbox *sb, struct sbx_error *err)
 {
 	const struct sbx_config *cfg = sb->cfg;
 	struct sbx_cgroup_root_opts ro = {.mode = (enum sbx_cgroup_mode)cfg->cgroup_mode, .parent = cfg->cgroup_parent};
+	/*
+	 * A detached container's cgroup outlives us: linux.cgroupsPath ("/a/b"
+	 * from the cgroup2 root, "a/b" below ours), else "oci-<id>" in the
+	 * usual parent. Its name is never an "sbx-" one, so no sweep takes it.
+	 */
+	_cleanup_free_ char *oci_parent = NULL, *oci_name = NULL;
+	bool named = sb->oci.detach || cfg->cgroups_path;
+	if (named) {
+		const char *cp = cfg->cgroups_path;
+		if (cp && strchr(cp, ':')) {
+			sbx_warn("linux.cgroupsPath \"%s\": the systemd slice:prefix:name form is not supported yet; "
+				 "using the default cgroup", cp);
+			cp = NULL;
+		}
+		const char *slash = cp ? strrchr(cp, '/') : NULL;
+		if (cp && slash && slash[1]) {
+			oci_parent = slash == cp ? sbx_xstrdup("/") : sbx_xasprintf("%.*s", (int)(slash - cp), cp);
+			oci_name = sbx_xstrdup(slash + 1);
+		} else if (cp && !slash && *cp) {
+			oci_name = sbx_xstrdup(cp);
+		} else {
+			oci_name = sbx_xasprintf("oci-%s", sb->oci.id ? sb->oci.id : "sbxctr");
+		}
+		if (oci_parent)
+			ro.parent = oci_parent;
+	}
 	int r;
 	if (!sb->cg_root && (r = sbx_cgroup_root_open(&ro, &sb->cg_root, err)) < 0)
 		return r;
-	if (!sb->cg_root_lent && sbx_cgroup_root_usable(sb->cg_root)) {
+	if (!sb->cg_root_lent && !named && sbx_cgroup_root_usable(sb->cg_root)) {
 		struct sbx_error e = {0};
 		/* cgroups of runtimes that died (their ownership lock is gone) */
 		if (sbx_cgroup_sweep(sb->cg_root, 1000, NULL, &e) < 0)
@@ -355,12 +462,26 @@ static int setup_cgroup(struct sbx_sandbox *sb, struct sbx_error *err)
 	}
 	struct sbx_cgroup_plan_opts po;
 	sbx_cgroup_root_plan_opts(sb->cg_root, &po);
-	po.cpu_time_limit_us = cfg->limits.cpu_time_us;
+	/*
+	 * The root gives the host's facts; the mode is this run's own. A root
+	 * lent by sbxctr batch is opened once for jobs of every mode, and each
+	 * job's "cgroups" field must decide for its own sandbox.
+	 */
+	po.mode = (enum sbx_cgroup_mode)cfg->cgroup_mode;
+	/*
+	 * An ordinary user without a delegated cgroup gets what --cgroups
+	 * best-effort gives (rlimit fallbacks, the rest listed unenforced):
+	 * the limits they ask for are theirs to lose, not an error.
+	 */
+	if (sb->id->rootless && po.mode == SBX_CGROUP_AUTO && !po.cgroup_usable)
+		po.mode = SBX_CGROUP_BEST_EFFORT;
 	if ((r = sbx_cgroup_plan(&cfg->resources, &po, &sb->cg_plan, err)) < 0)
 		return r;
 	const struct sbx_cgroup_fallback *fb = &sb->cg_plan->fallback;
 	for (size_t i = 0; i < fb->n_unenforced && sb->res.n_unenforced < SBX_MAX_UNENFORCED; i++)
 		sb->res.unenforced[sb->res.n_unenforced++] = fb->unenforced[i].limit;
+	if (named && sbx_cgroup_root_usable(sb->cg_root))
+		return sbx_cgroup_create_named(sb->cg_root, sb->cg_plan, oci_name, &sb->cg, err);
 	if (!sb->cg_plan->use_cgroup)
 		return 0;
 	char label[32];
@@ -381,10 +502,12 @@ static int setup_cgroup(struct sbx_sandbox *sb, struct sbx_error *err)
 
 static void choose_spawn(struct sbx_sandbox *sb)
 {
-	sb->share_memory = SBX_SPAWN_SHARED_VM && sbx_cgroup_plan_memory_max(sb->cg_plan) >= SHARE_MIN_MEMORY_MAX;
+	sb->share_memory = SBX_SPAWN_SHARED_VM && !sb->child_hooks &&
+			   sbx_cgroup_plan_memory_max(sb->cg_plan) >= SHARE_MIN_MEMORY_MAX;
 	/* a parked child may become an idle pid 1 (SBX_REL_IDLE), which needs the stub where it shares */
-	if (!sb->share_memory || (!sb->cfg->init && !sb->hold))
+	if (!sb->cfg->init && !(sb->hold && sb->share_memory))
 		return;
+	/* also without sharing: the stub starts the program from its own pages (init_stub.c) */
 	struct sbx_error e = {0};
 	int fd = sbx_spawn_init_stub(&e);
 	if (fd < 0) {
@@ -393,6 +516,72 @@ static void choose_spawn(struct sbx_sandbox *sb)
 		return;
 	}
 	sb->init_stub_fd = fd;
+}
+
+static size_t align8(size_t n)
+{
+	return (n + 7) & ~(size_t)7;
+}
+
+/* Copies a seccomp program after the hand-off struct, at *off. */
+static void handoff_put_prog(struct sbx_handoff *h, struct sbx_handoff_prog *hp, const struct sbx_seccomp_prog *p,
+			     size_t *off)
+{
+	if (!p)
+		return;
+	size_t n = (size_t)p->len * sizeof(struct sock_filter);
+	*hp = (struct sbx_handoff_prog){.off = (uint32_t)*off, .len = p->len, .flags = p->flags,
+					.flags_optional = p->flags_optional};
+	memcpy((char *)h + *off, p->insns, n);
+	*off = align8(*off + n);
+}
+
+/*
+ * The area shared with the child (struct sbx_handoff), a memfd so that the
+ * --init stub can map it too, with the seccomp programs the stub loads
+ * for the program; and the stub's argv, which the child cannot allocate.
+ */
+static int setup_handoff(struct sbx_sandbox *sb, struct sbx_error *err)
+{
+	/* the stub starts the program under --init (without, a parked pid 1 may exec it only to idle) */
+	bool stub_starts = sb->init_stub_fd >= 0 && sb->cfg->init;
+	const struct sbx_seccomp_plan *sc = stub_starts && sb->seccomp && !sb->seccomp->none ? sb->seccomp : NULL;
+	size_t size = align8(sizeof(struct sbx_handoff));
+	if (sc && sc->notify)
+		size += align8((size_t)sc->notify->len * sizeof(struct sock_filter));
+	if (sc && sc->main)
+		size += align8((size_t)sc->main->len * sizeof(struct sock_filter));
+	sb->handoff_fd = memfd_create("sbxctr-handoff", MFD_CLOEXEC);
+	if (sb->handoff_fd < 0 || ftruncate(sb->handoff_fd, (off_t)size) < 0)
+		return sbx_err_sys(err, "memfd for the sandbox hand-off");
+	void *m = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, sb->handoff_fd, 0);
+	if (m == MAP_FAILED)
+		return sbx_err_sys(err, "mmap of the sandbox hand-off");
+	sb->handoff = m;
+	sb->handoff_size = size;
+	if (!stub_starts)
+		return 0;
+	size_t off = align8(sizeof(struct sbx_handoff));
+	if (sc) {
+		sb->handoff->flags = (sc->report ? SBX_HANDOFF_REPORT : 0) | (sc->has_notify ? SBX_HANDOFF_NOTIFY : 0);
+		if (sc->report)
+			handoff_put_prog(sb->handoff, &sb->handoff->notify, sc->notify, &off);
+		handoff_put_prog(sb->handoff, &sb->handoff->main, sc->main, &off);
+	}
+	/* sbxctr-init STATUS_FD SYNC_FD HANDOFF_FD HANDOFF_SIZE -- ARGV... (init_stub.c; SBX_STUB_ARGS before ARGV) */
+	char **argv = NULL;
+	sbx_strv_push(&argv, "sbxctr-init");
+	const long nums[] = {sb->status_wr, sb->child_fd, sb->handoff_fd, (long)size};
+	for (size_t i = 0; i < SBX_ARRAY_SIZE(nums); i++) {
+		char buf[32];
+		snprintf(buf, sizeof(buf), "%ld", nums[i]);
+		sbx_strv_push(&argv, buf);
+	}
+	sbx_strv_push(&argv, "--");
+	for (char **a = sb->cfg->process.args; a && *a; a++)
+		sbx_strv_push(&argv, *a);
+	sb->stub_argv = argv;
+	return 0;
 }
 
 static void child_entry(void *arg)
@@ -417,7 +606,15 @@ static int do_clone(struct sbx_sandbox *sb, struct sbx_error *err)
 	sb->aux_stack = sbx_spawn_aux_stack(sb->spawn, &sb->aux_stack_size);
 	/* the child's own copy: we go on changing ours (closing fds, the pid) while it runs */
 	memcpy(sbx_spawn_arg(sb->spawn), sb, sizeof(*sb));
-	long pid = sbx_spawn_run(sb->spawn, &args, child_entry, sb->share_memory);
+	/*
+	 * The user namespace belongs to the slot's own unprivileged uid, not to
+	 * host root: the kernel charges its per-user counts there (spawn.h).
+	 * The slot's base is unique among running sandboxes whatever the
+	 * config maps (a bundle's own uidMappings included).
+	 */
+	const struct sbx_spawn_owner owner = {.uid = SBX_ID_BASE + sb->slot.n * SBX_ID_RANGE,
+					      .gid = SBX_ID_BASE + sb->slot.n * SBX_ID_RANGE};
+	long pid = sbx_spawn_run(sb->spawn, &args, child_entry, sb->share_memory, &owner);
 	if (pid < 0)
 		return sbx_err_errno(err, (int)-pid, "clone3 into new namespaces");
 	sb->pid = (pid_t)pid;
@@ -425,27 +622,84 @@ static int do_clone(struct sbx_sandbox *sb, struct sbx_error *err)
 	return 0;
 }
 
-/* One message from the child; with hold, also the sender's pid (SO_PASSCRED). */
-static ssize_t recv_setup_msg(struct sbx_sandbox *sb, struct sbx_msg *m, pid_t *ret_pid)
+/*
+ * One message from the child, with the fd it passed along (SBX_MSG_PTY,
+ * SBX_MSG_STAGE), if any, and with hold the sender's pid (SO_PASSCRED).
+ */
+static ssize_t recv_child(struct sbx_sandbox *sb, struct sbx_msg *m, int *ret_fd, pid_t *ret_pid)
 {
-	char cbuf[CMSG_SPACE(sizeof(struct ucred))];
+	char cbuf[CMSG_SPACE(sizeof(int)) + CMSG_SPACE(sizeof(struct ucred))];
 	struct iovec iov = {.iov_base = m, .iov_len = sizeof(*m)};
 	struct msghdr mh = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf, .msg_controllen = sizeof(cbuf)};
+	*ret_fd = -1;
 	ssize_t n = recvmsg(sb->sync_fd, &mh, MSG_CMSG_CLOEXEC);
-	for (struct cmsghdr *c = n > 0 ? CMSG_FIRSTHDR(&mh) : NULL; c; c = CMSG_NXTHDR(&mh, c)) {
-		if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_CREDENTIALS) {
+	if (n < 0)
+		return n;
+	for (struct cmsghdr *cm = CMSG_FIRSTHDR(&mh); cm; cm = CMSG_NXTHDR(&mh, cm)) {
+		if (cm->cmsg_level == SOL_SOCKET && cm->cmsg_type == SCM_RIGHTS)
+			memcpy(ret_fd, CMSG_DATA(cm), sizeof(int));
+		if (cm->cmsg_level == SOL_SOCKET && cm->cmsg_type == SCM_CREDENTIALS) {
 			struct ucred uc;
-			memcpy(&uc, CMSG_DATA(c), sizeof(uc));
+			memcpy(&uc, CMSG_DATA(cm), sizeof(uc));
 			*ret_pid = uc.pid;
 		}
 	}
 	return n;
 }
 
+/* The child's pty master: relayed to the caller's terminal, with its window size. */
+static void take_pty(struct sbx_sandbox *sb, int fd)
+{
+	close_fd(&sb->console.master);
+	sb->console.master = fd;
+	if (sb->console.out_fd < 0)
+		return;
+	fcntl(fd, F_SETFL, O_NONBLOCK);
+	struct winsize ws;
+	if (sb->console.in_fd >= 0 && ioctl(sb->console.in_fd, TIOCGWINSZ, &ws) == 0)
+		ioctl(fd, TIOCSWINSZ, &ws);
+}
+
+/* prestart and createRuntime hooks, between the child's mounts and its pivot_root. */
+static int prepivot(struct sbx_sandbox *sb, struct sbx_error *err)
+{
+	int r = sb->oci.prepivot(sb->oci.userdata, sb->pid, err);
+	if (r < 0)
+		return r;
+	struct sbx_msg done = {.type = SBX_MSG_HOOKS_DONE};
+	if (send(sb->sync_fd, &done, sizeof(done), MSG_NOSIGNAL) != (ssize_t)sizeof(done))
+		return sbx_err_sys(err, "sandbox setup: sync socket");
+	return 0;
+}
+
 /*
- * After GO (or a release): EOF means the program was exec'd; SBX_MSG_HELD
- * that the child parked (sync_fd stays open); SBX_MSG_SECCOMP announces the
- * listener hand-off; SBX_MSG_ERROR means set-up failed. Notifications that
+ * Rootless: the child lent us its workdir (fd). We fill it as ourselves;
+ * the child gives what we wrote to the program's user once told so.
+ */
+static int fill_lent_stage(struct sbx_sandbox *sb, int fd, struct sbx_error *err)
+{
+	if (fd < 0 || !sb->plan->workdir_lent) {
+		if (fd >= 0)
+			close(fd);
+		return sbx_err_set(err, EPROTO, "sandbox setup: an unexpected workdir from the child");
+	}
+	sbx_stage_adopt(&sb->stage, fd);
+	int r = sbx_stage_copy_in(&sb->stage, sb->cfg, err);
+	if (r < 0)
+		return r;
+	struct sbx_msg ready = {.type = SBX_MSG_STAGE_READY};
+	if (send(sb->sync_fd, &ready, sizeof(ready), MSG_NOSIGNAL) != (ssize_t)sizeof(ready))
+		return sbx_err_sys(err, "sandbox setup: sync socket");
+	return 0;
+}
+
+/*
+ * After GO (or a release): EOF means the program was exec'd (or, detached,
+ * SBX_MSG_CREATED that the init waits for start; with hold, SBX_MSG_HELD
+ * that the child parked: sync_fd stays open); SBX_MSG_SECCOMP announces the listener
+ * hand-off; SBX_MSG_HOOKS asks for the prestart/createRuntime hooks;
+ * SBX_MSG_PTY brings the pty master; SBX_MSG_STAGE lends a rootless
+ * child's workdir; SBX_MSG_ERROR means set-up failed. Notifications that
  * arrive meanwhile come from our own last steps (see scmon.c).
  */
 int sbx_sandbox_wait_setup(struct sbx_sandbox *sb, struct sbx_error *err)
@@ -479,18 +733,34 @@ int sbx_sandbox_wait_setup(struct sbx_sandbox *sb, struct sbx_error *err)
 		 * when it failed before reading it) makes the kernel report
 		 * ECONNRESET once; what it sent is still queued behind that.
 		 */
+		int fd = -1;
 		do
-			n = recv_setup_msg(sb, &m, &sender);
+			n = recv_child(sb, &m, &fd, &sender);
 		while (n < 0 && (errno == EINTR || errno == ECONNRESET));
-		if (n == (ssize_t)sizeof(m) && m.type == SBX_MSG_SECCOMP) {
-			int r = sbx_scmon_take_listener(sb, err);
+		if (n != (ssize_t)sizeof(m))
+			break;
+		if (m.type == SBX_MSG_PTY && fd >= 0) {
+			take_pty(sb, fd);
+			continue;
+		}
+		if (m.type == SBX_MSG_STAGE) {
+			int r = fill_lent_stage(sb, fd, err);
 			if (r < 0)
 				return r;
 			continue;
 		}
-		break;
+		close_fd(&fd);
+		int r = 0;
+		if (m.type == SBX_MSG_SECCOMP)
+			r = sbx_scmon_take_listener(sb, err);
+		else if (m.type == SBX_MSG_HOOKS && sb->oci.prepivot)
+			r = prepivot(sb, err);
+		else
+			break;
+		if (r < 0)
+			return r;
 	}
-	if (n == 0)
+	if (n == 0 || (n == (ssize_t)sizeof(m) && m.type == SBX_MSG_CREATED && sb->oci.detach))
 		return 0;
 	if (n == (ssize_t)sizeof(m) && m.type == SBX_MSG_HELD && sb->hold && !sb->held) {
 		sb->held = true;
@@ -502,6 +772,12 @@ int sbx_sandbox_wait_setup(struct sbx_sandbox *sb, struct sbx_error *err)
 		err->msg[sizeof(err->msg) - 1] = '\0';
 		if (err->code <= 0)
 			err->code = EIO;
+		/* the --init stub says only how the program's execve failed: worded here */
+		if (!err->msg[0]) {
+			int kind = err->kind;
+			sbx_err_errno(err, err->code, "exec \"%s\"", sb->cfg->process.args[0]);
+			err->kind = kind;
+		}
 		reap(sb, true, NULL);
 		return -err->code;
 	}
@@ -528,33 +804,93 @@ static int child_error(struct sbx_sandbox *sb, const char *what, struct sbx_erro
 	return sbx_err_errno(err, saved, "%s", what);
 }
 
+static int open_ns(pid_t pid, const char *ns, int *ret, struct sbx_error *err)
+{
+	char path[64];
+	snprintf(path, sizeof(path), "/proc/%d/ns/%s", (int)pid, ns);
+	*ret = open(path, O_RDONLY | O_CLOEXEC);
+	if (*ret < 0)
+		return sbx_err_sys(err, "%s", path);
+	return 0;
+}
+
+/*
+ * Something we did to the child failed (r, err). If the child has already
+ * failed by itself (it exits after sending its error), its error is the
+ * cause and is what we report; if it still lives (waiting for us), ours is.
+ */
+static int child_error_first(struct sbx_sandbox *sb, int r, struct sbx_error *err)
+{
+	siginfo_t si = {0};
+	if (waitid(P_PIDFD, (id_t)sb->pidfd, &si, WEXITED | WNOHANG | WNOWAIT) < 0 || si.si_pid == 0)
+		return r;
+	struct sbx_error cerr = {0};
+	int cr = sbx_sandbox_wait_setup(sb, &cerr);
+	if (cr >= 0)
+		return r;
+	*err = cerr;
+	return cr;
+}
+
 int sbx_sandbox_start(struct sbx_sandbox *sb, struct sbx_error *err)
 {
 	const struct sbx_config *cfg = sb->cfg;
 	int r;
 	if (sb->started)
 		return sbx_err_set(err, EALREADY, "sandbox already started");
+	if (sb->oci.detach && sb->seccomp && sb->seccomp->has_notify)
+		return sbx_err_set(err, ENOTSUP,
+				   "%s: SCMP_ACT_NOTIFY with a listenerPath is not supported for created "
+				   "containers yet (sbxctr run supports it)",
+				   cfg->seccomp_doc ? cfg->seccomp_doc : "linux.seccomp");
 	if ((r = sbx_slot_acquire(&sb->slot, err)) < 0)
 		return r;
-	sb->host_uid = map_id(cfg->uid_mappings, cfg->n_uid_mappings, sb->slot.n, cfg->process.uid);
-	sb->host_gid = map_id(cfg->gid_mappings, cfg->n_gid_mappings, sb->slot.n, cfg->process.gid);
-	if (sb->host_uid == (uint32_t)-1 || sb->host_gid == (uint32_t)-1)
-		return sbx_err_set(err, EINVAL, "process.user: uid %u / gid %u is not mapped by the user namespace",
-				   cfg->process.uid, cfg->process.gid);
+	sb->id = sbx_xcalloc(1, sizeof(*sb->id));
+	if ((r = sbx_identity_plan(cfg, sb->caller, sb->slot.n, sb->id, err)) < 0)
+		return r;
+	if (sb->id->note[0])
+		sbx_warn("user namespace: %s", sb->id->note);
+	sb->host_uid = sb->id->host_uid;
+	sb->host_gid = sb->id->host_gid;
 	if ((r = net_plan(sb, sb->slot.n, err)) < 0 || (r = setup_cgroup(sb, err)) < 0)
 		return r;
 	/* host ends of crashed runtimes; only veth mode can meet them */
 	if (sb->net.mode == SBX_NET_MODE_VETH && (r = sbx_net_sweep(sbx_slot_alive, NULL, NULL, err)) < 0)
 		return r;
-	if (sbx_stage_needed(cfg) || sb->force_stage) {
+	bool rootless = sb->id->rootless;
+	bool stage = sbx_stage_needed(cfg) || sb->force_stage;
+	if (stage && rootless) {
+		/* the child lends its workdir; we write there as ourselves (runtime/workdir.h) */
+		if (sb->id->caller_uid_inside < 0 || sb->id->caller_gid_inside < 0)
+			return sbx_err_set(err, EPERM,
+					   "--copy-in/--copy-out: the runtime fills the workdir as you, so your own uid "
+					   "%u and gid %u must be mapped (linux.uidMappings, linux.gidMappings)",
+					   sb->caller->uid, sb->caller->gid);
+		sbx_mount_plan_lend_workdir(sb->plan, cfg, (uint32_t)sb->id->caller_uid_inside,
+					    (uint32_t)sb->id->caller_gid_inside);
+	} else if (stage) {
 		if ((r = sbx_stage_create(cfg, sb->slot.n, sb->host_uid, sb->host_gid, &sb->stage, err)) < 0 ||
 		    (r = sbx_stage_copy_in(&sb->stage, cfg, err)) < 0)
 			return r;
 		sbx_mount_plan_stage_workdir(sb->plan, sb->stage.path);
 	}
-	char at[512];
-	if ((r = sbx_rootfs_attach_point(at, sizeof(at), err)) < 0 || (r = sbx_rootfs_prepare(sb->plan, err)) < 0)
+	if (sb->plan->has_cgroup_mount && !sb->plan->cgroup_dir) {
+		if (sb->cg)
+			sb->plan->cgroup_dir = sbx_xstrdup(sbx_cgroup_path(sb->cg));
+		else if (sbx_cgroup_own_dir(&sb->plan->cgroup_dir) < 0)
+			sb->plan->cgroup_dir = NULL;
+	}
+	sb->plan->binds_in_child = !(sb->clone_flags & CLONE_NEWUSER);
+	/* a container sharing our mount namespace (exact) gets no mounts: nothing to prepare */
+	bool own_mounts = (sb->clone_flags & CLONE_NEWNS) || cfg->ns[SBX_NS_MOUNT].path;
+	/* an ordinary user cannot clone the host's trees: the child does, with the same permissions */
+	const struct sbx_rootfs_ids ids = {.map = host_id_of, .ctx = sb->id};
+	if (own_mounts && ((r = sbx_rootfs_attach_point(sb->plan, err)) < 0 ||
+			   (r = sbx_rootfs_prepare(sb->plan, &ids, !rootless, err)) < 0))
 		return r;
+	/* nor enter the sandbox's network namespace from here */
+	sb->lo_by_child = sb->net.lo_in_child && rootless;
+	sb->net_ready_msg = (sb->net.lo_in_child && !rootless) || sb->net.mode == SBX_NET_MODE_PASTA;
 	if ((r = sbx_supervise_prepare(sb, err)) < 0)
 		return r;
 	int sp[2];
@@ -562,6 +898,13 @@ int sbx_sandbox_start(struct sbx_sandbox *sb, struct sbx_error *err)
 		return sbx_err_sys(err, "socketpair");
 	sb->sync_fd = sp[0];
 	sb->child_fd = sp[1];
+	/*
+	 * With --init, pid 1 parks before it starts the reaper, which loads
+	 * the filter in the program's own process (init_stub.c): pid 1 itself
+	 * stays unfiltered, so a release loads it as a cold start does.
+	 */
+	if (cfg->init)
+		sb->hold_filtered = false;
 	if (sb->hold) {
 		/* the parked process's pid comes with its message (its own getpid() is its namespace's) */
 		int one = 1;
@@ -581,13 +924,9 @@ int sbx_sandbox_start(struct sbx_sandbox *sb, struct sbx_error *err)
 		sb->status_rd = pp[0];
 		sb->status_wr = pp[1];
 	}
-	sb->handoff = mmap(NULL, sizeof(*sb->handoff), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-	if (sb->handoff == MAP_FAILED) {
-		sb->handoff = NULL;
-		return sbx_err_sys(err, "mmap");
-	}
 	if ((r = sbx_caps_prepare(&cfg->process, &sb->caps, err)) < 0)
 		return r;
+	sb->caps.keep_groups = !sb->id->setgroups;
 	/* the embedding program's fds for 3, 4, ...: duplicates, so that ours can be closed after the clone */
 	for (size_t i = 0; i < cfg->io.n_pass_fds; i++) {
 		sb->pass_fds[i] = fcntl(cfg->io.pass_fds[i], F_DUPFD_CLOEXEC, 3);
@@ -596,6 +935,8 @@ int sbx_sandbox_start(struct sbx_sandbox *sb, struct sbx_error *err)
 		sb->n_pass_fds = i + 1;
 	}
 	choose_spawn(sb);
+	if ((r = setup_handoff(sb, err)) < 0)
+		return r;
 	if ((r = join_namespaces(sb, err)) < 0)
 		return r;
 	if ((r = do_clone(sb, err)) < 0)
@@ -611,7 +952,19 @@ int sbx_sandbox_start(struct sbx_sandbox *sb, struct sbx_error *err)
 	for (size_t i = 0; i < sb->n_pass_fds; i++)
 		close_fd(&sb->pass_fds[i]);
 	sb->n_pass_fds = 0;
-	if ((r = write_idmaps(sb, err)) < 0)
+	/*
+	 * pasta's way into the sandbox, opened while the child still has our
+	 * credentials (as a subordinate id it would be out of our reach)
+	 */
+	_cleanup_close_ int userns_fd = -1, netns_fd = -1;
+	if (sb->net.mode == SBX_NET_MODE_PASTA &&
+	    ((r = open_ns(sb->pid, "user", &userns_fd, err)) < 0 || (r = open_ns(sb->pid, "net", &netns_fd, err)) < 0))
+		return child_error_first(sb, r, err);
+	if ((sb->clone_flags & CLONE_NEWUSER) && (r = sbx_identity_apply(sb->id, sb->caller, sb->pid, err)) < 0)
+		return child_error_first(sb, r, err);
+	if ((r = after_clone(sb, err)) < 0)
+		return r;
+	if (sb->oci.spawned && (r = sb->oci.spawned(sb->oci.userdata, sb->pid, sbx_sandbox_cgroup_path(sb), err)) < 0)
 		return r;
 	/*
 	 * Everything the parent needs of the child is opened before GO: once
@@ -625,18 +978,11 @@ int sbx_sandbox_start(struct sbx_sandbox *sb, struct sbx_error *err)
 	 * for an RCU grace period in that exit, before the parent hears of it.
 	 * Held here, that happens at free time instead, after the result.
 	 */
-	char mnt[64];
-	snprintf(mnt, sizeof(mnt), "/proc/%d/ns/mnt", sb->pid);
-	sb->mnt_ns_fd = open(mnt, O_RDONLY | O_CLOEXEC);
-	if (sb->mnt_ns_fd < 0)
-		return sbx_err_sys(err, "%s", mnt);
-	if (sb->net.mode == SBX_NET_MODE_VETH || sb->net.lo_in_child) {
-		char path[64];
-		snprintf(path, sizeof(path), "/proc/%d/ns/net", sb->pid);
-		nsfd = open(path, O_RDONLY | O_CLOEXEC);
-		if (nsfd < 0)
-			return sbx_err_sys(err, "%s", path);
-	}
+	if ((r = open_ns(sb->pid, "mnt", &sb->mnt_ns_fd, err)) < 0)
+		return r;
+	if ((sb->net.mode == SBX_NET_MODE_VETH || (sb->net_ready_msg && !rootless)) &&
+	    (r = open_ns(sb->pid, "net", &nsfd, err)) < 0)
+		return r;
 	if (sb->net.mode == SBX_NET_MODE_VETH) {
 		r = sbx_net_setup_host(&sb->net, nsfd, &sb->net_state, err);
 		/* closed at once: an open netns fd would keep the veth alive after the sandbox */
@@ -644,7 +990,7 @@ int sbx_sandbox_start(struct sbx_sandbox *sb, struct sbx_error *err)
 		if (r < 0)
 			return r;
 	}
-	struct sbx_msg go = {.type = SBX_MSG_GO};
+	struct sbx_msg go = {.type = SBX_MSG_GO, .pid = sb->pid};
 	if (send(sb->sync_fd, &go, sizeof(go), MSG_NOSIGNAL) != (ssize_t)sizeof(go))
 		return child_error(sb, "sandbox setup: sync socket", err);
 	/*
@@ -653,21 +999,29 @@ int sbx_sandbox_start(struct sbx_sandbox *sb, struct sbx_error *err)
 	 * waits for NET_READY before its last steps. The namespace fd we hold
 	 * keeps it alive even if the child has already failed.
 	 */
-	if (sb->net.lo_in_child) {
-		r = sbx_net_setup_lo_in(nsfd, err);
+	if (sb->net_ready_msg) {
+		/* pasta takes ~20 ms to make eth0: the child's mounts run meanwhile */
+		if (sb->net.mode == SBX_NET_MODE_PASTA) {
+			struct sbx_pasta_ns ns = {.user_fd = userns_fd, .net_fd = netns_fd};
+			r = sbx_pasta_start(&sb->net, &ns, &sb->pasta, err);
+		} else {
+			r = sbx_net_setup_lo_in(nsfd, err);
+		}
+		/* closed at once: they would keep the namespaces alive after the sandbox */
 		close_fd(&nsfd);
+		close_fd(&userns_fd);
+		close_fd(&netns_fd);
 		if (r < 0)
-			return r;
+			return child_error_first(sb, r, err);
 		struct sbx_msg ready = {.type = SBX_MSG_NET_READY};
 		if (send(sb->sync_fd, &ready, sizeof(ready), MSG_NOSIGNAL) != (ssize_t)sizeof(ready))
 			return child_error(sb, "sandbox setup: sync socket", err);
 	}
 	if ((r = sbx_sandbox_wait_setup(sb, err)) < 0)
 		return r;
-	if (sb->held)
-		return 0; /* the sync socket carries the release */
-	close_fd(&sb->sync_fd);
-	clock_gettime(CLOCK_MONOTONIC, &sb->t_exec);
+	/* parked: the sync socket carries the release; detached: DETACH (sbx_sandbox_detach) */
+	if (!sb->held && !sb->oci.detach)
+		close_fd(&sb->sync_fd);
 	return 0;
 }
 
@@ -765,8 +1119,35 @@ int sbx_sandbox_release(struct sbx_sandbox *sb, const struct sbx_release *rel, s
 	}
 	if ((r = sbx_sandbox_wait_setup(sb, err)) < 0)
 		return r;
+	/* detached: the sync socket still carries DETACH (sbx_sandbox_detach) */
+	if (!sb->oci.detach)
+		close_fd(&sb->sync_fd);
+	return 0;
+}
+
+int sbx_sandbox_detach(struct sbx_sandbox *sb, struct sbx_error *err)
+{
+	if (!sb->oci.detach || !sb->started || sb->sync_fd < 0)
+		return sbx_err_set(err, EINVAL, "internal error: the sandbox is not a created container");
+	/*
+	 * The uid range must stay the init's after we exit: the slot names it
+	 * before the init stops dying with us, so at no moment can a live init
+	 * hold a range that another sandbox could be given.
+	 */
+	int r = sbx_slot_hand_over(&sb->slot, sb->pid, err);
+	if (r < 0)
+		return r;
+	struct sbx_msg m = {.type = SBX_MSG_DETACH};
+	if (send(sb->sync_fd, &m, sizeof(m), MSG_NOSIGNAL) != (ssize_t)sizeof(m))
+		return sbx_err_sys(err, "detaching the container's init: sync socket");
+	ssize_t n;
+	do
+		n = recv(sb->sync_fd, &m, sizeof(m), 0);
+	while (n < 0 && errno == EINTR);
+	if (n != (ssize_t)sizeof(m) || m.type != SBX_MSG_DETACHED)
+		return sbx_err_set(err, EPROTO, "detaching the container's init: it did not answer");
 	close_fd(&sb->sync_fd);
-	clock_gettime(CLOCK_MONOTONIC, &sb->t_exec);
+	sb->detached = true;
 	return 0;
 }
 

@@ -50,6 +50,7 @@ struct sbx_result {
 	uint64_t oom_kills;
 	struct sbx_stream_stats out[2]; /* stdout, stderr */
 	bool seccomp_kill;
+	bool seccomp_unknown; /* the kernel's own kill (--seccomp-kill exact): the syscall is not known */
 	char seccomp_syscall[32];
 	int seccomp_nr;
 	char seccomp_arch[16];
@@ -108,7 +109,7 @@ int sbx_sandbox_wait_stop(struct sbx_sandbox *sb, int sigfd, const struct pollfd
  *   a poll timeout of sbx_sandbox_poll_timeout_ms() calls sbx_sandbox_poll_timeout();
  *   sbx_sandbox_result() then gives the result (valid until the sandbox is freed).
  */
-#define SBX_SANDBOX_POLLFDS 6
+#define SBX_SANDBOX_POLLFDS 10
 struct pollfd;
 int sbx_sandbox_arm(struct sbx_sandbox *sb, struct sbx_error *err);
 size_t sbx_sandbox_poll_prepare(struct sbx_sandbox *sb, struct pollfd *pfd);
@@ -217,6 +218,59 @@ bool sbx_sandbox_alive(struct sbx_sandbox *sb);
 
 /* The config the sandbox runs with (for an exec's handle: the sandbox's, with the exec's program and limits). */
 const struct sbx_config *sbx_sandbox_config(const struct sbx_sandbox *sb);
+
+/*
+ * The OCI lifecycle's settings for one sandbox (runtime/container.c), set
+ * before start. With detach, start returns once the init is set up and
+ * waits for `sbxctr start` on start_fd; sbx_sandbox_detach() then lets it
+ * outlive the runtime.
+ */
+struct sbx_sandbox_oci {
+	const char *id;	     /* for the state hooks read */
+	bool detach;	     /* create: the init waits for start, then execs */
+	int start_fd;	     /* listening socket the init accepts `start` on (detach), -1 */
+	int console_fd;	     /* connected --console-socket: the pty master goes there, -1 */
+	bool no_pivot;	     /* MS_MOVE + chroot instead of pivot_root */
+	bool no_new_keyring; /* keep the caller's session keyring */
+	/*
+	 * The caller's descriptors the init closes first thing (-1: none): a
+	 * flock belongs to the open file, so the init's copy of the container's
+	 * lock would otherwise hold it for as long as the init sets up.
+	 */
+	int close_fds[2];
+	/*
+	 * Called with the init's pid once it has its namespaces and mounts,
+	 * before pivot_root: the prestart and createRuntime hooks.
+	 */
+	int (*prepivot)(void *userdata, pid_t pid, struct sbx_error *err);
+	/*
+	 * Called as soon as the init exists (its pid, its cgroup), before it
+	 * does anything: the lifecycle records them, so that a create killed
+	 * from here on leaves what the next verb needs to clean up. May be NULL.
+	 */
+	int (*spawned)(void *userdata, pid_t pid, const char *cgroup, struct sbx_error *err);
+	void *userdata;
+};
+
+/* Copies oci (its strings must outlive the sandbox). Before sbx_sandbox_start(). */
+void sbx_sandbox_set_oci(struct sbx_sandbox *sb, const struct sbx_sandbox_oci *oci);
+/*
+ * After a detached start: tells the init to stop depending on us (no death
+ * signal), hands its uid range over to it, keeps its cgroup, and releases
+ * the sandbox's hold on everything without killing anything.
+ */
+int sbx_sandbox_detach(struct sbx_sandbox *sb, struct sbx_error *err);
+/* The container's cgroup directory, or NULL. */
+const char *sbx_sandbox_cgroup_path(const struct sbx_sandbox *sb);
+/*
+ * process.terminal without a console socket (`sbxctr run -t`): the pty
+ * master is relayed to out_fd and in_fd to it while the sandbox runs, and
+ * the window size of in_fd follows SIGWINCH read from the signalfd. Before
+ * sbx_sandbox_start().
+ */
+void sbx_sandbox_attach_console(struct sbx_sandbox *sb, int in_fd, int out_fd);
+/* SIGWINCH: the caller's window size to the program's terminal. */
+void sbx_sandbox_console_resize(struct sbx_sandbox *sb);
 
 /* Sends sig to the sandbox's pid 1. */
 int sbx_sandbox_signal(struct sbx_sandbox *sb, int sig);

@@ -79,11 +79,10 @@ static int hand_to_agent(struct sbx_sandbox *sb, int fd, pid_t owner, struct sbx
 	json_object_object_add(state, "bundle", json_object_new_string(sb->cfg->bundle_dir ? sb->cfg->bundle_dir : ""));
 	json_object_object_add(st, "state", state);
 	const char *text = json_object_to_json_string_ext(st, JSON_C_TO_STRING_PLAIN);
-	struct iovec iov = {.iov_base = (void *)text, .iov_len = strlen(text)};
-	ssize_t n = sbx_send_fds(s, &iov, 1, &fd, 1);
+	int r = sbx_send_fd(s, text, strlen(text), fd);
 	json_object_put(st);
-	if (n < 0)
-		return sbx_err_errno(err, (int)-n, "seccomp listenerPath %s: sending the listener", sc->listener_path);
+	if (r < 0)
+		return sbx_err_errno(err, r, "seccomp listenerPath %s: sending the listener", sc->listener_path);
 	return 0;
 }
 
@@ -146,15 +145,22 @@ static void record(struct sbx_sandbox *sb, const struct seccomp_notif *req)
 		 sbx_seccomp_audit_arch_label(req->data.arch, req->data.nr));
 }
 
-/* Whether task pid still runs the same binary as this runtime (it has not exec'd yet). */
-static bool runs_runtime(pid_t pid)
+/*
+ * Whether task pid still runs our own code (it has not exec'd the program
+ * yet): this runtime's binary, or the --init stub, which starts the program
+ * from its own process (runtime/init-stub/init_stub.c).
+ */
+static bool runs_runtime(const struct sbx_sandbox *sb, pid_t pid)
 {
 	char path[64];
 	struct stat a, b;
 	snprintf(path, sizeof(path), "/proc/%d/exe", pid);
-	if (stat(path, &a) < 0 || stat("/proc/self/exe", &b) < 0)
+	if (stat(path, &a) < 0)
 		return false;
-	return a.st_dev == b.st_dev && a.st_ino == b.st_ino;
+	if (stat("/proc/self/exe", &b) == 0 && a.st_dev == b.st_dev && a.st_ino == b.st_ino)
+		return true;
+	return sb->init_stub_fd >= 0 && fstat(sb->init_stub_fd, &b) == 0 && a.st_dev == b.st_dev &&
+	       a.st_ino == b.st_ino;
 }
 
 int sbx_scmon_setup_event(struct sbx_sandbox *sb, struct sbx_error *err)
@@ -178,7 +184,7 @@ int sbx_scmon_setup_event(struct sbx_sandbox *sb, struct sbx_error *err)
 	 * may outlive the program's execve by a moment. Our own last steps run
 	 * the sbxctr binary; a task running anything else is the program.
 	 */
-	if (!runs_runtime((pid_t)req.pid) || ioctl(sb->listener, SECCOMP_IOCTL_NOTIF_ID_VALID, &req.id) < 0) {
+	if (!runs_runtime(sb, (pid_t)req.pid) || ioctl(sb->listener, SECCOMP_IOCTL_NOTIF_ID_VALID, &req.id) < 0) {
 		record(sb, &req);
 		sbx_sandbox_kill(sb, SBX_REASON_SECCOMP);
 		return 0;

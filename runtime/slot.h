@@ -10,6 +10,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "core/error.h"
 
@@ -24,6 +25,12 @@ struct sbx_slot {
 };
 
 int sbx_slot_acquire(struct sbx_slot *ret, struct sbx_error *err);
+/*
+ * A created container's init outlives the runtime that holds its slot:
+ * the lock file then names the init (pid and start time), and the slot
+ * stays taken for as long as that process lives, lock or no lock.
+ */
+int sbx_slot_hand_over(struct sbx_slot *slot, pid_t pid, struct sbx_error *err);
 void sbx_slot_release(struct sbx_slot *slot);
 /* True while some runtime holds slot n. */
 bool sbx_slot_alive(unsigned n, void *userdata);

@@ -7,6 +7,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/capability.h>
 #include <stdio.h>
 #include <sys/stat.h>
 #include <linux/futex.h>
@@ -16,12 +17,20 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
 #define PAGE 4096u
 #define CHILD_STACK (512u << 10) /* mount plans, error texts and exec_path[4096] live here */
 #define AUX_STACK (128u << 10)	 /* --init's program until its execve */
+
+/* The effective ids (and capabilities) the cloning thread switches to and back (struct sbx_spawn_owner). */
+struct cred_switch {
+	bool on;
+	uint32_t uid, gid;	   /* the owner's */
+	uint32_t old_uid, old_gid; /* the caller's effective ids */
+};
 
 struct sbx_spawn {
 	char *map;
@@ -37,6 +46,7 @@ struct sbx_spawn {
 	struct clone_args *args;
 	void (*fn)(void *);
 #endif
+	struct cred_switch cred;
 };
 
 static size_t page_round(size_t n)
@@ -76,6 +86,45 @@ void *sbx_spawn_aux_stack(struct sbx_spawn *s, size_t *size)
 {
 	*size = AUX_STACK;
 	return s->aux;
+}
+
+/*
+ * Raw system calls only: the donor may not touch errno once the child runs
+ * on its TLS, and glibc's setresuid() would change every thread's ids.
+ * Returns 0 or -errno; a failure leaves the ids as they were.
+ */
+static long become_owner(const struct cred_switch *c)
+{
+	if (!c->on)
+		return 0;
+	long r = sbx_rawsys(SYS_setresgid, -1, c->gid, -1);
+	if (r == -EINVAL)
+		return 0; /* the owner's ids are not ours to take (a runtime in a user namespace): as we are */
+	if (r < 0)
+		return r;
+	/* real and saved uid stay 0: the kernel clears only the effective capabilities */
+	r = sbx_rawsys(SYS_setresuid, -1, c->uid, -1);
+	if (r < 0) {
+		sbx_rawsys(SYS_setresgid, -1, c->old_gid, -1);
+		return r;
+	}
+	struct __user_cap_header_struct h = {.version = _LINUX_CAPABILITY_VERSION_3};
+	struct __user_cap_data_struct d[_LINUX_CAPABILITY_U32S_3] = {{0}};
+	r = sbx_rawsys(SYS_capget, &h, d, 0);
+	for (int i = 0; r == 0 && i < _LINUX_CAPABILITY_U32S_3; i++)
+		d[i].effective = d[i].permitted;
+	if (r == 0)
+		r = sbx_rawsys(SYS_capset, &h, d, 0);
+	return r;
+}
+
+/* Back to the caller's ids; uid 0 again makes the permitted capabilities effective by itself. */
+static void restore_ids(const struct cred_switch *c)
+{
+	if (!c->on)
+		return;
+	sbx_rawsys(SYS_setresuid, -1, c->old_uid, -1);
+	sbx_rawsys(SYS_setresgid, -1, c->old_gid, -1);
 }
 
 #if SBX_SPAWN_SHARED_VM
@@ -123,8 +172,11 @@ static long raw_futex(uint32_t *addr, long op, uint32_t val)
 static void *donor_main(void *p)
 {
 	struct sbx_spawn *s = p;
-	long r = sbx_clone3_on_stack(s->args, sizeof(*s->args), s->fn, s->arg);
+	long r = become_owner(&s->cred);
+	if (r == 0)
+		r = sbx_clone3_on_stack(s->args, sizeof(*s->args), s->fn, s->arg);
 	/* from here on the child may be using our TLS: raw syscalls only */
+	restore_ids(&s->cred);
 	s->result = r;
 	__atomic_store_n(&s->state, 1, __ATOMIC_RELEASE);
 	raw_futex(&s->state, FUTEX_WAKE_PRIVATE, 1);
@@ -174,23 +226,49 @@ static void release_donor(struct sbx_spawn *s)
 }
 #endif
 
-long sbx_spawn_run(struct sbx_spawn *s, struct clone_args *args, void (*fn)(void *), bool share_memory)
+/*
+ * The fork-style clone from the calling thread: its ids change for the
+ * clone, which also clears its parent-death signal and makes the process
+ * non-dumpable (as any change of credentials does): both are set back.
+ */
+static long run_forked(struct sbx_spawn *s, struct clone_args *args, void (*fn)(void *))
 {
+	int pdeath = 0, dumpable = prctl(PR_GET_DUMPABLE, 0, 0, 0, 0);
+	if (s->cred.on && prctl(PR_GET_PDEATHSIG, &pdeath, 0, 0, 0) < 0)
+		return -errno;
+	long pid = become_owner(&s->cred);
+	if (pid == 0)
+		pid = sbx_rawsys(SYS_clone3, args, sizeof(*args), 0);
+	if (pid == 0) {
+		/* a copy of our memory: the child may use it as it likes */
+		fn(s->arg);
+		_exit(SBX_EXIT_FAILURE);
+	}
+	if (!s->cred.on)
+		return pid;
+	restore_ids(&s->cred);
+	if (pdeath)
+		prctl(PR_SET_PDEATHSIG, pdeath, 0, 0, 0);
+	if (dumpable == 1)
+		prctl(PR_SET_DUMPABLE, 1, 0, 0, 0);
+	return pid;
+}
+
+long sbx_spawn_run(struct sbx_spawn *s, struct clone_args *args, void (*fn)(void *), bool share_memory,
+		   const struct sbx_spawn_owner *owner)
+{
+	s->cred = (struct cred_switch){0};
+	if (owner && (args->flags & CLONE_NEWUSER) && geteuid() == 0) {
+		s->cred = (struct cred_switch){.on = true, .uid = owner->uid, .gid = owner->gid,
+					       .old_uid = geteuid(), .old_gid = getegid()};
+	}
 #if SBX_SPAWN_SHARED_VM
 	if (share_memory)
 		return run_shared(s, args, fn);
 #else
 	(void)share_memory;
 #endif
-	/* a copy of our memory: the child may use it as it likes */
-	long pid = syscall(SYS_clone3, args, sizeof(*args));
-	if (pid < 0)
-		return -errno;
-	if (pid == 0) {
-		fn(s->arg);
-		_exit(SBX_EXIT_FAILURE);
-	}
-	return pid;
+	return run_forked(s, args, fn);
 }
 
 #if SBX_SPAWN_SHARED_VM && defined(SBX_HAVE_INIT_STUB)

@@ -28,8 +28,9 @@
  * every process that shares its address space, so no task sharing ours
  * may be an OOM candidate while the program can allocate. Hence: --init's
  * pid 1, which outlives the program's start, execs a freestanding copy of
- * the reaper (runtime/init-stub/, from a sealed memfd) before the program
- * may run, and the program waits for that; the set-up itself charges a few
+ * the reaper (runtime/init-stub/, from a sealed memfd) at the end of its
+ * set-up, and that copy starts the program from its own few pages, so the
+ * program's process never shares our memory at all; the set-up itself charges a few
  * hundred KiB of kernel memory to the sandbox's cgroup, so sandbox.c
  * shares only where memory.max is far above that (16 MiB) and gives the
  * child a copy of our memory below it.
@@ -53,6 +54,7 @@
 #include <linux/sched.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "core/error.h"
 
@@ -80,17 +82,39 @@ void *sbx_spawn_arg(struct sbx_spawn *s);
 /* The second stack: lowest address and size; the child may run one vfork-style child on it. */
 void *sbx_spawn_aux_stack(struct sbx_spawn *s, size_t *size);
 /*
+ * Who owns the new user namespace (CLONE_NEWUSER): the kernel makes the
+ * creating task's effective uid its owner, and charges every per-user count
+ * it keeps through the namespace (inotify instances and watches, POSIX
+ * message-queue bytes, /proc/sys/user/max_*) to that uid in the parent
+ * namespace. A runtime running as root would charge every sandbox to host
+ * root, where one sandbox could use up what the host's own services and
+ * every other sandbox need. So the task that clones switches its effective
+ * ids to the sandbox's own for the clone3 alone, with raw system calls
+ * (they change the calling thread only; glibc's change every thread): real
+ * and saved ids stay root, so the capabilities it keeps (CAP_DAC_OVERRIDE
+ * for CLONE_INTO_CGROUP's cgroup.procs checks, which use the creator's
+ * credentials) are made effective again; the namespaces created along with
+ * the user namespace are checked against it, where the child holds them
+ * all. Both are restored right after. Only where the runtime runs as root.
+ */
+struct sbx_spawn_owner {
+	uint32_t uid, gid; /* host ids */
+};
+
+/*
  * clone3(args) whose child runs fn(sbx_spawn_arg(s)) and never returns.
  * Returns the pid, or -errno. With share_memory (and SBX_SPAWN_SHARED_VM)
  * the child shares our memory and args->stack and CLONE_VM are filled in
- * here; otherwise it is the classic fork-style clone.
+ * here; otherwise it is the classic fork-style clone. owner (or NULL):
+ * the effective ids clone3 runs with (struct sbx_spawn_owner).
  */
-long sbx_spawn_run(struct sbx_spawn *s, struct clone_args *args, void (*fn)(void *), bool share_memory);
+long sbx_spawn_run(struct sbx_spawn *s, struct clone_args *args, void (*fn)(void *), bool share_memory,
+		   const struct sbx_spawn_owner *owner);
 /*
  * An O_PATH descriptor of a sealed, execute-only memfd holding the --init
  * stub (runtime/init-stub/init_stub.c), or -errno (-ENOSYS where the build
- * has none). Where the child shares our memory, --init's pid 1 execs it
- * before the program may run, to leave our address space.
+ * has none). --init's pid 1 execs it at the end of its set-up, to leave our
+ * address space; it starts the program itself.
  */
 int sbx_spawn_init_stub(struct sbx_error *err);
 /* Only once the child has been reaped: it may run on this memory and TLS until then. */

@@ -18,26 +18,30 @@
 #include <sys/resource.h>
 #include <sys/signalfd.h>
 #include <sys/syscall.h>
+#include <sys/ioctl.h>
 #include <sys/timerfd.h>
+#include <termios.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
-/* Never poll the CPU usage more often than this. */
-#define CPU_POLL_MIN_US 5000
-
-static int arm_timer(int tfd, uint64_t us)
-{
-	struct itimerspec its = {.it_value = {.tv_sec = (time_t)(us / 1000000),
-					      .tv_nsec = (long)(us % 1000000) * 1000}};
-	if (us == 0)
-		its.it_value.tv_nsec = 1;
-	return timerfd_settime(tfd, 0, &its, NULL) < 0 ? -errno : 0;
-}
+/*
+ * Never poll the CPU usage more often than this. The sources are exact to
+ * the nanosecond (proctree.h, cpu.stat), so this is also about the most a
+ * single-threaded program can overrun its limit before the kill.
+ */
+#define CPU_POLL_MIN_US 500
+/* how long an --init may take to kill and reap the tree before pid 1 is killed outright */
 
 int sbx_supervise_prepare(struct sbx_sandbox *sb, struct sbx_error *err)
 {
 	const struct sbx_config *cfg = sb->cfg;
 	const struct sbx_io *io = &cfg->io;
+	/* the wall and CPU timers are made by sbx_sandbox_arm(): a parked sandbox learns its limits with its release */
+	if (cfg->init && !sb->cg) {
+		sb->kill_tfd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
+		if (sb->kill_tfd < 0)
+			return sbx_err_sys(err, "timerfd");
+	}
 	/* stdin */
 	if (io->has_fd[0]) {
 		sb->child_stdio[0] = fcntl(io->fd[0], F_DUPFD_CLOEXEC, 3);
@@ -132,8 +136,9 @@ static void drain_stream(struct sbx_sandbox *sb, int i)
 /*
  * CPU limit: instead of polling at a fixed rate, check again at the earliest
  * moment the limit could be reached, i.e. when the remaining budget would be
- * used by every usable CPU running flat out. The last checks are 5 ms apart,
- * which keeps the kill within 50 ms of the limit at a tiny cost.
+ * used by every usable CPU running flat out. The last checks are
+ * CPU_POLL_MIN_US apart: the kill lands within a scheduler tick of the limit
+ * (the sources lag a running task by up to one) at a tiny cost.
  */
 static void check_cpu(struct sbx_sandbox *sb)
 {
@@ -143,25 +148,36 @@ static void check_cpu(struct sbx_sandbox *sb)
 	if (sb->reaped)
 		return;
 	uint64_t used = 0, limit = sb->limits.cpu_time_us;
+	/* the sandbox child's set-up before execve is not the program's (struct sbx_handoff) */
+	uint64_t setup = sb->handoff ? sb->handoff->setup_utime_us + sb->handoff->setup_stime_us : 0;
 	/* the cgroup counts every process of the run exactly; /proc is the fallback */
 	if (sb->cg) {
 		sbx_cgroup_poll(sb->cg);
 		if (sbx_cgroup_cpu_usage(sb->cg, &used) < 0)
 			return;
 	} else {
-		uint64_t u, sy;
-		if (sbx_proctree_cpu(sb->pid, &u, &sy) < 0)
+		uint64_t u, sy, own;
+		if (sbx_proctree_cpu_root(sb->pid, 0, &u, &sy, &own) < 0)
 			return; /* exiting: the final accounting decides */
 		used = u + sy;
+		/* --init's report counts what it reaped, not itself: neither does the limit */
+		if (sb->cfg->init)
+			setup = own;
 	}
-	uint64_t setup = sb->handoff ? sb->handoff->setup_utime_us + sb->handoff->setup_stime_us : 0;
 	used = used > setup ? used - setup : 0;
 	if (used >= limit) {
 		sbx_sandbox_kill(sb, SBX_REASON_CPU_TIME);
 		return;
 	}
 	uint64_t next = (limit - used) / sbx_usable_cpus();
-	arm_timer(sb->cpu_tfd, next < CPU_POLL_MIN_US ? CPU_POLL_MIN_US : next);
+	sbx_arm_timer(sb->cpu_tfd, next < CPU_POLL_MIN_US ? CPU_POLL_MIN_US : next);
+}
+
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
 /* The rusage of pid 1 includes every descendant it waited for. */
@@ -177,6 +193,7 @@ static int reap_with_rusage(struct sbx_sandbox *sb, siginfo_t *si, struct rusage
 	if (si->si_pid == 0)
 		return 0;
 	sb->reaped = true;
+	sb->end_ns = now_ns();
 	return 1;
 }
 
@@ -190,16 +207,36 @@ static uint64_t sub0(uint64_t a, uint64_t b)
 	return a > b ? a - b : 0;
 }
 
+/* The init's last words: its report, and the cgroup's figures before pid 1's own exit. */
+static void take_init_report(struct sbx_sandbox *sb)
+{
+	if (sb->have_init_rep || sb->status_rd < 0)
+		return;
+	ssize_t n = read(sb->status_rd, &sb->init_rep, sizeof(sb->init_rep));
+	/* EOF without a report: pid 1 died before it could write one */
+	sb->have_init_rep = n == (ssize_t)sizeof(sb->init_rep);
+	if (!sb->have_init_rep) {
+		close(sb->status_rd);
+		sb->status_rd = -1;
+		return;
+	}
+	struct sbx_error e = {0};
+	sb->have_end_stats = sb->cg && sbx_cgroup_stats(sb->cg, &sb->end_stats, &e) == 0;
+}
+
 /*
  * CPU time of the run. The sandbox child's own set-up before execve (its
  * rusage, left in the shared page) is in pid 1's rusage and in the cgroup,
  * and it is not the program's: it is subtracted. With a cgroup: the precise
  * usage_usec of the whole tree, split by cpu.stat's user/system, which are
- * only tick samples. Without: pid 1's rusage (it includes every descendant
- * it waited for) or, when we killed the run, the last /proc sample if larger
- * (what pid 1 never reaped is missing from its rusage).
+ * only tick samples. Without, with --init: what the init reaped, which is
+ * every process but itself (rep). Without either: pid 1's rusage (it
+ * includes every descendant it waited for) or, when we killed the run, the
+ * last /proc sample if larger (what pid 1 never reaped is missing from its
+ * rusage).
  */
-static void account_cpu(struct sbx_sandbox *sb, const struct rusage *ru, const struct sbx_cgroup_stats *st)
+static void account_cpu(struct sbx_sandbox *sb, const struct rusage *ru, const struct sbx_cgroup_stats *st,
+			const struct sbx_init_report *rep)
 {
 	struct sbx_result *res = &sb->res;
 	uint64_t su = sb->handoff ? sb->handoff->setup_utime_us : 0;
@@ -212,6 +249,11 @@ static void account_cpu(struct sbx_sandbox *sb, const struct rusage *ru, const s
 		res->cpu_sys_us = total - res->cpu_user_us;
 		return;
 	}
+	if (rep) {
+		res->cpu_user_us = rep->utime_us;
+		res->cpu_sys_us = rep->stime_us;
+		return;
+	}
 	uint64_t u = tv_us(&ru->ru_utime), s = tv_us(&ru->ru_stime);
 	if (sb->kill_user_us + sb->kill_sys_us > u + s) {
 		u = sb->kill_user_us;
@@ -221,27 +263,35 @@ static void account_cpu(struct sbx_sandbox *sb, const struct rusage *ru, const s
 	res->cpu_sys_us = sub0(s, ss);
 }
 
+static void set_status(struct sbx_result *res, bool exited, int code)
+{
+	res->exited = exited;
+	if (exited)
+		res->exit_code = code;
+	else
+		res->signal = code;
+}
+
 static void finish_result(struct sbx_sandbox *sb, const siginfo_t *si, const struct rusage *ru)
 {
 	struct sbx_result *res = &sb->res;
-	res->wall_us = sbx_elapsed_us(&sb->t_exec);
-	res->setup_us = (uint64_t)((sb->t_exec.tv_sec - sb->t_create.tv_sec) * 1000000 +
-				   (sb->t_exec.tv_nsec - sb->t_create.tv_nsec) / 1000);
-	int status = 0;
-	/* with --init, our init reports the program's own status */
-	if (sb->status_rd >= 0 && read(sb->status_rd, &status, sizeof(status)) == (ssize_t)sizeof(status)) {
-		if (WIFEXITED(status)) {
-			res->exited = true;
-			res->exit_code = WEXITSTATUS(status);
-		} else {
-			res->signal = WTERMSIG(status);
-		}
-	} else if (si->si_code == CLD_EXITED) {
-		res->exited = true;
-		res->exit_code = si->si_status;
-	} else {
-		res->signal = si->si_status;
-	}
+	/* from the end of the set-up, measured by the child where its set-up CPU was (struct sbx_handoff) */
+	uint64_t t0 = sb->handoff ? sb->handoff->setup_end_ns : 0;
+	uint64_t created = (uint64_t)sb->t_create.tv_sec * 1000000000u + (uint64_t)sb->t_create.tv_nsec;
+	if (!t0 || t0 < created)
+		t0 = created;
+	uint64_t end = sb->end_ns ? sb->end_ns : now_ns();
+	res->wall_us = sub0(end, t0) / 1000;
+	res->setup_us = (t0 - created) / 1000;
+	/* with --init, our init reports the program's own status and the usage of all it reaped */
+	take_init_report(sb);
+	bool have_rep = sb->have_init_rep;
+	const struct sbx_init_report rep = sb->init_rep;
+	if (have_rep)
+		set_status(res, WIFEXITED(rep.status), WIFEXITED(rep.status) ? WEXITSTATUS(rep.status)
+									  : WTERMSIG(rep.status));
+	else
+		set_status(res, si->si_code == CLD_EXITED, si->si_status);
 	for (int i = 0; i < 2; i++) {
 		res->out[i].bytes = sb->out[i].bytes;
 		res->out[i].truncated = sb->out[i].truncated;
@@ -251,14 +301,22 @@ static void finish_result(struct sbx_sandbox *sb, const siginfo_t *si, const str
 	bool have_cg = sb->cg && sbx_cgroup_stats(sb->cg, &st, &e) == 0;
 	if (sb->cg && !have_cg)
 		sbx_warn("cgroup accounting: %s", e.msg);
-	account_cpu(sb, ru, have_cg ? &st : NULL);
+	/* CPU as it was when the tree was gone, before pid 1 tore the namespaces down */
+	if (have_cg && sb->have_end_stats) {
+		st.cpu_usage_us = sb->end_stats.cpu_usage_us;
+		st.cpu_user_us = sb->end_stats.cpu_user_us;
+		st.cpu_system_us = sb->end_stats.cpu_system_us;
+	}
+	account_cpu(sb, ru, have_cg ? &st : NULL, have_rep ? &rep : NULL);
+	res->has_memory = true;
 	if (have_cg && st.has_memory) {
-		res->has_memory = true;
 		res->peak_memory_bytes = st.memory_peak;
 		res->oom_kills = st.oom_kills;
+	} else if (have_rep) {
+		/* the largest process the init reaped (KiB): pid 1's own is the runtime's set-up */
+		res->peak_memory_bytes = rep.maxrss_kib * 1024u;
 	} else {
 		/* ru_maxrss is the largest single process (KiB), the best /proc-less figure */
-		res->has_memory = true;
 		res->peak_memory_bytes = (uint64_t)ru->ru_maxrss * 1024u;
 	}
 	res->reason = SBX_REASON_NONE;
@@ -276,6 +334,18 @@ static void finish_result(struct sbx_sandbox *sb, const siginfo_t *si, const str
 	/* reported like the kernel's own seccomp kill: by SIGSYS */
 	if (res->reason == SBX_REASON_SECCOMP && !res->exited)
 		res->signal = SIGSYS;
+	/*
+	 * --seccomp-kill exact: the kernel killed without asking anyone, so
+	 * only its mark is left: the program died of SIGSYS under a profile
+	 * that kills. The syscall is not known (seccomp_unknown); a thread the
+	 * profile killed in a program that went on leaves no mark at all.
+	 */
+	if (sb->cfg->seccomp_kill_exact && sb->seccomp && sb->seccomp->kills && !res->exited && res->signal == SIGSYS &&
+	    res->reason == SBX_REASON_NONE) {
+		res->reason = SBX_REASON_SECCOMP;
+		res->seccomp_kill = true;
+		res->seccomp_unknown = true;
+	}
 	/*
 	 * More CPU than allowed is a time-limit verdict even when the program
 	 * ended before the kill landed (or the RLIMIT_CPU backstop got it), as
@@ -301,15 +371,20 @@ int sbx_sandbox_arm(struct sbx_sandbox *sb, struct sbx_error *err)
 	if (lim->cpu_time_us && sb->cpu_tfd < 0 &&
 	    (sb->cpu_tfd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK)) < 0)
 		return sbx_err_sys(err, "timerfd");
-	if (lim->wall_time_us && arm_timer(sb->wall_tfd, lim->wall_time_us) < 0)
+	if (lim->wall_time_us && sbx_arm_timer(sb->wall_tfd, lim->wall_time_us) < 0)
 		return sbx_err_sys(err, "timerfd_settime");
-	if (lim->cpu_time_us && arm_timer(sb->cpu_tfd, lim->cpu_time_us / sbx_usable_cpus()) < 0)
+	if (lim->cpu_time_us && sbx_arm_timer(sb->cpu_tfd, lim->cpu_time_us / sbx_usable_cpus()) < 0)
 		return sbx_err_sys(err, "timerfd_settime");
 	return 0;
 }
 
 /* Poll sources, in a fixed order: the index in this array is the event kind. */
-enum { SRC_PID, SRC_WALL, SRC_CPU, SRC_OUT, SRC_ERR, SRC_SECCOMP, SRC__COUNT };
+enum { SRC_PID, SRC_WALL, SRC_CPU, SRC_OUT, SRC_ERR, SRC_SECCOMP, SRC_KILL, SRC_INIT, SRC_PTY, SRC_TTYIN, SRC__COUNT };
+
+static bool relaying(const struct sbx_sandbox *sb)
+{
+	return sb->console.master >= 0 && sb->console.out_fd >= 0;
+}
 
 static void sources(const struct sbx_sandbox *sb, int fds[SRC__COUNT])
 {
@@ -319,7 +394,61 @@ static void sources(const struct sbx_sandbox *sb, int fds[SRC__COUNT])
 	fds[SRC_OUT] = sb->out[0].rd;
 	fds[SRC_ERR] = sb->out[1].rd;
 	fds[SRC_SECCOMP] = sb->listener;
+	fds[SRC_KILL] = sb->init_ending && !sb->reaped ? sb->kill_tfd : -1;
+	fds[SRC_INIT] = sb->have_init_rep ? -1 : sb->status_rd;
+	fds[SRC_PTY] = relaying(sb) ? sb->console.master : -1;
+	fds[SRC_TTYIN] = relaying(sb) && !sb->reaped ? sb->console.in_fd : -1;
 }
+
+/*
+ * `run -t`: what the program writes to its terminal goes to the caller's
+ * output; the master reads EIO once every slave is closed, i.e. the
+ * sandbox is gone, which ends the relay.
+ */
+static void relay_pty(struct sbx_sandbox *sb)
+{
+	char buf[16384];
+	for (;;) {
+		ssize_t n = read(sb->console.master, buf, sizeof(buf));
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 && errno == EAGAIN)
+			return;
+		if (n <= 0) {
+			close(sb->console.master);
+			sb->console.master = -1;
+			return;
+		}
+		sbx_write_all(sb->console.out_fd, buf, (size_t)n);
+	}
+}
+
+/* The caller's keystrokes to the program's terminal; at EOF, the terminal's EOF character. */
+static void relay_input(struct sbx_sandbox *sb)
+{
+	char buf[4096];
+	ssize_t n = read(sb->console.in_fd, buf, sizeof(buf));
+	if (n < 0 && (errno == EINTR || errno == EAGAIN))
+		return;
+	if (n <= 0) {
+		struct termios t;
+		char eof = 4; /* ^D */
+		if (tcgetattr(sb->console.master, &t) == 0)
+			eof = (char)t.c_cc[VEOF];
+		sbx_write_all(sb->console.master, &eof, 1);
+		sb->console.in_fd = -1;
+		return;
+	}
+	sbx_write_all(sb->console.master, buf, (size_t)n);
+}
+
+void sbx_sandbox_console_resize(struct sbx_sandbox *sb)
+{
+	struct winsize ws;
+	if (sb->console.master >= 0 && sb->console.in_fd >= 0 && ioctl(sb->console.in_fd, TIOCGWINSZ, &ws) == 0)
+		ioctl(sb->console.master, TIOCSWINSZ, &ws);
+}
+
 
 size_t sbx_sandbox_poll_prepare(struct sbx_sandbox *sb, struct pollfd *pfd)
 {
@@ -362,6 +491,22 @@ static int dispatch(struct sbx_sandbox *sb, int kind, struct sbx_error *err)
 		break;
 	case SRC_SECCOMP:
 		sbx_scmon_violation(sb);
+		break;
+	case SRC_INIT:
+		take_init_report(sb);
+		break;
+	case SRC_KILL:
+		/* the init did not finish in time: the kernel ends the namespace, /proc's sample counts */
+		close(sb->kill_tfd);
+		sb->kill_tfd = -1;
+		if (!sb->reaped)
+			sbx_sandbox_signal(sb, SIGKILL);
+		break;
+	case SRC_PTY:
+		relay_pty(sb);
+		break;
+	case SRC_TTYIN:
+		relay_input(sb);
 		break;
 	default:
 		drain_stream(sb, kind - SRC_OUT);
@@ -408,11 +553,15 @@ void sbx_sandbox_poll_timeout(struct sbx_sandbox *sb)
 			sb->out[i].rd = -1;
 		}
 	}
+	if (relaying(sb)) {
+		close(sb->console.master);
+		sb->console.master = -1;
+	}
 }
 
 bool sbx_sandbox_finished(const struct sbx_sandbox *sb)
 {
-	return sb->reaped && sb->out[0].rd < 0 && sb->out[1].rd < 0;
+	return sb->reaped && sb->out[0].rd < 0 && sb->out[1].rd < 0 && !relaying(sb);
 }
 
 int sbx_sandbox_result(struct sbx_sandbox *sb, struct sbx_result *ret)
@@ -421,7 +570,7 @@ int sbx_sandbox_result(struct sbx_sandbox *sb, struct sbx_result *ret)
 		return -EBUSY;
 	if (!sb->result_done) {
 		finish_result(sb, &sb->si, &sb->ru);
-		if (sb->stage.mounted && sb->cfg->io.n_copy_out) {
+		if (sbx_stage_ready(&sb->stage) && sb->cfg->io.n_copy_out) {
 			sb->res.copy_out = sbx_xcalloc(sb->cfg->io.n_copy_out, sizeof(struct sbx_copy_result));
 			sb->res.n_copy_out = sb->cfg->io.n_copy_out;
 			sbx_stage_copy_out(&sb->stage, sb->cfg, sb->res.copy_out);
@@ -463,8 +612,12 @@ int sbx_sandbox_wait_stop(struct sbx_sandbox *sb, int sigfd, const struct pollfd
 				return -ECANCELED;
 		if (sigfd >= 0 && (pfd[n - 1].revents & POLLIN)) {
 			struct signalfd_siginfo ssi;
-			if (read(sigfd, &ssi, sizeof(ssi)) == (ssize_t)sizeof(ssi))
-				sbx_sandbox_signal(sb, (int)ssi.ssi_signo);
+			if (read(sigfd, &ssi, sizeof(ssi)) == (ssize_t)sizeof(ssi)) {
+				if (ssi.ssi_signo == SIGWINCH)
+					sbx_sandbox_console_resize(sb);
+				else
+					sbx_sandbox_signal(sb, (int)ssi.ssi_signo);
+			}
 		}
 		if ((r = sbx_sandbox_poll_dispatch(sb, pfd, own, err)) < 0)
 			return r;

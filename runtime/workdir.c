@@ -18,6 +18,9 @@
 
 int sbx_runtime_private_mounts(struct sbx_error *err)
 {
+	/* an ordinary user mounts nothing of their own: their stage is lent by the child */
+	if (geteuid() != 0)
+		return 0;
 	if (unshare(CLONE_NEWNS) < 0)
 		return sbx_err_sys(err, "unshare(CLONE_NEWNS) for the runtime's own mounts");
 	/* slave, not private: host mounts made later stay visible to us, ours never leak out */
@@ -57,6 +60,8 @@ int sbx_stage_create(const struct sbx_config *cfg, unsigned slot, uid_t uid, gid
 		     struct sbx_error *err)
 {
 	memset(st, 0, sizeof(*st));
+	st->fd = -1;
+	st->chown = true;
 	st->uid = uid;
 	st->gid = gid;
 	/*
@@ -80,11 +85,90 @@ int sbx_stage_create(const struct sbx_config *cfg, unsigned slot, uid_t uid, gid
 	return 0;
 }
 
+void sbx_stage_adopt(struct sbx_stage *st, int fd)
+{
+	free(st->path);
+	memset(st, 0, sizeof(*st));
+	st->fd = fd;
+	st->path = sbx_xasprintf("/proc/self/fd/%d", fd);
+}
+
+/* linux_dirent64, which glibc does not declare */
+struct dirent64_raw {
+	uint64_t d_ino;
+	int64_t d_off;
+	unsigned short d_reclen;
+	unsigned char d_type;
+	char d_name[];
+};
+
+static int chown_tree(int dfd, int64_t fu, int64_t fg, uid_t uid, gid_t gid, int depth)
+{
+	if (depth > 64)
+		return -ELOOP;
+	char buf[1024] __attribute__((aligned(8)));
+	for (;;) {
+		long n = syscall(SYS_getdents64, dfd, buf, sizeof(buf));
+		if (n < 0)
+			return -errno;
+		if (n == 0)
+			return 0;
+		for (long off = 0; off < n;) {
+			const struct dirent64_raw *d = (const void *)(buf + off);
+			off += d->d_reclen;
+			if (!strcmp(d->d_name, ".") || !strcmp(d->d_name, ".."))
+				continue;
+			struct stat s;
+			if (fstatat(dfd, d->d_name, &s, AT_SYMLINK_NOFOLLOW) < 0)
+				return -errno;
+			bool u = (int64_t)s.st_uid == fu, g = (int64_t)s.st_gid == fg;
+			if ((u || g) && fchownat(dfd, d->d_name, u ? uid : (uid_t)-1, g ? gid : (gid_t)-1,
+						 AT_SYMLINK_NOFOLLOW) < 0)
+				return -errno;
+			if (!S_ISDIR(s.st_mode))
+				continue;
+			int sub = openat(dfd, d->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+			if (sub < 0)
+				return -errno;
+			int r = chown_tree(sub, fu, fg, uid, gid, depth + 1);
+			close(sub);
+			if (r < 0)
+				return r;
+		}
+	}
+}
+
+int sbx_stage_chown(const char *workdir, int64_t from_uid, int64_t from_gid, uid_t uid, gid_t gid,
+		    struct sbx_error *err)
+{
+	if ((from_uid < 0 || from_uid == uid) && (from_gid < 0 || from_gid == gid))
+		return 0;
+	int fd = open(workdir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return sbx_err_sys(err, "workdir %s", workdir);
+	int64_t fu = from_uid == uid ? -1 : from_uid, fg = from_gid == gid ? -1 : from_gid;
+	struct stat s;
+	int r = fstat(fd, &s) < 0 ? -errno : 0;
+	/* the root first: it was made for us (sbx_mount_plan_lend_workdir) */
+	if (r == 0 && ((int64_t)s.st_uid == fu || (int64_t)s.st_gid == fg) &&
+	    fchown(fd, (int64_t)s.st_uid == fu ? uid : (uid_t)-1, (int64_t)s.st_gid == fg ? gid : (gid_t)-1) < 0)
+		r = -errno;
+	if (r == 0)
+		r = chown_tree(fd, fu, fg, uid, gid, 0);
+	close(fd);
+	if (r < 0)
+		return sbx_err_errno(err, r, "workdir %s: giving the copied files to uid %u", workdir, uid);
+	return 0;
+}
+
 void sbx_stage_destroy(struct sbx_stage *st)
 {
 	if (st->mounted)
 		umount2(st->path, MNT_DETACH);
 	st->mounted = false;
+	if (st->fd >= 0)
+		close(st->fd);
+	st->fd = -1;
 	free(st->path);
 	st->path = NULL;
 }
@@ -120,7 +204,7 @@ static int copy_in_entry(int srcdirfd, const char *src, int dstfd, const char *n
 		target[n] = '\0';
 		if (symlinkat(target, dstfd, name) < 0)
 			return -errno;
-		return fchownat(dstfd, name, st->uid, st->gid, AT_SYMLINK_NOFOLLOW) < 0 ? -errno : 0;
+		return st->chown && fchownat(dstfd, name, st->uid, st->gid, AT_SYMLINK_NOFOLLOW) < 0 ? -errno : 0;
 	}
 	if (S_ISDIR(s.st_mode)) {
 		if (mkdirat(dstfd, name, s.st_mode & 0777) < 0 && errno != EEXIST)
@@ -128,7 +212,7 @@ static int copy_in_entry(int srcdirfd, const char *src, int dstfd, const char *n
 		_cleanup_close_ int sub = openat(dstfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 		if (sub < 0)
 			return -errno;
-		if (fchown(sub, st->uid, st->gid) < 0)
+		if (st->chown && fchown(sub, st->uid, st->gid) < 0)
 			return -errno;
 		int sfd = openat(srcdirfd, src, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 		if (sfd < 0)
@@ -160,7 +244,7 @@ static int copy_in_entry(int srcdirfd, const char *src, int dstfd, const char *n
 	int r = copy_fd(in, out);
 	if (r < 0)
 		return r;
-	return fchown(out, st->uid, st->gid) < 0 ? -errno : 0;
+	return st->chown && fchown(out, st->uid, st->gid) < 0 ? -errno : 0;
 }
 
 /* Creates the parent directories of rel inside the stage; returns a dirfd of the last one. */
@@ -177,7 +261,7 @@ static int stage_parent(const struct sbx_stage *st, const char *rel)
 	char *save = NULL;
 	for (char *c = strtok_r(p, "/", &save); c; c = strtok_r(NULL, "/", &save)) {
 		if (mkdirat(dfd, c, 0755) == 0) {
-			if (fchownat(dfd, c, st->uid, st->gid, AT_SYMLINK_NOFOLLOW) < 0)
+			if (st->chown && fchownat(dfd, c, st->uid, st->gid, AT_SYMLINK_NOFOLLOW) < 0)
 				return -errno;
 		} else if (errno != EEXIST) {
 			return -errno;

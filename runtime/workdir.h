@@ -6,6 +6,13 @@
  * trusting anything the program planted there. Because the mount lives only
  * in the runtime's mount namespace, it disappears with the runtime, even
  * when the runtime is killed with SIGKILL.
+ *
+ * An ordinary user can neither have a mount namespace of their own nor
+ * mount a tmpfs outside a user namespace: there the sandbox's child mounts
+ * the workdir in its namespaces as usual and lends the runtime a
+ * descriptor of it (sbx_stage_adopt); the runtime reaches it through
+ * /proc/self/fd/N, and the filesystem lives exactly as long as that
+ * descriptor, so it too is gone with the runtime.
  */
 #pragma once
 
@@ -19,21 +26,41 @@
 /*
  * Moves the calling process into a private mount namespace (once per
  * process, before any staged workdir). Cheap; idempotent per call site.
+ * Nothing for an ordinary user, who cannot and need not.
  */
 int sbx_runtime_private_mounts(struct sbx_error *err);
 
 struct sbx_stage {
-	char *path; /* host path of the tmpfs, in the runtime's mount namespace */
+	char *path; /* host path of the tmpfs, in the runtime's mount namespace, or /proc/self/fd/N when lent */
 	bool mounted;
+	int fd;	    /* the lent tmpfs (rootless), or -1 */
+	bool chown; /* copied files are given to uid/gid (root); a user cannot, the child does it (sbx_stage_chown) */
 	uid_t uid; /* host ids that own the workdir: the sandbox user, mapped */
 	gid_t gid;
 };
+
+/* A stage exists (made here, or lent by the child) and can be filled and read. */
+static inline bool sbx_stage_ready(const struct sbx_stage *st)
+{
+	return st->mounted || st->fd >= 0;
+}
 
 /* True when cfg needs a staged workdir (copy-in or copy-out). */
 bool sbx_stage_needed(const struct sbx_config *cfg);
 
 int sbx_stage_create(const struct sbx_config *cfg, unsigned slot, uid_t uid, gid_t gid, struct sbx_stage *ret,
 		     struct sbx_error *err);
+/* Takes the child's lent workdir (fd: a mount descriptor of its tmpfs) as the stage. */
+void sbx_stage_adopt(struct sbx_stage *st, int fd);
+
+/*
+ * Child side, after a lent workdir was filled: gives every entry that the
+ * runtime's own ids own (from_uid/from_gid inside; -1: none) to the
+ * program's user. Nothing has run there yet. Allocation-free.
+ */
+int sbx_stage_chown(const char *workdir, int64_t from_uid, int64_t from_gid, uid_t uid, gid_t gid,
+		    struct sbx_error *err);
+
 /* Copies every --copy-in source (file or tree) into the stage. */
 int sbx_stage_copy_in(struct sbx_stage *st, const struct sbx_config *cfg, struct sbx_error *err);
 

@@ -634,8 +634,9 @@ static int start_daemon(struct sbx_server *s, int k, struct listener *l, struct 
 
 static int scratch_create(struct sbx_server *s, struct sbx_error *err)
 {
-	if (mkdir(sbx_state_dir(), 0711) < 0 && errno != EEXIST)
-		return sbx_err_sys(err, "state directory %s", sbx_state_dir());
+	int r = sbx_state_dir_create(err);
+	if (r < 0)
+		return r;
 	_cleanup_free_ char *base = sbx_xasprintf("%s/serve", sbx_state_dir());
 	if (mkdir(base, 0700) < 0 && errno != EEXIST)
 		return sbx_err_sys(err, "state directory %s", base);
@@ -707,7 +708,7 @@ int sbx_server_start(const struct sbx_serve_opts *o, struct sbx_server **ret, st
 	if (sbx_cgroup_root_usable(s->cg_root) && sbx_cgroup_sweep(s->cg_root, 1000, NULL, &e) < 0)
 		sbx_warn("cgroup sweep: %s", e.msg);
 	/* the listeners before any thread: the Unix socket is bound under a umask of its own */
-	_cleanup_free_ char *def = sbx_xasprintf("%s/api.sock", sbx_state_dir());
+	_cleanup_free_ char *def = sbx_default_socket_path();
 	const char *sock = o->socket_path ? o->socket_path : def;
 	if (*sock && (s->listen_fd[0] = listen_unix(s, sock, err)) < 0)
 		return s->listen_fd[0];

@@ -11,6 +11,12 @@
  *                                 the time for all bytes to ARRIVE
  *   net_xfer loop ADDR BYTES      both ends in this program (a forked
  *                                 receiver on an ephemeral port): loopback test
+ *   net_xfer push PORT BYTES      listen, print "ready", take one connection,
+ *                                 send it BYTES, half-close, wait for the
+ *                                 peer's count; print "pushed N"
+ *   net_xfer pull ADDR PORT       connect, count bytes to EOF, answer the
+ *                                 count; print "pulled N ms M" (from connect
+ *                                 to EOF: the time to RECEIVE, for ingress)
  *
  * Exit 0 when every byte arrived, 1 otherwise.
  */
@@ -60,14 +66,12 @@ static int listen_any(unsigned port, unsigned *ret_port)
 	return fd;
 }
 
-static int serve_one(int lfd)
+/* Reads fd to EOF, counting the bytes: 0, or 1 (reported) on a read error. */
+static int count_to_eof(int fd, uint64_t *ret_total)
 {
-	int c = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
-	if (c < 0)
-		return fail("accept");
 	uint64_t total = 0;
 	for (;;) {
-		ssize_t n = read(c, buf, sizeof(buf));
+		ssize_t n = read(fd, buf, sizeof(buf));
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0)
@@ -76,6 +80,18 @@ static int serve_one(int lfd)
 			break;
 		total += (uint64_t)n;
 	}
+	*ret_total = total;
+	return 0;
+}
+
+static int serve_one(int lfd)
+{
+	int c = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
+	if (c < 0)
+		return fail("accept");
+	uint64_t total = 0;
+	if (count_to_eof(c, &total))
+		return 1;
 	if (write(c, &total, sizeof(total)) != sizeof(total))
 		return fail("write count");
 	close(c);
@@ -132,12 +148,9 @@ static int connect_to(const char *addr, unsigned port)
 	return -1;
 }
 
-static int do_send(const char *addr, unsigned port, uint64_t bytes)
+/* BYTES to fd, then a half-close and the peer's count back: 0 when it got them all. */
+static int send_counted(int fd, uint64_t bytes, uint64_t *ret_got)
 {
-	int fd = connect_to(addr, port);
-	if (fd < 0)
-		return fail("connect");
-	int64_t t0 = now_us();
 	memset(buf, 'x', sizeof(buf));
 	for (uint64_t left = bytes; left > 0;) {
 		size_t chunk = left < sizeof(buf) ? (size_t)left : sizeof(buf);
@@ -159,6 +172,19 @@ static int do_send(const char *addr, unsigned port, uint64_t bytes)
 			return fail("read count");
 		have += (size_t)n;
 	}
+	*ret_got = got;
+	return 0;
+}
+
+static int do_send(const char *addr, unsigned port, uint64_t bytes)
+{
+	int fd = connect_to(addr, port);
+	if (fd < 0)
+		return fail("connect");
+	int64_t t0 = now_us();
+	uint64_t got = 0;
+	if (send_counted(fd, bytes, &got))
+		return 1;
 	int64_t t1 = now_us();
 	printf("sent %llu ms %lld\n", (unsigned long long)bytes, (long long)((t1 - t0) / 1000));
 	fflush(stdout);
@@ -188,6 +214,39 @@ static int do_loop(const char *addr, uint64_t bytes)
 	return r || !WIFEXITED(st) || WEXITSTATUS(st) != 0;
 }
 
+static int do_push(unsigned port, uint64_t bytes)
+{
+	int lfd = listen_any(port, NULL);
+	if (lfd < 0)
+		return fail("listen");
+	printf("ready\n");
+	fflush(stdout);
+	int c = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
+	if (c < 0)
+		return fail("accept");
+	uint64_t got = 0;
+	if (send_counted(c, bytes, &got))
+		return 1;
+	printf("pushed %llu\n", (unsigned long long)got);
+	return got == bytes ? 0 : 1;
+}
+
+static int do_pull(const char *addr, unsigned port)
+{
+	int fd = connect_to(addr, port);
+	if (fd < 0)
+		return fail("connect");
+	int64_t t0 = now_us();
+	uint64_t total = 0;
+	if (count_to_eof(fd, &total))
+		return 1;
+	int64_t t1 = now_us();
+	if (write(fd, &total, sizeof(total)) != sizeof(total))
+		return fail("write count");
+	printf("pulled %llu ms %lld\n", (unsigned long long)total, (long long)((t1 - t0) / 1000));
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	setvbuf(stdout, NULL, _IOLBF, 0);
@@ -197,6 +256,11 @@ int main(int argc, char **argv)
 		return do_send(argv[2], (unsigned)strtoul(argv[3], NULL, 10), strtoull(argv[4], NULL, 10));
 	if (argc == 4 && strcmp(argv[1], "loop") == 0)
 		return do_loop(argv[2], strtoull(argv[3], NULL, 10));
-	fprintf(stderr, "usage: net_xfer recv PORT | send ADDR PORT BYTES | loop ADDR BYTES\n");
+	if (argc == 4 && strcmp(argv[1], "push") == 0)
+		return do_push((unsigned)strtoul(argv[2], NULL, 10), strtoull(argv[3], NULL, 10));
+	if (argc == 4 && strcmp(argv[1], "pull") == 0)
+		return do_pull(argv[2], (unsigned)strtoul(argv[3], NULL, 10));
+	fprintf(stderr, "usage: net_xfer recv PORT | send ADDR PORT BYTES | loop ADDR BYTES | push PORT BYTES | "
+			"pull ADDR PORT\n");
 	return 2;
 }

@@ -11,6 +11,7 @@
 #include <limits.h>
 #include <net/if.h>
 #include <signal.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,6 +19,7 @@
 #include <sys/mman.h>
 #include <sys/ptrace.h>
 #include <sys/socket.h>
+#include <sys/un.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -291,12 +293,130 @@ static int cmd_forkbomb(int tries)
 	return 1;
 }
 
+/* Writes 4 KiB blocks to path until a write fails: past RLIMIT_FSIZE the kernel sends SIGXFSZ. */
+static int cmd_fsize(const char *path, long kib)
+{
+	static char buf[4096];
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+	if (fd < 0)
+		return fail("open");
+	for (long i = 0; i < kib / 4; i++)
+		if (write(fd, buf, sizeof(buf)) < 0)
+			return fail("write");
+	printf("wrote %ld KiB\n", kib);
+	return 0;
+}
+
+/* Allocates and touches mb MiB, says so, then spins until killed (a limit ends it). */
+/* cmd_hogspin's blocks, linked through their first bytes: held until the process dies */
+static void *hogspin_held;
+
+static int cmd_hogspin(long mb)
+{
+	for (long i = 0; i < mb; i++) {
+		char *p = malloc(1 << 20);
+		if (!p)
+			return fail("malloc");
+		memset(p, 1, 1 << 20);
+		memcpy(p, &hogspin_held, sizeof(hogspin_held));
+		hogspin_held = p;
+	}
+	printf("allocated %ld\n", mb);
+	fflush(stdout);
+	for (;;)
+		burn_sink++;
+}
+
+/*
+ * A child burns sec seconds of CPU and goes on burning; the parent exits as
+ * soon as the child has burnt sec, leaving it running: its CPU is the run's.
+ */
+static int cmd_orphanburn(double sec)
+{
+	int p[2];
+	if (pipe(p) < 0)
+		return fail("pipe");
+	pid_t pid = fork();
+	if (pid < 0)
+		return fail("fork");
+	if (pid == 0) {
+		close(p[0]);
+		cmd_burn(sec);
+		ssize_t w = write(p[1], "x", 1);
+		(void)w;
+		for (;;)
+			burn_sink++;
+	}
+	close(p[1]);
+	char c;
+	if (read(p[0], &c, 1) != 1)
+		return fail("read");
+	printf("child %d burnt %.3f s and runs on\n", (int)pid, sec);
+	return 0;
+}
+
+/* Forks up to n children that wait; prints how many forks worked, then ends them all. */
+static int cmd_nproc(int n)
+{
+	int made = 0, err = 0;
+	pid_t *kids = calloc((size_t)n, sizeof(pid_t));
+	if (!kids)
+		return fail("calloc");
+	for (int i = 0; i < n; i++) {
+		pid_t pid = fork();
+		if (pid == 0) {
+			pause();
+			_exit(0);
+		}
+		if (pid < 0) {
+			err = errno;
+			break;
+		}
+		kids[made++] = pid;
+	}
+	printf("forked %d of %d%s%s\n", made, n, err ? " then " : "", err ? strerrorname_np(err) : "");
+	for (int i = 0; i < made; i++)
+		kill(kids[i], SIGKILL);
+	while (wait(NULL) > 0)
+		;
+	free(kids);
+	return 0;
+}
+
 /* ptrace(PTRACE_TRACEME): the call a seccomp profile for untrusted code denies. */
 static int cmd_ptrace(void)
 {
 	if (ptrace(PTRACE_TRACEME, 0, NULL, NULL) < 0)
 		return fail("ptrace");
 	printf("ok\n");
+	return 0;
+}
+
+/* sd_notify(3) by hand: msg as one datagram to $NOTIFY_SOCKET (a path, or "@name" abstract). */
+static int cmd_notify(const char *msg)
+{
+	const char *path = getenv("NOTIFY_SOCKET");
+	if (!path || !*path) {
+		printf("NOTIFY_SOCKET is not set\n");
+		return 1;
+	}
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
+	size_t len = strlen(path);
+	if (len >= sizeof(sa.sun_path)) {
+		printf("NOTIFY_SOCKET too long\n");
+		return 1;
+	}
+	memcpy(sa.sun_path, path, len);
+	if (sa.sun_path[0] == '@')
+		sa.sun_path[0] = '\0';
+	int fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return fail("socket");
+	if (sendto(fd, msg, strlen(msg), 0, (struct sockaddr *)&sa,
+		   (socklen_t)(offsetof(struct sockaddr_un, sun_path) + len)) < 0)
+		return fail("sendto");
+	close(fd);
+	printf("sent %s\n", msg);
 	return 0;
 }
 
@@ -330,6 +450,8 @@ int main(int argc, char **argv)
 	}
 	if (!strcmp(v, "fds"))
 		return cmd_fds();
+	if (!strcmp(v, "notify") && argc > 2)
+		return cmd_notify(argv[2]);
 	if (!strcmp(v, "burn") && argc > 2) {
 		if (parse_seconds(argv[2], &sec) < 0)
 			return usage_number(v, argv[2]);
@@ -385,6 +507,28 @@ int main(int argc, char **argv)
 		if (argc > 2 && parse_long(argv[2], 1, 1000000, &tries) < 0)
 			return usage_number(v, argv[2]);
 		return cmd_forkbomb((int)tries);
+	}
+	if (!strcmp(v, "abort"))
+		abort();
+	if (!strcmp(v, "fsize") && argc > 3) {
+		if (parse_long(argv[3], 0, LONG_MAX, &n) < 0)
+			return usage_number(v, argv[3]);
+		return cmd_fsize(argv[2], n);
+	}
+	if (!strcmp(v, "hogspin") && argc > 2) {
+		if (parse_long(argv[2], 0, LONG_MAX, &n) < 0)
+			return usage_number(v, argv[2]);
+		return cmd_hogspin(n);
+	}
+	if (!strcmp(v, "orphanburn") && argc > 2) {
+		if (parse_seconds(argv[2], &sec) < 0)
+			return usage_number(v, argv[2]);
+		return cmd_orphanburn(sec);
+	}
+	if (!strcmp(v, "nproc") && argc > 2) {
+		if (parse_long(argv[2], 1, 100000, &n) < 0)
+			return usage_number(v, argv[2]);
+		return cmd_nproc((int)n);
 	}
 	if (!strcmp(v, "ptrace"))
 		return cmd_ptrace();

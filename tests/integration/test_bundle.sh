@@ -111,7 +111,7 @@ bad() { # bad NAME EXPECTED_PATTERN: run the current bundle, expect a 125 error
 printf '{"ociVersion": "1.0.0", "root": {"path": "rootfs"}, "process": {"args": ["x"], "cwd": "/", "rlimits": [{"type": "RLIMIT_NOFILE", "soft": 1, "hard": 2}, {"type": "RLIMIT_CPU", "soft": 1, "hard": "x"}]}}' >"$B/config.json"
 bad "rlimit type error" 'config.json: process.rlimits\[1\].hard: expected an unsigned integer, got "x"'
 printf '{"ociVersion": "1.0.0", "root": {"path": "rootfs"}, "process": {"args": ["x"], "cwd": "/", "terminal": true}}' >"$B/config.json"
-bad "terminal: true" 'process.terminal: true is not supported'
+bad "terminal: true without a devpts" 'process.terminal: opening /dev/ptmx'
 printf '{"ociVersion": "1.0.0", "root": {"path": "rootfs"}' >"$B/config.json"
 bad "truncated JSON" 'config.json: invalid JSON'
 printf '{"ociVersion": "1.0.0", "root": {"path": "nope"}, "process": {"args": ["x"], "cwd": "/"}}' >"$B/config.json"

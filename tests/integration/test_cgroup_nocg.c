@@ -104,17 +104,20 @@ static void test_limits_name_the_controller(void **state)
 	assert_false(plan->use_cgroup);
 	sbx_cgroup_plan_free(plan);
 
-	/* best-effort: RLIMIT_AS stands in, and the report can list what was not enforced */
+	/*
+	 * best-effort: RLIMIT_AS stands in, and the report can list what was not
+	 * enforced; RLIMIT_NPROC enforces the pids limit exactly (not listed)
+	 */
 	opts.mode = SBX_CGROUP_BEST_EFFORT;
-	opts.cpu_time_limit_us = 2000000;
+	res.has_pids_limit = true;
+	res.pids_limit = 32;
 	assert_int_equal(sbx_cgroup_plan(&res, &opts, &plan, &err), 0);
 	assert_false(plan->use_cgroup);
 	assert_int_equal(plan->fallback.n_rlimits, 2);
 	assert_int_equal(plan->fallback.rlimits[0].resource, RLIMIT_AS);
-	assert_int_equal(plan->fallback.rlimits[1].resource, RLIMIT_CPU);
-	assert_int_equal(plan->fallback.rlimits[1].soft, 2);
-	assert_int_equal(plan->fallback.n_unenforced,
-			 3); /* memory.max, memory.swap.max, cpu-time */
+	assert_int_equal(plan->fallback.rlimits[1].resource, RLIMIT_NPROC);
+	assert_int_equal(plan->fallback.rlimits[1].soft, 32);
+	assert_int_equal(plan->fallback.n_unenforced, 2); /* memory.max, memory.swap.max */
 	sbx_cgroup_plan_free(plan);
 	sbx_cgroup_root_free(root);
 	assert_nothing_created();

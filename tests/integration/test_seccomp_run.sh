@@ -78,6 +78,29 @@ check_match "SCMP_ACT_KILL (kill-thread) also reported" "killed on syscall ptrac
 sbx --seccomp compute-only --report "$R" -- /bin/sh -c 'echo a; /bin/true; echo b'
 check_match "compute-only: fork is a violation" "killed on syscall (clone|fork|vfork)" "$ERR"
 
+# --seccomp-kill exact: the kernel's meaning (OCI bundles); sandbox (the default) ends the run
+cat >"$T_TMP/kill-process.json" <<'EOF2'
+{"defaultAction": "SCMP_ACT_ALLOW", "syscalls": [{"names": ["getcwd"], "action": "SCMP_ACT_KILL_PROCESS"}]}
+EOF2
+cat >"$T_TMP/kill-getcwd-thread.json" <<'EOF2'
+{"defaultAction": "SCMP_ACT_ALLOW", "syscalls": [{"names": ["getcwd"], "action": "SCMP_ACT_KILL"}]}
+EOF2
+for init in "" --init; do
+	sbx $init --seccomp "$T_TMP/kill-getcwd-thread.json" --seccomp-kill exact --report "$R" -- $S thread 79 0 0
+	check_eq "exact ${init:-(pid 1)}: SCMP_ACT_KILL ends the thread, the program goes on" "0 MAIN_ALIVE" "$RC $OUT"
+	check_match "  ... nothing ended the run" '"reason": "none"' "$(cat "$R")"
+	sbx $init --seccomp "$T_TMP/kill-process.json" --seccomp-kill exact --report "$R" -- $S fork 79 0 0
+	check_eq "exact ${init:-(pid 1)}: KILL_PROCESS in a child ends the child (SIGSYS) only" "0 CHILD signal 31" "$RC $OUT"
+	sbx $init --seccomp "$T_TMP/kill-process.json" --seccomp-kill exact --report "$R" -- $S thread 79 0 0
+	check_eq "exact ${init:-(pid 1)}: KILL_PROCESS in a thread ends the process" "159" "$RC"
+	check_match "  ... recorded: reason seccomp, signal 31" '"reason": "seccomp".*"signal": 31' "$(tr -d '\n' <"$R")"
+	check_match "  ... the syscall is not known" '"seccomp": \{ *"syscall": null' "$(tr -d '\n' <"$R")"
+done
+sbx --seccomp "$T_TMP/kill-getcwd-thread.json" --seccomp-kill sandbox --report "$R" -- $S thread 79 0 0
+check_eq "sandbox (explicit): the same kill ends the whole run" "159" "$RC"
+sbx --seccomp-kill nonsense -- /bin/true
+check_match "--seccomp-kill nonsense: named" "--seccomp-kill: expected sandbox or exact" "$ERR"
+
 # bad profiles: 125, naming the entry and field, nothing left
 echo '{"defaultAction": "SCMP_ACT_ERRNO", "syscalls": [{"names": ["read"], "action": "SCMP_ACT_ALLOW"}, {"names": ["chmod"], "action": "SCMP_ACT_FOO"}]}' >"$T_TMP/bad.json"
 sbx --seccomp "$T_TMP/bad.json" -- /bin/true

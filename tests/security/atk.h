@@ -212,6 +212,32 @@ static inline long atk_read_file(const char *path, char *buf, size_t size)
 	return (long)n;
 }
 
+/*
+ * Whether uid exists in our user namespace (/proc/self/uid_map); *ret_top
+ * (may be NULL) gets the lowest id above every line of the map (unchanged
+ * when the map cannot be read).
+ */
+static inline bool atk_uid_mapped(unsigned long uid, unsigned long *ret_top)
+{
+	char buf[4096], *save = NULL;
+	unsigned long top = 0;
+	bool found = false;
+	if (atk_read_file("/proc/self/uid_map", buf, sizeof(buf)) <= 0)
+		buf[0] = '\0';
+	for (char *line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		char *end;
+		unsigned long in = strtoul(line, &end, 10);
+		(void)strtoul(end, &end, 10);
+		unsigned long n = strtoul(end, &end, 10);
+		found = found || (uid >= in && uid - in < n);
+		if (in + n > top)
+			top = in + n;
+	}
+	if (ret_top && top)
+		*ret_top = top;
+	return found;
+}
+
 /* A decimal number from /proc or the command line; -1 when it is not one. */
 static inline long atk_num(const char *s)
 {

@@ -63,8 +63,16 @@ int main(void)
 	try_write("/proc/self/oom_score_adj", "-1000", EACCES, 0);
 	try_write("/proc/self/oom_adj", "-17", EACCES, 0);
 	try_write("/proc/1/oom_score_adj", "-1000", EACCES, 0);
-	/* an unset loginuid may be set once, but only to an id of our own map (EINVAL for others) */
-	try_write("/proc/self/loginuid", "65536", EINVAL, EPERM);
+	/*
+	 * An unset loginuid may be set once, but only to an id of our own map
+	 * (EINVAL for others): the first id above the map (65536 as root; an
+	 * ordinary user's subordinate map also names the caller as 65536).
+	 */
+	char unmapped[24];
+	unsigned long top = 65536;
+	atk_uid_mapped(0, &top);
+	snprintf(unmapped, sizeof(unmapped), "%lu", top);
+	try_write("/proc/self/loginuid", unmapped, EINVAL, EPERM);
 	ATK_EXPECT_ERR_FD("create /proc/sys/kernel/newfile", open("/proc/sys/kernel/newfile", O_WRONLY | O_CREAT, 0644),
 			  EROFS, EACCES, ENOENT);
 	char v[32];

@@ -12,3 +12,12 @@ foreach(src IN LISTS SBX_SECURITY_ATTACKS)
   set_tests_properties(security/${name} PROPERTIES LABELS security TIMEOUT 120
       ENVIRONMENT "${SBX_TEST_ENV}" SKIP_RETURN_CODE 77 RUN_SERIAL TRUE)
 endforeach()
+# The whole battery again with every sandbox started by an ordinary user
+# (rootless.sh makes one, sbxt-*, and removes it), without and with a
+# subordinate id range: it must pass as it does as root, except what
+# docs/rootless.md lists (run.sh's ROOTLESS_DIFFERENCES).
+foreach(mode single subuid)
+  add_test(NAME security/rootless-${mode} COMMAND bash ${CMAKE_CURRENT_LIST_DIR}/rootless.sh ${mode})
+  set_tests_properties(security/rootless-${mode} PROPERTIES LABELS security TIMEOUT 300
+      ENVIRONMENT "${SBX_TEST_ENV}" SKIP_RETURN_CODE 77 RUN_SERIAL TRUE)
+endforeach()

@@ -407,8 +407,7 @@ static void test_best_effort(void **state)
 {
 	struct sbx_cgroup_plan_opts opts = {.mode = SBX_CGROUP_BEST_EFFORT,
 					    .cgroup_usable = true,
-					    .available = SBX_CG_CPU,
-					    .cpu_time_limit_us = 1500000};
+					    .available = SBX_CG_CPU};
 	struct sbx_cgroup_plan *plan = plan_ok(&all_limits, &opts);
 	assert_true(plan->use_cgroup);
 	/* only what the host can enforce is written */
@@ -419,34 +418,34 @@ static void test_best_effort(void **state)
 	assert_int_equal(plan->controllers, SBX_CG_CPU);
 	assert_int_equal(plan->requested, SBX_CG_CPU | SBX_CG_MEMORY | SBX_CG_PIDS);
 	/*
-	 * memory -> RLIMIT_AS; a cgroup exists, so CPU time is the runtime's (cpu.stat), no
-	 * RLIMIT_CPU
+	 * memory -> RLIMIT_AS (and still listed: it bounds address space, not memory);
+	 * pids -> RLIMIT_NPROC, exact, so not listed
 	 */
-	assert_int_equal(plan->fallback.n_rlimits, 1);
+	assert_int_equal(plan->fallback.n_rlimits, 2);
 	assert_int_equal(plan->fallback.rlimits[0].resource, RLIMIT_AS);
 	assert_int_equal(plan->fallback.rlimits[0].soft, 128 * MIB);
 	assert_int_equal(plan->fallback.rlimits[0].hard, 128 * MIB);
+	assert_int_equal(plan->fallback.rlimits[1].resource, RLIMIT_NPROC);
+	assert_int_equal(plan->fallback.rlimits[1].soft, 64);
+	assert_int_equal(plan->fallback.rlimits[1].hard, 64);
 	assert_string_equal(unenforced(plan, "memory.max")->fallback, "RLIMIT_AS");
 	assert_null(unenforced(plan, "memory.swap.max")->fallback);
-	assert_null(unenforced(plan, "pids.max")->fallback);
+	assert_null(unenforced(plan, "pids.max"));
 	assert_null(unenforced(plan, "cpu.max"));
-	assert_null(unenforced(plan, "cpu-time"));
 	sbx_cgroup_plan_free(plan);
 
 	/*
-	 * no cgroup at all: every limit is unenforced, CPU time falls back to RLIMIT_CPU (rounded
-	 * up)
+	 * no cgroup at all: cpu.max is unenforced too; a CPU-time limit is the runtime's
+	 * (it polls the whole tree), never a fallback
 	 */
 	opts.cgroup_usable = false;
 	plan = plan_ok(&all_limits, &opts);
 	assert_false(plan->use_cgroup);
 	assert_int_equal(plan->n_writes, 0);
 	assert_int_equal(plan->fallback.n_rlimits, 2);
-	assert_int_equal(plan->fallback.rlimits[1].resource, RLIMIT_CPU);
-	assert_int_equal(plan->fallback.rlimits[1].soft, 2);
-	assert_int_equal(plan->fallback.rlimits[1].hard, 3);
 	assert_non_null(unenforced(plan, "cpu.max"));
-	assert_string_equal(unenforced(plan, "cpu-time")->fallback, "RLIMIT_CPU");
+	assert_null(unenforced(plan, "cpu-time"));
+	assert_null(unenforced(plan, "pids.max"));
 	sbx_cgroup_plan_free(plan);
 }
 
@@ -457,10 +456,11 @@ static void test_off(void **state)
 	struct sbx_cgroup_plan *plan = plan_ok(&all_limits, &opts);
 	assert_false(plan->use_cgroup);
 	assert_int_equal(plan->n_writes, 0);
-	assert_int_equal(plan->fallback.n_rlimits, 1);
+	assert_int_equal(plan->fallback.n_rlimits, 2);
 	assert_int_equal(plan->fallback.rlimits[0].resource, RLIMIT_AS);
+	assert_int_equal(plan->fallback.rlimits[1].resource, RLIMIT_NPROC);
 	assert_int_equal(plan->fallback.n_unenforced,
-			 4); /* memory.max, memory.swap.max, cpu.max, pids.max */
+			 3); /* memory.max, memory.swap.max, cpu.max */
 	sbx_cgroup_plan_free(plan);
 }
 
@@ -468,16 +468,16 @@ static void test_fallback_function(void **state)
 {
 	struct sbx_cgroup_fallback fb;
 	struct sbx_error err = {0};
-	assert_int_equal(sbx_cgroup_fallback(&all_limits, SBX_CG_ALL, true, 0, &fb, &err), 0);
+	assert_int_equal(sbx_cgroup_fallback(&all_limits, SBX_CG_ALL, true, &fb, &err), 0);
 	assert_int_equal(fb.n_rlimits, 0);
 	assert_int_equal(fb.n_unenforced, 0);
 	sbx_cgroup_fallback_clear(&fb);
-	assert_int_equal(sbx_cgroup_fallback(&all_limits, SBX_CG_MEMORY, true, 0, &fb, &err), 0);
-	assert_int_equal(fb.n_rlimits, 0);
-	assert_int_equal(fb.n_unenforced, 2);
+	assert_int_equal(sbx_cgroup_fallback(&all_limits, SBX_CG_MEMORY, true, &fb, &err), 0);
+	assert_int_equal(fb.n_rlimits, 1); /* RLIMIT_NPROC for pids.max */
+	assert_int_equal(fb.n_unenforced, 1); /* cpu.max */
 	sbx_cgroup_fallback_clear(&fb);
 	struct sbx_resources bad = {.has_memory_limit = true, .memory_limit = -9};
-	assert_true(sbx_cgroup_fallback(&bad, 0, false, 0, &fb, &err) < 0);
+	assert_true(sbx_cgroup_fallback(&bad, 0, false, &fb, &err) < 0);
 	assert_non_null(strstr(err.msg, "-9"));
 }
 

@@ -82,6 +82,48 @@ static void test_run_errors(void **state)
 	expect_err((char *[]){"run", "--report", NULL}, "missing value");
 }
 
+/* When a `run --rootfs` gets --init without asking (sbx_cli_graded_init), and the new flags. */
+static void test_graded_init(void **state)
+{
+	static const struct {
+		char *args[6];
+		bool init;
+	} cases[] = {
+		{{"--rootfs", "/r", "x"}, false},
+		{{"--rootfs", "/r", "--time", "1", "x"}, true},
+		{{"--rootfs", "/r", "--wall-time", "1", "x"}, true},
+		{{"--rootfs", "/r", "--memory", "1M", "x"}, true},
+		{{"--rootfs", "/r", "--pids", "4", "x"}, true},
+		{{"--rootfs", "/r", "--output-limit", "1k", "x"}, true},
+		{{"--rootfs", "/r", "--fsize", "1k", "x"}, true},
+		{{"--rootfs", "/r", "--report", "f", "x"}, true},
+		{{"--rootfs", "/r", "--meta", "f", "x"}, true},
+		{{"--rootfs", "/r", "--time", "1", "--no-init", "x"}, false},
+		{{"--rootfs", "/r", "--init", "x"}, true},
+		{{"--bundle", "b", "--time", "1"}, false}, /* a bundle says for itself */
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char *argv[8] = {"run"};
+		for (int k = 0; k < 6 && cases[i].args[k]; k++)
+			argv[k + 1] = cases[i].args[k];
+		struct sbx_run_opts o;
+		struct sbx_error err = {0};
+		assert_int_equal(parse(&o, &err, argv), 0);
+		if (sbx_cli_graded_init(&o.opt) != cases[i].init)
+			fail_msg("case %zu: --init %s expected", i, cases[i].init ? "" : "not");
+		sbx_run_opts_free(&o);
+	}
+	struct sbx_run_opts o;
+	struct sbx_error err = {0};
+	assert_int_equal(parse(&o, &err, (char *[]){"run", "--rootfs", "/r", "--seccomp-kill", "exact",
+						   "--rootfs-writable", "x", NULL}), 0);
+	assert_true(o.opt.set[SBX_OPT_SECCOMP_KILL] && strcmp(o.opt.seccomp_kill, "exact") == 0);
+	assert_true(o.opt.set[SBX_OPT_ROOTFS_WRITABLE] && o.opt.rootfs_writable); /* the overlay follows when applied */
+	sbx_run_opts_free(&o);
+	expect_err((char *[]){"run", "--seccomp-kill", "thread", NULL}, "--seccomp-kill: expected sandbox or exact");
+	expect_err((char *[]){"run", "--init", "--no-init", NULL}, "--init and --no-init exclude each other");
+}
+
 static void test_sizes(void **state)
 {
 	uint64_t v;
@@ -163,8 +205,11 @@ static void test_mount_options(void **state)
 	assert_string_equal(op.data, "mode=755,size=1m");
 	free(op.data);
 	memset(&op, 0, sizeof(op));
-	assert_true(sbx_mount_options_parse((char *[]){"bind", "size=1m", NULL}, true, &op, &err) < 0);
-	assert_non_null(strstr(err.msg, "unknown option \"size=1m\" for a bind mount"));
+	/* data options mean nothing to a bind: accepted and ignored, as runc and crun do */
+	assert_int_equal(sbx_mount_options_parse((char *[]){"bind", "size=1m", "mode=755", NULL}, true, &op, &err), 0);
+	assert_null(op.data);
+	assert_true(sbx_mount_options_parse((char *[]){"bind", "bogus", NULL}, true, &op, &err) < 0);
+	assert_non_null(strstr(err.msg, "unknown option \"bogus\" for a bind mount"));
 	assert_true(sbx_mount_options_parse((char *[]){"remount", NULL}, false, &op, &err) < 0);
 	assert_non_null(strstr(err.msg, "\"remount\" is not supported"));
 }
@@ -182,7 +227,27 @@ static void test_default_plan(void **state)
 	const struct sbx_mount_op *proc = find_op(p, SBX_MOP_FS, "/proc");
 	assert_non_null(proc);
 	assert_string_equal(proc->fstype, "proc");
-	assert_non_null(find_op(p, SBX_MOP_DEVNODE, "/dev/null"));
+	/* the runtime makes /dev with nodes of the sandbox's own: never nodev; the nodes say what to make */
+	const struct sbx_mount_op *dev = find_op(p, SBX_MOP_FS, "/dev");
+	assert_true(dev->dev_nodes);
+	assert_false(dev->attr_set & MOUNT_ATTR_NODEV);
+	const struct sbx_mount_op *null = find_op(p, SBX_MOP_DEVNODE, "/dev/null");
+	assert_non_null(null);
+	assert_string_equal(null->source, "/dev/null"); /* the bind, where mknod is refused */
+	assert_int_equal(null->dev_major, 1);
+	assert_int_equal(null->dev_minor, 3);
+	assert_int_equal(find_op(p, SBX_MOP_DEVNODE, "/dev/tty")->dev_major, 5);
+	/* the sandbox's own caps on what its user namespace counts: optional (no /proc in a bundle) */
+	const struct sbx_mount_op *inotify = NULL;
+	for (size_t i = 0; i < p->n_ops; i++)
+		if (p->ops[i].kind == SBX_MOP_SYSCTL && !strcmp(p->ops[i].source, "user/max_inotify_instances"))
+			inotify = &p->ops[i];
+	assert_non_null(inotify);
+	if (!inotify)
+		return; /* (assert_non_null has failed the test) */
+	assert_string_equal(inotify->data, "128");
+	assert_true(inotify->optional);
+	assert_false(p->root_overlay);
 	assert_non_null(find_op(p, SBX_MOP_SYMLINK, "/dev/ptmx"));
 	const struct sbx_mount_op *pts = find_op(p, SBX_MOP_FS, "/dev/pts");
 	assert_non_null(strstr(pts->data, "ptmxmode=0666"));
@@ -200,6 +265,18 @@ static void test_default_plan(void **state)
 			for (size_t k = i; k < p->n_ops; k++)
 				assert_false(p->ops[k].kind == SBX_MOP_FS && !strcmp(p->ops[k].dest, "/dev"));
 	sbx_mount_plan_free(p);
+	/* a private overlay: read-only unless writable */
+	c->rootfs_overlay = true;
+	assert_int_equal(sbx_mount_plan_build(c, &p, &err), 0);
+	assert_true(p->root_overlay && !p->root_writable);
+	assert_true(p->root_attr_set & MOUNT_ATTR_RDONLY);
+	sbx_mount_plan_free(p);
+	c->rootfs_writable = true;
+	assert_int_equal(sbx_mount_plan_build(c, &p, &err), 0);
+	assert_true(p->root_overlay && p->root_writable);
+	assert_false(p->root_attr_set & MOUNT_ATTR_RDONLY);
+	assert_true(p->root_attr_set & MOUNT_ATTR_NOSUID);
+	sbx_mount_plan_free(p);
 	/* ".." never reaches the plan */
 	free(c->mounts[0].destination);
 	c->mounts[0].destination = strdup("/proc/../etc");
@@ -214,7 +291,7 @@ int main(void)
 		cmocka_unit_test(test_run_forms),     cmocka_unit_test(test_run_errors),
 		cmocka_unit_test(test_sizes),	      cmocka_unit_test(test_versions),
 		cmocka_unit_test(test_mount_options),
-		cmocka_unit_test(test_default_plan),
+		cmocka_unit_test(test_default_plan),  cmocka_unit_test(test_graded_init),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -226,7 +226,7 @@ static void test_bad_fields(void **state)
 	expect_err("{\"id\": \"a\", \"argv\": [\"x\"], \"cpus\": \"1\"}", "cpus: expected a number of CPUs");
 	expect_err("{\"id\": \"a\", \"argv\": [\"x\"], \"workdir_size\": 10}", "workdir_size: expected a size of at least");
 	expect_err("{\"id\": \"a\", \"argv\": [\"x\"], \"net\": \"bridge\"}",
-		   "net: expected \"none\", \"veth\" or \"host\", got \"bridge\"");
+		   "net: expected \"none\", \"veth\", \"pasta\" or \"host\", got \"bridge\"");
 	expect_err("{\"id\": \"a\", \"argv\": [\"x\"], \"init\": 1}", "init: expected a boolean, got 1");
 	expect_err("{\"id\": \"a\", \"argv\": [\"x\"], \"seccomp\": \"\"}", "seccomp: expected a non-empty string");
 	expect_err("{\"id\": \"a\", \"argv\": []}", "argv: expected a non-empty array of strings");

@@ -13,6 +13,8 @@
 #include <cmocka.h>
 
 #include "netns/net.h"
+#include "netns/pasta.h"
+#include "core/cleanup.h"
 
 static char *addr_str(const struct sbx_ipaddr *a)
 {
@@ -91,7 +93,7 @@ static void test_unknown_mode(void **state)
 	struct sbx_net_spec spec = { .mode = "bridge" };
 
 	assert_int_equal(sbx_net_plan_build(&spec, 0, &p, &err), -EINVAL);
-	assert_string_equal(err.msg, "--net \"bridge\": unknown network mode (expected none, veth or host)");
+	assert_string_equal(err.msg, "--net \"bridge\": unknown network mode (expected none, veth, pasta or host)");
 }
 
 static void test_veth_defaults(void **state)
@@ -362,6 +364,81 @@ static void test_tbf_params(void **state)
 	assert_int_equal(p.ingress.rate, INT32_MAX);
 }
 
+static void test_pasta_plan(void **state)
+{
+	(void)state;
+	struct sbx_net_plan p;
+	struct sbx_error err;
+
+	struct sbx_net_spec spec = {.mode = "pasta"};
+	assert_int_equal(sbx_net_plan_build(&spec, 5, &p, &err), 0);
+	assert_int_equal(p.mode, SBX_NET_MODE_PASTA);
+	assert_true(p.new_netns);
+	assert_true(p.lo_in_child);
+	assert_string_equal(p.sandbox_name, "eth0");
+	assert_false(p.egress.enabled || p.ingress.enabled);
+	assert_string_equal(sbx_net_mode_name(p.mode), "pasta");
+
+	/* both limits, each queue at least SBX_NET_PASTA_MIN_QUEUE whatever the latency gives */
+	struct sbx_net_spec rates = {.mode = "pasta", .rate_out = "8mbit", .rate_in = "100mbit", .latency = "10ms"};
+	assert_int_equal(sbx_net_plan_build(&rates, 0, &p, &err), 0);
+	assert_true(p.egress.enabled && p.ingress.enabled);
+	assert_int_equal(p.egress.rate, 1000000);
+	assert_int_equal(p.egress.limit, SBX_NET_PASTA_MIN_QUEUE);
+	/* 100mbit for 10 s is far above it: kept */
+	struct sbx_net_spec big = {.mode = "pasta", .rate_in = "100mbit", .latency = "10s"};
+	assert_int_equal(sbx_net_plan_build(&big, 0, &p, &err), 0);
+	assert_true(p.ingress.limit > SBX_NET_PASTA_MIN_QUEUE);
+
+	/* the addresses are pasta's (the host's): naming them is an error, as for none */
+	struct sbx_net_spec ip = {.mode = "pasta", .ip = "10.0.0.2/30", .host_ip = "10.0.0.1/30"};
+	assert_int_equal(sbx_net_plan_build(&ip, 0, &p, &err), -EINVAL);
+	assert_non_null(strstr(err.msg, "--net-ip"));
+	assert_non_null(strstr(err.msg, "needs --net veth"));
+	struct sbx_net_spec burst = {.mode = "pasta", .burst = "64k"};
+	assert_int_equal(sbx_net_plan_build(&burst, 0, &p, &err), -EINVAL);
+	assert_non_null(strstr(err.msg, "needs --net-rate-out or --net-rate-in"));
+}
+
+static bool argv_has(char **v, const char *a, const char *b)
+{
+	for (size_t i = 0; v[i]; i++)
+		if (strcmp(v[i], a) == 0 && (!b || (v[i + 1] && strcmp(v[i + 1], b) == 0)))
+			return true;
+	return false;
+}
+
+static void test_pasta_argv(void **state)
+{
+	(void)state;
+	struct sbx_net_plan p;
+	struct sbx_error err;
+	struct sbx_net_spec spec = {.mode = "pasta"};
+	struct sbx_pasta_ns ns = {.user_fd = 7, .net_fd = 8};
+	assert_int_equal(sbx_net_plan_build(&spec, 0, &p, &err), 0);
+	_cleanup_strv_ char **v = sbx_pasta_argv("/usr/bin/pasta", &p, &ns, 9);
+	assert_string_equal(v[0], "/usr/bin/pasta");
+	assert_true(argv_has(v, "--foreground", NULL));
+	assert_true(argv_has(v, "--config-net", NULL));
+	assert_true(argv_has(v, "--ns-ifname", "eth0"));
+	/* nothing forwarded either way, the host's loopback not behind the gateway */
+	assert_true(argv_has(v, "--tcp-ports", "none"));
+	assert_true(argv_has(v, "--udp-ports", "none"));
+	assert_true(argv_has(v, "--tcp-ns", "none"));
+	assert_true(argv_has(v, "--udp-ns", "none"));
+	assert_true(argv_has(v, "--no-map-gw", NULL));
+	/* our descriptors, as /proc/self/fd paths */
+	assert_true(argv_has(v, "--userns", "/proc/self/fd/7"));
+	assert_true(argv_has(v, "--netns", "/proc/self/fd/8"));
+	assert_true(argv_has(v, "--pid", "/proc/self/fd/9"));
+	/* pasta's 65520 MTU only when nothing is shaped */
+	assert_false(argv_has(v, "--mtu", NULL));
+	struct sbx_net_spec shaped = {.mode = "pasta", .rate_out = "1mbit"};
+	assert_int_equal(sbx_net_plan_build(&shaped, 0, &p, &err), 0);
+	_cleanup_strv_ char **w = sbx_pasta_argv("/usr/bin/pasta", &p, &ns, 9);
+	assert_true(argv_has(w, "--mtu", "1500"));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -370,6 +447,7 @@ int main(void)
 		cmocka_unit_test(test_veth_defaults),	   cmocka_unit_test(test_slots_never_collide),
 		cmocka_unit_test(test_host_name_pattern), cmocka_unit_test(test_veth_explicit),
 		cmocka_unit_test(test_validation),	   cmocka_unit_test(test_tbf_params),
+		cmocka_unit_test(test_pasta_plan),	   cmocka_unit_test(test_pasta_argv),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

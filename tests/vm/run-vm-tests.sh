@@ -83,11 +83,16 @@ if [ -z "$deb" ]; then
 	deb=$(ls "$CACHE"/linux-image-*-amd64_*.deb 2>/dev/null | tail -n1 || true)
 	[ -n "$deb" ] || die "no kernel package: run apt-get update (linux-image-amd64 must resolve) or set SBX_VM_KERNEL_PKG"
 fi
-kdir=$CACHE/$(basename "$deb" .deb)
+# One extraction per kernel and module list: checkouts with different lists
+# (or runs at the same time) sharing a cache never overwrite each other's.
+mods_key=$(sed 's/#.*//' "$VMDIR/modules.list" | tr -s ' \n' ' ' | md5sum | cut -c1-8)
+kfinal=$CACHE/$(basename "$deb" .deb)-m$mods_key
 
-# vmlinuz plus the listed modules and their dependencies, decompressed
-if [ ! -f "$kdir/.complete" ] || [ "$VMDIR/modules.list" -nt "$kdir/.complete" ]; then
+# vmlinuz plus the listed modules and their dependencies, decompressed, into
+# a directory of this run's own that is renamed into place when complete
+if [ ! -f "$kfinal/.complete" ]; then
 	note "extracting $(basename "$deb")"
+	kdir=$kfinal.tmp.$$
 	rm -rf "$kdir"
 	mkdir -p "$kdir/x" "$kdir/modules"
 	dpkg-deb --fsys-tarfile "$deb" | tar -t >"$kdir/files"
@@ -124,7 +129,10 @@ if [ ! -f "$kdir/.complete" ] || [ "$VMDIR/modules.list" -nt "$kdir/.complete" ]
 	printf '%s\n' "${order[@]}" >"$kdir/modules.order"
 	rm -rf "$kdir/x"
 	touch "$kdir/.complete"
+	# another run may have finished the same extraction meanwhile: keep one
+	mv -T "$kdir" "$kfinal" 2>/dev/null || rm -rf "$kdir"
 fi
+kdir=$kfinal
 
 # ---- 2. the initramfs ----------------------------------------------------------
 STAGE=$WORK/stage
