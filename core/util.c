@@ -22,6 +22,12 @@
 #include <time.h>
 #include <unistd.h>
 
+#ifndef CLONE_NEWTIME
+#define SBX_CLONE_NEWTIME 0x00000080
+#else
+#define SBX_CLONE_NEWTIME CLONE_NEWTIME
+#endif
+
 /* Through the log sink (a stack buffer, no allocation): the library itself never writes to a terminal. */
 static void oom(void)
 {
@@ -617,3 +623,60 @@ ssize_t sbx_send_fds(int sock, const struct iovec *iov, size_t n_iov, const int 
 	return n < 0 ? -errno : n;
 }
 
+
+const char *sbx_strv_getenv(char *const *env, const char *key)
+{
+	size_t n = strlen(key);
+	for (size_t i = 0; env && env[i]; i++)
+		if (strncmp(env[i], key, n) == 0 && env[i][n] == '=')
+			return env[i] + n + 1;
+	return NULL;
+}
+
+int sbx_find_program(const char *prog, char *const *env, char *buf, size_t size, struct sbx_error *err)
+{
+	if (strchr(prog, '/')) {
+		snprintf(buf, size, "%s", prog);
+		return 0;
+	}
+	const char *path = sbx_strv_getenv(env, "PATH");
+	int first_err = ENOENT;
+	for (const char *p = path ? path : SBX_DEFAULT_PATH;; p++) {
+		const char *end = strchrnul(p, ':');
+		int n = snprintf(buf, size, "%.*s%s%s", (int)(end - p), p, end == p ? "" : "/", prog);
+		struct stat st;
+		if (n > 0 && (size_t)n < size && stat(buf, &st) == 0 && S_ISREG(st.st_mode)) {
+			if (access(buf, X_OK) == 0)
+				return 0;
+			first_err = EACCES;
+		}
+		if (!*end)
+			break;
+		p = end;
+	}
+	sbx_err_errno(err, first_err, "exec \"%s\"", prog);
+	err->kind = first_err == ENOENT ? SBX_ERRK_EXEC_NOENT : SBX_ERRK_EXEC_PERM;
+	return -first_err;
+}
+
+int sbx_ns_to_join(pid_t pid)
+{
+	static const struct {
+		const char *name;
+		int flag;
+	} ns[] = {{"user", CLONE_NEWUSER}, {"mnt", CLONE_NEWNS},   {"pid", CLONE_NEWPID},
+		  {"net", CLONE_NEWNET},   {"ipc", CLONE_NEWIPC},  {"uts", CLONE_NEWUTS},
+		  {"cgroup", CLONE_NEWCGROUP}, {"time", SBX_CLONE_NEWTIME}};
+	int flags = 0;
+	for (size_t i = 0; i < sizeof(ns) / sizeof(ns[0]); i++) {
+		char a[64], b[64];
+		struct stat sa, sb;
+		snprintf(a, sizeof(a), "/proc/%d/ns/%s", (int)pid, ns[i].name);
+		snprintf(b, sizeof(b), "/proc/self/ns/%s", ns[i].name);
+		if (stat(a, &sa) < 0)
+			continue; /* a kernel without that namespace kind */
+		if (stat(b, &sb) < 0 || sa.st_ino != sb.st_ino || sa.st_dev != sb.st_dev)
+			flags |= ns[i].flag;
+	}
+	return flags;
+}

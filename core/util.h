@@ -129,3 +129,21 @@ void sbx_sweep_pid_dirs(const char *base);
 struct iovec;
 ssize_t sbx_send_fds(int sock, const struct iovec *iov, size_t n_iov, const int *fds, size_t nfds);
 
+
+/* KEY's value in a NULL-terminated "K=V" vector, or NULL (allocation-free). */
+const char *sbx_strv_getenv(char *const *env, const char *key);
+
+/* The PATH of a program's environment that names none. */
+#define SBX_DEFAULT_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+/*
+ * prog's path, looked up in env's PATH (else SBX_DEFAULT_PATH) as execvp
+ * would, into buf; allocation-free (sandbox children use it). 0, or
+ * -errno with err saying why (err->kind SBX_ERRK_EXEC_NOENT or _PERM).
+ */
+int sbx_find_program(const char *prog, char *const *env, char *buf, size_t size, struct sbx_error *err);
+
+/*
+ * The namespaces of process pid that are not the caller's, as CLONE_NEW*
+ * flags (one shared with us, the host's network say, is not joined).
+ */
+int sbx_ns_to_join(pid_t pid);

@@ -40,8 +40,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#define DEFAULT_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
-
 void sbx_child_fail(struct sbx_sandbox *sb, const struct sbx_error *err)
 {
 	struct sbx_msg m = {.type = SBX_MSG_ERROR, .err = *err};
@@ -228,47 +226,6 @@ int sbx_child_cpu_backstop(uint64_t cpu_time_us, struct sbx_error *err)
 	if (setrlimit(RLIMIT_CPU, &rl) < 0)
 		return sbx_err_sys(err, "RLIMIT_CPU for --time");
 	return 0;
-}
-
-/* KEY's value in a "K=V" vector, or NULL. */
-static const char *env_get(char *const *env, const char *key)
-{
-	size_t n = strlen(key);
-	for (size_t i = 0; env && env[i]; i++)
-		if (strncmp(env[i], key, n) == 0 && env[i][n] == '=')
-			return env[i] + n + 1;
-	return NULL;
-}
-
-/* The program's path, looked up in the sandbox's PATH as execvp would. */
-int sbx_child_resolve(const char *prog, char *const *env, char *buf, size_t size, struct sbx_error *err)
-{
-	if (strchr(prog, '/')) {
-		snprintf(buf, size, "%s", prog);
-		return 0;
-	}
-	const char *path = env_get(env, "PATH");
-	if (!path)
-		path = DEFAULT_PATH;
-	int first_err = ENOENT;
-	for (const char *p = path;; p++) {
-		const char *end = strchrnul(p, ':');
-		int n = snprintf(buf, size, "%.*s%s%s", (int)(end - p), p, end == p ? "" : "/", prog);
-		if (n > 0 && (size_t)n < size) {
-			struct stat st;
-			if (stat(buf, &st) == 0 && S_ISREG(st.st_mode)) {
-				if (access(buf, X_OK) == 0)
-					return 0;
-				first_err = EACCES;
-			}
-		}
-		if (!*end)
-			break;
-		p = end;
-	}
-	sbx_err_errno(err, first_err, "exec \"%s\"", prog);
-	err->kind = first_err == ENOENT ? SBX_ERRK_EXEC_NOENT : SBX_ERRK_EXEC_PERM;
-	return -first_err;
 }
 
 /*
@@ -490,7 +447,7 @@ static void hold_and_release(struct sbx_sandbox *sb)
 		sbx_child_fail(sb, &err);
 	}
 	if (sbx_child_cpu_backstop(h->cpu_time_us, &err) < 0 ||
-	    sbx_child_resolve(b->ptrs[0], sb->exec_env, sb->handoff->exec_path, sizeof(sb->handoff->exec_path),
+	    sbx_find_program(b->ptrs[0], sb->exec_env, sb->handoff->exec_path, sizeof(sb->handoff->exec_path),
 			      &err) < 0)
 		sbx_child_fail(sb, &err);
 	if (sb->cfg->init && sb->stub_argv) {
@@ -711,7 +668,7 @@ static int setup(struct sbx_sandbox *sb, const struct sbx_rootfs_local *local, c
 	if (chdir(p->cwd) < 0)
 		return sbx_err_sys(err, "process.cwd \"%s\"", p->cwd);
 	/* looked up while we still may stat anything: the filter comes later */
-	if (!sb->hold && (r = sbx_child_resolve(p->args[0], p->env, exec_path, exec_size, err)) < 0)
+	if (!sb->hold && (r = sbx_find_program(p->args[0], p->env, exec_path, exec_size, err)) < 0)
 		return r;
 	return 0;
 }

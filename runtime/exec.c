@@ -47,10 +47,6 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#ifndef CLONE_NEWTIME
-#define CLONE_NEWTIME 0x00000080
-#endif
-
 /* on the pid socket: the two arrive in any order (M and P1 run at once) */
 enum { MSG_PIDFD_P1 = 100, MSG_PIDFD_P2 };
 
@@ -110,7 +106,7 @@ __attribute__((noreturn)) static void exec_program(struct exec_ctx *c)
 		sbx_err_sys(&err, "cwd \"%s\"", p->cwd ? p->cwd : "/");
 		sbx_child_fail(x, &err);
 	}
-	if (sbx_child_resolve(p->args[0], p->env, path, sizeof(path), &err) < 0 ||
+	if (sbx_find_program(p->args[0], p->env, path, sizeof(path), &err) < 0 ||
 	    sbx_caps_apply_identity(p, &x->caps, &err) < 0)
 		sbx_child_fail(x, &err);
 	if (p->has_umask)
@@ -164,29 +160,6 @@ __attribute__((noreturn)) static void exec_middle(struct exec_ctx *c)
 		exec_p1(c);
 	send_pidfd(c->pid_sock, MSG_PIDFD_P1, pidfd, NULL);
 	_exit(0);
-}
-
-/* The namespaces of pid 1 that are not ours (a shared one, e.g. the host's network, is not joined). */
-static int ns_to_join(pid_t pid)
-{
-	static const struct {
-		const char *name;
-		int flag;
-	} ns[] = {{"user", CLONE_NEWUSER}, {"mnt", CLONE_NEWNS},   {"pid", CLONE_NEWPID},
-		  {"net", CLONE_NEWNET},   {"ipc", CLONE_NEWIPC},  {"uts", CLONE_NEWUTS},
-		  {"cgroup", CLONE_NEWCGROUP}, {"time", CLONE_NEWTIME}};
-	int flags = 0;
-	for (size_t i = 0; i < SBX_ARRAY_SIZE(ns); i++) {
-		char a[64], b[64];
-		struct stat sa, sb;
-		snprintf(a, sizeof(a), "/proc/%d/ns/%s", (int)pid, ns[i].name);
-		snprintf(b, sizeof(b), "/proc/self/ns/%s", ns[i].name);
-		if (stat(a, &sa) < 0)
-			continue; /* a kernel without that namespace kind */
-		if (stat(b, &sb) < 0 || sa.st_ino != sb.st_ino || sa.st_dev != sb.st_dev)
-			flags |= ns[i].flag;
-	}
-	return flags;
 }
 
 /* Receives one pidfd from M or P1 (or their error); *ret_type says whose child it is. */
@@ -319,7 +292,7 @@ int sbx_sandbox_exec(struct sbx_sandbox *sb, const struct sbx_exec_spec *spec, s
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, ps) < 0)
 		return sbx_err_sys(err, "socketpair");
 	_cleanup_close_ int pid_rd = ps[0];
-	struct exec_ctx c = {.sb = sb, .x = x, .target_pidfd = sb->pidfd, .ns_flags = ns_to_join(sb->pid),
+	struct exec_ctx c = {.sb = sb, .x = x, .target_pidfd = sb->pidfd, .ns_flags = sbx_ns_to_join(sb->pid),
 			     .pid_sock = ps[1]};
 	if (!(c.ns_flags & CLONE_NEWUSER)) {
 		close(ps[1]);

@@ -202,7 +202,6 @@ void sbx_child_reset_signals(void);
 int sbx_child_stdio(struct sbx_sandbox *sb, struct sbx_error *err);
 int sbx_child_rlimits(const struct sbx_sandbox *sb, struct sbx_error *err);
 int sbx_child_cpu_backstop(uint64_t cpu_time_us, struct sbx_error *err);
-int sbx_child_resolve(const char *prog, char *const *env, char *buf, size_t size, struct sbx_error *err);
 /* no_new_privs, setsid, the death signal again, the runtime-alive check, fds above 2 close-on-exec */
 int sbx_child_last_steps(struct sbx_sandbox *sb, struct sbx_error *err);
 /* The end of the set-up: its CPU and the moment the run's wall time starts, into the hand-off (struct sbx_handoff). */
