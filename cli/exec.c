@@ -103,6 +103,8 @@ static int parse_exec(int argc, char **argv, struct exec_args *a, struct sbx_err
 			o->cwd = optarg;
 			break;
 		case 'u': {
+			if (!optarg) /* getopt guarantees one; the analyzer cannot see it */
+				return sbx_err_set(err, EINVAL, "exec: --user needs a value");
 			char *colon = strchr(optarg, ':');
 			if (colon)
 				*colon = '\0';

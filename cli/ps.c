@@ -8,6 +8,7 @@
 
 #include <fcntl.h>
 #include <getopt.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,8 +23,14 @@ static void print_row(pid_t pid)
 	char *rp = n > 0 ? strrchr(stat, ')') : NULL;
 	char state = '?';
 	int ppid = 0;
-	if (rp && sscanf(rp + 1, " %c %d", &state, &ppid) != 2)
-		state = '?';
+	if (rp && rp[1] == ' ' && rp[2] && rp[3] == ' ') {
+		char *end;
+		long v = strtol(rp + 4, &end, 10);
+		if (end != rp + 4 && v >= 0 && v <= INT_MAX) {
+			state = rp[2];
+			ppid = (int)v;
+		}
+	}
 	snprintf(path, sizeof(path), "/proc/%d/cmdline", (int)pid);
 	n = sbx_read_file_at(AT_FDCWD, path, cmd, sizeof(cmd));
 	if (n <= 0) {

@@ -80,7 +80,7 @@ static int read_resources(const char *path, struct sbx_resources *res, struct sb
 /* One flag's value into res; flags come after --resources, whose fields they override. */
 static int apply_flag(int c, const char *flag, const char *v, struct sbx_resources *res, struct sbx_error *err)
 {
-	int64_t n;
+	int64_t n = 0;
 	int r = 0;
 	switch (c) {
 	case U_MEMORY:

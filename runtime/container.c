@@ -475,7 +475,8 @@ int sbx_container_create(const struct sbx_container_opts *g, const struct sbx_cr
 	}
 	flock(c.root_fd, LOCK_UN);
 	/* the directory the container's NOTIFY_SOCKET lives in (bound at /run/notify) */
-	if (getenv("NOTIFY_SOCKET") && *getenv("NOTIFY_SOCKET") && mkdirat(c.dir_fd, SBX_NOTIFY_SUBDIR, 0711) < 0) {
+	const char *notify = getenv("NOTIFY_SOCKET");
+	if (notify && *notify && mkdirat(c.dir_fd, SBX_NOTIFY_SUBDIR, 0711) < 0) {
 		r = sbx_err_sys(err, "container \"%s\": %s/", o->id, SBX_NOTIFY_SUBDIR);
 		remove_dir(&c);
 		sbx_ctr_close(&c);
@@ -580,8 +581,8 @@ int sbx_ctr_config(const struct ctr *c, struct sbx_config **ret, struct sbx_erro
 	if (r < 0)
 		return sbx_err_errno(err, r, "container \"%s\": its config.json", c->id);
 	_cleanup_(sbx_config_freep) struct sbx_config *cfg = NULL;
-	if ((r = sbx_config_parse(text, len, c->st.bundle, &cfg, err)) < 0 ||
-	    (r = sbx_config_apply_policy(cfg, (enum sbx_policy)c->st.policy, err)) < 0)
+	if (sbx_config_parse(text, len, c->st.bundle, &cfg, err) < 0 ||
+	    sbx_config_apply_policy(cfg, (enum sbx_policy)c->st.policy, err) < 0)
 		return sbx_err_wrap(err, "container \"%s\"", c->id);
 	*ret = TAKE_PTR(cfg);
 	return 0;

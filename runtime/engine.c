@@ -213,7 +213,7 @@ static int update_locked(const struct ctr *c, const struct sbx_resources *res, s
 		.parent = c->st.cgroup,
 	};
 	_cleanup_(sbx_cgroup_plan_freep) struct sbx_cgroup_plan *plan = NULL;
-	if ((r = sbx_cgroup_plan(res, &po, &plan, err)) < 0 || (r = sbx_cgroup_apply(cg, plan, err)) < 0)
+	if (sbx_cgroup_plan(res, &po, &plan, err) < 0 || sbx_cgroup_apply(cg, plan, err) < 0)
 		return sbx_err_wrap(err, "update container \"%s\"", c->id);
 	sbx_debug("container \"%s\": %zu cgroup writes", c->id, plan->n_writes);
 	return 0;
