@@ -500,6 +500,9 @@ static int exec_in(struct ctr *c, const struct sbx_exec_opts *o, int *ret_status
 	json_object_put(own);
 	if (r < 0)
 		return r;
+	/* build_process gave a command or an error (said again where the analyzer can see it) */
+	if (!proc.args || !proc.args[0])
+		return sbx_err_set(err, EINVAL, "exec: no command");
 	struct sbx_caps_prepared caps = {0};
 	if ((r = sbx_caps_prepare(&proc, &caps, err)) < 0)
 		return r;
