@@ -134,7 +134,8 @@ void sbx_sandbox_use_cgroup_root(struct sbx_sandbox *sb, struct sbx_cgroup_root 
  * Hold (before start): start sets everything up and parks the child just
  * before its execve (after the mounts, the identity and capabilities, the
  * rlimits, no_new_privs; before the seccomp filter, which is loaded with
- * the program) and returns; sbx_sandbox_held() is then true. Nothing runs
+ * the program; with --init, pid 1 parks before it starts the reaper) and
+ * returns; sbx_sandbox_held() is then true. Nothing runs
  * in the sandbox meanwhile. sbx_sandbox_release() hands over the program.
  * The warm pool (serve/pool.c) parks sandboxes this way, sessions keep an
  * idle pid 1 that sbx_sandbox_exec() joins; a created OCI container that
@@ -149,6 +150,8 @@ enum sbx_hold {
 	 * execve) then runs under the filter, and the release is that much
 	 * shorter. Only for profiles that allow those (the shipped default
 	 * does); the warm pool's shape uses it.
+	 * Without effect under --init (the reaper loads the filter in the
+	 * program's process).
 	 */
 	SBX_HOLD_FILTERED = 2,
 };

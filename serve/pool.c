@@ -5,8 +5,10 @@
  * default config, the batch defaults), set up ahead of time and parked
  * just before execve (sbx_sandbox_set_hold): namespaces, mounts, cgroup,
  * staged workdir, identity, capabilities dropped, rlimits, no_new_privs,
- * the seccomp filter loaded (SBX_HOLD_FILTERED). A run whose every step fits that shape takes
- * one: its files are copied into the parked sandbox's workdir, then
+ * the seccomp filter loaded (SBX_HOLD_FILTERED; under --init, the batch
+ * default, pid 1 parks before it starts the reaper, which loads the filter
+ * in the program's process at the release). A run whose every step fits
+ * that shape takes one: its files are copied into the parked sandbox's workdir, then
  * sbx_sandbox_release() hands over argv, env, cwd, stdio and limits, the
  * child execs. A thread refills the pool at a lower priority (nice 10;
  * the released program runs at its releaser's).
@@ -27,8 +29,9 @@
  *    requests that were running when it was cloned.
  *  - Where the child shares our memory (runtime/spawn.h) it does so only
  *    while parked and until its execve, and nothing else runs in its
- *    sandbox meanwhile (with --init, pid 1 has exec'd the stub before the
- *    child parks): no task of the sandbox can allocate, so no memory
+ *    sandbox meanwhile (with --init, the parked pid 1 execs the stub, an
+ *    address space of its own, before the stub starts the program): no
+ *    task of the sandbox can allocate, so no memory
  *    cgroup OOM kill can reach a sharer of our address space, and no
  *    program exists there yet that could try to reach our memory.
  * A request that does not fit the shape (a compile step, another rootfs,
