@@ -815,38 +815,41 @@ static int wait_empty_fd(int events_fd, int timeout_ms)
 }
 
 /*
- * Every pid in dir's cgroup.procs and below (depth-limited), SIGKILLed. Returns how many were
- * signalled.
+ * Calls fn for every pid in cgroup.procs of dirfd and of its descendants
+ * (bounded depth: a tenant may nest cgroups deeply). A line that is not a
+ * pid (none should be) is skipped. -errno only when dirfd's own cgroup.procs
+ * cannot be read; a descendant that vanished mid-walk is not an error.
  */
-static int kill_procs_at(int dirfd, int depth)
+static int walk_pids_at(int dirfd, int depth, int (*fn)(pid_t pid, void *ud), void *ud)
 {
-	int n = 0;
 	/* the whole list: a cgroup may hold thousands of processes */
 	_cleanup_fclose_ FILE *f = NULL;
 	int fd = openat(dirfd, "cgroup.procs", O_RDONLY | O_CLOEXEC);
-	if (fd >= 0 && !(f = fdopen(fd, "re")))
+	if (fd < 0)
+		return -errno;
+	if (!(f = fdopen(fd, "re"))) {
+		int r = -errno;
 		close(fd);
-	if (f) {
-		_cleanup_free_ char *line = NULL;
-		size_t cap = 0;
-		ssize_t len;
-		/* one pid per line; a line that is not one (none should be) is skipped */
-		while ((len = getline(&line, &cap, f)) > 0) {
-			if (line[len - 1] == '\n')
-				line[len - 1] = '\0';
-			int pid;
-			if (sbx_parse_int(line, &pid) == 0 && pid > 0 && kill(pid, SIGKILL) == 0)
-				n++;
-		}
+		return r;
+	}
+	_cleanup_free_ char *line = NULL;
+	size_t cap = 0;
+	ssize_t len;
+	while ((len = getline(&line, &cap, f)) > 0) {
+		if (line[len - 1] == '\n')
+			line[len - 1] = '\0';
+		int pid;
+		if (sbx_parse_int(line, &pid) == 0 && pid > 0)
+			fn(pid, ud);
 	}
 	if (depth >= 16)
-		return n;
+		return 0;
 	int dfd = openat(dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	_cleanup_closedir_ DIR *d = dfd >= 0 ? fdopendir(dfd) : NULL;
 	if (!d) {
 		if (dfd >= 0)
 			close(dfd);
-		return n;
+		return 0;
 	}
 	for (struct dirent *de; (de = readdir(d));) {
 		if (de->d_type != DT_DIR || de->d_name[0] == '.')
@@ -854,8 +857,28 @@ static int kill_procs_at(int dirfd, int depth)
 		_cleanup_close_ int sub =
 			openat(dirfd, de->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 		if (sub >= 0)
-			n += kill_procs_at(sub, depth + 1);
+			(void)walk_pids_at(sub, depth + 1, fn, ud);
 	}
+	return 0;
+}
+
+int sbx_cgroup_walk_pids(int dirfd, int (*fn)(pid_t pid, void *ud), void *ud)
+{
+	return walk_pids_at(dirfd, 0, fn, ud);
+}
+
+static int kill_one(pid_t pid, void *ud)
+{
+	if (kill(pid, SIGKILL) == 0)
+		++*(int *)ud;
+	return 0;
+}
+
+/* SIGKILL to every process below dirfd; how many were sent. */
+static int kill_procs_at(int dirfd)
+{
+	int n = 0;
+	(void)walk_pids_at(dirfd, 0, kill_one, &n);
 	return n;
 }
 
@@ -888,7 +911,7 @@ static int kill_frozen_fd(int fd, const char *path, struct sbx_error *err)
 	 * for its task); repeat while any are listed, which also catches, where
 	 * there is no freezer, the children of a fork that raced a round.
 	 */
-	for (int round = 0; round < 200 && kill_procs_at(fd, 0) > 0; round++)
+	for (int round = 0; round < 200 && kill_procs_at(fd) > 0; round++)
 		usleep(1000);
 	if (frozen && sbx_write_str_at(fd, "cgroup.freeze", "0") < 0)
 		return sbx_err_sys(err, "cannot thaw %s", path);

@@ -181,6 +181,12 @@ int sbx_cgroup_poll(struct sbx_cgroup *cg);
 int sbx_cgroup_cpu_usage(struct sbx_cgroup *cg, uint64_t *ret_us);
 
 /*
+ * fn(pid, ud) for each process in the cgroup open at dirfd and its
+ * descendants; -errno when dirfd's own cgroup.procs cannot be read.
+ */
+int sbx_cgroup_walk_pids(int dirfd, int (*fn)(pid_t pid, void *ud), void *ud);
+
+/*
  * SIGKILLs every process in the cgroup (and below) without waiting:
  * cgroup.kill (5.14+), else freeze, kill each pid, thaw.
  */

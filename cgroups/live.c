@@ -74,52 +74,19 @@ int sbx_cgroup_freeze(struct sbx_cgroup *cg, bool freeze, int timeout_ms, struct
 	}
 }
 
-static void add_pid(pid_t **v, size_t *n, size_t *cap, pid_t pid)
-{
-	if (*n == *cap) {
-		*cap = *cap ? *cap * 2 : 16;
-		*v = sbx_xrealloc(*v, *cap * sizeof(**v));
-	}
-	(*v)[(*n)++] = pid;
-}
+struct pid_vec {
+	pid_t *v;
+	size_t n, cap;
+};
 
-/* cgroup.procs of dirfd and of its descendants (bounded depth), appended to v. */
-static int collect_pids(int dirfd, int depth, pid_t **v, size_t *n, size_t *cap)
+static int add_pid(pid_t pid, void *ud)
 {
-	int fd = openat(dirfd, "cgroup.procs", O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	_cleanup_fclose_ FILE *f = fdopen(fd, "re");
-	if (!f) {
-		close(fd);
-		return -errno;
+	struct pid_vec *pv = ud;
+	if (pv->n == pv->cap) {
+		pv->cap = pv->cap ? pv->cap * 2 : 16;
+		pv->v = sbx_xrealloc(pv->v, pv->cap * sizeof(*pv->v));
 	}
-	_cleanup_free_ char *line = NULL;
-	size_t lcap = 0;
-	ssize_t len;
-	while ((len = getline(&line, &lcap, f)) > 0) {
-		if (line[len - 1] == '\n')
-			line[len - 1] = '\0';
-		int pid;
-		if (sbx_parse_int(line, &pid) == 0 && pid > 0)
-			add_pid(v, n, cap, pid);
-	}
-	if (depth >= 16)
-		return 0;
-	int dfd = openat(dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	_cleanup_closedir_ DIR *d = dfd >= 0 ? fdopendir(dfd) : NULL;
-	if (!d) {
-		if (dfd >= 0)
-			close(dfd);
-		return 0;
-	}
-	for (struct dirent *de; (de = readdir(d));) {
-		if (de->d_type != DT_DIR || de->d_name[0] == '.')
-			continue;
-		_cleanup_close_ int sub = openat(dirfd, de->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-		if (sub >= 0)
-			(void)collect_pids(sub, depth + 1, v, n, cap);
-	}
+	pv->v[pv->n++] = pid;
 	return 0;
 }
 
@@ -131,9 +98,10 @@ static int cmp_pid(const void *a, const void *b)
 
 int sbx_cgroup_pids(struct sbx_cgroup *cg, pid_t **ret, size_t *ret_n, struct sbx_error *err)
 {
-	pid_t *v = NULL;
-	size_t n = 0, cap = 0;
-	int r = collect_pids(sbx_cgroup_fd(cg), 0, &v, &n, &cap);
+	struct pid_vec pv = {0};
+	int r = sbx_cgroup_walk_pids(sbx_cgroup_fd(cg), add_pid, &pv);
+	pid_t *v = pv.v;
+	size_t n = pv.n;
 	if (r < 0) {
 		free(v);
 		return sbx_err_errno(err, r, "cannot read %s/cgroup.procs", sbx_cgroup_path(cg));

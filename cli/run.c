@@ -26,6 +26,7 @@
 static const char usage_head[] =
 	"Usage: sbxctr run [OPTIONS] [--bundle DIR | DIR] [ID]\n"
 	"       sbxctr run [OPTIONS] --rootfs DIR -- CMD [ARGS...]\n"
+	"       sbxctr run -d|--detach [CREATE OPTIONS] ID   (create + start; see run -d --help)\n"
 	"\n"
 	"Runs one program in a sandbox: new user, pid, mount, network, ipc, uts and\n"
 	"cgroup namespaces, a read-only root, no capabilities, no_new_privs.\n"
@@ -220,6 +221,8 @@ static void runc_style_id(struct sbx_run_opts *o)
 
 int sbx_cmd_run(int argc, char **argv)
 {
+	if (sbx_cli_run_detached(argc, argv))
+		return sbx_cmd_run_detached(argc, argv);
 	struct sbx_error err = {0};
 	struct sbx_run_opts o;
 	if (sbx_cli_parse_run(argc, argv, &o, &err) < 0) {

@@ -8,9 +8,14 @@
 
 #include "core/error.h" /* enum sbx_exit_status */
 
+#include <stdbool.h>
+
 int sbx_cmd_run(int argc, char **argv);
 /* The OCI lifecycle (runtime/container.h), with runc's command line. */
 int sbx_cmd_create(int argc, char **argv);
+/* `run -d`/`--detach` among run's arguments (before any "--"): runc's create + start in one call. */
+bool sbx_cli_run_detached(int argc, char **argv);
+int sbx_cmd_run_detached(int argc, char **argv);
 int sbx_cmd_start(int argc, char **argv);
 int sbx_cmd_state(int argc, char **argv);
 int sbx_cmd_kill(int argc, char **argv);

@@ -219,6 +219,23 @@ check_eq "--preserve-fds: the process wrote to the caller's fd 3" "via-fd3" "$(c
 v create --bundle "$B" --preserve-fds 2 o2 3>/dev/null
 expect_fail "--preserve-fds of an fd that is not open" 'fd 4 is not open'
 
+# --- run -d: runc's detached run (create + start in one call) ---------------------------
+bundle '["/bin/sh", "-c", "echo detached > /out/detached; exec sleep 30"]'
+rm -f "$T_TMP/out/detached" "$T_TMP/pid"
+v run -d --bundle "$B" --pid-file "$T_TMP/pid" --no-subreaper d1
+check_eq "run -d exits 0 while the process runs" "0 running" "$RC $(status_of d1)"
+check_eq "run -d: --pid-file as create writes it" "$(pid_of d1)" "$(cat "$T_TMP/pid" 2>/dev/null)"
+i=0; while [ ! -s "$T_TMP/out/detached" ] && [ $i -lt 100 ]; do sleep 0.05; i=$((i + 1)); done
+check_eq "run -d: the process ran" "detached" "$(cat "$T_TMP/out/detached" 2>/dev/null)"
+S delete -f d1
+v run --detach --bundle "$B" --time 1 d2
+expect_fail "run -d takes create's flags only, naming the one it does not know" "unknown option --time"
+check_eq "... and leaves no container" "" "$(ls "$ROOT")"
+bundle '["/bin/true"]' '' ', "hooks": {"startContainer": [{"path": "/bin/false"}]}'
+v run -d --bundle "$B" d3
+expect_fail "run -d whose start fails reports it" 'startContainer'
+check_eq "... and deletes the container (as runc does)" "" "$(ls "$ROOT")"
+
 # --- exact: joining a mount namespace by path (the rootfs is set up in it) --------------
 unshare -m sleep 60 &
 HOLDER=$!
