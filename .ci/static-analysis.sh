@@ -18,7 +18,7 @@ CC=clang cmake -S . -B "$dir" -DCMAKE_EXPORT_COMPILE_COMMANDS=ON >"$dir.log" 2>&
 rm -f "$dir.log"
 
 src=$(pwd)
-dirs="core profiles oci rootfs netns cgroups runtime include batch cli examples tests"
+dirs="core profiles oci rootfs netns cgroups runtime include batch serve cli examples tests"
 regex="$src/($(echo $dirs | tr ' ' '|'))/"
 fail=0
 

@@ -50,27 +50,14 @@ struct line {
 	char *error; /* BAD: why */
 };
 
-enum job_status {
-	ST_OK = SBX_BATCH_STATUS_OK,
-	ST_COMPILE_ERROR = SBX_BATCH_STATUS_COMPILE_ERROR,
-	ST_INTERNAL = SBX_BATCH_STATUS_INTERNAL,
-	ST__COUNT = SBX_BATCH_N_STATUS
-};
-static const char *const status_names[ST__COUNT] = {"ok", "compile-error", "internal"};
-
-/* What the scheduler needs of a finished job for progress and the summary. */
-struct job_stats {
-	uint8_t status;
-	uint8_t failed; /* not ok, or a run that did not exit 0 by itself */
-	uint32_t runs[N_REASONS];
-	uint64_t cpu_user_us, cpu_sys_us;
-};
+#define ST_INTERNAL SBX_BATCH_STATUS_INTERNAL
+#define ST__COUNT SBX_BATCH_N_STATUS
 
 /* worker -> scheduler: this header, then len bytes of result line */
 struct wire_hdr {
 	uint32_t len;
 	uint32_t line;
-	struct job_stats st;
+	struct sbx_batch_job_stats st;
 };
 
 struct worker {
@@ -127,43 +114,6 @@ static void batch_signals(sigset_t *set)
 	sigaddset(set, SIGHUP);
 }
 
-/* --- result lines ---------------------------------------------------------- */
-
-static json_object *result_head(const char *id, unsigned line)
-{
-	json_object *o = json_object_new_object();
-	json_object_object_add(o, "id", id ? json_object_new_string(id) : NULL);
-	json_object_object_add(o, "line", json_object_new_int((int)line));
-	return o;
-}
-
-/* Adds every member of src to dst (src is consumed). */
-static void merge_into(json_object *dst, json_object *src)
-{
-	json_object_object_foreach(src, k, v)
-		json_object_object_add(dst, k, json_object_get(v));
-	json_object_put(src);
-}
-
-static char *to_line(json_object *o)
-{
-	char *s = sbx_xasprintf("%s\n", json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN |
-									     JSON_C_TO_STRING_NOSLASHESCAPE));
-	json_object_put(o);
-	return s;
-}
-
-/* The result of a job that never reached a sandbox: bad line, duplicate id, worker crash. */
-static char *internal_line(const char *id, unsigned line, const char *msg)
-{
-	struct sbx_result res = {.reason = SBX_REASON_INTERNAL};
-	snprintf(res.error.msg, sizeof(res.error.msg), "%s", msg);
-	json_object *o = result_head(id, line);
-	json_object_object_add(o, "status", json_object_new_string(status_names[ST_INTERNAL]));
-	merge_into(o, sbx_report_build(NULL, &res));
-	return to_line(o);
-}
-
 /* --- worker: one job ------------------------------------------------------- */
 
 struct wctx {
@@ -171,209 +121,24 @@ struct wctx {
 	unsigned k;
 	int ctl;
 	char *jdir; /* this worker's scratch directory for the current job */
-	bool aborted;
-	/*
-	 * The last sandbox, finished and reaped, with its config: its teardown
-	 * (cgroup kill/rmdir, workdir unmount, slot) waits until its result
-	 * line is on its way, so that it is not on the result's critical path.
-	 * Nothing of it runs any more; it only holds the slot, which the next
-	 * sandbox of this worker takes after release_spent().
-	 */
-	struct sbx_sandbox *spent;
-	struct sbx_config *spent_cfg;
+	struct sbx_batch_job_ctx job;
 };
 
-static void release_spent(struct wctx *w)
-{
-	sbx_sandbox_free(w->spent);
-	sbx_config_free(w->spent_cfg);
-	w->spent = NULL;
-	w->spent_cfg = NULL;
-}
-
-/* What run_one() keeps of a sandbox's result after the sandbox is gone. */
-struct outcome {
-	enum sbx_reason reason;
-	bool exited;
-	int exit_code;
-	int signal;
-	uint64_t cpu_user_us, cpu_sys_us;
-	bool copy_out_ok;
-};
-
-/* Runs one sandbox of the job; returns its report (NULL when the batch is stopping). */
-static json_object *run_one(struct wctx *w, const struct sbx_job *job, enum sbx_job_phase phase, size_t test,
-			    char *const *arts, struct outcome *oc)
-{
-	struct sbx_error err = {0};
-	_cleanup_(sbx_config_freep) struct sbx_config *cfg = NULL;
-	_cleanup_(sbx_sandbox_freep) struct sbx_sandbox *sb = NULL;
-	struct sbx_result res = {0};
-	int r;
-	memset(oc, 0, sizeof(*oc));
-	release_spent(w); /* a compile step's sandbox, before the run step's */
-	r = sbx_options_base_config(&job->run, w->b->o->rootfs, sbx_job_argv(job, phase, test), &cfg, &err);
-	if (r >= 0)
-		r = sbx_job_config(job, phase, test, arts, cfg, &err);
-	/*
-	 * Batch's default: every sandbox gets a private overlay of its
-	 * read-only root, so that jobs meet through no rootfs inode (a flock,
-	 * an inotify watch); it costs about 0.15 ms a start (bench/batch.sh).
-	 */
-	if (r >= 0 && cfg->root_readonly && w->b->overlay)
-		cfg->rootfs_overlay = true;
-	/*
-	 * A task born into a cgroup with the cpuset controller gets the
-	 * cpuset's CPUs as its affinity, whatever its parent's was: where
-	 * sandboxes get a cpuset, the slot's CPU has to be the cpuset.
-	 */
-	if (r >= 0 && w->b->pin_cpuset && cfg->cgroup_mode != SBX_CGROUP_OFF && !cfg->resources.cpuset_cpus)
-		cfg->resources.cpuset_cpus = sbx_xasprintf("%d", w->b->cpus[w->k % w->b->n_cpus]);
-	if (r >= 0 && (r = sbx_sandbox_create(cfg, &sb, &err)) >= 0 && w->b->cg_root)
-		sbx_sandbox_use_cgroup_root(sb, w->b->cg_root);
-	if (r >= 0)
-		r = sbx_sandbox_start(sb, &err);
-	/* the scheduler's socket becomes readable only when closed: the batch is stopping */
-	if (r >= 0)
-		r = sbx_sandbox_wait_until(sb, -1, w->ctl, NULL, &err);
-	if (r == -ECANCELED) {
-		w->aborted = true;
-		return NULL; /* the cleanup kills the sandbox and unmounts its workdir */
-	}
-	if (r >= 0)
-		r = sbx_sandbox_result(sb, &res);
-	if (r < 0)
-		res = (struct sbx_result){.reason = SBX_REASON_INTERNAL, .error = err};
-	oc->reason = res.reason;
-	oc->exited = res.exited;
-	oc->exit_code = res.exit_code;
-	oc->signal = res.signal;
-	oc->cpu_user_us = res.cpu_user_us;
-	oc->cpu_sys_us = res.cpu_sys_us;
-	oc->copy_out_ok = true;
-	for (size_t i = 0; i < res.n_copy_out; i++)
-		oc->copy_out_ok &= res.copy_out[i].ok;
-	json_object *rep = sbx_report_build(cfg, &res);
-	if (r >= 0) {
-		/* finished and reaped: torn down once the line is sent (see struct wctx) */
-		w->spent = TAKE_PTR(sb);
-		w->spent_cfg = TAKE_PTR(cfg);
-	}
-	return rep;
-}
-
-/* Empties the job's scratch directory (inline files, artifacts) for the next job. */
-static void clear_jdir(const char *dir)
-{
-	_cleanup_closedir_ DIR *d = opendir(dir);
-	if (!d)
-		return;
-	struct dirent *e;
-	while ((e = readdir(d)))
-		if (strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0)
-			unlinkat(dirfd(d), e->d_name, 0);
-}
-
-static void count_run(struct job_stats *st, const struct outcome *oc)
-{
-	st->runs[oc->reason < N_REASONS ? oc->reason : SBX_REASON_INTERNAL]++;
-	if (oc->reason != SBX_REASON_NONE || !oc->exited || oc->exit_code != 0)
-		st->failed = 1;
-}
-
-/* Runs every step of one job; returns its result line, or NULL when the batch is stopping. */
-static char *run_job(struct wctx *w, const struct line *l, struct job_stats *st)
+/* Runs one line's job; returns its result line, or NULL when the batch is stopping. */
+static char *run_job(struct wctx *w, const struct line *l, struct sbx_batch_job_stats *st)
 {
 	struct batch *b = w->b;
 	struct sbx_error err = {0};
 	_cleanup_(sbx_job_freep) struct sbx_job *job = NULL;
 	_cleanup_free_ char *doc = sbx_xasprintf("%s:%u", b->o->jobs, l->no);
-	memset(st, 0, sizeof(*st));
-	st->status = ST_INTERNAL;
-	st->failed = 1;
-	if (sbx_job_parse(l->text, l->len, doc, &job, &err) < 0)
-		return internal_line(l->id, l->no, err.msg);
-	int r = 0;
-	/* inline contents to files in the job's scratch directory, so that the mapping sees host paths only */
-	if (job->compile)
-		r = sbx_options_materialize(job->compile, w->jdir, "c", &err);
-	if (r >= 0)
-		r = sbx_options_materialize(&job->run, w->jdir, "r", &err);
-	for (size_t i = 0; r >= 0 && i < job->n_tests; i++) {
-		char tag[32];
-		snprintf(tag, sizeof(tag), "t%zu-", i);
-		r = sbx_options_materialize(&job->tests[i].step, w->jdir, tag, &err);
-	}
-	if (r < 0) {
-		clear_jdir(w->jdir);
-		return internal_line(job->id, l->no, err.msg);
-	}
-	_cleanup_strv_ char **arts = NULL;
-	for (size_t i = 0; job->artifacts && job->artifacts[i]; i++) {
-		_cleanup_free_ char *p = sbx_xasprintf("%s/a%zu", w->jdir, i);
-		sbx_strv_push(&arts, p);
-	}
-
-	json_object *o = result_head(job->id, l->no);
-	enum job_status status = ST_OK;
-	struct outcome oc;
-	json_object *compile = NULL, *rep;
-	st->failed = 0;
-	if (job->compile) {
-		compile = run_one(w, job, SBX_JOB_COMPILE, SBX_JOB_NO_TEST, arts, &oc);
-		if (!compile)
-			goto aborted;
-		st->cpu_user_us += oc.cpu_user_us;
-		st->cpu_sys_us += oc.cpu_sys_us;
-		if (oc.reason == SBX_REASON_INTERNAL)
-			status = ST_INTERNAL;
-		else if (oc.reason != SBX_REASON_NONE || !oc.exited || oc.exit_code != 0 || !oc.copy_out_ok)
-			status = ST_COMPILE_ERROR; /* the compiler failed, or an artifact is missing or unsafe */
-	}
-	json_object *top = NULL, *tests = NULL;
-	if (status == ST_OK && job->n_tests) {
-		tests = json_object_new_array();
-		for (size_t i = 0; i < job->n_tests; i++) {
-			if (!(rep = run_one(w, job, SBX_JOB_RUN, i, arts, &oc))) {
-				json_object_put(tests);
-				goto aborted;
-			}
-			json_object *t = json_object_new_object();
-			json_object_object_add(t, "id", json_object_new_string(job->tests[i].id));
-			merge_into(t, rep);
-			json_object_array_add(tests, t);
-			count_run(st, &oc);
-			st->cpu_user_us += oc.cpu_user_us;
-			st->cpu_sys_us += oc.cpu_sys_us;
-			if (oc.reason == SBX_REASON_INTERNAL)
-				status = ST_INTERNAL;
-		}
-	} else if (status == ST_OK) {
-		if (!(top = run_one(w, job, SBX_JOB_RUN, SBX_JOB_NO_TEST, arts, &oc)))
-			goto aborted;
-		count_run(st, &oc);
-		st->cpu_user_us += oc.cpu_user_us;
-		st->cpu_sys_us += oc.cpu_sys_us;
-		if (oc.reason == SBX_REASON_INTERNAL)
-			status = ST_INTERNAL;
-	}
-	clear_jdir(w->jdir);
-	st->status = (uint8_t)status;
-	if (status != ST_OK)
+	if (sbx_job_parse(l->text, l->len, doc, &job, &err) < 0) {
+		memset(st, 0, sizeof(*st));
+		st->status = ST_INTERNAL;
 		st->failed = 1;
-	json_object_object_add(o, "status", json_object_new_string(status_names[status]));
-	if (compile)
-		json_object_object_add(o, "compile", compile);
-	if (tests)
-		json_object_object_add(o, "tests", tests);
-	if (top)
-		merge_into(o, top);
-	return to_line(o);
-aborted:
-	json_object_put(compile);
-	json_object_put(o);
-	clear_jdir(w->jdir);
-	return NULL;
+		return sbx_batch_result_line(sbx_batch_internal_result(l->id, l->no, err.msg));
+	}
+	json_object *o = sbx_batch_job_run(&w->job, job, l->no, st);
+	return o ? sbx_batch_result_line(o) : NULL;
 }
 
 __attribute__((noreturn)) static void worker_main(struct batch *b, unsigned k, int ctl)
@@ -407,13 +172,17 @@ __attribute__((noreturn)) static void worker_main(struct batch *b, unsigned k, i
 	w.jdir = sbx_xasprintf("%s/w%u", b->scratch, k);
 	if (mkdir(w.jdir, 0700) < 0 && errno != EEXIST)
 		_exit(1);
+	/* the scheduler's socket becomes readable only when closed: the batch is stopping */
+	w.job = (struct sbx_batch_job_ctx){.rootfs = b->o->rootfs, .scratch = w.jdir, .cg_root = b->cg_root,
+					   .stop_fd = ctl, .pin_cpu = b->pin_cpuset ? b->cpus[k % b->n_cpus] : -1,
+					   .overlay = b->overlay};
 	for (;;) {
 		uint32_t idx;
 		ssize_t n = read(ctl, &idx, sizeof(idx));
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n == 0) {
-			release_spent(&w);
+			sbx_batch_job_release_spent(&w.job);
 			_exit(0); /* the scheduler is done with us */
 		}
 		if (n != (ssize_t)sizeof(idx) || idx >= b->n_lines)
@@ -429,7 +198,7 @@ __attribute__((noreturn)) static void worker_main(struct batch *b, unsigned k, i
 		memcpy(msg + sizeof(h), text, len);
 		if (sbx_write_all(ctl, msg, sizeof(h) + len) < 0)
 			_exit(1);
-		release_spent(&w);
+		sbx_batch_job_release_spent(&w.job);
 	}
 }
 
@@ -474,7 +243,7 @@ static int emit(struct batch *b, const char *text, size_t len, struct sbx_error 
 	return 0;
 }
 
-static void account(struct batch *b, const struct job_stats *st)
+static void account(struct batch *b, const struct sbx_batch_job_stats *st)
 {
 	b->done++;
 	b->by_status[st->status < ST__COUNT ? st->status : ST_INTERNAL]++;
@@ -487,9 +256,9 @@ static void account(struct batch *b, const struct job_stats *st)
 
 static int emit_internal(struct batch *b, const char *id, unsigned line, const char *msg, struct sbx_error *err)
 {
-	_cleanup_free_ char *text = internal_line(id, line, msg);
+	_cleanup_free_ char *text = sbx_batch_result_line(sbx_batch_internal_result(id, line, msg));
 	int r = emit(b, text, strlen(text), err);
-	struct job_stats st = {.status = ST_INTERNAL, .failed = 1};
+	struct sbx_batch_job_stats st = {.status = ST_INTERNAL, .failed = 1};
 	account(b, &st);
 	return r;
 }
@@ -792,23 +561,6 @@ static void classify(struct batch *b, json_object *done_ids, json_object *done_n
 	json_object_put(seen);
 }
 
-/* Removes scratch directories of batches that are gone (their mounts went with them). */
-static void sweep_scratch(const char *base)
-{
-	_cleanup_closedir_ DIR *d = opendir(base);
-	if (!d)
-		return;
-	struct dirent *e;
-	while ((e = readdir(d))) {
-		int pid;
-		if (sbx_parse_int(e->d_name, &pid) < 0 || pid <= 0)
-			continue;
-		/* a live pid owns its directory (names are pids): only the dead ones' go (a user's with their files) */
-		if (kill(pid, 0) < 0 && errno == ESRCH)
-			sbx_remove_tree_at(dirfd(d), e->d_name, 0);
-	}
-}
-
 /*
  * The scratch directory is a tmpfs in the runtime's private mount namespace:
  * inline contents and artifacts never touch the host's disk, and they
@@ -998,7 +750,8 @@ int sbx_batch_run(const struct sbx_batch_opts *o, struct sbx_error *err)
 	/* scratch directories of batches that died, even when this one has nothing to run */
 	{
 		_cleanup_free_ char *scratch_base = sbx_xasprintf("%s/batch", sbx_state_dir());
-		sweep_scratch(scratch_base);
+		/* scratch directories of batches that are gone (their mounts went with them) */
+		sbx_sweep_pid_dirs(scratch_base);
 	}
 	if (b.n_workers > 0 && (sbx_runtime_private_mounts(err) < 0 || scratch_create(&b, err) < 0))
 		goto out;

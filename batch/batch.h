@@ -17,6 +17,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <json-c/json.h>
+
+#include "batch/jobs.h"
 #include "core/error.h"
 
 #define SBX_BATCH_PARALLEL_MAX 1024
@@ -80,3 +83,68 @@ struct sbx_batch_opts {
  * progress goes to the callback.
  */
 int sbx_batch_run(const struct sbx_batch_opts *o, struct sbx_error *err);
+
+/* --- one job (a batch worker's unit of work; also the service's) ------------ */
+
+/* What a finished job adds to the batch's counts. */
+struct sbx_batch_job_stats {
+	uint8_t status; /* enum sbx_batch_job_status */
+	uint8_t failed; /* not ok, or a run that did not exit 0 by itself */
+	uint32_t runs[SBX_BATCH_N_REASONS];
+	uint64_t cpu_user_us, cpu_sys_us;
+};
+
+struct sbx_sandbox;
+struct sbx_cgroup_root;
+
+/*
+ * How a caller takes over parts of a job's sandboxes (every hook may be
+ * NULL). configure: the config of one step is complete (last changes).
+ * start: create and start a sandbox for cfg (cfg is the step's and lives as
+ * long as the sandbox); on failure *ret may hold a sandbox to be freed.
+ * wait: supervise to the end (0), or -ECANCELED to stop the job. report:
+ * the step's report object, before it goes into the result.
+ */
+struct sbx_batch_hooks {
+	int (*configure)(void *data, const struct sbx_job *job, enum sbx_job_phase phase, size_t test,
+			 struct sbx_config *cfg, struct sbx_error *err);
+	int (*start)(void *data, const struct sbx_job *job, enum sbx_job_phase phase, size_t test,
+		     struct sbx_config *cfg, struct sbx_sandbox **ret, struct sbx_error *err);
+	int (*wait)(void *data, struct sbx_sandbox *sb, struct sbx_error *err);
+	void (*report)(void *data, json_object *rep, enum sbx_job_phase phase, size_t test);
+};
+
+struct sbx_batch_job_ctx {
+	const char *rootfs;		 /* for jobs that name neither rootfs nor bundle (NULL: none) */
+	const char *scratch;		 /* a private, empty directory: inline contents, artifacts */
+	struct sbx_cgroup_root *cg_root; /* lent to every sandbox, or NULL */
+	int stop_fd;			 /* without a wait hook: readable or hung up = stop; -1 */
+	int pin_cpu;			 /* >= 0: the cpuset of sandboxes that ask for none (--pin) */
+	bool overlay;			 /* read-only roots get a private overlay (the kernel has overlayfs) */
+	const struct sbx_batch_hooks *hooks;
+	void *hooks_data;
+	/*
+	 * The last sandbox, finished and reaped, with its config: its teardown
+	 * (cgroup kill/rmdir, workdir unmount, slot) waits for
+	 * sbx_batch_job_release_spent(), so that it is not on the result's
+	 * critical path; the next step of a job releases it first.
+	 */
+	struct sbx_sandbox *spent;
+	struct sbx_config *spent_cfg;
+};
+
+/*
+ * Runs every step of a parsed job (materializing its inline contents into
+ * ctx->scratch, emptied again at the end) and returns its result object:
+ * id, line (when line > 0), status, compile, tests or the run's report; or
+ * NULL when the caller stopped it (the running sandbox is killed).
+ */
+json_object *sbx_batch_job_run(struct sbx_batch_job_ctx *ctx, struct sbx_job *job, unsigned line,
+			       struct sbx_batch_job_stats *st);
+/* Tears down the last finished sandbox (see struct sbx_batch_job_ctx). */
+void sbx_batch_job_release_spent(struct sbx_batch_job_ctx *ctx);
+/* The result of a job that never reached a sandbox (a bad line): status internal, msg as the error. */
+json_object *sbx_batch_internal_result(const char *id, unsigned line, const char *msg);
+/* A result object as one JSONL line (consumes o; malloc'd). */
+char *sbx_batch_result_line(json_object *o);
+const char *sbx_batch_status_name(enum sbx_batch_job_status st);

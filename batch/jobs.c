@@ -164,6 +164,14 @@ int sbx_job_parse(const char *buf, size_t len, const char *doc, struct sbx_job *
 	int r = sbx_json_parse(doc, buf, len, &root, err);
 	if (r < 0)
 		return r;
+	r = sbx_job_from_json(root, doc, ret, err);
+	json_object_put(root);
+	return r;
+}
+
+int sbx_job_from_json(json_object *root, const char *doc, struct sbx_job **ret, struct sbx_error *err)
+{
+	int r;
 	struct sbx_jloc loc = {.doc = doc};
 	_cleanup_(sbx_job_freep) struct sbx_job *job = sbx_xcalloc(1, sizeof(*job));
 	sbx_options_init(&job->run);
@@ -222,7 +230,6 @@ int sbx_job_parse(const char *buf, size_t len, const char *doc, struct sbx_job *
 	*ret = TAKE_PTR(job);
 	r = 0;
 out:
-	json_object_put(root);
 	return r;
 }
 

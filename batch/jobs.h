@@ -49,6 +49,8 @@ struct sbx_job {
  * Unknown fields are errors: a misspelt limit must not silently go away.
  */
 int sbx_job_parse(const char *buf, size_t len, const char *doc, struct sbx_job **ret, struct sbx_error *err);
+/* The same from a parsed JSON value (root stays the caller's). */
+int sbx_job_from_json(json_object *root, const char *doc, struct sbx_job **ret, struct sbx_error *err);
 void sbx_job_free(struct sbx_job *job);
 static inline void sbx_job_freep(struct sbx_job **j)
 {

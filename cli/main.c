@@ -17,6 +17,7 @@ static const char main_usage[] =
 	"Commands:\n"
 	"  run       run one program in a sandbox (OCI bundle or --rootfs)\n"
 	"  batch     run every job of a JOBS.jsonl file, N at a time, one result line each\n"
+	"  serve     the sandbox service: an HTTP/JSON API, a warm pool, sessions, metrics\n"
 	"  seccomp   check a seccomp profile, or export the filter run would load\n"
 	"\n"
 	"OCI lifecycle (runc's command line):\n"
@@ -51,7 +52,7 @@ static const struct {
 	const char *name;
 	int (*fn)(int argc, char **argv);
 } verbs[] = {
-	{"run", sbx_cmd_run},	    {"batch", sbx_cmd_batch},	{"seccomp", sbx_cmd_seccomp},
+	{"run", sbx_cmd_run},	    {"batch", sbx_cmd_batch},	{"serve", sbx_cmd_serve}, {"seccomp", sbx_cmd_seccomp},
 	{"create", sbx_cmd_create}, {"start", sbx_cmd_start},	{"state", sbx_cmd_state},
 	{"kill", sbx_cmd_kill},	    {"delete", sbx_cmd_delete}, {"list", sbx_cmd_list},
 	{"spec", sbx_cmd_spec},	    {"features", sbx_cmd_features}, {"ps", sbx_cmd_ps},

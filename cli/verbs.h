@@ -31,6 +31,8 @@ int sbx_cmd_resume(int argc, char **argv);
 int sbx_cmd_update(int argc, char **argv);
 int sbx_cmd_events(int argc, char **argv);
 int sbx_cmd_batch(int argc, char **argv);
+/* serve [--socket PATH] [--listen ADDR:PORT --token-file F] [--pool N] ...: the sandbox service */
+int sbx_cmd_serve(int argc, char **argv);
 /*
  * seccomp check PROFILE [--caps LIST] [--arch ARCH] [--kernel X.Y]
  * seccomp export PROFILE [...] (--bpf FILE | --pfc FILE)

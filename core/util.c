@@ -10,14 +10,23 @@
 #include <limits.h>
 #include <pthread.h>
 #include <pwd.h>
+#include <sched.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/uio.h>
 #include <time.h>
 #include <unistd.h>
+
+#ifndef CLONE_NEWTIME
+#define SBX_CLONE_NEWTIME 0x00000080
+#else
+#define SBX_CLONE_NEWTIME CLONE_NEWTIME
+#endif
 
 /* Through the log sink (a stack buffer, no allocation): the library itself never writes to a terminal. */
 static void oom(void)
@@ -471,7 +480,7 @@ int sbx_state_dir_create(struct sbx_error *err)
 
 char *sbx_default_socket_path(void)
 {
-	return sbx_xasprintf("%s/serve.sock", sbx_state_dir());
+	return sbx_xasprintf("%s/api.sock", sbx_state_dir());
 }
 
 int sbx_remove_tree_at(int parent_fd, const char *name, int depth)
@@ -503,20 +512,13 @@ int sbx_remove_tree_at(int parent_fd, const char *name, int depth)
 
 ssize_t sbx_send_with_fd(int sock, const void *buf, size_t len, int fd)
 {
-	char cbuf[CMSG_SPACE(sizeof(int))];
-	memset(cbuf, 0, sizeof(cbuf));
 	struct iovec iov = {.iov_base = (void *)buf, .iov_len = len};
-	struct msghdr mh = {.msg_iov = &iov, .msg_iovlen = 1};
-	if (fd >= 0) {
-		mh.msg_control = cbuf;
-		mh.msg_controllen = sizeof(cbuf);
-		struct cmsghdr *c = CMSG_FIRSTHDR(&mh);
-		c->cmsg_level = SOL_SOCKET;
-		c->cmsg_type = SCM_RIGHTS;
-		c->cmsg_len = CMSG_LEN(sizeof(int));
-		memcpy(CMSG_DATA(c), &fd, sizeof(int));
+	ssize_t n = sbx_send_fds(sock, &iov, 1, &fd, fd >= 0 ? 1 : 0);
+	if (n < 0) {
+		errno = (int)-n;
+		return -1;
 	}
-	return sendmsg(sock, &mh, MSG_NOSIGNAL);
+	return n;
 }
 
 ssize_t sbx_recv_with_fd(int sock, void *buf, size_t len, int *ret_fd)
@@ -574,4 +576,107 @@ void sbx_now_rfc3339(char *buf, size_t size)
 	gmtime_r(&ts.tv_sec, &tm);
 	size_t n = strftime(buf, size, "%Y-%m-%dT%H:%M:%S", &tm);
 	snprintf(buf + n, size - n, ".%09ldZ", ts.tv_nsec);
+}
+
+unsigned sbx_usable_cpus(void)
+{
+	cpu_set_t set;
+	if (sched_getaffinity(0, sizeof(set), &set) == 0 && CPU_COUNT(&set) > 0)
+		return (unsigned)CPU_COUNT(&set);
+	long n = sysconf(_SC_NPROCESSORS_ONLN);
+	return n > 0 ? (unsigned)n : 1;
+}
+
+void sbx_sweep_pid_dirs(const char *base)
+{
+	_cleanup_closedir_ DIR *d = opendir(base);
+	if (!d)
+		return;
+	struct dirent *e;
+	while ((e = readdir(d))) {
+		int pid;
+		if (sbx_parse_int(e->d_name, &pid) < 0 || pid <= 0)
+			continue;
+		/* a live pid owns its directory: only the dead ones' go (a user's, not a tmpfs, with their files) */
+		if (kill(pid, 0) < 0 && errno == ESRCH)
+			sbx_remove_tree_at(dirfd(d), e->d_name, 0);
+	}
+}
+
+ssize_t sbx_send_fds(int sock, const struct iovec *iov, size_t n_iov, const int *fds, size_t nfds)
+{
+	char cbuf[CMSG_SPACE(4 * sizeof(int))];
+	memset(cbuf, 0, sizeof(cbuf));
+	struct msghdr mh = {.msg_iov = (struct iovec *)iov, .msg_iovlen = n_iov};
+	if (nfds > 4)
+		return -EINVAL;
+	if (nfds) {
+		mh.msg_control = cbuf;
+		mh.msg_controllen = CMSG_SPACE(nfds * sizeof(int));
+		struct cmsghdr *c = CMSG_FIRSTHDR(&mh);
+		c->cmsg_level = SOL_SOCKET;
+		c->cmsg_type = SCM_RIGHTS;
+		c->cmsg_len = CMSG_LEN(nfds * sizeof(int));
+		memcpy(CMSG_DATA(c), fds, nfds * sizeof(int));
+	}
+	ssize_t n = sendmsg(sock, &mh, MSG_NOSIGNAL);
+	return n < 0 ? -errno : n;
+}
+
+
+const char *sbx_strv_getenv(char *const *env, const char *key)
+{
+	size_t n = strlen(key);
+	for (size_t i = 0; env && env[i]; i++)
+		if (strncmp(env[i], key, n) == 0 && env[i][n] == '=')
+			return env[i] + n + 1;
+	return NULL;
+}
+
+int sbx_find_program(const char *prog, char *const *env, char *buf, size_t size, struct sbx_error *err)
+{
+	if (strchr(prog, '/')) {
+		snprintf(buf, size, "%s", prog);
+		return 0;
+	}
+	const char *path = sbx_strv_getenv(env, "PATH");
+	int first_err = ENOENT;
+	for (const char *p = path ? path : SBX_DEFAULT_PATH;; p++) {
+		const char *end = strchrnul(p, ':');
+		int n = snprintf(buf, size, "%.*s%s%s", (int)(end - p), p, end == p ? "" : "/", prog);
+		struct stat st;
+		if (n > 0 && (size_t)n < size && stat(buf, &st) == 0 && S_ISREG(st.st_mode)) {
+			if (access(buf, X_OK) == 0)
+				return 0;
+			first_err = EACCES;
+		}
+		if (!*end)
+			break;
+		p = end;
+	}
+	sbx_err_errno(err, first_err, "exec \"%s\"", prog);
+	err->kind = first_err == ENOENT ? SBX_ERRK_EXEC_NOENT : SBX_ERRK_EXEC_PERM;
+	return -first_err;
+}
+
+int sbx_ns_to_join(pid_t pid)
+{
+	static const struct {
+		const char *name;
+		int flag;
+	} ns[] = {{"user", CLONE_NEWUSER}, {"mnt", CLONE_NEWNS},   {"pid", CLONE_NEWPID},
+		  {"net", CLONE_NEWNET},   {"ipc", CLONE_NEWIPC},  {"uts", CLONE_NEWUTS},
+		  {"cgroup", CLONE_NEWCGROUP}, {"time", SBX_CLONE_NEWTIME}};
+	int flags = 0;
+	for (size_t i = 0; i < sizeof(ns) / sizeof(ns[0]); i++) {
+		char a[64], b[64];
+		struct stat sa, sb;
+		snprintf(a, sizeof(a), "/proc/%d/ns/%s", (int)pid, ns[i].name);
+		snprintf(b, sizeof(b), "/proc/self/ns/%s", ns[i].name);
+		if (stat(a, &sa) < 0)
+			continue; /* a kernel without that namespace kind */
+		if (stat(b, &sb) < 0 || sa.st_ino != sb.st_ino || sa.st_dev != sb.st_dev)
+			flags |= ns[i].flag;
+	}
+	return flags;
 }

@@ -108,5 +108,42 @@ void sbx_now_rfc3339(char *buf, size_t size);
 const char *sbx_state_dir(void);
 /* Creates it: 0711 for root (sandboxes traverse it), 0700 with its missing parents for a user. */
 int sbx_state_dir_create(struct sbx_error *err);
-/* The default Unix socket of `sbxctr serve`: <state dir>/serve.sock (malloc'd). */
+/* The default Unix socket of `sbxctr serve`: <state dir>/api.sock (malloc'd). */
 char *sbx_default_socket_path(void);
+
+/* The CPUs this process may run on (its affinity), at least 1. */
+unsigned sbx_usable_cpus(void);
+
+/*
+ * Removes the directories of base named by the pid of a process that is
+ * gone (scratch directories of runtimes that were killed: root's are empty,
+ * their tmpfs went with their mount namespace; a user's are plain
+ * directories, removed with their files). A live pid owns its directory.
+ */
+void sbx_sweep_pid_dirs(const char *base);
+
+/*
+ * sendmsg() of iov with up to 4 fds as SCM_RIGHTS (nfds may be 0);
+ * allocation-free, for sandbox children too. Returns bytes sent or -errno.
+ */
+struct iovec;
+ssize_t sbx_send_fds(int sock, const struct iovec *iov, size_t n_iov, const int *fds, size_t nfds);
+
+
+/* KEY's value in a NULL-terminated "K=V" vector, or NULL (allocation-free). */
+const char *sbx_strv_getenv(char *const *env, const char *key);
+
+/* The PATH of a program's environment that names none. */
+#define SBX_DEFAULT_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+/*
+ * prog's path, looked up in env's PATH (else SBX_DEFAULT_PATH) as execvp
+ * would, into buf; allocation-free (sandbox children use it). 0, or
+ * -errno with err saying why (err->kind SBX_ERRK_EXEC_NOENT or _PERM).
+ */
+int sbx_find_program(const char *prog, char *const *env, char *buf, size_t size, struct sbx_error *err);
+
+/*
+ * The namespaces of process pid that are not the caller's, as CLONE_NEW*
+ * flags (one shared with us, the host's network say, is not joined).
+ */
+int sbx_ns_to_join(pid_t pid);

@@ -40,9 +40,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#define DEFAULT_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
-
-__attribute__((noreturn)) static void child_fail(struct sbx_sandbox *sb, const struct sbx_error *err)
+void sbx_child_fail(struct sbx_sandbox *sb, const struct sbx_error *err)
 {
 	struct sbx_msg m = {.type = SBX_MSG_ERROR, .err = *err};
 	/* best effort: if this fails the parent still sees our exit status */
@@ -169,7 +167,7 @@ static int child_hooks(struct sbx_sandbox *sb, enum sbx_hook_kind kind, struct s
 }
 
 /* Puts the runtime-chosen fds (files, pipes, /dev/null) on 0, 1, 2. */
-static int setup_stdio(struct sbx_sandbox *sb, struct sbx_error *err)
+int sbx_child_stdio(struct sbx_sandbox *sb, struct sbx_error *err)
 {
 	for (int i = 0; i < 3; i++) {
 		if (sb->child_stdio[i] < 0)
@@ -197,36 +195,37 @@ static int set_rlimits(const struct sbx_process *p, struct sbx_error *err)
 	return 0;
 }
 
-/* The program's path, looked up in the sandbox's PATH as execvp would. */
-static int resolve_program(const struct sbx_config *cfg, char *buf, size_t size, struct sbx_error *err)
+int sbx_child_rlimits(const struct sbx_sandbox *sb, struct sbx_error *err)
 {
-	const char *prog = cfg->process.args[0];
-	if (strchr(prog, '/')) {
-		snprintf(buf, size, "%s", prog);
+	int r = set_rlimits(&sb->cfg->process, err);
+	if (r < 0)
+		return r;
+	/* limits cgroups cannot enforce here, when the plan says best-effort */
+	const struct sbx_cgroup_fallback *fb = sb->cg_plan ? &sb->cg_plan->fallback : NULL;
+	for (size_t i = 0; fb && i < fb->n_rlimits; i++) {
+		struct rlimit rl = {.rlim_cur = fb->rlimits[i].soft, .rlim_max = fb->rlimits[i].hard};
+		if (setrlimit(fb->rlimits[i].resource, &rl) < 0)
+			return sbx_err_sys(err, "fallback rlimit %d for an unenforced cgroup limit", fb->rlimits[i].resource);
+	}
+	return 0;
+}
+
+int sbx_child_cpu_backstop(uint64_t cpu_time_us, struct sbx_error *err)
+{
+	if (!cpu_time_us)
 		return 0;
-	}
-	const char *path = sbx_config_getenv(cfg, "PATH");
-	if (!path)
-		path = DEFAULT_PATH;
-	int first_err = ENOENT;
-	for (const char *p = path;; p++) {
-		const char *end = strchrnul(p, ':');
-		int n = snprintf(buf, size, "%.*s%s%s", (int)(end - p), p, end == p ? "" : "/", prog);
-		if (n > 0 && (size_t)n < size) {
-			struct stat st;
-			if (stat(buf, &st) == 0 && S_ISREG(st.st_mode)) {
-				if (access(buf, X_OK) == 0)
-					return 0;
-				first_err = EACCES;
-			}
-		}
-		if (!*end)
-			break;
-		p = end;
-	}
-	sbx_err_errno(err, first_err, "exec \"%s\"", prog);
-	err->kind = first_err == ENOENT ? SBX_ERRK_EXEC_NOENT : SBX_ERRK_EXEC_PERM;
-	return -first_err;
+	/*
+	 * A per-process backstop behind the supervisor's tree-wide limit:
+	 * SIGXCPU one second after the limit, SIGKILL a second later.
+	 */
+	rlim_t s = (rlim_t)((cpu_time_us + 999999) / 1000000 + 1);
+	struct rlimit rl = {.rlim_cur = s, .rlim_max = s + 1};
+	struct rlimit cur;
+	if (getrlimit(RLIMIT_CPU, &cur) == 0 && cur.rlim_max < rl.rlim_max)
+		rl.rlim_max = cur.rlim_max, rl.rlim_cur = cur.rlim_max < s ? cur.rlim_max : s;
+	if (setrlimit(RLIMIT_CPU, &rl) < 0)
+		return sbx_err_sys(err, "RLIMIT_CPU for --time");
+	return 0;
 }
 
 /*
@@ -246,13 +245,13 @@ static void load_seccomp(struct sbx_sandbox *sb)
 		struct sbx_msg m = {.type = SBX_MSG_SECCOMP};
 		if (send(sb->child_fd, &m, sizeof(m), MSG_NOSIGNAL) != (ssize_t)sizeof(m)) {
 			sbx_err_sys(&err, "seccomp: sync socket");
-			child_fail(sb, &err);
+			sbx_child_fail(sb, &err);
 		}
 		int lfd = -1;
 		r = sbx_seccomp_prog_load(sc->report ? sc->notify : sc->main, &lfd);
 		if (r < 0) {
 			sbx_err_errno(&err, r, "seccomp: loading %s", sb->cfg->seccomp_doc ? sb->cfg->seccomp_doc : "the filter");
-			child_fail(sb, &err);
+			sbx_child_fail(sb, &err);
 		}
 		sb->handoff->fd = lfd;
 		__atomic_store_n(&sb->handoff->state, 1, __ATOMIC_RELEASE);
@@ -271,20 +270,196 @@ static void load_seccomp(struct sbx_sandbox *sb)
 	r = sbx_seccomp_prog_load(sc->main, NULL);
 	if (r < 0) {
 		sbx_err_errno(&err, r, "seccomp: loading %s", sb->cfg->seccomp_doc ? sb->cfg->seccomp_doc : "the filter");
-		child_fail(sb, &err);
+		sbx_child_fail(sb, &err);
 	}
 }
 
-__attribute__((noreturn)) static void do_exec(struct sbx_sandbox *sb, const char *path)
+void sbx_child_exec(struct sbx_sandbox *sb, const char *path, char *const *argv, char *const *env)
 {
-	const struct sbx_config *cfg = sb->cfg;
 	struct sbx_error err = {0};
 	load_seccomp(sb);
-	execve(path, cfg->process.args, cfg->process.env ? cfg->process.env : (char *[]){NULL});
+	execve(path, argv, env ? env : (char *[]){NULL});
 	int e = errno;
-	sbx_err_errno(&err, e, "exec \"%s\"", cfg->process.args[0]);
+	sbx_err_errno(&err, e, "exec \"%s\"", argv[0]);
 	err.kind = (e == ENOENT || e == ENOTDIR) ? SBX_ERRK_EXEC_NOENT : SBX_ERRK_EXEC_PERM;
-	child_fail(sb, &err);
+	sbx_child_fail(sb, &err);
+}
+
+/* The program (the config's, or a release's): the filter(s), then execve. */
+__attribute__((noreturn)) static void do_exec(struct sbx_sandbox *sb, const char *path)
+{
+	sbx_child_exec(sb, path, sb->exec_argv, sb->exec_env);
+}
+
+/*
+ * Closes every fd but those in keep (n of them, any order). A parked child
+ * must not hold the copies of the runtime's fds it got at the clone (other
+ * clients' connections, other sandboxes' pipes and slot locks) for as long
+ * as it waits: close-on-exec only takes effect at an execve.
+ */
+static int close_all_but(int *keep, size_t n)
+{
+	for (size_t i = 1; i < n; i++)
+		for (size_t j = i; j > 0 && keep[j - 1] > keep[j]; j--) {
+			int t = keep[j];
+			keep[j] = keep[j - 1];
+			keep[j - 1] = t;
+		}
+	unsigned from = 0;
+	for (size_t i = 0; i <= n; i++) {
+		unsigned to = i < n ? (unsigned)keep[i] : ~0U;
+		if (i < n && keep[i] < 0)
+			continue;
+		if (to > from && sbx_rawsys(SYS_close_range, from, i < n ? to - 1 : ~0U, 0) < 0)
+			return -EBADF;
+		from = to + 1;
+	}
+	return 0;
+}
+
+/* Receives the release into sb->release (allocation-free); returns the number of fds received. */
+static int recv_release(struct sbx_sandbox *sb, int fds[3], struct sbx_error *err)
+{
+	struct sbx_release_buf *b = sb->release;
+	char cbuf[CMSG_SPACE(3 * sizeof(int))];
+	struct iovec iov[2] = {{.iov_base = &b->hdr, .iov_len = sizeof(b->hdr)},
+			       {.iov_base = b->data, .iov_len = SBX_RELEASE_DATA_MAX}};
+	struct msghdr mh = {.msg_iov = iov, .msg_iovlen = 2, .msg_control = cbuf, .msg_controllen = sizeof(cbuf)};
+	ssize_t n;
+	do
+		n = recvmsg(sb->child_fd, &mh, MSG_CMSG_CLOEXEC);
+	while (n < 0 && errno == EINTR);
+	if (n <= 0)
+		_exit(SBX_EXIT_FAILURE); /* the runtime gave up on us, or died */
+	int nfds = 0;
+	for (struct cmsghdr *c = CMSG_FIRSTHDR(&mh); c; c = CMSG_NXTHDR(&mh, c)) {
+		if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS)
+			continue;
+		int k = (int)((c->cmsg_len - CMSG_LEN(0)) / sizeof(int));
+		for (int i = 0; i < k && nfds < 3; i++)
+			memcpy(&fds[nfds++], CMSG_DATA(c) + (size_t)i * sizeof(int), sizeof(int));
+	}
+	struct sbx_release_msg *h = &b->hdr;
+	if ((size_t)n < sizeof(*h) || h->type != SBX_MSG_RELEASE || (size_t)n - sizeof(*h) != h->data_len ||
+	    h->data_len > SBX_RELEASE_DATA_MAX || h->cwd_len > h->data_len ||
+	    h->argc + (uint64_t)h->envc > SBX_RELEASE_STRINGS_MAX || (mh.msg_flags & (MSG_TRUNC | MSG_CTRUNC)))
+		return sbx_err_set(err, EPROTO, "release: malformed message");
+	return nfds;
+}
+
+/* No program (SBX_REL_IDLE): pid 1 only keeps the namespaces alive for sbx_sandbox_exec(). */
+__attribute__((noreturn)) static void become_idle(struct sbx_sandbox *sb)
+{
+	struct sbx_error err = {0};
+	/*
+	 * Where we share the runtime's memory, pid 1 execs the reaper's
+	 * freestanding copy, so that nothing of the sandbox shares the
+	 * runtime's address space while programs run in it (a memory cgroup
+	 * OOM kill takes every sharer along).
+	 */
+	if (sb->init_stub_fd >= 0) {
+		char *iargv[] = {"sbxctr-init", "idle", NULL};
+		char *ienv[] = {NULL};
+		long r = sbx_rawsys6(SYS_execveat, sb->init_stub_fd, (long)"", (long)iargv, (long)ienv, AT_EMPTY_PATH, 0);
+		sbx_err_errno(&err, (int)-r, "release: the idle pid 1");
+		sbx_child_fail(sb, &err);
+	}
+	/* a copy of the runtime's memory: the loop runs here (EOF tells the parent) */
+	close(sb->child_fd);
+	sbx_init_idle();
+}
+
+/*
+ * Parked just before the program starts (sbx_sandbox_set_hold): tells the
+ * parent, then waits for the program it is to run (sbx_sandbox_release).
+ * Everything is set up already; what a release changes is only what an
+ * execve takes anyway (argv, env, cwd, stdio, the CPU backstop). With
+ * --init this is pid 1, before it starts the reaper, which then starts the
+ * released program. Sets sb->exec_argv, sb->exec_env and the hand-off's
+ * exec_path to what to run.
+ */
+static void hold_and_release(struct sbx_sandbox *sb)
+{
+	struct sbx_error err = {0};
+	int keep[7 + SBX_PASS_FDS_MAX], nk = 0;
+	const int own[] = {0, 1, 2, sb->child_fd, sb->init_stub_fd, sb->status_wr, sb->handoff_fd};
+	for (size_t i = 0; i < SBX_ARRAY_SIZE(own); i++)
+		if (own[i] >= 0)
+			keep[nk++] = own[i];
+	int passed = sb->n_pass_fds ? (int)sb->n_pass_fds : sb->cfg->preserve_fds;
+	for (int fd = 3; fd < 3 + passed && nk < (int)SBX_ARRAY_SIZE(keep); fd++)
+		keep[nk++] = fd;
+	if (close_all_but(keep, (size_t)nk) < 0) {
+		sbx_err_sys(&err, "close_range");
+		sbx_child_fail(sb, &err);
+	}
+	struct sbx_msg m = {.type = SBX_MSG_HELD};
+	if (send(sb->child_fd, &m, sizeof(m), MSG_NOSIGNAL) != (ssize_t)sizeof(m))
+		_exit(SBX_EXIT_FAILURE);
+	int fds[3] = {-1, -1, -1};
+	int nfds = recv_release(sb, fds, &err);
+	if (nfds < 0)
+		sbx_child_fail(sb, &err);
+	struct sbx_release_buf *b = sb->release;
+	const struct sbx_release_msg *h = &b->hdr;
+	int k = 0;
+	static const uint32_t flag[3] = {SBX_REL_STDIN, SBX_REL_STDOUT, SBX_REL_STDERR};
+	for (int i = 0; i < 3; i++) {
+		if (!(h->flags & flag[i]))
+			continue;
+		if (k >= nfds || dup2(fds[k], i) < 0) {
+			sbx_err_set(&err, EPROTO, "release: stdio fd %d", i);
+			sbx_child_fail(sb, &err);
+		}
+		close(fds[k++]);
+	}
+	if (h->flags & SBX_REL_IDLE)
+		become_idle(sb);
+	/* the strings: cwd, then argv, then env, each NUL-terminated */
+	b->data[h->data_len] = '\0';
+	const char *cwd = h->cwd_len ? b->data : NULL;
+	char *p = b->data + h->cwd_len, *end = b->data + h->data_len;
+	if (cwd && memchr(b->data, '\0', h->cwd_len) != b->data + h->cwd_len - 1)
+		cwd = NULL;
+	size_t np = 0;
+	for (uint32_t i = 0; i < h->argc + h->envc; i++) {
+		char *z = p < end ? memchr(p, '\0', (size_t)(end - p)) : NULL;
+		if (!z || (cwd == NULL && h->cwd_len)) {
+			sbx_err_set(&err, EPROTO, "release: malformed strings");
+			sbx_child_fail(sb, &err);
+		}
+		if (i == h->argc)
+			b->ptrs[np++] = NULL;
+		b->ptrs[np++] = p;
+		p = z + 1;
+	}
+	if (h->envc == 0)
+		b->ptrs[np++] = NULL;
+	b->ptrs[np++] = NULL;
+	if (h->argc == 0) {
+		sbx_err_set(&err, EPROTO, "release: no program");
+		sbx_child_fail(sb, &err);
+	}
+	sb->exec_argv = b->ptrs;
+	sb->exec_env = b->ptrs + h->argc + 1;
+	if (cwd && chdir(cwd) < 0) {
+		sbx_err_sys(&err, "cwd \"%s\"", cwd);
+		sbx_child_fail(sb, &err);
+	}
+	if (sbx_child_cpu_backstop(h->cpu_time_us, &err) < 0 ||
+	    sbx_find_program(b->ptrs[0], sb->exec_env, sb->handoff->exec_path, sizeof(sb->handoff->exec_path),
+			      &err) < 0)
+		sbx_child_fail(sb, &err);
+	if (sb->cfg->init && sb->stub_argv) {
+		/* the stub's own arguments, then the released program's */
+		size_t n = 0;
+		for (; n < SBX_STUB_ARGS; n++)
+			b->stub_argv[n] = sb->stub_argv[n];
+		for (uint32_t i = 0; i < h->argc; i++)
+			b->stub_argv[n++] = b->ptrs[i];
+		b->stub_argv[n] = NULL;
+		sb->stub_argv = b->stub_argv;
+	}
 }
 
 /*
@@ -323,9 +498,9 @@ __attribute__((noreturn)) static void init_exec_stub(struct sbx_sandbox *sb)
 	char *envp[] = {NULL};
 	if (r == 0)
 		r = sbx_rawsys6(SYS_execveat, sb->init_stub_fd, (long)"", (long)sb->stub_argv,
-				(long)(sb->cfg->process.env ? sb->cfg->process.env : envp), AT_EMPTY_PATH, 0);
+				(long)(sb->exec_env ? sb->exec_env : envp), AT_EMPTY_PATH, 0);
 	sbx_err_errno(&err, (int)-r, "--init: starting the reaper");
-	child_fail(sb, &err);
+	sbx_child_fail(sb, &err);
 }
 
 __attribute__((noreturn)) static void run_init(struct sbx_sandbox *sb, const char *path)
@@ -347,7 +522,7 @@ __attribute__((noreturn)) static void run_init(struct sbx_sandbox *sb, const cha
 	 */
 	if (sb->id->rootless && prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0) {
 		sbx_err_sys(&err, "--init: PR_SET_DUMPABLE");
-		child_fail(sb, &err);
+		sbx_child_fail(sb, &err);
 	}
 	/*
 	 * The program is started like posix_spawn does it: sharing our memory
@@ -366,7 +541,7 @@ __attribute__((noreturn)) static void run_init(struct sbx_sandbox *sb, const cha
 #endif
 	if (pid < 0) {
 		sbx_err_sys(&err, "--init: starting the program");
-		child_fail(sb, &err);
+		sbx_child_fail(sb, &err);
 	}
 	if (sb->id->rootless)
 		prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
@@ -375,7 +550,7 @@ __attribute__((noreturn)) static void run_init(struct sbx_sandbox *sb, const cha
 	sbx_init_loop(sb->status_wr, pid);
 }
 
-static void reset_signals(void)
+void sbx_child_reset_signals(void)
 {
 	struct sigaction sa = {.sa_handler = SIG_DFL};
 	for (int s = 1; s < NSIG; s++)
@@ -412,7 +587,7 @@ static int setup(struct sbx_sandbox *sb, const struct sbx_rootfs_local *local, c
 	/* a mount namespace joined by path (exact): the rootfs is set up in it, as runc does */
 	if (sb->join_fds[SBX_NS_MOUNT] >= 0 && setns(sb->join_fds[SBX_NS_MOUNT], CLONE_NEWNS) < 0)
 		return sbx_err_sys(err, "linux.namespaces: joining mount namespace %s", cfg->ns[SBX_NS_MOUNT].path);
-	if (!p->terminal && (r = setup_stdio(sb, err)) < 0)
+	if (!p->terminal && (r = sbx_child_stdio(sb, err)) < 0)
 		return r;
 	/* maps are written: become root of the new user namespace (uid 0 inside) */
 	if (syscall(SYS_setresgid, 0, 0, 0) < 0 || syscall(SYS_setresuid, 0, 0, 0) < 0)
@@ -485,33 +660,48 @@ static int setup(struct sbx_sandbox *sb, const struct sbx_rootfs_local *local, c
 	}
 	if (p->terminal && (r = setup_pty(sb, err)) < 0)
 		return r;
-	if ((r = set_rlimits(p, err)) < 0)
+	if ((r = sbx_child_rlimits(sb, err)) < 0)
 		return r;
-	/* limits cgroups cannot enforce here, when the plan says best-effort */
-	const struct sbx_cgroup_fallback *fb = sb->cg_plan ? &sb->cg_plan->fallback : NULL;
-	for (size_t i = 0; fb && i < fb->n_rlimits; i++) {
-		struct rlimit rl = {.rlim_cur = fb->rlimits[i].soft, .rlim_max = fb->rlimits[i].hard};
-		if (setrlimit(fb->rlimits[i].resource, &rl) < 0)
-			return sbx_err_sys(err, "fallback rlimit %d for an unenforced cgroup limit", fb->rlimits[i].resource);
-	}
-	if (cfg->limits.cpu_time_us) {
-		/*
-		 * A per-process backstop behind the supervisor's tree-wide limit:
-		 * SIGXCPU one second after the limit, SIGKILL a second later.
-		 */
-		rlim_t s = (rlim_t)((cfg->limits.cpu_time_us + 999999) / 1000000 + 1);
-		struct rlimit rl = {.rlim_cur = s, .rlim_max = s + 1};
-		struct rlimit cur;
-		if (getrlimit(RLIMIT_CPU, &cur) == 0 && cur.rlim_max < rl.rlim_max)
-			rl.rlim_max = cur.rlim_max, rl.rlim_cur = cur.rlim_max < s ? cur.rlim_max : s;
-		if (setrlimit(RLIMIT_CPU, &rl) < 0)
-			return sbx_err_sys(err, "RLIMIT_CPU for --time");
-	}
+	/* a parked child takes the run's CPU limit and its program with the release */
+	if (!sb->hold && (r = sbx_child_cpu_backstop(sb->limits.cpu_time_us, err)) < 0)
+		return r;
 	if (chdir(p->cwd) < 0)
 		return sbx_err_sys(err, "process.cwd \"%s\"", p->cwd);
 	/* looked up while we still may stat anything: the filter comes later */
-	if ((r = resolve_program(cfg, exec_path, exec_size, err)) < 0)
+	if (!sb->hold && (r = sbx_find_program(p->args[0], p->env, exec_path, exec_size, err)) < 0)
 		return r;
+	return 0;
+}
+
+/* The caller's fds on 3, 4, ... (or --preserve-fds'), kept at execve; every other fd closes there. */
+static int fds_for_exec(struct sbx_sandbox *sb, struct sbx_error *err)
+{
+	int r = place_passed_fds(sb, err);
+	if (r < 0)
+		return r;
+	int keep = sb->n_pass_fds ? (int)sb->n_pass_fds : sb->cfg->preserve_fds;
+	for (int fd = 3; fd < 3 + keep; fd++)
+		if (fcntl(fd, F_SETFD, 0) < 0)
+			return sbx_err_sys(err, "--preserve-fds: fd %d", fd);
+	if (syscall(SYS_close_range, 3 + keep, ~0U, CLOSE_RANGE_CLOEXEC) < 0)
+		return sbx_err_sys(err, "close_range");
+	return 0;
+}
+
+/* After the identity changed (which clears it): the death signal again, and the runtime still there. */
+static int rearm_death_signal(struct sbx_sandbox *sb, struct sbx_error *err)
+{
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0)
+		return sbx_err_sys(err, "PR_SET_PDEATHSIG");
+	/*
+	 * If the runtime died while it was cleared, no signal will come. Its
+	 * end of the sync socket is closed then, which a connected SEQPACKET
+	 * socket reports as POLLHUP whatever messages are still queued
+	 * (getppid() cannot tell: it is 0 across the pid namespace).
+	 */
+	struct pollfd alive = {.fd = sb->child_fd, .events = POLLIN};
+	if (poll(&alive, 1, 0) < 0 || (alive.revents & (POLLHUP | POLLERR)))
+		_exit(SBX_EXIT_FAILURE);
 	return 0;
 }
 
@@ -523,16 +713,9 @@ static int setup_final(struct sbx_sandbox *sb, struct sbx_error *err)
 {
 	const struct sbx_config *cfg = sb->cfg;
 	const struct sbx_process *p = &cfg->process;
-	int r = place_passed_fds(sb, err);
+	int r = fds_for_exec(sb, err);
 	if (r < 0)
 		return r;
-	/* fds 3..3+N-1 are the caller's to pass; everything else goes at execve */
-	int keep = sb->n_pass_fds ? (int)sb->n_pass_fds : cfg->preserve_fds;
-	for (int fd = 3; fd < 3 + keep; fd++)
-		if (fcntl(fd, F_SETFD, 0) < 0)
-			return sbx_err_sys(err, "--preserve-fds: fd %d", fd);
-	if (syscall(SYS_close_range, 3 + keep, ~0U, CLOSE_RANGE_CLOEXEC) < 0)
-		return sbx_err_sys(err, "close_range");
 	if (setsid() < 0)
 		return sbx_err_sys(err, "setsid");
 	if (p->terminal && ioctl(0, TIOCSCTTY, 0) < 0)
@@ -567,19 +750,31 @@ static int setup_final(struct sbx_sandbox *sb, struct sbx_error *err)
 		return sbx_err_sys(err, "PR_SET_NO_NEW_PRIVS");
 	if (sb->oci.detach)
 		return 0;
-	/* changing credentials cleared it: set it again for the exec'd program */
-	if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0)
-		return sbx_err_sys(err, "PR_SET_PDEATHSIG");
-	/*
-	 * If the runtime died while it was cleared, no signal will come. Its
-	 * end of the sync socket is closed then, which a connected SEQPACKET
-	 * socket reports as POLLHUP whatever messages are still queued
-	 * (getppid() cannot tell: it is 0 across the pid namespace).
-	 */
-	struct pollfd alive = {.fd = sb->child_fd, .events = POLLIN};
-	if (poll(&alive, 1, 0) < 0 || (alive.revents & (POLLHUP | POLLERR)))
-		_exit(SBX_EXIT_FAILURE);
-	return 0;
+	return rearm_death_signal(sb, err);
+}
+
+void sbx_child_setup_sample(struct sbx_sandbox *sb)
+{
+	/* our own CPU so far is set-up, not the program's, and the run's wall time starts now (struct sbx_handoff) */
+	struct rusage ru;
+	struct timespec now;
+	if (getrusage(RUSAGE_SELF, &ru) == 0) {
+		sb->handoff->setup_utime_us = (uint64_t)ru.ru_utime.tv_sec * 1000000u + (uint64_t)ru.ru_utime.tv_usec;
+		sb->handoff->setup_stime_us = (uint64_t)ru.ru_stime.tv_sec * 1000000u + (uint64_t)ru.ru_stime.tv_usec;
+	}
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	sb->handoff->setup_end_ns = (uint64_t)now.tv_sec * 1000000000u + (uint64_t)now.tv_nsec;
+}
+
+int sbx_child_last_steps(struct sbx_sandbox *sb, struct sbx_error *err)
+{
+	/* no_new_privs as under hardened (setup_final) */
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+		return sbx_err_sys(err, "PR_SET_NO_NEW_PRIVS");
+	if (setsid() < 0)
+		return sbx_err_sys(err, "setsid");
+	int r = rearm_death_signal(sb, err);
+	return r < 0 ? r : fds_for_exec(sb, err);
 }
 
 /*
@@ -630,7 +825,7 @@ void sbx_child_main(struct sbx_sandbox *sb)
 		if (sb->oci.close_fds[i] >= 0)
 			close(sb->oci.close_fds[i]);
 	sbx_slot_release(&sb->slot);
-	reset_signals();
+	sbx_child_reset_signals();
 	struct sbx_msg m;
 	expect_msg(sb, SBX_MSG_GO, &m);
 	sb->host_pid = m.pid;
@@ -642,27 +837,27 @@ void sbx_child_main(struct sbx_sandbox *sb)
 	 */
 	struct sbx_rootfs_local local;
 	if (sb->id->rootless && sbx_rootfs_clone_local(sb->plan, &local, &err) < 0)
-		child_fail(sb, &err);
+		sbx_child_fail(sb, &err);
 	/* the shared page: the --init stub starts the program from there */
 	char *exec_path = sb->handoff->exec_path;
 	if (setup(sb, sb->id->rootless ? &local : NULL, exec_path, sizeof(sb->handoff->exec_path), &err) < 0)
-		child_fail(sb, &err);
+		sbx_child_fail(sb, &err);
 	/* the program must find the network ready: the parent set it up meanwhile */
 	if (sb->net_ready_msg && !sb->net_ready)
 		expect_msg(sb, SBX_MSG_NET_READY, &m);
 	if (sb->oci.detach)
 		wait_for_start(sb);
 	if (child_hooks(sb, SBX_HOOK_START_CONTAINER, &err) < 0 || setup_final(sb, &err) < 0)
-		child_fail(sb, &err);
-	/* our own CPU so far is set-up, not the program's, and the run's wall time starts now (struct sbx_handoff) */
-	struct rusage ru;
-	struct timespec now;
-	if (getrusage(RUSAGE_SELF, &ru) == 0) {
-		sb->handoff->setup_utime_us = (uint64_t)ru.ru_utime.tv_sec * 1000000u + (uint64_t)ru.ru_utime.tv_usec;
-		sb->handoff->setup_stime_us = (uint64_t)ru.ru_stime.tv_sec * 1000000u + (uint64_t)ru.ru_stime.tv_usec;
+		sbx_child_fail(sb, &err);
+	if (sb->hold) {
+		/* SBX_HOLD_FILTERED (never with --init: sbx_sandbox_start) */
+		if (sb->hold_filtered) {
+			load_seccomp(sb);
+			sb->seccomp = NULL; /* our own copy of the pointer: loaded */
+		}
+		hold_and_release(sb);
 	}
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	sb->handoff->setup_end_ns = (uint64_t)now.tv_sec * 1000000000u + (uint64_t)now.tv_nsec;
+	sbx_child_setup_sample(sb);
 	if (sb->cfg->init && !sb->oci.detach)
 		run_init(sb, exec_path);
 	do_exec(sb, exec_path);

@@ -51,11 +51,6 @@
 #include <termios.h>
 #include <unistd.h>
 
-#ifndef CLONE_NEWTIME
-#define CLONE_NEWTIME 0x00000080
-#endif
-#define DEFAULT_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
-
 enum { MSG_PID = 1, MSG_PTY, MSG_ERR };
 
 struct exec_msg {
@@ -101,43 +96,6 @@ static int set_rlimits(const struct sbx_process *p, struct sbx_error *err)
 					   (unsigned long long)rl.rlim_max);
 	}
 	return 0;
-}
-
-static const char *env_get(char *const *env, const char *key)
-{
-	size_t n = strlen(key);
-	for (size_t i = 0; env && env[i]; i++)
-		if (strncmp(env[i], key, n) == 0 && env[i][n] == '=')
-			return env[i] + n + 1;
-	return NULL;
-}
-
-/* args[0] looked up in the process's PATH, as execvp would. */
-static int resolve(const struct sbx_process *p, char *buf, size_t size, struct sbx_error *err)
-{
-	const char *prog = p->args[0];
-	if (strchr(prog, '/')) {
-		snprintf(buf, size, "%s", prog);
-		return 0;
-	}
-	const char *path = env_get(p->env, "PATH");
-	int first = ENOENT;
-	for (const char *s = path ? path : DEFAULT_PATH;; s++) {
-		const char *end = strchrnul(s, ':');
-		int n = snprintf(buf, size, "%.*s%s%s", (int)(end - s), s, end == s ? "" : "/", prog);
-		struct stat st;
-		if (n > 0 && (size_t)n < size && stat(buf, &st) == 0 && S_ISREG(st.st_mode)) {
-			if (access(buf, X_OK) == 0)
-				return 0;
-			first = EACCES;
-		}
-		if (!*end)
-			break;
-		s = end;
-	}
-	sbx_err_errno(err, first, "exec \"%s\"", prog);
-	err->kind = first == ENOENT ? SBX_ERRK_EXEC_NOENT : SBX_ERRK_EXEC_PERM;
-	return -first;
 }
 
 /* The terminal, from the container's own devpts: the master goes to E, the slave becomes stdio. */
@@ -211,7 +169,7 @@ __attribute__((noreturn)) static void exec_program(const struct exec_ctx *c)
 		sbx_err_sys(&err, "cwd \"%s\"", cwd);
 		fail(c, &err);
 	}
-	if (resolve(p, path, sizeof(path), &err) < 0)
+	if (sbx_find_program(p->args[0], p->env, path, sizeof(path), &err) < 0)
 		fail(c, &err);
 	/*
 	 * Without no_new_privs (exact only) loading a filter takes
@@ -272,29 +230,6 @@ __attribute__((noreturn)) static void exec_middle(const struct exec_ctx *c)
 		exec_program(c);
 	send_msg(c->sock, MSG_PID, (int32_t)pid, NULL);
 	_exit(0);
-}
-
-/* The namespaces of pid that are not ours (one shared with us, the host's network say, is not joined). */
-static int ns_to_join(pid_t pid)
-{
-	static const struct {
-		const char *name;
-		int flag;
-	} ns[] = {{"user", CLONE_NEWUSER}, {"mnt", CLONE_NEWNS},      {"pid", CLONE_NEWPID},
-		  {"net", CLONE_NEWNET},   {"ipc", CLONE_NEWIPC},     {"uts", CLONE_NEWUTS},
-		  {"cgroup", CLONE_NEWCGROUP}, {"time", CLONE_NEWTIME}};
-	int flags = 0;
-	for (size_t i = 0; i < SBX_ARRAY_SIZE(ns); i++) {
-		char a[64], b[64];
-		struct stat sa, sb;
-		snprintf(a, sizeof(a), "/proc/%d/ns/%s", (int)pid, ns[i].name);
-		snprintf(b, sizeof(b), "/proc/self/ns/%s", ns[i].name);
-		if (stat(a, &sa) < 0)
-			continue; /* a kernel without that namespace kind */
-		if (stat(b, &sb) < 0 || sa.st_ino != sb.st_ino || sa.st_dev != sb.st_dev)
-			flags |= ns[i].flag;
-	}
-	return flags;
 }
 
 /* ---- the process: the container's, the process object's, the flags' ------------------ */
@@ -565,6 +500,9 @@ static int exec_in(struct ctr *c, const struct sbx_exec_opts *o, int *ret_status
 	json_object_put(own);
 	if (r < 0)
 		return r;
+	/* build_process gave a command or an error (said again where the analyzer can see it) */
+	if (!proc.args || !proc.args[0])
+		return sbx_err_set(err, EINVAL, "exec: no command");
 	struct sbx_caps_prepared caps = {0};
 	if ((r = sbx_caps_prepare(&proc, &caps, err)) < 0)
 		return r;
@@ -589,7 +527,7 @@ static int exec_in(struct ctr *c, const struct sbx_exec_opts *o, int *ret_status
 	struct exec_run x = {
 		.o = o,
 		.ctx = {.proc = &proc, .caps = &caps, .seccomp = main_sc, .extra = extra_sc, .sock = sp[1],
-			.pidfd = c->pidfd, .root_fd = root_fd, .ns_flags = ns_to_join(c->st.pid), .tty = o->tty,
+			.pidfd = c->pidfd, .root_fd = root_fd, .ns_flags = sbx_ns_to_join(c->st.pid), .tty = o->tty,
 			.detach = o->detach, .preserve_fds = o->preserve_fds},
 		.cgroup_fd = cg_fd,
 		.sock = sock,

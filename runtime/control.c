@@ -47,6 +47,11 @@ uint64_t sbx_elapsed_us(const struct timespec *since)
 	return d > 0 ? (uint64_t)d : 0;
 }
 
+const struct sbx_config *sbx_sandbox_config(const struct sbx_sandbox *sb)
+{
+	return sb->cfg;
+}
+
 pid_t sbx_sandbox_pid(const struct sbx_sandbox *sb)
 {
 	return sb->pid;

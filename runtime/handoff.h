@@ -25,6 +25,8 @@ enum sbx_msg_type {
 	SBX_MSG_DETACHED,   /* child -> parent: done */
 	SBX_MSG_STAGE,	   /* child -> parent: the workdir's tmpfs, lent (SCM_RIGHTS; rootless) */
 	SBX_MSG_STAGE_READY, /* parent -> child: the lent workdir is filled */
+	SBX_MSG_HELD,	     /* child -> parent (hold): set up and parked just before execve */
+	SBX_MSG_RELEASE,     /* parent -> child: struct sbx_release_msg, its strings, stdio fds (SCM_RIGHTS) */
 };
 
 struct sbx_msg {

@@ -117,3 +117,26 @@ __attribute__((noreturn)) static inline void sbx_init_loop(int status_fd, int pr
 		}
 	}
 }
+
+/*
+ * pid 1 of a sandbox that has no program of its own (a session's, which
+ * programs join through sbx_sandbox_exec): it keeps the namespaces alive
+ * and reaps whatever is reparented to it. Every signal stays blocked and
+ * only SIGCHLD is taken, so nothing inside can make it exit: only a
+ * SIGKILL from the runtime, outside the pid namespace, ends it.
+ */
+__attribute__((noreturn)) static inline void sbx_init_idle(void)
+{
+	uint64_t all = ~0ULL;
+	const uint64_t taken = SBX_INIT_SIGBIT(SIGCHLD);
+	sbx_rawsys6(SYS_rt_sigprocmask, SIG_SETMASK, (long)&all, 0, sizeof(all), 0, 0);
+	sbx_rawsys6(SYS_prctl, 4 /* PR_SET_DUMPABLE */, 0, 0, 0, 0, 0);
+	for (;;) {
+		if (sbx_rawsys6(SYS_rt_sigtimedwait, (long)&taken, 0, 0, sizeof(taken), 0, 0) != SIGCHLD)
+			continue;
+		int status;
+		while (sbx_rawsys6(SYS_wait4, -1, (long)&status, WNOHANG, 0, 0, 0) > 0)
+			;
+	}
+}
+

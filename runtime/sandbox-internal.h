@@ -22,6 +22,38 @@
 #include "runtime/spawn.h"
 #include "runtime/workdir.h"
 
+/*
+ * The release of a parked child (sbx_sandbox_release): this header, then
+ * data_len bytes: cwd (cwd_len bytes, possibly 0), then argc NUL-terminated
+ * arguments, then envc NUL-terminated "K=V" strings. stdio fds travel as
+ * SCM_RIGHTS, in the order of the SBX_REL_STDIN/STDOUT/STDERR flags.
+ */
+enum {
+	SBX_REL_IDLE = 1u << 0,	  /* no program: pid 1 only holds the namespaces (sbx_sandbox_exec) */
+	SBX_REL_STDIN = 1u << 1,  /* an fd for 0 follows */
+	SBX_REL_STDOUT = 1u << 2, /* an fd for 1 follows */
+	SBX_REL_STDERR = 1u << 3, /* an fd for 2 follows */
+};
+struct sbx_release_msg {
+	uint32_t type; /* SBX_MSG_RELEASE */
+	uint32_t flags;
+	uint32_t argc, envc;
+	uint32_t cwd_len, data_len;
+	uint64_t cpu_time_us; /* the run's CPU limit (the RLIMIT_CPU backstop), 0: none */
+};
+/* What one release may carry, and where the child receives it (mapped by the parent). */
+#define SBX_RELEASE_DATA_MAX (128u << 10)
+#define SBX_RELEASE_STRINGS_MAX 4096
+/* sbxctr-init STATUS_FD SYNC_FD HANDOFF_FD HANDOFF_SIZE -- (runtime/init-stub/init_stub.c) */
+#define SBX_STUB_ARGS 6
+struct sbx_release_buf {
+	struct sbx_release_msg hdr;
+	char data[SBX_RELEASE_DATA_MAX + 1];
+	char *ptrs[SBX_RELEASE_STRINGS_MAX + 2]; /* argv, NULL, env, NULL */
+	/* --init's stub: its own arguments (SBX_STUB_ARGS of them, see setup_handoff), then argv, NULL */
+	char *stub_argv[SBX_STUB_ARGS + SBX_RELEASE_STRINGS_MAX + 1];
+};
+
 /* The pty relay of `run -t` (supervise.c). */
 struct sbx_console {
 	int master;    /* -1: none */
@@ -66,6 +98,22 @@ struct sbx_sandbox {
 	bool child_hooks;	     /* createContainer/startContainer hooks run in the child */
 	bool net_ready;		     /* the child's own copy: NET_READY arrived */
 	struct sbx_console console;
+	bool seccomp_lent;	     /* seccomp is another sandbox's plan (sbx_sandbox_exec): not ours to free */
+	/*
+	 * The run's limits: the config's, or those a release handed over
+	 * (supervise.c reads these, never cfg->limits).
+	 */
+	struct sbx_run_limits limits;
+	bool force_stage;	     /* a staged workdir even without copies (sbx_sandbox_stage_workdir) */
+	bool hold;		     /* start parks the child before execve (sbx_sandbox_set_hold) */
+	bool hold_filtered;	     /* ... with its seccomp filter loaded (SBX_HOLD_FILTERED) */
+	bool held;		     /* parked now: sync_fd stays open for the release */
+	pid_t held_pid;		     /* the parked process, as the host sees it */
+	struct sbx_release_buf *release; /* the child's receive buffer (hold), mapped here */
+	struct sbx_config *exec_cfg;	/* sbx_sandbox_exec: cfg, a shallow copy (free() only) */
+	/* the child's own copy: what it execs (the config's, or a release's) */
+	char *const *exec_argv;
+	char *const *exec_env;
 	char *exec_path;	     /* resolved in the child */
 	struct sbx_caps_prepared caps; /* built before clone for the child */
 	struct sbx_spawn *spawn;     /* the child's stacks, its copy of this struct, its TLS donor */
@@ -75,6 +123,7 @@ struct sbx_sandbox {
 	int init_stub_fd;	     /* --init: the reaper pid 1 execs (where the build has it), else -1 */
 	char **stub_argv;	     /* its argv, built before clone: the child may not allocate */
 
+	int mnt_ns_fd; /* the sandbox's mount namespace, held until free (see sbx_sandbox_start) */
 	int sync_fd;   /* parent's end */
 	int child_fd;  /* child's end (closed in the parent after clone) */
 	int status_rd; /* --init: the program's wait status, written by our init */
@@ -127,6 +176,9 @@ struct sbx_sandbox {
 	struct timespec t_create;
 };
 
+/* A sandbox object with nothing opened yet (every fd -1). */
+struct sbx_sandbox *sbx_sandbox_alloc(const struct sbx_config *cfg);
+
 /* supervise.c: prepares the timers and capture pipes; called by start(). */
 int sbx_supervise_prepare(struct sbx_sandbox *sb, struct sbx_error *err);
 
@@ -140,6 +192,26 @@ void sbx_scmon_violation(struct sbx_sandbox *sb);
 
 /* The child's entry point after clone3(); never returns. */
 __attribute__((noreturn)) void sbx_child_main(struct sbx_sandbox *sb);
+
+/*
+ * Pieces of the child's last steps that sbx_sandbox_exec()'s process takes
+ * too (child.c; allocation-free, as everything the child runs).
+ */
+__attribute__((noreturn)) void sbx_child_fail(struct sbx_sandbox *sb, const struct sbx_error *err);
+void sbx_child_reset_signals(void);
+int sbx_child_stdio(struct sbx_sandbox *sb, struct sbx_error *err);
+int sbx_child_rlimits(const struct sbx_sandbox *sb, struct sbx_error *err);
+int sbx_child_cpu_backstop(uint64_t cpu_time_us, struct sbx_error *err);
+/* no_new_privs, setsid, the death signal again, the runtime-alive check, fds above 2 close-on-exec */
+int sbx_child_last_steps(struct sbx_sandbox *sb, struct sbx_error *err);
+/* The end of the set-up: its CPU and the moment the run's wall time starts, into the hand-off (struct sbx_handoff). */
+void sbx_child_setup_sample(struct sbx_sandbox *sb);
+/* The filter(s), then execve(path, argv, env); never returns. */
+__attribute__((noreturn)) void sbx_child_exec(struct sbx_sandbox *sb, const char *path, char *const *argv,
+					      char *const *env);
+
+/* sandbox.c: after GO (or a release), until the program runs (0), the child parks (0, held) or fails. */
+int sbx_sandbox_wait_setup(struct sbx_sandbox *sb, struct sbx_error *err);
 
 /* control.c: arms a one-shot timerfd (0: fires at once). */
 int sbx_arm_timer(int tfd, uint64_t us);

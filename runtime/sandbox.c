@@ -20,6 +20,7 @@
 #include <linux/nsfs.h>
 #include <sys/mman.h>
 #include <sys/mount.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -34,6 +35,37 @@ static const uint64_t ns_clone_flag[SBX_NS__COUNT] = {
 	[SBX_NS_NET] = CLONE_NEWNET,   [SBX_NS_IPC] = CLONE_NEWIPC,	  [SBX_NS_UTS] = CLONE_NEWUTS,
 	[SBX_NS_CGROUP] = CLONE_NEWCGROUP, [SBX_NS_TIME] = CLONE_NEWTIME,
 };
+
+void sbx_sandbox_set_hold(struct sbx_sandbox *sb, enum sbx_hold hold)
+{
+	if (sb->started)
+		return;
+	sb->hold = hold != SBX_HOLD_NONE;
+	sb->hold_filtered = hold == SBX_HOLD_FILTERED;
+}
+
+void sbx_sandbox_stage_workdir(struct sbx_sandbox *sb)
+{
+	if (!sb->started && sb->cfg->workdir.path)
+		sb->force_stage = true;
+}
+
+const char *sbx_sandbox_stage_path(const struct sbx_sandbox *sb)
+{
+	return sb->stage.mounted ? sb->stage.path : NULL;
+}
+
+int sbx_sandbox_stage_copy_in(struct sbx_sandbox *sb, const struct sbx_config *cfg, struct sbx_error *err)
+{
+	if (!sb->stage.mounted)
+		return sbx_err_set(err, EINVAL, "the sandbox has no staged workdir");
+	return sbx_stage_copy_in(&sb->stage, cfg, err);
+}
+
+bool sbx_sandbox_held(const struct sbx_sandbox *sb)
+{
+	return sb->held;
+}
 
 void sbx_sandbox_use_cgroup_root(struct sbx_sandbox *sb, struct sbx_cgroup_root *root)
 {
@@ -113,6 +145,7 @@ void sbx_sandbox_free(struct sbx_sandbox *sb)
 	sb->spawn = NULL;
 	sbx_caps_prepared_free(&sb->caps);
 	close_fd(&sb->init_stub_fd);
+	close_fd(&sb->mnt_ns_fd); /* the sandbox's mounts go now (see sbx_sandbox_start) */
 	close_fd(&sb->pidfd);
 	close_fd(&sb->listener);
 	if (sb->cg) {
@@ -129,7 +162,10 @@ void sbx_sandbox_free(struct sbx_sandbox *sb)
 		munmap(sb->handoff, sb->handoff_size);
 	close_fd(&sb->handoff_fd);
 	sbx_strv_free(sb->stub_argv);
-	sbx_seccomp_plan_free(sb->seccomp);
+	if (sb->release)
+		munmap(sb->release, sizeof(*sb->release));
+	if (!sb->seccomp_lent)
+		sbx_seccomp_plan_free(sb->seccomp);
 	for (int i = 0; i < 3; i++) {
 		/* stdout and stderr may share one fd when merged */
 		if (i == 2 && sb->child_stdio[2] == sb->child_stdio[1])
@@ -164,6 +200,7 @@ void sbx_sandbox_free(struct sbx_sandbox *sb)
 	free(sb->caller);
 	sbx_mount_plan_free(sb->plan);
 	free(sb->exec_path);
+	free(sb->exec_cfg);
 	free(sb);
 }
 
@@ -213,18 +250,19 @@ static int net_plan(struct sbx_sandbox *sb, unsigned slot, struct sbx_error *err
 	return 0;
 }
 
-int sbx_sandbox_create(const struct sbx_config *cfg, struct sbx_sandbox **ret, struct sbx_error *err)
+struct sbx_sandbox *sbx_sandbox_alloc(const struct sbx_config *cfg)
 {
-	int r = sbx_config_validate(cfg, err);
-	if (r < 0)
-		return r;
-	_cleanup_(sbx_sandbox_freep) struct sbx_sandbox *sb = sbx_xcalloc(1, sizeof(*sb));
+	struct sbx_sandbox *sb = sbx_xcalloc(1, sizeof(*sb));
 	clock_gettime(CLOCK_MONOTONIC, &sb->t_create);
 	sb->cfg = cfg;
+	sb->limits = cfg->limits;
+	sb->exec_argv = cfg->process.args;
+	sb->exec_env = cfg->process.env;
 	sb->caller = sbx_xmalloc(sizeof(*sb->caller));
 	sbx_caller_probe(sb->caller);
 	sb->sync_fd = sb->child_fd = sb->status_rd = sb->status_wr = sb->pidfd = -1;
 	sb->wall_tfd = sb->cpu_tfd = sb->kill_tfd = sb->listener = sb->init_stub_fd = sb->handoff_fd = -1;
+	sb->mnt_ns_fd = -1;
 	sb->console.master = sb->console.in_fd = sb->console.out_fd = -1;
 	sb->oci.start_fd = sb->oci.console_fd = sb->oci.close_fds[0] = sb->oci.close_fds[1] = -1;
 	for (int i = 0; i < 3; i++)
@@ -235,6 +273,15 @@ int sbx_sandbox_create(const struct sbx_config *cfg, struct sbx_sandbox **ret, s
 	sb->stage.fd = -1;
 	for (int i = 0; i < SBX_NS__COUNT; i++)
 		sb->join_fds[i] = -1;
+	return sb;
+}
+
+int sbx_sandbox_create(const struct sbx_config *cfg, struct sbx_sandbox **ret, struct sbx_error *err)
+{
+	int r = sbx_config_validate(cfg, err);
+	if (r < 0)
+		return r;
+	_cleanup_(sbx_sandbox_freep) struct sbx_sandbox *sb = sbx_sandbox_alloc(cfg);
 	/*
 	 * Under hardened the user and mount namespaces are not optional: sbxctr
 	 * never runs a program as host root, and it needs its own mounts to
@@ -457,7 +504,8 @@ static void choose_spawn(struct sbx_sandbox *sb)
 {
 	sb->share_memory = SBX_SPAWN_SHARED_VM && !sb->child_hooks &&
 			   sbx_cgroup_plan_memory_max(sb->cg_plan) >= SHARE_MIN_MEMORY_MAX;
-	if (!sb->cfg->init)
+	/* a parked child may become an idle pid 1 (SBX_REL_IDLE), which needs the stub where it shares */
+	if (!sb->cfg->init && !(sb->hold && sb->share_memory))
 		return;
 	/* also without sharing: the stub starts the program from its own pages (init_stub.c) */
 	struct sbx_error e = {0};
@@ -495,8 +543,9 @@ static void handoff_put_prog(struct sbx_handoff *h, struct sbx_handoff_prog *hp,
  */
 static int setup_handoff(struct sbx_sandbox *sb, struct sbx_error *err)
 {
-	const struct sbx_seccomp_plan *sc = sb->init_stub_fd >= 0 && sb->seccomp && !sb->seccomp->none ? sb->seccomp
-													    : NULL;
+	/* the stub starts the program under --init (without, a parked pid 1 may exec it only to idle) */
+	bool stub_starts = sb->init_stub_fd >= 0 && sb->cfg->init;
+	const struct sbx_seccomp_plan *sc = stub_starts && sb->seccomp && !sb->seccomp->none ? sb->seccomp : NULL;
 	size_t size = align8(sizeof(struct sbx_handoff));
 	if (sc && sc->notify)
 		size += align8((size_t)sc->notify->len * sizeof(struct sock_filter));
@@ -510,7 +559,7 @@ static int setup_handoff(struct sbx_sandbox *sb, struct sbx_error *err)
 		return sbx_err_sys(err, "mmap of the sandbox hand-off");
 	sb->handoff = m;
 	sb->handoff_size = size;
-	if (sb->init_stub_fd < 0)
+	if (!stub_starts)
 		return 0;
 	size_t off = align8(sizeof(struct sbx_handoff));
 	if (sc) {
@@ -519,7 +568,7 @@ static int setup_handoff(struct sbx_sandbox *sb, struct sbx_error *err)
 			handoff_put_prog(sb->handoff, &sb->handoff->notify, sc->notify, &off);
 		handoff_put_prog(sb->handoff, &sb->handoff->main, sc->main, &off);
 	}
-	/* sbxctr-init STATUS_FD SYNC_FD HANDOFF_FD HANDOFF_SIZE -- ARGV... (init_stub.c) */
+	/* sbxctr-init STATUS_FD SYNC_FD HANDOFF_FD HANDOFF_SIZE -- ARGV... (init_stub.c; SBX_STUB_ARGS before ARGV) */
 	char **argv = NULL;
 	sbx_strv_push(&argv, "sbxctr-init");
 	const long nums[] = {sb->status_wr, sb->child_fd, sb->handoff_fd, (long)size};
@@ -573,19 +622,28 @@ static int do_clone(struct sbx_sandbox *sb, struct sbx_error *err)
 	return 0;
 }
 
-/* One message from the child, with the fd it passed along (SBX_MSG_PTY), if any. */
-static ssize_t recv_child(struct sbx_sandbox *sb, struct sbx_msg *m, int *ret_fd)
+/*
+ * One message from the child, with the fd it passed along (SBX_MSG_PTY,
+ * SBX_MSG_STAGE), if any, and with hold the sender's pid (SO_PASSCRED).
+ */
+static ssize_t recv_child(struct sbx_sandbox *sb, struct sbx_msg *m, int *ret_fd, pid_t *ret_pid)
 {
-	char cbuf[CMSG_SPACE(sizeof(int))];
+	char cbuf[CMSG_SPACE(sizeof(int)) + CMSG_SPACE(sizeof(struct ucred))];
 	struct iovec iov = {.iov_base = m, .iov_len = sizeof(*m)};
 	struct msghdr mh = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf, .msg_controllen = sizeof(cbuf)};
 	*ret_fd = -1;
 	ssize_t n = recvmsg(sb->sync_fd, &mh, MSG_CMSG_CLOEXEC);
 	if (n < 0)
 		return n;
-	for (struct cmsghdr *cm = CMSG_FIRSTHDR(&mh); cm; cm = CMSG_NXTHDR(&mh, cm))
+	for (struct cmsghdr *cm = CMSG_FIRSTHDR(&mh); cm; cm = CMSG_NXTHDR(&mh, cm)) {
 		if (cm->cmsg_level == SOL_SOCKET && cm->cmsg_type == SCM_RIGHTS)
 			memcpy(ret_fd, CMSG_DATA(cm), sizeof(int));
+		if (cm->cmsg_level == SOL_SOCKET && cm->cmsg_type == SCM_CREDENTIALS) {
+			struct ucred uc;
+			memcpy(&uc, CMSG_DATA(cm), sizeof(uc));
+			*ret_pid = uc.pid;
+		}
+	}
 	return n;
 }
 
@@ -636,17 +694,19 @@ static int fill_lent_stage(struct sbx_sandbox *sb, int fd, struct sbx_error *err
 }
 
 /*
- * After GO: EOF means the program was exec'd (or, detached, SBX_MSG_CREATED
- * that the init waits for start); SBX_MSG_SECCOMP announces the listener
+ * After GO (or a release): EOF means the program was exec'd (or, detached,
+ * SBX_MSG_CREATED that the init waits for start; with hold, SBX_MSG_HELD
+ * that the child parked: sync_fd stays open); SBX_MSG_SECCOMP announces the listener
  * hand-off; SBX_MSG_HOOKS asks for the prestart/createRuntime hooks;
  * SBX_MSG_PTY brings the pty master; SBX_MSG_STAGE lends a rootless
  * child's workdir; SBX_MSG_ERROR means set-up failed. Notifications that
  * arrive meanwhile come from our own last steps (see scmon.c).
  */
-static int wait_child_setup(struct sbx_sandbox *sb, struct sbx_error *err)
+int sbx_sandbox_wait_setup(struct sbx_sandbox *sb, struct sbx_error *err)
 {
 	struct sbx_msg m;
 	ssize_t n;
+	pid_t sender = 0;
 	for (;;) {
 		struct pollfd pfd[2] = {{.fd = sb->sync_fd, .events = POLLIN}, {.fd = sb->listener, .events = POLLIN}};
 		if (poll(pfd, sb->listener >= 0 ? 2 : 1, -1) < 0) {
@@ -675,7 +735,7 @@ static int wait_child_setup(struct sbx_sandbox *sb, struct sbx_error *err)
 		 */
 		int fd = -1;
 		do
-			n = recv_child(sb, &m, &fd);
+			n = recv_child(sb, &m, &fd, &sender);
 		while (n < 0 && (errno == EINTR || errno == ECONNRESET));
 		if (n != (ssize_t)sizeof(m))
 			break;
@@ -702,6 +762,11 @@ static int wait_child_setup(struct sbx_sandbox *sb, struct sbx_error *err)
 	}
 	if (n == 0 || (n == (ssize_t)sizeof(m) && m.type == SBX_MSG_CREATED && sb->oci.detach))
 		return 0;
+	if (n == (ssize_t)sizeof(m) && m.type == SBX_MSG_HELD && sb->hold && !sb->held) {
+		sb->held = true;
+		sb->held_pid = sender;
+		return 0;
+	}
 	if (n == (ssize_t)sizeof(m) && m.type == SBX_MSG_ERROR) {
 		*err = m.err;
 		err->msg[sizeof(err->msg) - 1] = '\0';
@@ -727,13 +792,13 @@ static int wait_child_setup(struct sbx_sandbox *sb, struct sbx_error *err)
 /*
  * A message to the child could not be sent: it has failed or died. Its own
  * error (queued on the socket) is the one to report; what comes back from
- * wait_child_setup() is that, or how it died. A child that had already
+ * sbx_sandbox_wait_setup() is that, or how it died. A child that had already
  * exec'd cannot be here: it waits for our messages before it gets that far.
  */
 static int child_error(struct sbx_sandbox *sb, const char *what, struct sbx_error *err)
 {
 	int saved = errno;
-	int r = wait_child_setup(sb, err);
+	int r = sbx_sandbox_wait_setup(sb, err);
 	if (r < 0)
 		return r;
 	return sbx_err_errno(err, saved, "%s", what);
@@ -760,7 +825,7 @@ static int child_error_first(struct sbx_sandbox *sb, int r, struct sbx_error *er
 	if (waitid(P_PIDFD, (id_t)sb->pidfd, &si, WEXITED | WNOHANG | WNOWAIT) < 0 || si.si_pid == 0)
 		return r;
 	struct sbx_error cerr = {0};
-	int cr = wait_child_setup(sb, &cerr);
+	int cr = sbx_sandbox_wait_setup(sb, &cerr);
 	if (cr >= 0)
 		return r;
 	*err = cerr;
@@ -793,7 +858,8 @@ int sbx_sandbox_start(struct sbx_sandbox *sb, struct sbx_error *err)
 	if (sb->net.mode == SBX_NET_MODE_VETH && (r = sbx_net_sweep(sbx_slot_alive, NULL, NULL, err)) < 0)
 		return r;
 	bool rootless = sb->id->rootless;
-	if (sbx_stage_needed(cfg) && rootless) {
+	bool stage = sbx_stage_needed(cfg) || sb->force_stage;
+	if (stage && rootless) {
 		/* the child lends its workdir; we write there as ourselves (runtime/workdir.h) */
 		if (sb->id->caller_uid_inside < 0 || sb->id->caller_gid_inside < 0)
 			return sbx_err_set(err, EPERM,
@@ -802,7 +868,7 @@ int sbx_sandbox_start(struct sbx_sandbox *sb, struct sbx_error *err)
 					   sb->caller->uid, sb->caller->gid);
 		sbx_mount_plan_lend_workdir(sb->plan, cfg, (uint32_t)sb->id->caller_uid_inside,
 					    (uint32_t)sb->id->caller_gid_inside);
-	} else if (sbx_stage_needed(cfg)) {
+	} else if (stage) {
 		if ((r = sbx_stage_create(cfg, sb->slot.n, sb->host_uid, sb->host_gid, &sb->stage, err)) < 0 ||
 		    (r = sbx_stage_copy_in(&sb->stage, cfg, err)) < 0)
 			return r;
@@ -832,6 +898,25 @@ int sbx_sandbox_start(struct sbx_sandbox *sb, struct sbx_error *err)
 		return sbx_err_sys(err, "socketpair");
 	sb->sync_fd = sp[0];
 	sb->child_fd = sp[1];
+	/*
+	 * With --init, pid 1 parks before it starts the reaper, which loads
+	 * the filter in the program's own process (init_stub.c): pid 1 itself
+	 * stays unfiltered, so a release loads it as a cold start does.
+	 */
+	if (cfg->init)
+		sb->hold_filtered = false;
+	if (sb->hold) {
+		/* the parked process's pid comes with its message (its own getpid() is its namespace's) */
+		int one = 1;
+		if (setsockopt(sb->sync_fd, SOL_SOCKET, SO_PASSCRED, &one, sizeof(one)) < 0)
+			return sbx_err_sys(err, "SO_PASSCRED");
+		sb->release = mmap(NULL, sizeof(*sb->release), PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
+				   -1, 0);
+		if (sb->release == MAP_FAILED) {
+			sb->release = NULL;
+			return sbx_err_sys(err, "mmap");
+		}
+	}
 	if (cfg->init) {
 		int pp[2];
 		if (pipe2(pp, O_CLOEXEC) < 0)
@@ -887,6 +972,14 @@ int sbx_sandbox_start(struct sbx_sandbox *sb, struct sbx_error *err)
 	 * error must be what we report, not "/proc/PID/ns/net: No such file".
 	 */
 	_cleanup_close_ int nsfd = -1;
+	/*
+	 * The sandbox's mount namespace, held until sbx_sandbox_free(): when
+	 * its last process exits, the kernel unmounts the whole tree and waits
+	 * for an RCU grace period in that exit, before the parent hears of it.
+	 * Held here, that happens at free time instead, after the result.
+	 */
+	if ((r = open_ns(sb->pid, "mnt", &sb->mnt_ns_fd, err)) < 0)
+		return r;
 	if ((sb->net.mode == SBX_NET_MODE_VETH || (sb->net_ready_msg && !rootless)) &&
 	    (r = open_ns(sb->pid, "net", &nsfd, err)) < 0)
 		return r;
@@ -924,7 +1017,107 @@ int sbx_sandbox_start(struct sbx_sandbox *sb, struct sbx_error *err)
 		if (send(sb->sync_fd, &ready, sizeof(ready), MSG_NOSIGNAL) != (ssize_t)sizeof(ready))
 			return child_error(sb, "sandbox setup: sync socket", err);
 	}
-	if ((r = wait_child_setup(sb, err)) < 0)
+	if ((r = sbx_sandbox_wait_setup(sb, err)) < 0)
+		return r;
+	/* parked: the sync socket carries the release; detached: DETACH (sbx_sandbox_detach) */
+	if (!sb->held && !sb->oci.detach)
+		close_fd(&sb->sync_fd);
+	return 0;
+}
+
+/* Appends s (and its NUL) to the release's data. */
+static int put_str(char *data, size_t *len, const char *s)
+{
+	size_t n = strlen(s) + 1;
+	if (*len + n > SBX_RELEASE_DATA_MAX)
+		return -E2BIG;
+	memcpy(data + *len, s, n);
+	*len += n;
+	return 0;
+}
+
+int sbx_sandbox_release(struct sbx_sandbox *sb, const struct sbx_release *rel, struct sbx_error *err)
+{
+	if (!sb->held)
+		return sbx_err_set(err, EINVAL, "release: the sandbox is not parked");
+	struct sbx_release_msg h = {.type = SBX_MSG_RELEASE};
+	_cleanup_free_ char *data = NULL;
+	size_t len = 0;
+	int fds[3], nfds = 0, r = 0;
+	if (rel->idle) {
+		h.flags |= SBX_REL_IDLE;
+	} else {
+		char *const *argv = rel->argv ? rel->argv : sb->cfg->process.args;
+		char *const *env = rel->env ? rel->env : sb->cfg->process.env;
+		if (!argv || !argv[0])
+			return sbx_err_set(err, EINVAL, "release: no program");
+		size_t need = rel->cwd ? strlen(rel->cwd) + 1 : 0;
+		for (size_t i = 0; argv[i]; i++)
+			need += strlen(argv[i]) + 1;
+		for (size_t i = 0; env && env[i]; i++)
+			need += strlen(env[i]) + 1;
+		if (need > SBX_RELEASE_DATA_MAX)
+			return sbx_err_set(err, E2BIG, "release: argv, env and cwd above %u bytes", SBX_RELEASE_DATA_MAX);
+		data = sbx_xmalloc(need ? need : 1);
+		if (rel->cwd) {
+			r = put_str(data, &len, rel->cwd);
+			h.cwd_len = (uint32_t)len;
+		}
+		for (size_t i = 0; r == 0 && argv[i]; i++, h.argc++)
+			r = put_str(data, &len, argv[i]);
+		for (size_t i = 0; r == 0 && env && env[i]; i++, h.envc++)
+			r = put_str(data, &len, env[i]);
+		if (r < 0 || h.argc + h.envc > SBX_RELEASE_STRINGS_MAX)
+			return sbx_err_set(err, E2BIG, "release: argv, env and cwd above %u bytes or %u strings",
+					   SBX_RELEASE_DATA_MAX, SBX_RELEASE_STRINGS_MAX);
+		if (rel->limits)
+			sb->limits = *rel->limits;
+		h.cpu_time_us = sb->limits.cpu_time_us;
+	}
+	h.data_len = (uint32_t)len;
+	/* stdin always to the child; stdout/stderr are the sinks of captured streams, else the child's */
+	static const uint32_t flag[3] = {SBX_REL_STDIN, SBX_REL_STDOUT, SBX_REL_STDERR};
+	for (int i = 0; i < 3; i++) {
+		if (rel->stdio[i] < 0)
+			continue;
+		struct sbx_stream *st = i > 0 ? &sb->out[i - 1] : NULL;
+		if (st && st->rd >= 0) {
+			int sink = fcntl(rel->stdio[i], F_DUPFD_CLOEXEC, 3);
+			if (sink < 0)
+				return sbx_err_sys(err, "release: stdio fd %d", rel->stdio[i]);
+			if (st->close_sink)
+				close_fd(&st->sink);
+			st->sink = sink;
+			st->close_sink = true;
+			continue;
+		}
+		h.flags |= flag[i];
+		fds[nfds++] = rel->stdio[i];
+	}
+	/*
+	 * The program runs with the scheduling policy and priority of whoever
+	 * releases it, not of whoever set it up (a pool fills at a lower one).
+	 */
+	struct sched_param sp = {0};
+	int policy = sched_getscheduler(0);
+	errno = 0;
+	int prio = getpriority(PRIO_PROCESS, 0);
+	pid_t who[2] = {sb->pid, sb->held_pid != sb->pid ? sb->held_pid : 0};
+	for (int i = 0; i < 2 && errno == 0 && policy >= 0; i++) {
+		if (who[i] <= 0)
+			continue;
+		sched_setscheduler(who[i], policy, &sp);
+		setpriority(PRIO_PROCESS, (id_t)who[i], prio);
+	}
+	struct iovec iov[2] = {{.iov_base = &h, .iov_len = sizeof(h)}, {.iov_base = data, .iov_len = len}};
+	sb->held = false;
+	clock_gettime(CLOCK_MONOTONIC, &sb->t_create);
+	ssize_t sent = sbx_send_fds(sb->sync_fd, iov, 2, fds, (size_t)nfds);
+	if (sent < 0) {
+		errno = (int)-sent;
+		return child_error(sb, "release: sync socket", err);
+	}
+	if ((r = sbx_sandbox_wait_setup(sb, err)) < 0)
 		return r;
 	/* detached: the sync socket still carries DETACH (sbx_sandbox_detach) */
 	if (!sb->oci.detach)

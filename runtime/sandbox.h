@@ -89,6 +89,15 @@ int sbx_sandbox_wait(struct sbx_sandbox *sb, int sigfd, struct sbx_result *ret, 
  */
 int sbx_sandbox_wait_until(struct sbx_sandbox *sb, int sigfd, int stop_fd, struct sbx_result *ret,
 			   struct sbx_error *err);
+/*
+ * The same with up to SBX_SANDBOX_STOPFDS stop conditions, each a pollfd
+ * with the events to watch (e.g. POLLRDHUP of a client's socket): any event
+ * on one returns -ECANCELED. The result is sbx_sandbox_result()'s.
+ */
+#define SBX_SANDBOX_STOPFDS 4
+struct pollfd;
+int sbx_sandbox_wait_stop(struct sbx_sandbox *sb, int sigfd, const struct pollfd *stop, size_t n_stop,
+			  struct sbx_error *err);
 
 /*
  * The same supervision, piecewise, for callers that multiplex many
@@ -120,6 +129,98 @@ struct sbx_cgroup_root;
  * its workers share one cgroup, where each opening its own root would fail.
  */
 void sbx_sandbox_use_cgroup_root(struct sbx_sandbox *sb, struct sbx_cgroup_root *root);
+
+/*
+ * Hold (before start): start sets everything up and parks the child just
+ * before its execve (after the mounts, the identity and capabilities, the
+ * rlimits, no_new_privs; before the seccomp filter, which is loaded with
+ * the program; with --init, pid 1 parks before it starts the reaper) and
+ * returns; sbx_sandbox_held() is then true. Nothing runs
+ * in the sandbox meanwhile. sbx_sandbox_release() hands over the program.
+ * The warm pool (serve/pool.c) parks sandboxes this way, sessions keep an
+ * idle pid 1 that sbx_sandbox_exec() joins; a created OCI container that
+ * waits for `start` is the same kind of hold.
+ */
+enum sbx_hold {
+	SBX_HOLD_NONE = 0,
+	SBX_HOLD = 1, /* park before the filter and execve */
+	/*
+	 * Park after loading the seccomp filter: what the child does after its
+	 * release (receive it, stdio, chdir, the CPU rlimit, the PATH lookup,
+	 * execve) then runs under the filter, and the release is that much
+	 * shorter. Only for profiles that allow those (the shipped default
+	 * does); the warm pool's shape uses it.
+	 * Without effect under --init (the reaper loads the filter in the
+	 * program's process).
+	 */
+	SBX_HOLD_FILTERED = 2,
+};
+void sbx_sandbox_set_hold(struct sbx_sandbox *sb, enum sbx_hold hold);
+bool sbx_sandbox_held(const struct sbx_sandbox *sb);
+
+struct sbx_release {
+	bool idle;	    /* no program: pid 1 just keeps the namespaces (for sbx_sandbox_exec) */
+	char *const *argv;  /* NULL: the config's process.args */
+	char *const *env;   /* NULL: the config's process.env */
+	const char *cwd;    /* NULL: the config's process.cwd */
+	int stdio[3];	    /* -1: keep; for a captured stream, the sink its bytes go to */
+	const struct sbx_run_limits *limits; /* NULL: the config's */
+};
+/*
+ * Sends the parked child its program and waits until it runs it (0; then
+ * sbx_sandbox_wait() & co. as after start) or fails (exec errors carry
+ * err->kind SBX_ERRK_EXEC_*; the sandbox is then finished). The program
+ * runs at the calling thread's priority. argv, env and cwd together at
+ * most 128 KiB and 4096 strings.
+ */
+int sbx_sandbox_release(struct sbx_sandbox *sb, const struct sbx_release *rel, struct sbx_error *err);
+
+/*
+ * A staged workdir (runtime/workdir.h) even when the config copies nothing
+ * in or out (before start): the caller then reaches the workdir from the
+ * host through sbx_sandbox_stage_path() (the pool copies a request's files
+ * in, sessions read and write files there).
+ */
+void sbx_sandbox_stage_workdir(struct sbx_sandbox *sb);
+/* The staged workdir's host path (in the runtime's mount namespace), or NULL. */
+const char *sbx_sandbox_stage_path(const struct sbx_sandbox *sb);
+/* Copies cfg's io.copy_in list into the staged workdir (owned by the sandbox's user). */
+int sbx_sandbox_stage_copy_in(struct sbx_sandbox *sb, const struct sbx_config *cfg, struct sbx_error *err);
+
+/*
+ * Runs a program inside a running sandbox (a session's idle pid 1, a
+ * container's process): a new process that joins every namespace of the
+ * sandbox's pid 1 (user and mount included) and its cgroup, then takes the
+ * sandbox's identity and capabilities (or spec's user), its rlimits,
+ * no_new_privs, a new session, spec's cwd and env, and the seccomp filter
+ * (the sandbox's, or spec's own) last, before execve. The program is pid 1
+ * of a pid namespace of its own below the sandbox's, so that ending it
+ * ends everything it started. The handle is a sandbox of its own for
+ * supervision: sbx_sandbox_wait()/poll/result/kill/free work on it, with
+ * spec's limits (CPU time counted over its process tree, wall time, output
+ * per stream); its result is its own (peak memory: its largest process).
+ * sb must outlive the handle.
+ */
+struct sbx_seccomp_plan;
+struct sbx_exec_spec {
+	char *const *argv;		/* required */
+	char *const *env;		/* NULL: the sandbox's process.env */
+	const char *cwd;		/* NULL: the sandbox's process.cwd */
+	bool has_user;			/* run as uid/gid instead of the sandbox's process user */
+	uint32_t uid, gid;
+	int stdio[3];			/* fds for 0, 1, 2 (sinks when capture); -1: /dev/null */
+	bool capture;			/* stdout/stderr through counted, capped pipes */
+	bool stderr_to_stdout;
+	struct sbx_run_limits limits;
+	const struct sbx_seccomp_plan *seccomp; /* NULL: the sandbox's own filter */
+};
+int sbx_sandbox_exec(struct sbx_sandbox *sb, const struct sbx_exec_spec *spec, struct sbx_sandbox **ret,
+		     struct sbx_error *err);
+/* True while the sandbox's pid 1 runs (a session's pid 1 may have been killed). */
+bool sbx_sandbox_alive(struct sbx_sandbox *sb);
+
+/* The config the sandbox runs with (for an exec's handle: the sandbox's, with the exec's program and limits). */
+const struct sbx_config *sbx_sandbox_config(const struct sbx_sandbox *sb);
 
 /*
  * The OCI lifecycle's settings for one sandbox (runtime/container.c), set

@@ -36,16 +36,7 @@ int sbx_supervise_prepare(struct sbx_sandbox *sb, struct sbx_error *err)
 {
 	const struct sbx_config *cfg = sb->cfg;
 	const struct sbx_io *io = &cfg->io;
-	if (cfg->limits.wall_time_us) {
-		sb->wall_tfd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
-		if (sb->wall_tfd < 0)
-			return sbx_err_sys(err, "timerfd");
-	}
-	if (cfg->limits.cpu_time_us) {
-		sb->cpu_tfd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
-		if (sb->cpu_tfd < 0)
-			return sbx_err_sys(err, "timerfd");
-	}
+	/* the wall and CPU timers are made by sbx_sandbox_arm(): a parked sandbox learns its limits with its release */
 	if (cfg->init && !sb->cg) {
 		sb->kill_tfd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
 		if (sb->kill_tfd < 0)
@@ -113,7 +104,7 @@ int sbx_supervise_prepare(struct sbx_sandbox *sb, struct sbx_error *err)
 static void drain_stream(struct sbx_sandbox *sb, int i)
 {
 	struct sbx_stream *s = &sb->out[i];
-	const struct sbx_run_limits *lim = &sb->cfg->limits;
+	const struct sbx_run_limits *lim = &sb->limits;
 	char buf[65536];
 	for (;;) {
 		ssize_t n = read(s->rd, buf, sizeof(buf));
@@ -142,15 +133,6 @@ static void drain_stream(struct sbx_sandbox *sb, int i)
 	}
 }
 
-static unsigned usable_cpus(void)
-{
-	cpu_set_t set;
-	if (sched_getaffinity(0, sizeof(set), &set) == 0 && CPU_COUNT(&set) > 0)
-		return (unsigned)CPU_COUNT(&set);
-	long n = sysconf(_SC_NPROCESSORS_ONLN);
-	return n > 0 ? (unsigned)n : 1;
-}
-
 /*
  * CPU limit: instead of polling at a fixed rate, check again at the earliest
  * moment the limit could be reached, i.e. when the remaining budget would be
@@ -165,7 +147,7 @@ static void check_cpu(struct sbx_sandbox *sb)
 	(void)rr;
 	if (sb->reaped)
 		return;
-	uint64_t used = 0, limit = sb->cfg->limits.cpu_time_us;
+	uint64_t used = 0, limit = sb->limits.cpu_time_us;
 	/* the sandbox child's set-up before execve is not the program's (struct sbx_handoff) */
 	uint64_t setup = sb->handoff ? sb->handoff->setup_utime_us + sb->handoff->setup_stime_us : 0;
 	/* the cgroup counts every process of the run exactly; /proc is the fallback */
@@ -187,7 +169,7 @@ static void check_cpu(struct sbx_sandbox *sb)
 		sbx_sandbox_kill(sb, SBX_REASON_CPU_TIME);
 		return;
 	}
-	uint64_t next = (limit - used) / usable_cpus();
+	uint64_t next = (limit - used) / sbx_usable_cpus();
 	sbx_arm_timer(sb->cpu_tfd, next < CPU_POLL_MIN_US ? CPU_POLL_MIN_US : next);
 }
 
@@ -370,21 +352,28 @@ static void finish_result(struct sbx_sandbox *sb, const siginfo_t *si, const str
 	 * judges count it.
 	 */
 	uint64_t cpu = res->cpu_user_us + res->cpu_sys_us;
-	if ((res->reason == SBX_REASON_NONE || res->reason == SBX_REASON_WALL_TIME) && sb->cfg->limits.cpu_time_us &&
-	    cpu >= sb->cfg->limits.cpu_time_us)
+	if ((res->reason == SBX_REASON_NONE || res->reason == SBX_REASON_WALL_TIME) && sb->limits.cpu_time_us &&
+	    cpu >= sb->limits.cpu_time_us)
 		res->reason = SBX_REASON_CPU_TIME;
 }
 
 int sbx_sandbox_arm(struct sbx_sandbox *sb, struct sbx_error *err)
 {
-	const struct sbx_run_limits *lim = &sb->cfg->limits;
+	const struct sbx_run_limits *lim = &sb->limits;
 	/* once: a wait that was cancelled and resumed must not restart the limits' clocks */
 	if (sb->armed)
 		return 0;
 	sb->armed = true;
+	/* made here, not at start: a parked sandbox learns its limits only with its release */
+	if (lim->wall_time_us && sb->wall_tfd < 0 &&
+	    (sb->wall_tfd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK)) < 0)
+		return sbx_err_sys(err, "timerfd");
+	if (lim->cpu_time_us && sb->cpu_tfd < 0 &&
+	    (sb->cpu_tfd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK)) < 0)
+		return sbx_err_sys(err, "timerfd");
 	if (lim->wall_time_us && sbx_arm_timer(sb->wall_tfd, lim->wall_time_us) < 0)
 		return sbx_err_sys(err, "timerfd_settime");
-	if (lim->cpu_time_us && sbx_arm_timer(sb->cpu_tfd, lim->cpu_time_us / usable_cpus()) < 0)
+	if (lim->cpu_time_us && sbx_arm_timer(sb->cpu_tfd, lim->cpu_time_us / sbx_usable_cpus()) < 0)
 		return sbx_err_sys(err, "timerfd_settime");
 	return 0;
 }
@@ -592,18 +581,20 @@ int sbx_sandbox_result(struct sbx_sandbox *sb, struct sbx_result *ret)
 	return 0;
 }
 
-int sbx_sandbox_wait_until(struct sbx_sandbox *sb, int sigfd, int stop_fd, struct sbx_result *ret,
-			   struct sbx_error *err)
+int sbx_sandbox_wait_stop(struct sbx_sandbox *sb, int sigfd, const struct pollfd *stop, size_t n_stop,
+			  struct sbx_error *err)
 {
 	int r = sbx_sandbox_arm(sb, err);
 	if (r < 0)
 		return r;
+	if (n_stop > SBX_SANDBOX_STOPFDS)
+		return sbx_err_set(err, EINVAL, "too many stop fds");
 	while (!sbx_sandbox_finished(sb)) {
-		struct pollfd pfd[SBX_SANDBOX_POLLFDS + 2];
+		struct pollfd pfd[SBX_SANDBOX_POLLFDS + SBX_SANDBOX_STOPFDS + 1];
 		size_t n = sbx_sandbox_poll_prepare(sb, pfd);
 		size_t own = n;
-		if (stop_fd >= 0)
-			pfd[n++] = (struct pollfd){.fd = stop_fd, .events = POLLIN};
+		for (size_t i = 0; i < n_stop; i++)
+			pfd[n++] = stop[i];
 		if (sigfd >= 0)
 			pfd[n++] = (struct pollfd){.fd = sigfd, .events = POLLIN};
 		int pr = poll(pfd, n, sbx_sandbox_poll_timeout_ms(sb));
@@ -616,8 +607,9 @@ int sbx_sandbox_wait_until(struct sbx_sandbox *sb, int sigfd, int stop_fd, struc
 			sbx_sandbox_poll_timeout(sb);
 			continue;
 		}
-		if (stop_fd >= 0 && pfd[own].revents)
-			return -ECANCELED;
+		for (size_t i = own; i < own + n_stop; i++)
+			if (pfd[i].revents)
+				return -ECANCELED;
 		if (sigfd >= 0 && (pfd[n - 1].revents & POLLIN)) {
 			struct signalfd_siginfo ssi;
 			if (read(sigfd, &ssi, sizeof(ssi)) == (ssize_t)sizeof(ssi)) {
@@ -630,6 +622,16 @@ int sbx_sandbox_wait_until(struct sbx_sandbox *sb, int sigfd, int stop_fd, struc
 		if ((r = sbx_sandbox_poll_dispatch(sb, pfd, own, err)) < 0)
 			return r;
 	}
+	return 0;
+}
+
+int sbx_sandbox_wait_until(struct sbx_sandbox *sb, int sigfd, int stop_fd, struct sbx_result *ret,
+			   struct sbx_error *err)
+{
+	struct pollfd stop = {.fd = stop_fd, .events = POLLIN};
+	int r = sbx_sandbox_wait_stop(sb, sigfd, &stop, stop_fd >= 0 ? 1 : 0, err);
+	if (r < 0)
+		return r;
 	return ret ? sbx_sandbox_result(sb, ret) : 0;
 }
 

@@ -15,6 +15,8 @@
  * exec. The hand-off area (runtime/handoff.h) holds the resolved program
  * path and the seccomp programs; the program's process loads them, hands
  * the listener over as the sandbox child does (runtime/child.c), and execs.
+ *
+ * argv: sbxctr-init idle: pid 1 without a program (sbx_init_idle()).
  */
 #include "core/error.h" /* enum sbx_exit_status only: no library code is linked */
 #include "runtime/init_loop.h"
@@ -147,6 +149,8 @@ void sbx_init_stub_main(long *sp)
 {
 	long argc = sp[0];
 	char **argv = (char **)(sp + 1);
+	if (argc == 2 && streq(argv[1], "idle"))
+		sbx_init_idle();
 	char **envp = argv + argc + 1;
 	long status_fd = argc > 6 ? parse(argv[1]) : -1;
 	long sync_fd = argc > 6 ? parse(argv[2]) : -1;
