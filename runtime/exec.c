@@ -109,6 +109,11 @@ __attribute__((noreturn)) static void exec_program(struct exec_ctx *c)
 	if (sbx_find_program(p->args[0], p->env, path, sizeof(path), &err) < 0 ||
 	    sbx_caps_apply_identity(p, &x->caps, &err) < 0)
 		sbx_child_fail(x, &err);
+	/* dumpable again for the seccomp hand-off, as a sandbox's child is (child.c says why) */
+	if (c->sb->id && c->sb->id->rootless && prctl(PR_SET_DUMPABLE, 1, 0, 0, 0) < 0) {
+		sbx_err_sys(&err, "PR_SET_DUMPABLE");
+		sbx_child_fail(x, &err);
+	}
 	if (p->has_umask)
 		umask(p->umask);
 	if (sbx_child_last_steps(x, &err) < 0)

@@ -105,6 +105,7 @@ struct sbx_sandbox {
 	 */
 	struct sbx_run_limits limits;
 	bool force_stage;	     /* a staged workdir even without copies (sbx_sandbox_stage_workdir) */
+	bool share_stage;	     /* the caller writes the stage while the program runs (sbx_sandbox_share_workdir) */
 	bool hold;		     /* start parks the child before execve (sbx_sandbox_set_hold) */
 	bool hold_filtered;	     /* ... with its seccomp filter loaded (SBX_HOLD_FILTERED) */
 	bool held;		     /* parked now: sync_fd stays open for the release */

@@ -50,14 +50,22 @@ void sbx_sandbox_stage_workdir(struct sbx_sandbox *sb)
 		sb->force_stage = true;
 }
 
+void sbx_sandbox_share_workdir(struct sbx_sandbox *sb)
+{
+	sbx_sandbox_stage_workdir(sb);
+	if (!sb->started)
+		sb->share_stage = true;
+}
+
 const char *sbx_sandbox_stage_path(const struct sbx_sandbox *sb)
 {
-	return sb->stage.mounted ? sb->stage.path : NULL;
+	/* a user's stage is the child's lent tmpfs: its path is /proc/self/fd/N, ours while we hold N */
+	return sbx_stage_ready(&sb->stage) ? sb->stage.path : NULL;
 }
 
 int sbx_sandbox_stage_copy_in(struct sbx_sandbox *sb, const struct sbx_config *cfg, struct sbx_error *err)
 {
-	if (!sb->stage.mounted)
+	if (!sbx_stage_ready(&sb->stage))
 		return sbx_err_set(err, EINVAL, "the sandbox has no staged workdir");
 	return sbx_stage_copy_in(&sb->stage, cfg, err);
 }
@@ -846,7 +854,15 @@ int sbx_sandbox_start(struct sbx_sandbox *sb, struct sbx_error *err)
 	if ((r = sbx_slot_acquire(&sb->slot, err)) < 0)
 		return r;
 	sb->id = sbx_xcalloc(1, sizeof(*sb->id));
-	if ((r = sbx_identity_plan(cfg, sb->caller, sb->slot.n, sb->id, err)) < 0)
+	/* a shared stage: no subordinate ids for a user (sbx_sandbox_share_workdir says why) */
+	struct sbx_caller one_id;
+	const struct sbx_caller *caller = sb->caller;
+	if (sb->share_stage && sb->caller->uid != 0) {
+		one_id = *sb->caller;
+		one_id.n_subuid = one_id.n_subgid = 0;
+		caller = &one_id;
+	}
+	if ((r = sbx_identity_plan(cfg, caller, sb->slot.n, sb->id, err)) < 0)
 		return r;
 	if (sb->id->note[0])
 		sbx_warn("user namespace: %s", sb->id->note);

@@ -182,6 +182,16 @@ int sbx_sandbox_release(struct sbx_sandbox *sb, const struct sbx_release *rel, s
  * in, sessions read and write files there).
  */
 void sbx_sandbox_stage_workdir(struct sbx_sandbox *sb);
+
+/*
+ * The staged workdir stays the caller's to write while the program runs
+ * (sessions: files put between commands). Implies sbx_sandbox_stage_workdir.
+ * For an ordinary user the sandbox then gets the single-id map (the caller's
+ * own uid and gid as 0) even when subordinate ids exist: a subordinate id
+ * could not write what the caller puts there, nor the caller what it makes.
+ * Root's sandboxes are unchanged (root writes any id's files).
+ */
+void sbx_sandbox_share_workdir(struct sbx_sandbox *sb);
 /* The staged workdir's host path (in the runtime's mount namespace), or NULL. */
 const char *sbx_sandbox_stage_path(const struct sbx_sandbox *sb);
 /* Copies cfg's io.copy_in list into the staged workdir (owned by the sandbox's user). */

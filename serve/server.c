@@ -645,10 +645,17 @@ static int scratch_create(struct sbx_server *s, struct sbx_error *err)
 	s->scratch = sbx_xasprintf("%s/%d", base, (int)getpid());
 	if (mkdir(s->scratch, 0700) < 0 && errno != EEXIST)
 		return sbx_err_sys(err, "scratch directory %s", s->scratch);
-	/* in our own mount namespace: it goes with us, even on SIGKILL */
-	if (mount("tmpfs", s->scratch, "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, "mode=0700") < 0)
-		return sbx_err_sys(err, "scratch tmpfs on %s", s->scratch);
-	s->scratch_mounted = true;
+	/*
+	 * In our own mount namespace: it goes with us, even on SIGKILL. An
+	 * ordinary user cannot mount: a plain 0700 directory in their state
+	 * directory ($XDG_RUNTIME_DIR is a tmpfs), removed when we stop and,
+	 * after a SIGKILL, by the next server's sweep above (as batch does).
+	 */
+	if (geteuid() == 0) {
+		if (mount("tmpfs", s->scratch, "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, "mode=0700") < 0)
+			return sbx_err_sys(err, "scratch tmpfs on %s", s->scratch);
+		s->scratch_mounted = true;
+	}
 	s->scratch_empty = sbx_xasprintf("%s/empty", s->scratch);
 	if (mkdir(s->scratch_empty, 0500) < 0)
 		return sbx_err_sys(err, "scratch directory %s", s->scratch_empty);
@@ -808,7 +815,7 @@ void sbx_server_free(struct sbx_server *s)
 	if (s->scratch_mounted)
 		umount2(s->scratch, MNT_DETACH);
 	if (s->scratch)
-		rmdir(s->scratch);
+		(void)sbx_remove_tree_at(AT_FDCWD, s->scratch, 0);
 	free(s->scratch);
 	free(s->scratch_empty);
 	if (s->socket_path)

@@ -115,17 +115,32 @@ unsigned sbx_sessions_count(struct sbx_sessions *ss)
 	return n;
 }
 
+/*
+ * Time since a stamp, 0 when the stamp is newer than now: request threads
+ * stamp sessions concurrently, and a stamp taken after now was read (even
+ * under the lock, by a thread that got it first) must not wrap around into
+ * an "idle for 584,000 years" that ends a session in use.
+ */
+static uint64_t since(uint64_t now, uint64_t stamp)
+{
+	return now > stamp ? now - stamp : 0;
+}
+
 void sbx_sessions_reap(struct sbx_sessions *ss)
 {
-	uint64_t now = sbx_srv_now_us();
 	struct session *ended[64];
 	size_t n_ended = 0;
 	pthread_mutex_lock(&ss->lock);
+	uint64_t now = sbx_srv_now_us();
 	for (size_t i = 0; i < ss->n && n_ended < SBX_ARRAY_SIZE(ended);) {
 		struct session *x = ss->v[i];
-		bool idle = !x->busy && now - x->last_us > x->idle_us;
-		bool old = now - x->created_us > x->max_us;
-		if (idle || old || !sbx_sandbox_alive(x->sb)) {
+		bool idle = !x->busy && since(now, x->last_us) > x->idle_us;
+		bool old = since(now, x->created_us) > x->max_us;
+		bool gone = !idle && !old && !sbx_sandbox_alive(x->sb);
+		if (idle || old || gone) {
+			if (gone) /* nothing of ours ends a session's pid 1 before this: say so */
+				sbx_log(SBX_LOG_ERROR, "session %s: its sandbox's first process is gone; the session ends",
+					x->id);
 			session_end_locked(ss, i);
 			ended[n_ended++] = x;
 			continue;
@@ -171,7 +186,7 @@ static json_object *session_json(const struct session *x)
 	json_object_object_add(o, "created", json_object_new_int64((int64_t)x->created_wall));
 	json_object_object_add(o, "idle_ttl", seconds(x->idle_us));
 	json_object_object_add(o, "max_lifetime", seconds(x->max_us));
-	json_object_object_add(o, "idle_seconds", seconds(now - x->last_us));
+	json_object_object_add(o, "idle_seconds", seconds(since(now, x->last_us)));
 	json_object_object_add(o, "expires_in", seconds(x->created_us + x->max_us > now ? x->created_us + x->max_us - now : 0));
 	json_object_object_add(o, "execs", json_object_new_int64((int64_t)x->execs));
 	json_object_object_add(o, "running", json_object_new_int((int)x->busy));
@@ -202,7 +217,7 @@ static void start_on_spawner(void *arg)
 	if (t->r < 0)
 		return;
 	sbx_sandbox_set_hold(x->sb, SBX_HOLD);
-	sbx_sandbox_stage_workdir(x->sb);
+	sbx_sandbox_share_workdir(x->sb);
 	if ((t->r = sbx_sandbox_start(x->sb, &t->err)) < 0 ||
 	    (t->r = sbx_sandbox_stage_copy_in(x->sb, x->cfg, &t->err)) < 0 ||
 	    (t->r = sbx_sandbox_release(x->sb, &idle, &t->err)) < 0)

@@ -394,4 +394,6 @@ n=$(printf '%s\n' "$BODY" | sed -n 's/^sbxctr_runs_total{reason="none"} //p')
 check_eq "no leak: every run counted" "yes" "$([ "$n" -ge $((2 * (WARM + 2 * MORE))) ] && echo yes || echo no)"
 stop
 check_eq "after everything: host mount table unchanged" "$T_MOUNTS" "$(mount_count)"
+# a failure's context: what the server said
+[ "$T_FAILS" = 0 ] || sed 's/^/# server: /' "$T_TMP/server.log" | tail -40
 t_done
