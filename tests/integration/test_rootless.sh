@@ -176,22 +176,32 @@ check_match "batch: job b's exit" '"id":"b".*"exit_code":3' "$(cat "$T_TMP/batch
 check_eq "batch: its scratch directory is gone" "" "$(ls -A "$H1/xdg/sbxctr/batch" 2>&1)"
 
 # --- serve as a user: its socket and scratch in the user's state directory ------------------------
-if command -v curl >/dev/null; then
-	as "$U1" "$RL" serve --quiet --rootfs "$ROOTFS" </dev/null >"$T_TMP/serve.log" 2>&1 &
-	SOCK=$H1/xdg/sbxctr/api.sock
+SOCK=$H1/xdg/sbxctr/api.sock
+# serve_start: a server as U1 on its default socket; waits until it answers
+serve_start() {
+	as "$U1" "$RL" serve --quiet --rootfs "$ROOTFS" </dev/null >>"$T_TMP/serve.log" 2>&1 &
 	i=0
 	while [ $i -lt 200 ] && ! curl -sf --unix-socket "$SOCK" http://x/v1/health >/dev/null 2>&1; do
 		sleep 0.05
 		i=$((i + 1))
 	done
+}
+# session_rw: a session; a file put, appended to by a command, read back (the caller and the program write each other's files)
+session_rw() {
+	SID=$(curl -s --unix-socket "$SOCK" -d '{}' http://x/v1/sandboxes | sed -n 's/.*"id":"\(s-[0-9a-f]*\)".*/\1/p')
+	curl -s -X PUT --unix-socket "$SOCK" --data-binary 'put' "http://x/v1/sandboxes/$SID/files/d/in.txt" >/dev/null
+	OUT=$(curl -s --unix-socket "$SOCK" -d '{"argv":["/bin/sh","-c","cat d/in.txt; echo -n +cmd >> d/in.txt; echo out > o.txt"]}' "http://x/v1/sandboxes/$SID/exec")
+}
+if command -v curl >/dev/null; then
+	serve_start
 	check_eq "serve as a user: the default socket is \$XDG_RUNTIME_DIR/sbxctr/api.sock, 0660, theirs" \
 		"srw-rw---- $U1" "$(stat -c '%A %U' "$SOCK" 2>&1)"
 	OUT=$(curl -s --unix-socket "$SOCK" -d '{"id":"r","argv":["/bin/sh","-c","cat in.txt; id -u"],"files":{"in.txt":{"text":"inline\n"}},"capture":true}' http://x/v1/run)
 	check_match "serve as a user: /v1/run with an inline file" '"status":"ok".*"data":"inline\\n0\\n"' "$OUT"
-	SID=$(curl -s --unix-socket "$SOCK" -d '{}' http://x/v1/sandboxes | sed -n 's/.*"id":"\(s-[0-9a-f]*\)".*/\1/p')
-	curl -s -X PUT --unix-socket "$SOCK" --data-binary 'put' "http://x/v1/sandboxes/$SID/files/d/in.txt" >/dev/null
-	OUT=$(curl -s --unix-socket "$SOCK" -d '{"argv":["/bin/sh","-c","cat d/in.txt; echo out > o.txt"]}' "http://x/v1/sandboxes/$SID/exec")
-	check_match "serve as a user: a session's file put, then read by a command" '"exit_code":0.*"data":"put"' "$OUT"
+	session_rw
+	check_match "serve as a user: a session's file put, then read and appended to by a command" '"exit_code":0.*"data":"put"' "$OUT"
+	check_eq "serve as a user: ... the file as the command left it" "put+cmd" \
+		"$(curl -s --unix-socket "$SOCK" "http://x/v1/sandboxes/$SID/files/d/in.txt")"
 	check_eq "serve as a user: ... and what the command wrote comes back" "out" \
 		"$(curl -s --unix-socket "$SOCK" "http://x/v1/sandboxes/$SID/files/o.txt")"
 	[ -n "$(ls -A "$H1/xdg/sbxctr/serve" 2>/dev/null)" ] && ok "serve as a user: a scratch directory while it runs" ||
@@ -203,12 +213,7 @@ if command -v curl >/dev/null; then
 	check_eq "serve as a user, SIGKILLed: no process of the user left (the session died with it)" "" \
 		"$(user_procs "$U1")"
 	# the next server sweeps the killed one's scratch; SIGTERM stops it cleanly
-	as "$U1" "$RL" serve --quiet --rootfs "$ROOTFS" </dev/null >>"$T_TMP/serve.log" 2>&1 &
-	i=0
-	while [ $i -lt 200 ] && ! curl -sf --unix-socket "$SOCK" http://x/v1/health >/dev/null 2>&1; do
-		sleep 0.05
-		i=$((i + 1))
-	done
+	serve_start
 	check_eq "serve as a user: the next start swept the killed server's scratch" "1" \
 		"$(ls -A "$H1/xdg/sbxctr/serve" | wc -l)"
 	kill -TERM "$(pgrep -u "$U1" -x sbxctr)"
@@ -258,6 +263,16 @@ if command -v newuidmap >/dev/null && command -v newgidmap >/dev/null; then
 	check_eq "subordinate ids: copied out" "two" "$(cat "$H1/out2.txt" 2>&1)"
 	rsbx "$U1" --seccomp default -- /bin/true
 	check_eq "subordinate ids: the seccomp listener is taken (the runtime may still reach the child)" 0 "$RC"
+	if command -v curl >/dev/null; then
+		serve_start
+		session_rw
+		check_match "subordinate ids, serve: a session's command reads a put file (exec takes the listener too)" \
+			'"exit_code":0.*"data":"put"' "$OUT"
+		check_eq "subordinate ids, serve: ... and the caller reads what the program appended" "put+cmd" \
+			"$(curl -s --unix-socket "$SOCK" "http://x/v1/sandboxes/$SID/files/d/in.txt")"
+		kill -TERM "$(pgrep -u "$U1" -x sbxctr)"
+		wait
+	fi
 	sed -i "/^$U1:/d" /etc/subuid /etc/subgid
 else
 	echo "# newuidmap/newgidmap (Debian package uidmap) are missing: the subordinate-id cases are not run"
