@@ -132,7 +132,13 @@ static int park_one(struct sbx_pool *p, struct sbx_sandbox **ret, struct sbx_err
 		return r;
 	/* the shape's filter is the shipped default, which allows the steps after a release */
 	sbx_sandbox_set_hold(sb, SBX_HOLD_FILTERED);
-	sbx_sandbox_stage_workdir(sb);
+	/*
+	 * A request's files are copied in after the child parked, and a parked
+	 * child already took the sandbox's identity: for an ordinary user the
+	 * workdir must stay theirs to write (runtime/sandbox.h says what that
+	 * costs: the single-id map, as without subordinate ids).
+	 */
+	sbx_sandbox_share_workdir(sb);
 	if ((r = sbx_sandbox_start(sb, err)) < 0)
 		return r;
 	*ret = TAKE_PTR(sb);

@@ -179,7 +179,7 @@ check_eq "batch: its scratch directory is gone" "" "$(ls -A "$H1/xdg/sbxctr/batc
 SOCK=$H1/xdg/sbxctr/api.sock
 # serve_start: a server as U1 on its default socket; waits until it answers
 serve_start() {
-	as "$U1" "$RL" serve --quiet --rootfs "$ROOTFS" </dev/null >>"$T_TMP/serve.log" 2>&1 &
+	as "$U1" "$RL" serve --quiet --rootfs "$ROOTFS" "$@" </dev/null >>"$T_TMP/serve.log" 2>&1 &
 	i=0
 	while [ $i -lt 200 ] && ! curl -sf --unix-socket "$SOCK" http://x/v1/health >/dev/null 2>&1; do
 		sleep 0.05
@@ -264,7 +264,17 @@ if command -v newuidmap >/dev/null && command -v newgidmap >/dev/null; then
 	rsbx "$U1" --seccomp default -- /bin/true
 	check_eq "subordinate ids: the seccomp listener is taken (the runtime may still reach the child)" 0 "$RC"
 	if command -v curl >/dev/null; then
-		serve_start
+		serve_start --pool 1
+		i=0
+		while [ $i -lt 200 ] && ! curl -s --unix-socket "$SOCK" http://x/metrics | grep -q '^sbxctr_pool_size 1'; do
+			sleep 0.05
+			i=$((i + 1))
+		done
+		curl -s -D "$T_TMP/h" --unix-socket "$SOCK" -o "$T_TMP/pool.out" \
+			-d '{"id":"p","argv":["/bin/sh","-c","echo +cmd >> in.txt; cat in.txt"],"files":{"in.txt":{"text":"in"}},"capture":true}' \
+			http://x/v1/run
+		check_eq "subordinate ids, serve --pool: a pool hit writes its copied-in file" "hit ok" \
+			"$(sed -n 's/^X-Sbxctr-Pool: \([a-z]*\).*/\1/p' "$T_TMP/h") $(sed -n 's/.*"status":"\([a-z]*\)".*"data":"in+cmd\\n".*/\1/p' "$T_TMP/pool.out")"
 		session_rw
 		check_match "subordinate ids, serve: a session's command reads a put file (exec takes the listener too)" \
 			'"exit_code":0.*"data":"put"' "$OUT"
