@@ -352,10 +352,11 @@ __attribute__((noreturn)) static void become_idle(struct sbx_sandbox *sb)
 {
 	struct sbx_error err = {0};
 	/*
-	 * Where we share the runtime's memory, pid 1 execs the reaper's
-	 * freestanding copy, so that nothing of the sandbox shares the
-	 * runtime's address space while programs run in it (a memory cgroup
-	 * OOM kill takes every sharer along).
+	 * pid 1 execs the reaper's freestanding copy: where we share the
+	 * runtime's memory, nothing of the sandbox may share its address space
+	 * while programs run in it (a memory cgroup OOM kill takes every sharer
+	 * along); where we hold a copy, it is the runtime's secrets, and a
+	 * user's sbx_sandbox_exec() could not join it (sandbox.c, choose_spawn).
 	 */
 	if (sb->init_stub_fd >= 0) {
 		char *iargv[] = {"sbxctr-init", "idle", NULL};

@@ -512,8 +512,16 @@ static void choose_spawn(struct sbx_sandbox *sb)
 {
 	sb->share_memory = SBX_SPAWN_SHARED_VM && !sb->child_hooks &&
 			   sbx_cgroup_plan_memory_max(sb->cg_plan) >= SHARE_MIN_MEMORY_MAX;
-	/* a parked child may become an idle pid 1 (SBX_REL_IDLE), which needs the stub where it shares */
-	if (!sb->cfg->init && !(sb->hold && sb->share_memory))
+	/*
+	 * A parked child may become an idle pid 1 (SBX_REL_IDLE), which needs
+	 * the stub: where it shares our memory; and where it holds a copy,
+	 * since that copy (the service's token and every request in it) is
+	 * non-dumpable, and for an ordinary user a non-dumpable process whose
+	 * memory was not made in the sandbox's user namespace cannot be
+	 * joined (setns) by sbx_sandbox_exec(); the exec'd stub's memory is
+	 * the sandbox's own.
+	 */
+	if (!sb->cfg->init && !sb->hold)
 		return;
 	/* also without sharing: the stub starts the program from its own pages (init_stub.c) */
 	struct sbx_error e = {0};

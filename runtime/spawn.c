@@ -271,7 +271,8 @@ long sbx_spawn_run(struct sbx_spawn *s, struct clone_args *args, void (*fn)(void
 	return run_forked(s, args, fn);
 }
 
-#if SBX_SPAWN_SHARED_VM && defined(SBX_HAVE_INIT_STUB)
+/* also in sanitized builds: the stub is built without sanitizers, and exec'd it needs none */
+#if defined(SBX_HAVE_INIT_STUB)
 extern const unsigned char sbx_init_stub[];
 extern const size_t sbx_init_stub_size;
 

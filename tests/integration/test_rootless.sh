@@ -185,6 +185,8 @@ serve_start() {
 		sleep 0.05
 		i=$((i + 1))
 	done
+	# the user's oldest sbxctr: the server (its sandboxes' copies of it came later)
+	SRV=$(pgrep -o -u "$U1" -x sbxctr)
 }
 # session_rw: a session; a file put, appended to by a command, read back (the caller and the program write each other's files)
 session_rw() {
@@ -206,7 +208,7 @@ if command -v curl >/dev/null; then
 		"$(curl -s --unix-socket "$SOCK" "http://x/v1/sandboxes/$SID/files/o.txt")"
 	[ -n "$(ls -A "$H1/xdg/sbxctr/serve" 2>/dev/null)" ] && ok "serve as a user: a scratch directory while it runs" ||
 		not_ok "serve as a user: no scratch directory"
-	kill -KILL "$(pgrep -u "$U1" -x sbxctr)"
+	kill -KILL "$SRV"
 	wait
 	i=0
 	while [ $i -lt 100 ] && [ -n "$(user_procs "$U1")" ]; do sleep 0.05; i=$((i + 1)); done
@@ -216,7 +218,7 @@ if command -v curl >/dev/null; then
 	serve_start
 	check_eq "serve as a user: the next start swept the killed server's scratch" "1" \
 		"$(ls -A "$H1/xdg/sbxctr/serve" | wc -l)"
-	kill -TERM "$(pgrep -u "$U1" -x sbxctr)"
+	kill -TERM "$SRV"
 	wait
 	check_eq "serve as a user, stopped: its scratch and socket are gone" "" \
 		"$(ls -A "$H1/xdg/sbxctr/serve"; ls "$SOCK" 2>/dev/null)"
@@ -280,7 +282,7 @@ if command -v newuidmap >/dev/null && command -v newgidmap >/dev/null; then
 			'"exit_code":0.*"data":"put"' "$OUT"
 		check_eq "subordinate ids, serve: ... and the caller reads what the program appended" "put+cmd" \
 			"$(curl -s --unix-socket "$SOCK" "http://x/v1/sandboxes/$SID/files/d/in.txt")"
-		kill -TERM "$(pgrep -u "$U1" -x sbxctr)"
+		kill -TERM "$SRV"
 		wait
 	fi
 	sed -i "/^$U1:/d" /etc/subuid /etc/subgid
