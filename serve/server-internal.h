@@ -3,7 +3,7 @@
 #pragma once
 
 #include <json-c/json.h>
-#include <microhttpd.h>
+#include "serve/mhd.h" /* libmicrohttpd through its loaded table */
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdbool.h>

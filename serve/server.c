@@ -689,6 +689,8 @@ int sbx_server_start(const struct sbx_serve_opts *o, struct sbx_server **ret, st
 	*ret = s;
 	if (o->listen && (!o->token || !*o->token))
 		return sbx_err_set(err, EINVAL, "--listen needs --token-file: TCP clients must present a bearer token");
+	if ((r = sbx_mhd_load(err)) < 0)
+		return r;
 	if (o->token)
 		s->token = sbx_xstrdup(o->token);
 	if (o->rootfs && !(s->rootfs = absolute("--rootfs", o->rootfs, err)))
