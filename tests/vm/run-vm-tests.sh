@@ -164,6 +164,16 @@ copy_elf() {
 	done
 }
 copy_elf "$BUILD/sbxctr" /sbx/bin/sbxctr
+# what sbxctr opens at run time (dlopen), with what it loads: libmicrohttpd for `serve` (serve/mhd.c)
+for lib in libmicrohttpd.so.12; do
+	p=$(/sbin/ldconfig -p | awk -v l="$lib" '$1 == l && /x86-64/ { print $NF; exit }')
+	if [ -z "$p" ]; then
+		note "$lib not found: sbxctr serve cannot start in the VM"
+		continue
+	fi
+	case "$p" in /lib/* | /lib64/*) d=/usr$p ;; *) d=$p ;; esac
+	copy_elf "$p" "$d"
+done
 for tool in $(sed 's/#.*//' "$VMDIR/host-tools.list"); do
 	p=$(command -v "$tool" 2>/dev/null || true)
 	if [ -z "$p" ] || [ ! -x "$p" ]; then
