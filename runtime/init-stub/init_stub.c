@@ -28,6 +28,31 @@
 #include <sys/mman.h>
 #include <sys/socket.h>
 
+/*
+ * Compilers may emit calls to memset and memcpy for struct initialisers and
+ * copies even in freestanding code (clang does for sbx_msg here); there is
+ * no libc to provide them. Volatile stores: a plain loop could itself be
+ * recognised as a memset and become a call to this very function.
+ */
+void *memset(void *dst, int c, unsigned long n);
+void *memset(void *dst, int c, unsigned long n)
+{
+	volatile unsigned char *d = dst;
+	while (n--)
+		*d++ = (unsigned char)c;
+	return dst;
+}
+
+void *memcpy(void *dst, const void *src, unsigned long n);
+void *memcpy(void *dst, const void *src, unsigned long n)
+{
+	volatile unsigned char *d = dst;
+	const unsigned char *s = src;
+	while (n--)
+		*d++ = *s++;
+	return dst;
+}
+
 static long parse(const char *s)
 {
 	long v = 0;
