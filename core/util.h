@@ -148,7 +148,3 @@ int sbx_find_program(const char *prog, char *const *env, char *buf, size_t size,
  */
 int sbx_ns_to_join(pid_t pid);
 
-/* The namespaces a sandbox may create, as clone flags (time's value without <linux/sched.h>'s) */
-#define SBX_NS_CLONE_FLAGS                                                                               \
-	(CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWNET | CLONE_NEWIPC | CLONE_NEWUTS | \
-	 CLONE_NEWCGROUP | 0x00000080 /* CLONE_NEWTIME */)

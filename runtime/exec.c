@@ -297,13 +297,7 @@ int sbx_sandbox_exec(struct sbx_sandbox *sb, const struct sbx_exec_spec *spec, s
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, ps) < 0)
 		return sbx_err_sys(err, "socketpair");
 	_cleanup_close_ int pid_rd = ps[0];
-	/*
-	 * What /proc shows, and what we created: a user's pid 1 whose memory
-	 * was not made in the sandbox's user namespace (a copy of ours, not an
-	 * exec there) and is not dumpable hides its /proc/PID/ns from us.
-	 */
-	int ns_flags = sbx_ns_to_join(sb->pid) | (int)(sb->clone_flags & SBX_NS_CLONE_FLAGS);
-	struct exec_ctx c = {.sb = sb, .x = x, .target_pidfd = sb->pidfd, .ns_flags = ns_flags,
+	struct exec_ctx c = {.sb = sb, .x = x, .target_pidfd = sb->pidfd, .ns_flags = sbx_ns_to_join(sb->pid),
 			     .pid_sock = ps[1]};
 	if (!(c.ns_flags & CLONE_NEWUSER)) {
 		close(ps[1]);
