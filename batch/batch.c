@@ -79,8 +79,7 @@ struct batch {
 	size_t next; /* first line not dispatched yet */
 	int out_fd;
 	bool out_tty;
-	char *scratch; /* private tmpfs: inline files, stdin texts, artifacts */
-	bool scratch_mounted;
+	struct sbx_scratch scratch; /* inline files, stdin texts, artifacts (sbx_scratch_create) */
 	struct worker *w;
 	unsigned n_workers;
 	int sigfd;
@@ -169,7 +168,7 @@ __attribute__((noreturn)) static void worker_main(struct batch *b, unsigned k, i
 		if (sched_setaffinity(0, sizeof(cs), &cs) < 0)
 			_exit(1);
 	}
-	w.jdir = sbx_xasprintf("%s/w%u", b->scratch, k);
+	w.jdir = sbx_xasprintf("%s/w%u", b->scratch.path, k);
 	if (mkdir(w.jdir, 0700) < 0 && errno != EEXIST)
 		_exit(1);
 	/* the scheduler's socket becomes readable only when closed: the batch is stopping */
@@ -561,36 +560,6 @@ static void classify(struct batch *b, json_object *done_ids, json_object *done_n
 	json_object_put(seen);
 }
 
-/*
- * The scratch directory is a tmpfs in the runtime's private mount namespace:
- * inline contents and artifacts never touch the host's disk, and they
- * vanish with the runtime even when it is killed with SIGKILL (only the
- * empty mount point remains, swept by the next batch).
- */
-static int scratch_create(struct batch *b, struct sbx_error *err)
-{
-	int r = sbx_state_dir_create(err);
-	if (r < 0)
-		return r;
-	_cleanup_free_ char *base = sbx_xasprintf("%s/batch", sbx_state_dir());
-	if (mkdir(base, 0700) < 0 && errno != EEXIST)
-		return sbx_err_sys(err, "batch directory %s", base);
-	b->scratch = sbx_xasprintf("%s/%d", base, (int)b->pid);
-	if (mkdir(b->scratch, 0700) < 0 && errno != EEXIST)
-		return sbx_err_sys(err, "batch directory %s", b->scratch);
-	/*
-	 * An ordinary user cannot mount: a plain directory in their state
-	 * directory ($XDG_RUNTIME_DIR is a tmpfs), removed at the end or, after
-	 * a crash, by the next batch's sweep.
-	 */
-	if (geteuid() != 0)
-		return 0;
-	if (mount("tmpfs", b->scratch, "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, "mode=0700") < 0)
-		return sbx_err_sys(err, "scratch tmpfs on %s", b->scratch);
-	b->scratch_mounted = true;
-	return 0;
-}
-
 static void batch_free(struct batch *b)
 {
 	for (unsigned k = 0; k < b->n_workers; k++) {
@@ -599,17 +568,7 @@ static void batch_free(struct batch *b)
 		free(b->w[k].rbuf);
 	}
 	free(b->w);
-	if (b->scratch_mounted)
-		umount2(b->scratch, MNT_DETACH);
-	/*
-	 * A sandbox killed a moment ago may still have a copy of the mount in
-	 * its dying mount namespace (EBUSY); the next batch sweeps it otherwise.
-	 */
-	for (int i = 0; b->scratch && i < 50 && rmdir(b->scratch) < 0 && errno == EBUSY; i++)
-		usleep(10000);
-	if (b->scratch && !b->scratch_mounted)
-		sbx_remove_tree_at(AT_FDCWD, b->scratch, 0);
-	free(b->scratch);
+	sbx_scratch_destroy(&b->scratch);
 	for (size_t i = 0; i < b->n_lines; i++) {
 		free(b->lines[i].id);
 		free(b->lines[i].error);
@@ -753,7 +712,7 @@ int sbx_batch_run(const struct sbx_batch_opts *o, struct sbx_error *err)
 		/* scratch directories of batches that are gone (their mounts went with them) */
 		sbx_sweep_pid_dirs(scratch_base);
 	}
-	if (b.n_workers > 0 && (sbx_runtime_private_mounts(err) < 0 || scratch_create(&b, err) < 0))
+	if (b.n_workers > 0 && (sbx_runtime_private_mounts(err) < 0 || sbx_scratch_create("batch", &b.scratch, err) < 0))
 		goto out;
 	if (b.n_workers > 0) {
 		struct sbx_cgroup_root_opts ro = {.mode = SBX_CGROUP_AUTO};

@@ -29,6 +29,45 @@ int sbx_runtime_private_mounts(struct sbx_error *err)
 	return 0;
 }
 
+int sbx_scratch_create(const char *kind, struct sbx_scratch *ret, struct sbx_error *err)
+{
+	*ret = (struct sbx_scratch){0};
+	int r = sbx_state_dir_create(err);
+	if (r < 0)
+		return r;
+	_cleanup_free_ char *base = sbx_xasprintf("%s/%s", sbx_state_dir(), kind);
+	if (mkdir(base, 0700) < 0 && errno != EEXIST)
+		return sbx_err_sys(err, "scratch directory %s", base);
+	ret->path = sbx_xasprintf("%s/%d", base, (int)getpid());
+	if (mkdir(ret->path, 0700) < 0 && errno != EEXIST)
+		return sbx_err_sys(err, "scratch directory %s", ret->path);
+	if (geteuid() != 0)
+		return 0;
+	if (mount("tmpfs", ret->path, "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, "mode=0700") < 0)
+		return sbx_err_sys(err, "scratch tmpfs on %s", ret->path);
+	ret->mounted = true;
+	return 0;
+}
+
+void sbx_scratch_destroy(struct sbx_scratch *s)
+{
+	if (!s->path)
+		return;
+	if (s->mounted) {
+		umount2(s->path, MNT_DETACH);
+		/*
+		 * A sandbox killed a moment ago may still have a copy of the mount
+		 * in its dying mount namespace (EBUSY); the next sweep takes it otherwise.
+		 */
+		for (int i = 0; i < 50 && rmdir(s->path) < 0 && errno == EBUSY; i++)
+			usleep(10000);
+	} else {
+		(void)sbx_remove_tree_at(AT_FDCWD, s->path, 0);
+	}
+	free(s->path);
+	*s = (struct sbx_scratch){0};
+}
+
 bool sbx_stage_needed(const struct sbx_config *cfg)
 {
 	return cfg->workdir.path && (cfg->io.n_copy_in > 0 || cfg->io.n_copy_out > 0);

@@ -30,6 +30,23 @@
  */
 int sbx_runtime_private_mounts(struct sbx_error *err);
 
+/*
+ * A runtime's own scratch directory (batch's and the service's inline files,
+ * captures, artifacts): <state dir>/<kind>/<our pid>, 0700. For root a tmpfs,
+ * mounted in our private mount namespace (sbx_runtime_private_mounts first),
+ * so that it goes with us even on SIGKILL and never touches the disk; an
+ * ordinary user cannot mount: a plain directory ($XDG_RUNTIME_DIR is itself
+ * a tmpfs). What a crash leaves is swept by sbx_sweep_pid_dirs() of
+ * <state dir>/<kind>, which the caller runs.
+ */
+struct sbx_scratch {
+	char *path;
+	bool mounted;
+};
+int sbx_scratch_create(const char *kind, struct sbx_scratch *ret, struct sbx_error *err);
+/* Unmounts and removes it (with its files where it is a plain directory); idempotent. */
+void sbx_scratch_destroy(struct sbx_scratch *s);
+
 struct sbx_stage {
 	char *path; /* host path of the tmpfs, in the runtime's mount namespace, or /proc/self/fd/N when lent */
 	bool mounted;

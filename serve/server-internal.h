@@ -12,6 +12,7 @@
 #include "batch/batch.h"
 #include "serve/request.h"
 #include "serve/serve.h"
+#include "runtime/workdir.h"
 
 struct sbx_config;
 struct sbx_sandbox;
@@ -74,9 +75,8 @@ struct sbx_server {
 	char *where;
 	struct MHD_Daemon *daemon[2]; /* unix, tcp */
 	int listen_fd[2];
-	char *scratch;		 /* tmpfs in our mount namespace: requests' inline files and captures */
+	struct sbx_scratch scratch; /* requests' inline files and captures (runtime/workdir.h) */
 	char *scratch_empty;	 /* an empty directory in it, for jobs that write nothing there */
-	bool scratch_mounted;
 	struct sbx_cgroup_root *cg_root;
 	int stop_fd;		 /* eventfd: readable once running work must stop */
 	atomic_bool draining;

@@ -135,7 +135,7 @@ int sbx_srv_conn_fd(struct sbx_req *r)
 
 char *sbx_srv_scratch_dir(struct sbx_server *s, struct sbx_api_error *e)
 {
-	char *d = sbx_xasprintf("%s/r%lu", s->scratch, (unsigned long)atomic_fetch_add(&s->seq, 1));
+	char *d = sbx_xasprintf("%s/r%lu", s->scratch.path, (unsigned long)atomic_fetch_add(&s->seq, 1));
 	if (mkdir(d, 0700) < 0) {
 		sbx_api_fail(e, 500, NULL, "scratch directory %s: %s", d, strerror(errno));
 		free(d);
@@ -632,31 +632,15 @@ static int start_daemon(struct sbx_server *s, int k, struct listener *l, struct 
 
 /* --- lifecycle -------------------------------------------------------------------- */
 
+/* Our scratch directory (runtime/workdir.h), after the sweep of those of servers that are gone. */
 static int scratch_create(struct sbx_server *s, struct sbx_error *err)
 {
-	int r = sbx_state_dir_create(err);
+	_cleanup_free_ char *base = sbx_xasprintf("%s/serve", sbx_state_dir());
+	sbx_sweep_pid_dirs(base);
+	int r = sbx_scratch_create("serve", &s->scratch, err);
 	if (r < 0)
 		return r;
-	_cleanup_free_ char *base = sbx_xasprintf("%s/serve", sbx_state_dir());
-	if (mkdir(base, 0700) < 0 && errno != EEXIST)
-		return sbx_err_sys(err, "state directory %s", base);
-	/* scratch directories of servers that are gone (their tmpfs went with them) */
-	sbx_sweep_pid_dirs(base);
-	s->scratch = sbx_xasprintf("%s/%d", base, (int)getpid());
-	if (mkdir(s->scratch, 0700) < 0 && errno != EEXIST)
-		return sbx_err_sys(err, "scratch directory %s", s->scratch);
-	/*
-	 * In our own mount namespace: it goes with us, even on SIGKILL. An
-	 * ordinary user cannot mount: a plain 0700 directory in their state
-	 * directory ($XDG_RUNTIME_DIR is a tmpfs), removed when we stop and,
-	 * after a SIGKILL, by the next server's sweep above (as batch does).
-	 */
-	if (geteuid() == 0) {
-		if (mount("tmpfs", s->scratch, "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, "mode=0700") < 0)
-			return sbx_err_sys(err, "scratch tmpfs on %s", s->scratch);
-		s->scratch_mounted = true;
-	}
-	s->scratch_empty = sbx_xasprintf("%s/empty", s->scratch);
+	s->scratch_empty = sbx_xasprintf("%s/empty", s->scratch.path);
 	if (mkdir(s->scratch_empty, 0500) < 0)
 		return sbx_err_sys(err, "scratch directory %s", s->scratch_empty);
 	return 0;
@@ -814,11 +798,7 @@ void sbx_server_free(struct sbx_server *s)
 	sbx_pool_free(s->pool);
 	s->pool = NULL;
 	sbx_cgroup_root_free(s->cg_root);
-	if (s->scratch_mounted)
-		umount2(s->scratch, MNT_DETACH);
-	if (s->scratch)
-		(void)sbx_remove_tree_at(AT_FDCWD, s->scratch, 0);
-	free(s->scratch);
+	sbx_scratch_destroy(&s->scratch);
 	free(s->scratch_empty);
 	if (s->socket_path)
 		unlink(s->socket_path);
