@@ -27,6 +27,7 @@ enum sbx_msg_type {
 	SBX_MSG_STAGE_READY, /* parent -> child: the lent workdir is filled */
 	SBX_MSG_HELD,	     /* child -> parent (hold): set up and parked just before execve */
 	SBX_MSG_RELEASE,     /* parent -> child: struct sbx_release_msg, its strings, stdio fds (SCM_RIGHTS) */
+	SBX_MSG_CLOCK,	     /* stub's program process -> parent: attach the CPU clock to me (clock_state) */
 };
 
 struct sbx_msg {
@@ -45,6 +46,7 @@ struct sbx_handoff_prog {
 enum {
 	SBX_HANDOFF_REPORT = 1u << 0, /* notify (the profile's kills) then main, listener to the runtime */
 	SBX_HANDOFF_NOTIFY = 1u << 1, /* the profile's own NOTIFY rules: main alone, listener to the agent */
+	SBX_HANDOFF_CLOCK = 1u << 2,  /* the program's process asks for its CPU clock first (SBX_MSG_CLOCK) */
 };
 
 /*
@@ -58,6 +60,15 @@ enum {
 struct sbx_handoff {
 	uint32_t state; /* 0, 1 = fd published (child), 2 = taken (parent); atomics */
 	int32_t fd;
+	/*
+	 * SBX_HANDOFF_CLOCK: 0, then 1 once the parent has attached the CPU
+	 * limit's clock to the program's process (or given up); an atomic and
+	 * a futex, like state. The clock the parent attached to pid 1 at the
+	 * clone is gone by then: the kernel drops a process's perf counters
+	 * when it execs a file it may not read, and the stub is execute-only
+	 * (runtime/spawn.c says why).
+	 */
+	uint32_t clock_state;
 	/*
 	 * CPU the sandbox child spent setting up (getrusage just before the
 	 * last steps): it is in pid 1's rusage and in the cgroup's cpu.stat,

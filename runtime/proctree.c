@@ -6,10 +6,12 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/perf_event.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -175,5 +177,31 @@ int sbx_proctree_cpu_root(pid_t root, int kill_sig, uint64_t *ret_user_us, uint6
 		return -ESRCH;
 	*ret_user_us = user;
 	*ret_sys_us = sys;
+	return 0;
+}
+
+int sbx_proctree_clock_open(pid_t pid)
+{
+	struct perf_event_attr a;
+	memset(&a, 0, sizeof(a));
+	a.type = PERF_TYPE_SOFTWARE;
+	a.size = sizeof(a);
+	a.config = PERF_COUNT_SW_TASK_CLOCK;
+	a.inherit = 1;
+	a.exclude_kernel = 1;
+	a.exclude_hv = 1;
+	long fd = syscall(SYS_perf_event_open, &a, pid, -1, -1, PERF_FLAG_FD_CLOEXEC);
+	return fd < 0 ? -errno : (int)fd;
+}
+
+int sbx_proctree_clock_read(int fd, uint64_t *ret_us)
+{
+	uint64_t ns;
+	ssize_t n = read(fd, &ns, sizeof(ns));
+	if (n < 0)
+		return -errno;
+	if (n != (ssize_t)sizeof(ns))
+		return -EIO;
+	*ret_us = ns / 1000u;
 	return 0;
 }

@@ -149,6 +149,13 @@ struct sbx_sandbox {
 	bool armed; /* the limit timers run (sbx_sandbox_arm) */
 	int wall_tfd;
 	int cpu_tfd;
+	int cpu_clock_fd; /* the tree's perf CPU clock (sbx_proctree_clock_open), or -1 */
+	/* check_cpu(): the last moment the kernel's own figure moved, and the perf clock then */
+	struct {
+		bool valid;
+		uint64_t used_us, clock_us, at_us;
+	} cpu_mark;
+	uint64_t cpu_floor_us; /* the program's CPU when the limit killed it, as check_cpu() counted it */
 	int kill_tfd;	   /* --init without a cgroup: the grace the init gets to end the run */
 	bool init_ending;  /* it was asked to (SBX_INIT_SIG_END) */
 	bool killed;
@@ -190,6 +197,8 @@ int sbx_scmon_take_listener(struct sbx_sandbox *sb, struct sbx_error *err);
 int sbx_scmon_setup_event(struct sbx_sandbox *sb, struct sbx_error *err);
 /* A notification after execve: a violation; records it and ends the run. */
 void sbx_scmon_violation(struct sbx_sandbox *sb);
+/* The program's process: pid 1, or with --init its only child (-1 if there is none yet). */
+pid_t sbx_sandbox_program_pid(const struct sbx_sandbox *sb);
 
 /* The child's entry point after clone3(); never returns. */
 __attribute__((noreturn)) void sbx_child_main(struct sbx_sandbox *sb);

@@ -4,6 +4,7 @@
 #include "core/cleanup.h"
 #include "core/log.h"
 #include "runtime/bundle.h"
+#include "runtime/proctree.h"
 #include "runtime/sandbox-internal.h"
 #include "core/util.h"
 
@@ -23,6 +24,7 @@
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
+#include <linux/futex.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -190,6 +192,7 @@ void sbx_sandbox_free(struct sbx_sandbox *sb)
 	}
 	close_fd(&sb->wall_tfd);
 	close_fd(&sb->cpu_tfd);
+	close_fd(&sb->cpu_clock_fd);
 	close_fd(&sb->kill_tfd);
 	sbx_stage_destroy(&sb->stage);
 	free(sb->res.copy_out);
@@ -270,7 +273,7 @@ struct sbx_sandbox *sbx_sandbox_alloc(const struct sbx_config *cfg)
 	sbx_caller_probe(sb->caller);
 	sb->sync_fd = sb->child_fd = sb->status_rd = sb->status_wr = sb->pidfd = -1;
 	sb->wall_tfd = sb->cpu_tfd = sb->kill_tfd = sb->listener = sb->init_stub_fd = sb->handoff_fd = -1;
-	sb->mnt_ns_fd = -1;
+	sb->mnt_ns_fd = sb->cpu_clock_fd = -1;
 	sb->console.master = sb->console.in_fd = sb->console.out_fd = -1;
 	sb->oci.start_fd = sb->oci.console_fd = sb->oci.close_fds[0] = sb->oci.close_fds[1] = -1;
 	for (int i = 0; i < 3; i++)
@@ -557,6 +560,34 @@ static void handoff_put_prog(struct sbx_handoff *h, struct sbx_handoff_prog *hp,
  * --init stub can map it too, with the seccomp programs the stub loads
  * for the program; and the stub's argv, which the child cannot allocate.
  */
+/*
+ * Under --init, the stub's exec drops the clock attached to pid 1 at the
+ * clone (struct sbx_handoff's clock_state): the program's process asks
+ * for one of its own (take_program_clock), if there is a CPU limit and
+ * perf events work here at all (the first clock opened). Before GO or the
+ * release: what the child reads after them is what we wrote before.
+ */
+static void ask_program_clock(struct sbx_sandbox *sb)
+{
+	/* (a created container's program starts after we are gone: no one would answer) */
+	if (sb->handoff && sb->init_stub_fd >= 0 && sb->cfg->init && sb->cpu_clock_fd >= 0 && sb->limits.cpu_time_us &&
+	    !sb->oci.detach)
+		sb->handoff->flags |= SBX_HANDOFF_CLOCK;
+}
+
+/* SBX_MSG_CLOCK: the program's process waits until we have tried; a clock we cannot attach is no error. */
+static void take_program_clock(struct sbx_sandbox *sb)
+{
+	pid_t pid = sbx_sandbox_program_pid(sb);
+	int fd = pid > 0 ? sbx_proctree_clock_open(pid) : -1;
+	close_fd(&sb->cpu_clock_fd);
+	sb->cpu_clock_fd = fd < 0 ? -1 : fd;
+	if (fd >= 0)
+		sbx_debug("CPU clock: perf task clock on the program's process");
+	__atomic_store_n(&sb->handoff->clock_state, 1, __ATOMIC_RELEASE);
+	syscall(SYS_futex, &sb->handoff->clock_state, FUTEX_WAKE, 1, NULL, NULL, 0);
+}
+
 static int setup_handoff(struct sbx_sandbox *sb, struct sbx_error *err)
 {
 	/* the stub starts the program under --init (without, a parked pid 1 may exec it only to idle) */
@@ -769,6 +800,8 @@ int sbx_sandbox_wait_setup(struct sbx_sandbox *sb, struct sbx_error *err)
 		int r = 0;
 		if (m.type == SBX_MSG_SECCOMP)
 			r = sbx_scmon_take_listener(sb, err);
+		else if (m.type == SBX_MSG_CLOCK && sb->handoff && (sb->handoff->flags & SBX_HANDOFF_CLOCK))
+			take_program_clock(sb);
 		else if (m.type == SBX_MSG_HOOKS && sb->oci.prepivot)
 			r = prepivot(sb, err);
 		else
@@ -967,6 +1000,23 @@ int sbx_sandbox_start(struct sbx_sandbox *sb, struct sbx_error *err)
 		return r;
 	close_fd(&sb->child_fd);
 	close_fd(&sb->status_wr);
+	/*
+	 * The CPU limit's clock, attached while the child has done next to
+	 * nothing (it waits for GO), so that it counts what the set-up sample
+	 * (struct sbx_handoff) counts, from the clone on. A parked sandbox
+	 * learns its limit only with its release: it gets one too. Without
+	 * perf events the limit is checked on the lagging sources (check_cpu).
+	 */
+	if (sb->limits.cpu_time_us || sb->hold) {
+		int fd = sbx_proctree_clock_open(sb->pid);
+		sb->cpu_clock_fd = fd < 0 ? -1 : fd;
+		if (fd < 0)
+			sbx_debug("CPU clock: no perf task clock (%s): the CPU limit goes by the kernel's figures alone",
+				  strerror(-fd));
+		else
+			sbx_debug("CPU clock: perf task clock on pid 1");
+		ask_program_clock(sb);
+	}
 	/* the child has its copies; ours would keep the capture pipes from reaching EOF */
 	for (int i = 0; i < 3; i++) {
 		if (i == 2 && sb->child_stdio[2] == sb->child_stdio[1])
@@ -1097,6 +1147,7 @@ int sbx_sandbox_release(struct sbx_sandbox *sb, const struct sbx_release *rel, s
 		if (rel->limits)
 			sb->limits = *rel->limits;
 		h.cpu_time_us = sb->limits.cpu_time_us;
+		ask_program_clock(sb);
 	}
 	h.data_len = (uint32_t)len;
 	/* stdin always to the child; stdout/stderr are the sinks of captured streams, else the child's */

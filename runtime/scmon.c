@@ -37,8 +37,7 @@
 #define SECCOMP_USER_NOTIF_FLAG_CONTINUE (1UL << 0)
 #endif
 
-/* The process that loaded the filter: pid 1, or with --init its only child. */
-static pid_t filter_owner(const struct sbx_sandbox *sb)
+pid_t sbx_sandbox_program_pid(const struct sbx_sandbox *sb)
 {
 	if (!sb->cfg->init)
 		return sb->pid;
@@ -105,7 +104,7 @@ int sbx_scmon_take_listener(struct sbx_sandbox *sb, struct sbx_error *err)
 	}
 	if (__atomic_load_n(&h->state, __ATOMIC_ACQUIRE) != 1)
 		return sbx_err_set(err, ETIMEDOUT, "seccomp: the sandbox did not hand over its listener");
-	pid_t owner = filter_owner(sb);
+	pid_t owner = sbx_sandbox_program_pid(sb);
 	_cleanup_close_ int pfd = owner == sb->pid ? dup(sb->pidfd) : (int)syscall(SYS_pidfd_open, owner, 0);
 	if (pfd < 0)
 		return sbx_err_sys(err, "seccomp: pidfd of the filtered process");

@@ -100,6 +100,14 @@ __attribute__((noreturn)) static void start_program(int sync_fd, struct sbx_hand
 	sbx_rawsys6(SYS_rt_sigprocmask, SIG_SETMASK, (long)&none, 0, sizeof(none), 0, 0);
 	/* the runtime sees EOF once this copy closes at execve: the program runs */
 	sbx_rawsys(SYS_fcntl, sync_fd, F_SETFD, FD_CLOEXEC);
+	/* the CPU limit's clock (proctree.h), attached before anything of the program runs or forks */
+	if (h->flags & SBX_HANDOFF_CLOCK) {
+		struct sbx_msg m = {.type = SBX_MSG_CLOCK};
+		if (sbx_rawsys6(SYS_sendto, sync_fd, (long)&m, sizeof(m), MSG_NOSIGNAL, 0, 0) != (long)sizeof(m))
+			fail(sync_fd, EPIPE, SBX_ERRK_INTERNAL, "CPU clock: sync socket");
+		while (__atomic_load_n(&h->clock_state, __ATOMIC_ACQUIRE) == 0)
+			sbx_rawsys6(SYS_futex, (long)&h->clock_state, FUTEX_WAIT, 0, 0, 0, 0);
+	}
 	if (h->flags & (SBX_HANDOFF_REPORT | SBX_HANDOFF_NOTIFY)) {
 		struct sbx_msg m = {.type = SBX_MSG_SECCOMP};
 		if (sbx_rawsys6(SYS_sendto, sync_fd, (long)&m, sizeof(m), MSG_NOSIGNAL, 0, 0) != (long)sizeof(m))

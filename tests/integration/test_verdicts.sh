@@ -116,6 +116,32 @@ else
 	not_ok "CPU-limit kill lands late" "median $med us (runs:$over), limit 5000"
 fi
 
+# The mechanism behind the kill's precision: a perf task clock on the run's
+# process tree (runtime/supervise.c). Under --init the stub's execute-only
+# exec drops the one attached to pid 1, so the program's process asks for
+# its own before it runs anything (SBX_MSG_CLOCK).
+"$SBXCTR" --debug run --rootfs "$SBX_ROOTFS" --time 1 -- /bin/true >/dev/null 2>"$T_TMP/dbg" </dev/null
+if grep -q "no perf task clock" "$T_TMP/dbg"; then
+	ok "# SKIP CPU-limit clock: perf events unavailable here ($(grep -o 'no perf task clock ([^)]*)' "$T_TMP/dbg")): the kernel's lagging figures alone decide"
+else
+	check_match "--init: the CPU clock is attached to the program's own process" \
+		"perf task clock on the program's process" "$(cat "$T_TMP/dbg")"
+	"$SBXCTR" --debug run --rootfs "$SBX_ROOTFS" --no-init --time 1 -- /bin/true >/dev/null 2>"$T_TMP/dbg" </dev/null
+	check_match "--no-init: the CPU clock is attached to pid 1" "perf task clock on pid 1" "$(cat "$T_TMP/dbg")"
+	check_nomatch "  ... and not to a program process there is none of" "program's process" "$(cat "$T_TMP/dbg")"
+fi
+# Two busy children, with and without --init: the clock counts what the
+# program forks, and the kill still never lands before the limit.
+for mode in --init --no-init; do
+	rep --time 0.3 $mode -- /bin/sh -c '(while :; do :; done) & (while :; do :; done) & wait'
+	check_match "--time 0.3 $mode, two busy children: killed at the limit" '"cpu-time"' "$(field reason)"
+	if [ "$(cpu)" -ge 300000 ]; then
+		ok "  ... and not before it ($(cpu) us)"
+	else
+		not_ok "  ... killed before the limit" "cpu $(cpu) us < 300000"
+	fi
+done
+
 # --- --pids without a pids controller: RLIMIT_NPROC of the sandbox's own uid --
 rep --pids 10 --cgroups best-effort -- $P nproc 40
 check_match "--pids 10: init, program and 8 children, then EAGAIN ($WHERE)" "forked 8 of 40 then EAGAIN" "$OUT"
