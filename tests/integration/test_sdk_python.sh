@@ -13,4 +13,6 @@ if [ -z "$PY" ] || ! "$PY" -c 'import pytest' 2>/dev/null; then
 	exit 77
 fi
 cd "$SBX_SOURCE_DIR/sdk/python" || exit 1
-PYTHONDONTWRITEBYTECODE=1 exec "$PY" -m pytest -q -p no:cacheprovider tests
+# not exec'd: lib.sh's exit trap removes its temp directory
+PYTHONDONTWRITEBYTECODE=1 "$PY" -m pytest -q -p no:cacheprovider tests
+exit $?
