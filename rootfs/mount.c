@@ -127,6 +127,17 @@ int sbx_rootfs_attach_point(struct sbx_mount_plan *plan, struct sbx_error *err)
 }
 
 /* Clones a host tree (recursively or not) with attributes set while detached. */
+/*
+ * A clone of a host tree is a peer of the original when that is shared (as
+ * systemd makes / at boot): attached in the sandbox it would propagate
+ * mounts both ways, and pivot_root refuses a shared new root (EINVAL). So
+ * a clone is private unless the config asks for a propagation.
+ */
+static unsigned long clone_propagation(unsigned long prop)
+{
+	return prop ? prop : MS_PRIVATE;
+}
+
 static int clone_tree(const char *src, bool recursive, uint64_t set, uint64_t clr, unsigned long prop,
 		      struct sbx_error *err, const char *what)
 {
@@ -134,7 +145,7 @@ static int clone_tree(const char *src, bool recursive, uint64_t set, uint64_t cl
 	_cleanup_close_ int fd = open_tree(AT_FDCWD, src, flags);
 	if (fd < 0)
 		return sbx_err_sys(err, "%s %s", what, src);
-	int r = setattr_fd(fd, set, clr, prop, recursive);
+	int r = setattr_fd(fd, set, clr, clone_propagation(prop), recursive);
 	if (r < 0)
 		return sbx_err_errno(err, r, "%s %s: setting mount attributes", what, src);
 	return TAKE_FD(fd);
@@ -686,7 +697,7 @@ static int mount_bind(int rootfd, const struct sbx_mount_op *op, const char *src
 		if (mfd < 0)
 			return sbx_err_sys(err, "bind %s on %s", src, op->dest);
 		/* attributes are set while the tree is detached: it is never visible writable */
-		r = setattr_fd(mfd, op->attr_set, op->attr_clr, op->propagation, op->recursive);
+		r = setattr_fd(mfd, op->attr_set, op->attr_clr, clone_propagation(op->propagation), op->recursive);
 		if (r < 0)
 			return sbx_err_errno(err, r, "bind %s on %s: setting mount attributes", src, op->dest);
 	}
@@ -727,6 +738,8 @@ static int do_mask(int rootfd, const struct sbx_mount_plan *plan, const struct s
 		mfd = open_tree(nfd, "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH);
 	} else {
 		mfd = open_tree(AT_FDCWD, "/dev/null", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC);
+		if (mfd >= 0 && setattr_fd(mfd, 0, 0, clone_propagation(0), false) < 0)
+			return sbx_err_sys(err, "masking %s: private", op->dest);
 	}
 	if (mfd < 0)
 		return sbx_err_sys(err, "masking %s", op->dest);
