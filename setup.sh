@@ -22,7 +22,7 @@ fi
 
 # --- packages ---------------------------------------------------------------
 pkgs="build-essential cmake pkg-config libseccomp-dev libcap-dev libmnl-dev libnl-3-dev
-libnl-route-3-dev libjson-c-dev libcmocka-dev libmicrohttpd-dev busybox-static"
+libnl-route-3-dev libjson-c-dev libcmocka-dev libmicrohttpd-dev libsystemd-dev busybox-static"
 # tests also use iproute2 (to create their own netns), qemu + cpio for the
 # cgroup v2 VM, procps/psmisc for process checks, clang/cppcheck for analysis;
 # runc, crun and umoci generate the bundles the OCI tests run (runc only writes
@@ -30,7 +30,8 @@ libnl-route-3-dev libjson-c-dev libcmocka-dev libmicrohttpd-dev busybox-static"
 # cases (subordinate ids, --net pasta); podman with conmon and containerd drive
 # sbxctr as engines do (test_podman, test_containerd: private storage and state);
 # curl and python3-pytest for the service's tests (tests/integration/test_serve*, sdk/python)
-[ "$mode" = test ] && pkgs="$pkgs iproute2 qemu-system-x86 cpio procps psmisc zstd xz-utils clang clang-tidy cppcheck libcap2-bin strace runc crun umoci uidmap passt podman conmon containerd curl python3-pytest"
+# systemd: pid 1 of the systemd test VM (tests/vm/run-vm-tests.sh --systemd)
+[ "$mode" = test ] && pkgs="$pkgs iproute2 qemu-system-x86 cpio procps psmisc zstd xz-utils clang clang-tidy cppcheck libcap2-bin strace runc crun umoci uidmap passt podman conmon containerd curl python3-pytest systemd"
 missing=""
 for p in $pkgs; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"

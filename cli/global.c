@@ -173,8 +173,8 @@ int sbx_globals_apply(struct sbx_globals *g, struct sbx_error *err)
 		sbx_log_set_sink(file_sink, g);
 	}
 	if (g->systemd_cgroup || (g->cgroup_manager && strcmp(g->cgroup_manager, "systemd") == 0))
-		sbx_log(SBX_LOG_INFO, "systemd cgroups are not supported yet: the cgroupfs manager is used "
-				      "(linux.cgroupsPath as a path; the slice:prefix:name form is ignored)");
+		sbx_log(SBX_LOG_INFO, "systemd cgroups: a container's cgroup is a transient scope "
+				      "(linux.cgroupsPath slice:prefix:name)");
 	else if (g->cgroup_manager && strcmp(g->cgroup_manager, "disabled") == 0)
 		sbx_log(SBX_LOG_INFO, "--cgroup-manager=disabled: containers get no cgroup");
 	if (g->rootless)
@@ -193,6 +193,7 @@ int sbx_globals_container_opts(const struct sbx_globals *g, struct sbx_container
 	}
 	if (g->cgroup_manager && strcmp(g->cgroup_manager, "disabled") == 0)
 		ret->cgroup_mode = SBX_CGROUP_OFF;
+	ret->systemd_cgroup = g->systemd_cgroup || (g->cgroup_manager && strcmp(g->cgroup_manager, "systemd") == 0);
 	return 0;
 }
 

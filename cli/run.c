@@ -249,6 +249,7 @@ int sbx_cmd_run(int argc, char **argv)
 	runc_style_id(&o);
 	if (sbx_cli_build_config(&o, &cfg, &err) < 0 || !cfg)
 		goto fail;
+	cfg->systemd_cgroup = gopts.systemd_cgroup;
 	/* forwarded signals are read from a signalfd by the supervision loop */
 	sigset_t fwd;
 	sbx_forwarded_signals(&fwd);

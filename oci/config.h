@@ -284,6 +284,8 @@ struct sbx_config {
 	struct sbx_io io;
 	int cgroup_mode;     /* enum sbx_cgroup_mode (cgroups/limits.h): auto, required, best-effort, off */
 	char *cgroup_parent; /* --cgroup-parent; NULL: "<own cgroup>/sbxctr" */
+	/* --systemd-cgroup: a named container's cgroup is in a systemd scope (cgroups/systemd.h) */
+	bool systemd_cgroup;
 };
 
 /* Parses config.json text. bundle_dir makes root.path and bind sources absolute. */

@@ -68,7 +68,7 @@ char *sbx_oci_features_json(const char *const *mount_options)
 	json_object *cg = json_object_new_object();
 	json_object_object_add(cg, "v1", json_object_new_boolean(false));
 	json_object_object_add(cg, "v2", json_object_new_boolean(true));
-	json_object_object_add(cg, "systemd", json_object_new_boolean(false));
+	json_object_object_add(cg, "systemd", json_object_new_boolean(true));
 	json_object_object_add(cg, "systemdUser", json_object_new_boolean(false));
 	json_object_object_add(cg, "rdma", json_object_new_boolean(false));
 	json_object_object_add(lin, "cgroup", cg);

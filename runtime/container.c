@@ -410,6 +410,7 @@ static struct sbx_config *create_config(const struct sbx_container_opts *g, cons
 	cfg->init = false;
 	if (g->cgroup_mode >= 0)
 		cfg->cgroup_mode = g->cgroup_mode;
+	cfg->systemd_cgroup = g->systemd_cgroup;
 	if (cfg->process.terminal && !o->console_socket) {
 		sbx_err_set(err, EINVAL,
 			    "config.json: process.terminal is true: create needs --console-socket to hand the terminal to");

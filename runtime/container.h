@@ -39,6 +39,7 @@ struct sbx_container_opts {
 	const char *root;	/* --root; NULL: /run/sbxctr */
 	enum sbx_policy policy; /* --policy, else SBXCTR_POLICY, else hardened (the annotation wins) */
 	int cgroup_mode;	/* -1: the config's; else an enum sbx_cgroup_mode (--cgroup-manager=disabled: off) */
+	bool systemd_cgroup;	/* --systemd-cgroup, --cgroup-manager=systemd */
 };
 
 struct sbx_create_opts {

@@ -3,6 +3,7 @@
 #include "rootfs/mount.h"
 #include "core/cleanup.h"
 #include "core/log.h"
+#include "cgroups/systemd.h"
 #include "runtime/bundle.h"
 #include "runtime/proctree.h"
 #include "runtime/sandbox-internal.h"
@@ -428,6 +429,30 @@ static int join_namespaces(struct sbx_sandbox *sb, struct sbx_error *err)
 }
 
 /*
+ * --systemd-cgroup: systemd makes the transient scope that linux.cgroupsPath
+ * names (slice:prefix:name) with us in it and Delegate=yes; the cgroup
+ * root is then opened from there like any delegated one (cgroups/cgroup.h:
+ * we move into a leaf of our own, the container's cgroup is made beside
+ * it). The scope goes when its last process does, so a failure leaves it
+ * to go with us.
+ */
+static int join_systemd_scope(struct sbx_sandbox *sb, struct sbx_error *err)
+{
+	const struct sbx_config *cfg = sb->cfg;
+	struct sbx_systemd_scope sc;
+	const char *id = sb->oci.id ? sb->oci.id : "sbxctr";
+	int r = sbx_systemd_scope_parse(cfg->cgroups_path, id, geteuid() == 0, &sc, err);
+	if (r < 0)
+		return r;
+	_cleanup_free_ char *desc = sbx_xasprintf("sbxctr container %s", id);
+	r = sbx_systemd_scope_start(&sc, getpid(), desc, err);
+	if (r == 0)
+		sbx_debug("systemd scope %s in %s", sc.unit, sc.slice);
+	sbx_systemd_scope_clear(&sc);
+	return r;
+}
+
+/*
  * The sandbox's cgroup, with every limit written before anything joins it
  * (the child is born in it by CLONE_INTO_CGROUP), or the rlimit fallbacks
  * the plan chose when cgroups cannot enforce a limit here.
@@ -443,10 +468,16 @@ static int setup_cgroup(struct sbx_sandbox *sb, struct sbx_error *err)
 	 */
 	_cleanup_free_ char *oci_parent = NULL, *oci_name = NULL;
 	bool named = sb->oci.detach || cfg->cgroups_path;
+	int r;
 	if (named) {
 		const char *cp = cfg->cgroups_path;
-		if (cp && strchr(cp, ':')) {
-			sbx_warn("linux.cgroupsPath \"%s\": the systemd slice:prefix:name form is not supported yet; "
+		if (cfg->systemd_cgroup && cfg->cgroup_mode != SBX_CGROUP_OFF) {
+			/* we join the scope, and the container's cgroup goes below it, as in any delegated subtree */
+			if ((r = join_systemd_scope(sb, err)) < 0)
+				return r;
+			cp = NULL;
+		} else if (cp && strchr(cp, ':')) {
+			sbx_warn("linux.cgroupsPath \"%s\": the systemd slice:prefix:name form needs --systemd-cgroup; "
 				 "using the default cgroup", cp);
 			cp = NULL;
 		}
@@ -462,7 +493,6 @@ static int setup_cgroup(struct sbx_sandbox *sb, struct sbx_error *err)
 		if (oci_parent)
 			ro.parent = oci_parent;
 	}
-	int r;
 	if (!sb->cg_root && (r = sbx_cgroup_root_open(&ro, &sb->cg_root, err)) < 0)
 		return r;
 	if (!sb->cg_root_lent && !named && sbx_cgroup_root_usable(sb->cg_root)) {

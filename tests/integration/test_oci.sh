@@ -411,7 +411,7 @@ fi
 check_match "--log-format json: runc's {level,msg,time} line" '^\{"level":"error","msg":"container \\"nosuch\\" does not exist","time":"[0-9T:.-]+Z"\}$' "$(tail -1 "$T_TMP/log.json")"
 check_match "... and the error on stderr too" 'does not exist' "$(cat "$T_TMP/err")"
 "$SBXCTR" --root "$ROOT" --log "$T_TMP/log.json" --log-format json --systemd-cgroup --rootless true list >/dev/null
-check_match "--systemd-cgroup and --rootless say what they did" 'systemd cgroups are not supported yet.*' "$(cat "$T_TMP/log.json")"
+check_match "--systemd-cgroup and --rootless say what they did" 'systemd cgroups: a container.s cgroup is a transient scope.*' "$(cat "$T_TMP/log.json")"
 check_match "--version" '^sbxctr version [0-9.]+
 spec: 1\.2\.[0-9]+' "$("$SBXCTR" --version)"
 check_match "features: an OCI features document" '"ociVersionMax": "1.2.0"' "$("$SBXCTR" features)"

@@ -3,8 +3,11 @@
 # Boots Debian's kernel under QEMU (TCG) with a busybox initramfs holding the
 # built sbxctr, its tests and the test rootfs, runs the VM suite on a pure
 # cgroup v2 machine (tests/vm/suite.list) and exits 0 iff it all passed.
+# With --systemd, the host's systemd is pid 1 in the VM (no D-Bus daemon: root
+# reaches it on /run/systemd/private) and tests/vm/suite-systemd.list runs as
+# a oneshot service, for the tests of transient scopes (--systemd-cgroup).
 #
-# Usage: run-vm-tests.sh BUILD_DIR [--bench [BENCH_ARGS...]]
+# Usage: run-vm-tests.sh BUILD_DIR [--systemd | --bench [BENCH_ARGS...]]
 # Environment:
 #   SBX_VM_CACHE        kernel package cache (default BUILD_DIR/vm-cache)
 #   SBX_VM_KERNEL_PKG   kernel package (default: what linux-image-amd64 depends on)
@@ -12,10 +15,11 @@
 #   SBX_VM_TEST_TIMEOUT per-test limit inside the VM (default 150)
 #   SBX_VM_ONLY         run only the tests whose id matches this glob
 #                       (e.g. 'integration/test_cgroup_*'); for debugging
-#   SBX_VM_MIN_PASSED   fewest passing tests for success (default 3)
+#   SBX_VM_MIN_PASSED   fewest passing tests for success (default 3, 1 with
+#                       --systemd; none when SBX_VM_ONLY is set)
 #   SBX_VM_MEMORY       guest memory in MiB (default 2048)
 # Needs: qemu-system-x86 (qemu-system-x86_64), cpio, gzip, dpkg-deb, apt-get
-# (only to download the kernel once), busybox-static.
+# (only to download the kernel once), busybox-static; systemd for --systemd.
 set -euo pipefail
 
 die() {
@@ -24,21 +28,34 @@ die() {
 }
 note() { echo "run-vm-tests: $*"; }
 
-[ $# -ge 1 ] || die "usage: $0 BUILD_DIR [--bench [ARGS...]]"
+[ $# -ge 1 ] || die "usage: $0 BUILD_DIR [--systemd | --bench [ARGS...]]"
 SRC=$(cd "$(dirname "$0")/../.." && pwd)
 BUILD=$(cd "$1" && pwd)
 shift
 MODE=tests
 BENCH_ARGS=""
+SUITE_LIST=suite.list
 if [ "${1:-}" = --bench ]; then
 	MODE=bench
 	shift
 	BENCH_ARGS="$*"
+	SUITE_LIST=""
+elif [ "${1:-}" = --systemd ]; then
+	MODE=systemd
+	SUITE_LIST=suite-systemd.list
+	shift
 fi
+[ $# -eq 0 ] || [ "$MODE" = bench ] || die "unexpected argument: $1"
 CACHE=${SBX_VM_CACHE:-$BUILD/vm-cache}
 WORK=$BUILD/vm
+# its own staging and log, so that a systemd run does not clobber a tests run
+[ "$MODE" = systemd ] && WORK=$BUILD/vm-systemd
 TIMEOUT=${SBX_VM_TIMEOUT:-780}
 MIN_PASSED=${SBX_VM_MIN_PASSED:-3}
+if [ "$MODE" = systemd ]; then
+	# its suite may hold only the smoke check until the --systemd-cgroup tests land
+	MIN_PASSED=${SBX_VM_MIN_PASSED:-1}
+fi
 MEMORY=${SBX_VM_MEMORY:-2048}
 VMDIR=$SRC/tests/vm
 
@@ -50,6 +67,12 @@ if [ ! -x /bin/busybox ] || ! grep -q 'not a dynamic' <<<"$bb_ldd"; then
 	die "a static /bin/busybox is needed (apt-get install busybox-static)"
 fi
 [ -x "$BUILD/sbxctr" ] || die "$BUILD/sbxctr is missing: build first"
+SYSTEMD=/lib/systemd/systemd
+if [ "$MODE" = systemd ]; then
+	for p in "$SYSTEMD" /bin/systemctl /bin/systemd-run; do
+		[ -x "$p" ] || die "$p is missing (apt-get install systemd)"
+	done
+fi
 mkdir -p "$CACHE" "$WORK"
 t_start=$(date +%s.%N)
 
@@ -164,11 +187,12 @@ copy_elf() {
 	done
 }
 copy_elf "$BUILD/sbxctr" /sbx/bin/sbxctr
-# what sbxctr opens at run time (dlopen), with what it loads: libmicrohttpd for `serve` (serve/mhd.c)
-for lib in libmicrohttpd.so.12; do
+# what sbxctr opens at run time (dlopen), with what it loads: libmicrohttpd for `serve` (serve/mhd.c),
+# libsystemd for --systemd-cgroup (cgroups/systemd.c)
+for lib in libmicrohttpd.so.12 libsystemd.so.0; do
 	p=$(/sbin/ldconfig -p | awk -v l="$lib" '$1 == l && /x86-64/ { print $NF; exit }')
 	if [ -z "$p" ]; then
-		note "$lib not found: sbxctr serve cannot start in the VM"
+		note "$lib not found: what sbxctr opens it for fails in the VM"
 		continue
 	fi
 	case "$p" in /lib/* | /lib64/*) d=/usr$p ;; *) d=$p ;; esac
@@ -183,6 +207,52 @@ for tool in $(sed 's/#.*//' "$VMDIR/host-tools.list"); do
 	case "$p" in /bin/* | /sbin/*) p=/usr$p ;; esac
 	copy_elf "$p" "$p"
 done
+if [ "$MODE" = systemd ]; then
+	# pid 1 with its private libraries (ldd finds libsystemd-shared/-core
+	# through the binary's RUNPATH), and the clients the tests use: as root
+	# they talk to pid 1 on /run/systemd/private, so no dbus-daemon is needed.
+	copy_elf "$SYSTEMD" /usr/lib/systemd/systemd
+	copy_elf /bin/systemctl /usr/bin/systemctl
+	copy_elf /bin/systemd-run /usr/bin/systemd-run
+	# empty: systemd makes up a transient ID at boot
+	: >"$STAGE/etc/machine-id"
+	[ -r /usr/lib/os-release ] && cp /usr/lib/os-release "$STAGE/usr/lib/os-release"
+	# The whole unit set: the target named on the kernel command line and the
+	# suite's service. No default dependencies, since sysinit.target, basic.target
+	# and the services behind them (journald, udev...) are not there: they would
+	# fail the job and cost boot time under TCG. The runner's lines go to the
+	# console (ttyS0), which the host reads; the VM powers off when it ends,
+	# whatever its exit status (a crash of pid 1 reboots: systemd.crash_reboot).
+	units=$STAGE/etc/systemd/system
+	mkdir -p "$units"
+	cat >"$units/sbx-suite.target" <<-'EOF'
+		[Unit]
+		Description=sbxctr VM suite
+		DefaultDependencies=no
+		AllowIsolate=yes
+		Requires=sbx-suite.service
+		After=sbx-suite.service
+	EOF
+	# "$$" is a literal "$" in a unit's command line
+	cat >"$units/sbx-suite.service" <<-'EOF'
+		[Unit]
+		Description=sbxctr VM suite runner
+		DefaultDependencies=no
+		SuccessAction=poweroff-immediate
+		FailureAction=poweroff-immediate
+		[Service]
+		Type=oneshot
+		TimeoutStartSec=infinity
+		Environment=HOME=/root
+		StandardInput=null
+		StandardOutput=tty
+		StandardError=inherit
+		TTYPath=/dev/console
+		ExecStartPre=/bin/sh -c 'read -r up _ </proc/uptime; echo SBXVM-SYSTEMD uptime=$$up'
+		ExecStart=/bin/sh /sbx/runner.sh
+		ExecStartPost=/bin/sh -c 'sync; read -r up _ </proc/uptime; echo SBXVM-DONE uptime=$$up'
+	EOF
+fi
 cp -a "$BUILD/tests/helpers" "$STAGE/sbx/helpers"
 cp -a "$BUILD/rootfs" "$STAGE/sbx/rootfs"
 mkdir -p "$STAGE/sbx/fixtures"
@@ -203,7 +273,7 @@ suite_names=()
 while read -r kind pattern rest; do
 	case "$kind" in '' | \#*) continue ;; esac
 	[ "$kind" = skip ] && skips+=("$pattern") && note "not in the VM: $pattern ($rest)"
-done < <([ "$MODE" = tests ] && cat "$VMDIR/suite.list")
+done < <([ -n "$SUITE_LIST" ] && cat "$VMDIR/$SUITE_LIST")
 is_skipped() {
 	local s
 	for s in "${skips[@]}"; do
@@ -217,7 +287,7 @@ while read -r kind pattern rest; do
 	case "$kind" in
 	bin) cands=$(cd "$SRC/tests" && compgen -G "$pattern.c" || true) ;;
 	sh) cands=$(cd "$SRC/tests" && compgen -G "$pattern.sh" || true) ;;
-	*) die "suite.list: unknown kind $kind" ;;
+	*) die "$SUITE_LIST: unknown kind $kind" ;;
 	esac
 	for c in $cands; do
 		id=${c%.*}
@@ -229,7 +299,7 @@ while read -r kind pattern rest; do
 		picked[$id]=$kind
 		suite_names+=("$id")
 	done
-done < <([ "$MODE" = tests ] && cat "$VMDIR/suite.list")
+done < <([ -n "$SUITE_LIST" ] && cat "$VMDIR/$SUITE_LIST")
 : >"$STAGE/sbx/suite"
 for id in ${suite_names[@]+"${suite_names[@]}"}; do
 	name=$(basename "$id")
@@ -259,13 +329,19 @@ t_built=$(date +%s.%N)
 
 # ---- 4. boot -----------------------------------------------------------------------
 LOG=$WORK/console.log
+SYSTEMD_ARGS=""
+if [ "$MODE" = systemd ]; then
+	# read by systemd from /proc/cmdline: only warnings and worse on the console
+	SYSTEMD_ARGS=" systemd.unit=sbx-suite.target systemd.log_target=console systemd.log_level=${SBX_VM_SYSTEMD_LOG_LEVEL:-warning}"
+	SYSTEMD_ARGS+=" systemd.show_status=0 systemd.crash_reboot=1 systemd.unified_cgroup_hierarchy=1"
+fi
 note "booting (log: $LOG, limit ${TIMEOUT}s)"
 set +e
 timeout -k 10 "$TIMEOUT" qemu-system-x86_64 -accel tcg -cpu max -smp 2 -m "$MEMORY" \
 	-nodefaults -no-user-config -display none -no-reboot -nic none \
 	-serial stdio -monitor none \
 	-kernel "$kdir/vmlinuz" -initrd "$WORK/initramfs.gz" \
-	-append "console=ttyS0 panic=-1 oops=panic quiet loglevel=3 cgroup_no_v1=all sbx.mode=$MODE" \
+	-append "console=ttyS0 panic=-1 oops=panic quiet loglevel=3 cgroup_no_v1=all sbx.mode=$MODE$SYSTEMD_ARGS" \
 	</dev/null 2>&1 | tr -d '\r' | tee "$LOG"
 qemu_rc=${PIPESTATUS[0]}
 set -e
@@ -274,8 +350,11 @@ t_end=$(date +%s.%N)
 # ---- 5. verdict ------------------------------------------------------------------------
 summary=$(grep -a '^SBXVM-SUMMARY ' "$LOG" | tail -n1 || true)
 booted=$(sed -n 's/^SBXVM-BOOTED uptime=//p' "$LOG" | tail -n1)
-timing=$(awk -v a="$t_start" -v b="$t_built" -v c="$t_end" -v u="${booted:-?}" \
-	'BEGIN { printf "prepare %.1fs, VM %.1fs (booted at guest uptime %ss)", b - a, c - b, u }')
+# when systemd's first job, the suite's service, started
+sd_up=$(sed -n 's/^SBXVM-SYSTEMD uptime=//p' "$LOG" | tail -n1)
+timing=$(awk -v a="$t_start" -v b="$t_built" -v c="$t_end" -v u="${booted:-?}" -v s="$sd_up" \
+	'BEGIN { printf "prepare %.1fs, VM %.1fs (booted at guest uptime %ss%s)", b - a, c - b, u,
+		s == "" ? "" : ", systemd ran the suite at " s "s" }')
 echo
 note "results:"
 grep -a '^SBXVM-RESULT ' "$LOG" || true
