@@ -6,7 +6,8 @@
 # an OCI image imported with `ctr image import`, then `ctr run
 # --runc-binary` (the shim's BinaryName) --rm, `ctr task exec`, `ps`,
 # `kill`, the policy annotation, and where cgroup v2 is usable (the VM)
-# `ctr task pause`/`resume` and `metrics`. Elsewhere the host's cgroup
+# `ctr task pause`/`resume` and `metrics`, and under systemd (the VM's systemd
+# mode) SystemdCgroup's scopes. Elsewhere the host's cgroup
 # hierarchies are hidden (engines.sh) and sbxctr runs with
 # --cgroup-manager=disabled through a wrapper, as docs/kubernetes.md says.
 . "$(dirname "$0")/lib.sh"
@@ -116,6 +117,27 @@ if [ "$ENG_CGROUPS" = 1 ]; then
 	check_match "ctr task metrics: the shim reads the container's cgroup" "memory|pids|cpu" "$out"
 	cg=$(grep -o '"cgroup": *"[^"]*"' "$D/sbxctr-root/default/t4/state.json" | sed 's/.*: *"//; s/"$//')
 	check_match "the task's init is in its own cgroup" "^/sys/fs/cgroup/" "$cg"
+fi
+# SystemdCgroup = true (docs/kubernetes.md): the shim passes --systemd-cgroup and
+# a slice:prefix:name path; where systemd is pid 1 (the test VM's systemd mode)
+if [ "$ENG_CGROUPS" = 1 ] && [ "$(cat /proc/1/comm 2>/dev/null)" = systemd ]; then
+	# shellcheck disable=SC2086
+	$C run $R --runc-systemd-cgroup --cgroup system.slice:sbxctr-ctr:t5 -d $img t5 sleep 1000 >/dev/null 2>&1
+	check_match "SystemdCgroup: ctr run -d with --runc-systemd-cgroup" "^t5 +[0-9]+ +RUNNING" "$($C task ls 2>&1)"
+	check_match "... the shim passed --systemd-cgroup to sbxctr" "--systemd-cgroup.*create" "$(tr '\n' ' ' <"$D/calls")"
+	check_eq "... systemd made the scope" "yes" \
+		"$([ -d /sys/fs/cgroup/system.slice/sbxctr-ctr-t5.scope ] && echo yes || echo no)"
+	out=$($C task metrics t5 2>&1)
+	check_match "... ctr task metrics reads it" "memory|pids|cpu" "$out"
+	$C task kill -s KILL t5
+	i=0
+	while $C task ls 2>/dev/null | grep -q 't5.*RUNNING' && [ $i -lt 100 ]; do sleep 0.05; i=$((i + 1)); done
+	$C task rm t5 >/dev/null 2>&1
+	$C containers rm t5 >/dev/null 2>&1
+	i=0
+	while [ -d /sys/fs/cgroup/system.slice/sbxctr-ctr-t5.scope ] && [ $i -lt 200 ]; do sleep 0.05; i=$((i + 1)); done
+	check_eq "... and the scope goes with the task" "no" \
+		"$([ -d /sys/fs/cgroup/system.slice/sbxctr-ctr-t5.scope ] && echo yes || echo no)"
 fi
 $C task kill -s KILL t4
 i=0
