@@ -190,7 +190,9 @@ copy_elf "$BUILD/sbxctr" /sbx/bin/sbxctr
 # what sbxctr opens at run time (dlopen), with what it loads: libmicrohttpd for `serve` (serve/mhd.c),
 # libsystemd for --systemd-cgroup (cgroups/systemd.c)
 for lib in libmicrohttpd.so.12 libsystemd.so.0; do
-	p=$(/sbin/ldconfig -p | awk -v l="$lib" '$1 == l && /x86-64/ { print $NF; exit }')
+	# awk reads to the end: an early exit would kill ldconfig with SIGPIPE, which
+	# pipefail turns into a silent exit of this script (set -e)
+	p=$(/sbin/ldconfig -p | awk -v l="$lib" '$1 == l && /x86-64/ && !p { p = $NF } END { if (p) print p }')
 	if [ -z "$p" ]; then
 		note "$lib not found: what sbxctr opens it for fails in the VM"
 		continue
