@@ -60,13 +60,13 @@ int sbx_systemd_scope_parse(const char *path, const char *id, bool as_root, stru
 	if (*slice && (!ends_with(slice, ".slice") || !unit_chars_ok(slice)))
 		return sbx_err_set(err, EINVAL, "linux.cgroupsPath: \"%s\": the slice \"%s\" is not a slice unit name",
 				   path, slice);
-	if ((*prefix && !unit_chars_ok(prefix)) || !unit_chars_ok(name) || strchr(name, ':') || strchr(prefix, ':'))
+	if ((*prefix && !unit_chars_ok(prefix)) || !unit_chars_ok(name))
 		return sbx_err_set(err, EINVAL, "linux.cgroupsPath: \"%s\": prefix and name must be unit name characters",
 				   path);
-	/* a name that is already a unit keeps its suffix (runc: "a:b:c.scope" is the scope c.scope) */
 	if (ends_with(name, ".slice"))
 		return sbx_err_set(err, ENOTSUP, "linux.cgroupsPath: \"%s\": a slice as the container's unit is not supported",
 				   path);
+	/* a name that is already a scope keeps its suffix */
 	const char *suffix = ends_with(name, ".scope") ? "" : ".scope";
 	ret->unit = *prefix ? sbx_xasprintf("%s-%s%s", prefix, name, suffix) : sbx_xasprintf("%s%s", name, suffix);
 	ret->slice = sbx_xstrdup(*slice ? slice : def_slice);

@@ -126,7 +126,6 @@ int sbx_rootfs_attach_point(struct sbx_mount_plan *plan, struct sbx_error *err)
 	return 0;
 }
 
-/* Clones a host tree (recursively or not) with attributes set while detached. */
 /*
  * A clone of a host tree is a peer of the original when that is shared (as
  * systemd makes / at boot): attached in the sandbox it would propagate
@@ -138,6 +137,7 @@ static unsigned long clone_propagation(unsigned long prop)
 	return prop ? prop : MS_PRIVATE;
 }
 
+/* Clones a host tree (recursively or not) with attributes set while detached. */
 static int clone_tree(const char *src, bool recursive, uint64_t set, uint64_t clr, unsigned long prop,
 		      struct sbx_error *err, const char *what)
 {

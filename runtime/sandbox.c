@@ -586,11 +586,6 @@ static void handoff_put_prog(struct sbx_handoff *h, struct sbx_handoff_prog *hp,
 }
 
 /*
- * The area shared with the child (struct sbx_handoff), a memfd so that the
- * --init stub can map it too, with the seccomp programs the stub loads
- * for the program; and the stub's argv, which the child cannot allocate.
- */
-/*
  * Under --init, the stub's exec drops the clock attached to pid 1 at the
  * clone (struct sbx_handoff's clock_state): the program's process asks
  * for one of its own (take_program_clock), if there is a CPU limit and
@@ -618,6 +613,11 @@ static void take_program_clock(struct sbx_sandbox *sb)
 	syscall(SYS_futex, &sb->handoff->clock_state, FUTEX_WAKE, 1, NULL, NULL, 0);
 }
 
+/*
+ * The area shared with the child (struct sbx_handoff), a memfd so that the
+ * --init stub can map it too, with the seccomp programs the stub loads
+ * for the program; and the stub's argv, which the child cannot allocate.
+ */
 static int setup_handoff(struct sbx_sandbox *sb, struct sbx_error *err)
 {
 	/* the stub starts the program under --init (without, a parked pid 1 may exec it only to idle) */

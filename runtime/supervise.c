@@ -162,11 +162,11 @@ static uint64_t sub0(uint64_t a, uint64_t b)
 #define CPU_MARK_MARGIN_US 250
 #define CPU_POLL_FINAL_US 200
 
-static uint64_t now_us(void)
+static uint64_t now_ns(void)
 {
 	struct timespec ts;
 	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
 static void check_cpu(struct sbx_sandbox *sb)
@@ -194,7 +194,7 @@ static void check_cpu(struct sbx_sandbox *sb)
 			setup = own;
 	}
 	used = sub0(used, setup);
-	uint64_t clock, now = now_us();
+	uint64_t clock, now = now_ns() / 1000u;
 	bool exact = sb->cpu_clock_fd >= 0 && sbx_proctree_clock_read(sb->cpu_clock_fd, &clock) == 0;
 	if (exact) {
 		if (!sb->cpu_mark.valid || used != sb->cpu_mark.used_us) {
@@ -225,13 +225,6 @@ static void check_cpu(struct sbx_sandbox *sb)
 	sbx_arm_timer(sb->cpu_tfd, next < min ? min : next);
 }
 
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
-
 /* The rusage of pid 1 includes every descendant it waited for. */
 static int reap_with_rusage(struct sbx_sandbox *sb, siginfo_t *si, struct rusage *ru)
 {
@@ -253,7 +246,6 @@ static uint64_t tv_us(const struct timeval *tv)
 {
 	return (uint64_t)tv->tv_sec * 1000000u + (uint64_t)tv->tv_usec;
 }
-
 
 /* The init's last words: its report, and the cgroup's figures before pid 1's own exit. */
 static void take_init_report(struct sbx_sandbox *sb)

@@ -89,6 +89,25 @@ check_eq "  ... the scope is system.slice/sbxctr-c2.scope" \
 S delete --force c2
 check_eq "  ... and goes with it" "gone" "$(gone "$CG/system.slice/sbxctr-c2.scope")"
 
+# --- the foreground run verb takes the same path -------------------------------
+bundle ', "cgroupsPath": "system.slice:sbxtest:r1"'
+sed -i 's|"sleep 30"|"sleep 2"|' "$B/config.json"
+S --systemd-cgroup run --bundle "$B" r1 </dev/null >"$T_TMP/run.out" 2>&1 &
+RUNPID=$!
+i=0
+# (a foreground run's own cgroup is "oci-sbxctr": the scope is what names it)
+while [ -z "$(ls -d "$CG"/system.slice/sbxtest-r1.scope/sbxctr/oci-* 2>/dev/null)" ] && [ $i -lt 100 ]; do
+	sleep 0.05
+	i=$((i + 1))
+done
+check_match "--systemd-cgroup run: the container's cgroup is below the scope while it runs" "/sbxctr/oci-" \
+	"$(ls -d "$CG"/system.slice/sbxtest-r1.scope/sbxctr/oci-* 2>/dev/null)"
+wait "$RUNPID"
+rc=$?
+check_eq "  ... the run ends normally" "0" "$rc"
+[ "$rc" = 0 ] || sed 's/^/#   /' "$T_TMP/run.out"
+check_eq "  ... and the scope goes with it" "gone" "$(gone "$CG/system.slice/sbxtest-r1.scope")"
+
 # --- bad paths: a clear error, nothing left --------------------------------------
 for p in "/not/systemd" "a:b" "system.slice:p:" "nodot:p:n"; do
 	bundle ", \"cgroupsPath\": \"$p\""
