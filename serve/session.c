@@ -187,7 +187,7 @@ static json_object *session_json(const struct session *x)
 	json_object_object_add(o, "idle_ttl", seconds(x->idle_us));
 	json_object_object_add(o, "max_lifetime", seconds(x->max_us));
 	json_object_object_add(o, "idle_seconds", seconds(since(now, x->last_us)));
-	json_object_object_add(o, "expires_in", seconds(x->created_us + x->max_us > now ? x->created_us + x->max_us - now : 0));
+	json_object_object_add(o, "expires_in", seconds(since(x->created_us + x->max_us, now)));
 	json_object_object_add(o, "execs", json_object_new_int64((int64_t)x->execs));
 	json_object_object_add(o, "running", json_object_new_int((int)x->busy));
 	json_object_object_add(o, "workdir", json_object_new_string(x->cfg->workdir.path));
