@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 #include "cgroups/systemd.h"
+#include "cgroups/cgroup.h"
 #include "core/cleanup.h"
 #include "core/util.h"
 
+#include <dirent.h>
 #include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -78,6 +80,29 @@ void sbx_systemd_scope_clear(struct sbx_systemd_scope *s)
 	free(s->slice);
 	free(s->unit);
 	*s = (struct sbx_systemd_scope){0};
+}
+
+void sbx_systemd_scope_trim(const char *container_cgroup)
+{
+	_cleanup_free_ char *parent = sbx_xstrdup(container_cgroup);
+	char *slash = strrchr(parent, '/');
+	if (!slash)
+		return;
+	*slash = '\0';
+	slash = strrchr(parent, '/');
+	if (!slash || strcmp(slash + 1, SBX_CGROUP_DEFAULT_PARENT) != 0)
+		return;
+	_cleanup_free_ char *scope = sbx_xasprintf("%.*s", (int)(slash - parent), parent);
+	if (!ends_with(scope, ".scope"))
+		return;
+	_cleanup_closedir_ DIR *d = opendir(parent);
+	for (struct dirent *de; d && (de = readdir(d));)
+		if (de->d_type == DT_DIR &&
+		    strncmp(de->d_name, SBX_CGROUP_RUNTIME_PREFIX, strlen(SBX_CGROUP_RUNTIME_PREFIX)) == 0)
+			unlinkat(dirfd(d), de->d_name, AT_REMOVEDIR);
+	/* EBUSY (still in use) and ENOENT (systemd was first) are both fine */
+	if (rmdir(parent) == 0 || errno == ENOENT)
+		rmdir(scope);
 }
 
 /* The few sd-bus calls made here, resolved from libsystemd.so.0 for one call's time. */

@@ -39,3 +39,15 @@ void sbx_systemd_scope_clear(struct sbx_systemd_scope *s);
  */
 int sbx_systemd_scope_start(const struct sbx_systemd_scope *s, pid_t pid, const char *description,
 			    struct sbx_error *err);
+
+/*
+ * After a container's cgroup (removed) at "<unit>.scope/sbxctr/<name>":
+ * removes what is left of ours below the scope, once empty (the runtimes'
+ * "sbxrt-*" leaves and "sbxctr"), and then the scope's directory if that is
+ * empty too. systemd removes a scope's cgroup when its last process
+ * leaves, but only once: when that races with our own removal of the
+ * container's cgroup (a dying cgroup is EBUSY for a moment), it gives up
+ * and the directories stayed for good. Nothing that is not empty is
+ * touched; any other path is left alone.
+ */
+void sbx_systemd_scope_trim(const char *container_cgroup);

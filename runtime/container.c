@@ -5,6 +5,7 @@
 #include "cgroups/cgroup.h"
 #include "cgroups/limits.h"
 #include "cgroups/live.h"
+#include "cgroups/systemd.h"
 #include "core/cleanup.h"
 #include "core/log.h"
 #include "core/util.h"
@@ -218,9 +219,12 @@ static void destroy_cgroup(const struct sbx_oci_state *st)
 		return;
 	struct sbx_cgroup *cg = NULL;
 	struct sbx_error e = {0};
-	if (sbx_cgroup_open(st->cgroup, &cg, &e) < 0 || sbx_cgroup_destroy(cg, 5000, &e) < 0)
-		if (e.code != ENOENT)
-			sbx_warn("container \"%s\": %s", st->id, e.msg);
+	if ((sbx_cgroup_open(st->cgroup, &cg, &e) < 0 || sbx_cgroup_destroy(cg, 5000, &e) < 0) && e.code != ENOENT) {
+		sbx_warn("container \"%s\": %s", st->id, e.msg);
+		return;
+	}
+	/* a container in a systemd scope (--systemd-cgroup) leaves the scope's directories to clean */
+	sbx_systemd_scope_trim(st->cgroup);
 }
 
 /*
