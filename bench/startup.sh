@@ -24,19 +24,30 @@ if [ "${1:-}" = --user ]; then
 fi
 B=${1:-build}
 RUNS=${2:-300}
+ROUNDS=${ROUNDS:-10}
 SBX=$(realpath "$B/sbxctr")
 ROOTFS=$(realpath "$B/rootfs")
 
-# medians in ms of hyperfine's JSON ($1), and ratios against sbxctr
+# medians in ms over hyperfine's JSON files ("times" of every run, all rounds
+# together), and ratios against sbxctr
 report() {
 	awk '
-	/"command":/ { gsub(/[",]/, "", $2); name = $2 }
-	/"median":/ { gsub(/,/, "", $2); med[name] = $2 * 1000; order[++n] = name }
+	/"command":/ { gsub(/[",]/, "", $2); name = $2; if (!(name in seen)) { seen[name] = 1; order[++n] = name } }
+	/"times":/ { in_t = 1; next }
+	in_t && /\]/ { in_t = 0; next }
+	in_t { gsub(/,/, "", $1); t[name, ++cnt[name]] = $1 * 1000 }
+	function median(nm,   i, j, k, v, a) {
+		k = cnt[nm]
+		for (i = 1; i <= k; i++) a[i] = t[nm, i]
+		for (i = 2; i <= k; i++) { v = a[i]; for (j = i - 1; j >= 1 && a[j] > v; j--) a[j + 1] = a[j]; a[j + 1] = v }
+		return k % 2 ? a[(k + 1) / 2] : (a[k / 2] + a[k / 2 + 1]) / 2
+	}
 	END {
-		printf "%-12s %10s %8s\n", "runtime", "median ms", "x sbxctr"
+		for (i = 1; i <= n; i++) med[order[i]] = median(order[i])
+		printf "%-14s %10s %8s %6s\n", "runtime", "median ms", "x sbxctr", "runs"
 		for (i = 1; i <= n; i++)
-			printf "%-12s %10.2f %8.2f\n", order[i], med[order[i]], med[order[i]] / med["sbxctr"]
-	}' "$1"
+			printf "%-14s %10.2f %8.2f %6d\n", order[i], med[order[i]], med[order[i]] / med["sbxctr"], cnt[order[i]]
+	}' "$@"
 }
 
 if [ -n "$USER_NAME" ]; then
@@ -49,13 +60,29 @@ if [ -n "$USER_NAME" ]; then
 	chown "$USER_NAME:" "$work"
 	chmod 700 "$work"
 	echo "bench: as $USER_NAME (uid $(id -u "$USER_NAME")); $(grep -c "^$USER_NAME:" /etc/subuid 2>/dev/null || true) subuid range(s)"
-	setpriv --reuid="$USER_NAME" --regid="$(id -g "$USER_NAME")" --init-groups \
-		env -i PATH=/usr/bin:/bin HOME="$work" XDG_RUNTIME_DIR="$work" \
-		hyperfine -N --warmup 20 --runs "$RUNS" --export-json "$work/r.json" \
-		-n sbxctr "$SBX run ${SBXCTR_ARGS:-} --rootfs $ROOTFS -- /bin/true" \
-		-n sbxctr-nosc "$SBX run ${SBXCTR_ARGS:-} --seccomp unconfined --rootfs $ROOTFS -- /bin/true" \
-		-n bwrap "bwrap --unshare-all --ro-bind $ROOTFS / --proc /proc --dev /dev --tmpfs /tmp /bin/true" >/dev/null
-	report "$work/r.json"
+	as_user() {
+		setpriv --reuid="$USER_NAME" --regid="$(id -g "$USER_NAME")" --init-groups \
+			env -i PATH=/usr/bin:/bin HOME="$work" XDG_RUNTIME_DIR="$work" "$@"
+	}
+	# rounds, so that a slow patch of the machine weighs on every command alike
+	i=0
+	while [ $i -lt "$ROUNDS" ]; do
+		as_user hyperfine -N --warmup 5 --runs $((RUNS / ROUNDS)) --export-json "$work/r$i.json" \
+			-n sbxctr "$SBX run ${SBXCTR_ARGS:-} --rootfs $ROOTFS -- /bin/true" \
+			-n sbxctr-nosc "$SBX run ${SBXCTR_ARGS:-} --seccomp unconfined --rootfs $ROOTFS -- /bin/true" \
+			-n bwrap "bwrap --unshare-all --ro-bind $ROOTFS / --proc /proc --dev /dev --tmpfs /tmp /bin/true" >/dev/null
+		# without the slot keepers: every start runs newuidmap and newgidmap (where the user has a range)
+		as_user env SBXCTR_USERNS_KEEP=0 hyperfine -N --warmup 5 --runs $((RUNS / ROUNDS)) \
+			--export-json "$work/k$i.json" \
+			-n sbxctr-nokeep "$SBX run ${SBXCTR_ARGS:-} --rootfs $ROOTFS -- /bin/true" >/dev/null
+		# a slot's first start, which makes the keeper (its predecessor killed before each run)
+		as_user hyperfine -N --warmup 2 --runs $((RUNS / ROUNDS / 3 + 1)) --export-json "$work/f$i.json" \
+			--prepare "pkill -KILL -x sbxctr-keeper" \
+			-n sbxctr-first "$SBX run ${SBXCTR_ARGS:-} --rootfs $ROOTFS -- /bin/true" >/dev/null
+		i=$((i + 1))
+	done
+	as_user pkill -KILL -x sbxctr-keeper || true
+	report "$work"/r*.json "$work"/k*.json "$work"/f*.json
 	exit 0
 fi
 for t in hyperfine bwrap crun; do

@@ -693,6 +693,28 @@ int sbx_seccomp_filter_split_notify(const struct sbx_seccomp_filter *f,
 	return 0;
 }
 
+int sbx_seccomp_filter_notify_kills(const struct sbx_seccomp_filter *f, struct sock_fprog *ret)
+{
+	if (!f->prog)
+		return -ENODATA;
+	if (f->has_notify)
+		return -EBUSY;
+	size_t n = f->prog->len;
+	_cleanup_free_ struct sock_filter *prog = sbx_xmalloc(n * sizeof(*prog));
+	memcpy(prog, f->prog->insns, n * sizeof(*prog));
+	for (size_t i = 0; i < n; i++) {
+		if (BPF_CLASS(prog[i].code) != BPF_RET)
+			continue;
+		if (BPF_RVAL(prog[i].code) != BPF_K)
+			return -EINVAL;
+		if (ret_is_kill(prog[i].k))
+			prog[i].k = SECCOMP_RET_USER_NOTIF;
+	}
+	ret->len = (unsigned short)n;
+	ret->filter = TAKE_PTR(prog);
+	return 0;
+}
+
 size_t sbx_seccomp_prune_allow(struct sock_filter *insns, size_t len)
 {
 	if (len == 0)

@@ -134,6 +134,18 @@ int sbx_seccomp_filter_split_notify(const struct sbx_seccomp_filter *f,
 				    struct sock_fprog *ret_notify, struct sock_fprog *ret_main);
 
 /*
+ * Violation reporting in one program: the profile's own, every would-be
+ * kill (RET KILL_PROCESS/KILL_THREAD) turned into RET USER_NOTIF. It
+ * decides exactly as split_notify's pair does together, in one load (with
+ * NEW_LISTENER): one program for the kernel to check, convert, JIT and
+ * cache instead of two, and one to run per syscall. The pair remains for
+ * what it also tells (the pruned notify half says whether the profile
+ * kills at all). -EBUSY with the profile's own NOTIFY rules. The returned
+ * .filter is malloc'd.
+ */
+int sbx_seccomp_filter_notify_kills(const struct sbx_seccomp_filter *f, struct sock_fprog *ret);
+
+/*
  * Replaces every part of a program that can only return SECCOMP_RET_ALLOW
  * with one "return ALLOW" and drops what becomes unreachable, keeping every
  * decision unchanged. For the notify half of a split this leaves little

@@ -220,11 +220,12 @@ int sbx_seccomp_plan_build(const char *doc, const char *text, struct json_object
 		/* a notify half that always allows means the profile never kills: nothing to report */
 		size_t nlen = r == 0 ? sbx_seccomp_prune_allow(n.filter, n.len) : 0;
 		p->kills = nlen > 0;
-		if (r == 0 && nlen > 0 && !exact_kills) {
+		struct sock_fprog k = {0};
+		if (r == 0 && nlen > 0 && !exact_kills && sbx_seccomp_filter_notify_kills(f, &k) == 0) {
+			/* one program, its kills notifications, loaded with the listener (notify stays NULL) */
 			p->report = true;
-			n.len = (unsigned short)nlen;
-			p->notify = make_prog(f->prog, &n, SECCOMP_FILTER_FLAG_NEW_LISTENER);
-			p->main = make_prog(f->prog, &m, 0);
+			p->main = make_prog(f->prog, &k, SECCOMP_FILTER_FLAG_NEW_LISTENER);
+			free(k.filter);
 		}
 		if (r == 0) {
 			free(n.filter);

@@ -14,11 +14,12 @@
 struct sbx_seccomp_plan {
 	bool none;   /* no filter at all ("{}", --seccomp unconfined) */
 	/*
-	 * Violation reporting: the profile's kills become a user notification
-	 * (notify, loaded first, with a listener the runtime holds) plus the
-	 * profile with kills turned into allows (main, loaded last). Together
-	 * they decide exactly as the profile does, except that a would-be kill
-	 * waits for the runtime, which records the syscall and kills.
+	 * Violation reporting: the profile's kills become user notifications
+	 * (main, loaded with a listener the runtime holds; notify is NULL: one
+	 * program, sbx_seccomp_filter_notify_kills). It decides exactly as the
+	 * profile does, except that a would-be kill waits for the runtime,
+	 * which records the syscall and kills. (A plan with notify set, the
+	 * notify half loaded first and main after it, is still loaded right.)
 	 */
 	bool report;
 	/*

@@ -494,6 +494,8 @@ int sbx_rootfs_clone_local(const struct sbx_mount_plan *plan, struct sbx_rootfs_
 {
 	size_t nb = 0;
 	l->attach_fd = l->root_fd = -1;
+	l->join_net = NULL;
+	l->join_net_ctx = NULL;
 	for (size_t i = 0; i < plan->n_ops; i++) {
 		const struct sbx_mount_op *op = &plan->ops[i];
 		if (op->kind != SBX_MOP_BIND)
@@ -547,15 +549,49 @@ static int attach(int mntfd, int targetfd)
 	return 0;
 }
 
+/*
+ * A missing mount point made: usually only its last component is missing
+ * (a device node's file on our /dev tmpfs), so that is created under its
+ * resolved parent and opened from there (2 lookups instead of one per
+ * component and two more: a start makes a dozen). Anything else (parents
+ * missing, a name there already, such as a dangling symlink) goes the
+ * general way: mkdir -p in the root, then resolved as any path.
+ */
+static int create_target(int rootfd, const char *path, bool is_file)
+{
+	const char *name;
+	int pfd = resolve_parent(rootfd, path, &name);
+	bool plain = *name && strcmp(name, ".") != 0 && strcmp(name, "..") != 0;
+	if (pfd >= 0 && plain) {
+		_cleanup_close_ int parent = pfd;
+		int made = is_file ? openat(parent, name, O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC | O_NOFOLLOW, 0644)
+				   : mkdirat(parent, name, 0755);
+		if (made >= 0) {
+			if (is_file)
+				close(made);
+			/* ours, just made: no symlink to follow */
+			int fd = openat(parent, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+			return fd < 0 ? -errno : fd;
+		}
+		if (errno != EEXIST)
+			return -errno;
+	} else if (pfd >= 0) {
+		close(pfd);
+	} else if (pfd != -ENOENT) {
+		return pfd;
+	}
+	int r = mkdir_in_root(rootfd, path, is_file);
+	return r < 0 ? r : sbx_rootfs_resolve(rootfd, path, O_PATH);
+}
+
 /* Finds or creates the mount point for op (the child can create it only inside our tmpfs mounts). */
 static int target_fd(int rootfd, const struct sbx_mount_op *op, bool is_file, struct sbx_error *err)
 {
 	int fd = sbx_rootfs_resolve(rootfd, op->dest, O_PATH);
 	if (fd == -ENOENT) {
-		int r = mkdir_in_root(rootfd, op->dest, is_file);
-		if (r < 0)
-			return sbx_err_errno(err, r, "mount point %s does not exist and cannot be created", op->dest);
-		fd = sbx_rootfs_resolve(rootfd, op->dest, O_PATH);
+		fd = create_target(rootfd, op->dest, is_file);
+		if (fd < 0 && fd != -ENOENT)
+			return sbx_err_errno(err, fd, "mount point %s does not exist and cannot be created", op->dest);
 	}
 	if (fd < 0)
 		return sbx_err_errno(err, fd, "mount point %s", op->dest);
@@ -768,13 +804,50 @@ static int do_readonly(int rootfd, const struct sbx_mount_op *op, struct sbx_err
 	return 0;
 }
 
-static int do_sysctl(int rootfd, const struct sbx_mount_op *op, struct sbx_error *err)
+/*
+ * The directory of the last sysctl written, held for the next in a run of
+ * sysctls: a start writes a dozen in /proc/sys/user, and each lookup in
+ * /proc/sys is a slow one (its entries are made on demand).
+ */
+struct sysctl_dir {
+	int fd;
+	char name[128]; /* "user" for /proc/sys/user */
+};
+
+/* The sysctl's file opened in its directory, which is resolved once per run of keys in it; -1 if not that way. */
+static int open_cached(int rootfd, const char *key, struct sysctl_dir *dir)
+{
+	const char *slash = strrchr(key, '/');
+	const char *name = slash ? slash + 1 : key;
+	size_t dlen = slash ? (size_t)(slash - key) : 0;
+	if (!slash || dlen >= sizeof(dir->name) || !*name || strcmp(name, ".") == 0 || strcmp(name, "..") == 0)
+		return -1;
+	if (dir->fd < 0 || strlen(dir->name) != dlen || strncmp(dir->name, key, dlen) != 0) {
+		char path[PATH_MAX];
+		if (dir->fd >= 0)
+			close(dir->fd);
+		dir->fd = -1;
+		snprintf(path, sizeof(path), "/proc/sys/%.*s", (int)dlen, key);
+		int fd = sbx_rootfs_resolve(rootfd, path, O_PATH | O_DIRECTORY);
+		if (fd < 0)
+			return -1;
+		dir->fd = fd;
+		memcpy(dir->name, key, dlen);
+		dir->name[dlen] = '\0';
+	}
+	return openat(dir->fd, name, O_WRONLY | O_NOFOLLOW | O_CLOEXEC);
+}
+
+static int do_sysctl(int rootfd, const struct sbx_mount_op *op, struct sysctl_dir *dir, struct sbx_error *err)
 {
 	char path[PATH_MAX];
 	int n = snprintf(path, sizeof(path), "/proc/sys/%s", op->source);
 	if (n < 0 || (size_t)n >= sizeof(path))
 		return sbx_err_set(err, ENAMETOOLONG, "sysctl %s: name too long", op->source);
-	_cleanup_close_ int fd = sbx_rootfs_resolve(rootfd, path, O_WRONLY | O_NOFOLLOW);
+	/* anything the cached way does not open goes the general way, which also words the error */
+	_cleanup_close_ int fd = open_cached(rootfd, op->source, dir);
+	if (fd < 0)
+		fd = sbx_rootfs_resolve(rootfd, path, O_WRONLY | O_NOFOLLOW);
 	if (fd == -ENOENT && op->optional)
 		return 0;
 	if (fd < 0)
@@ -839,7 +912,7 @@ static int do_mknod(int rootfd, const struct sbx_mount_op *op, struct sbx_error 
 
 /* tree_fd: a bind's pre-cloned source or -1; keep_fd: where a lent filesystem's descriptor goes, or NULL */
 static int apply_op(int rootfd, const struct sbx_mount_plan *plan, const struct sbx_mount_op *op, int tree_fd,
-		    int *keep_fd, struct sbx_error *err)
+		    int *keep_fd, struct sysctl_dir *dir, struct sbx_error *err)
 {
 	if (op->prepared)
 		return 0;
@@ -853,7 +926,7 @@ static int apply_op(int rootfd, const struct sbx_mount_plan *plan, const struct 
 	case SBX_MOP_SYMLINK:
 		return do_symlink(rootfd, op, err);
 	case SBX_MOP_SYSCTL:
-		return do_sysctl(rootfd, op, err);
+		return do_sysctl(rootfd, op, dir, err);
 	case SBX_MOP_MASK:
 		return do_mask(rootfd, plan, op, err);
 	case SBX_MOP_READONLY:
@@ -889,17 +962,33 @@ int sbx_rootfs_mount_all(const struct sbx_mount_plan *plan, const struct sbx_roo
 	if (rootfd < 0)
 		return sbx_err_sys(err, "rootfs %s", plan->root);
 	size_t bind = 0;
+	struct sysctl_dir dir = {.fd = -1};
+	bool net_joined = !local || !local->join_net;
 	for (size_t i = 0; i < plan->n_ops; i++) {
 		const struct sbx_mount_op *op = &plan->ops[i];
+		if (!net_joined && op->kind == SBX_MOP_FS && op->fstype && strcmp(op->fstype, "sysfs") == 0) {
+			if ((r = local->join_net(local->join_net_ctx, err)) < 0)
+				break;
+			net_joined = true;
+		}
 		int tree_fd = op->tree_fd;
 		if (op->kind == SBX_MOP_BIND && local)
 			tree_fd = local->bind_fd[bind++];
 		bool lend = stage_fd_out && plan->workdir_lent && (long)i == plan->workdir_op;
-		r = apply_op(rootfd, plan, op, tree_fd, lend ? stage_fd_out : NULL, err);
+		if (op->kind != SBX_MOP_SYSCTL && dir.fd >= 0) {
+			/* only a run of sysctls shares it: a mount over /proc/sys (read-only) must be seen */
+			close(dir.fd);
+			dir.fd = -1;
+		}
+		r = apply_op(rootfd, plan, op, tree_fd, lend ? stage_fd_out : NULL, &dir, err);
 		if (r < 0)
-			return r;
+			break;
 	}
-	return TAKE_FD(rootfd);
+	if (dir.fd >= 0)
+		close(dir.fd);
+	if (r >= 0 && !net_joined)
+		r = local->join_net(local->join_net_ctx, err);
+	return r < 0 ? r : TAKE_FD(rootfd);
 }
 
 int sbx_rootfs_enter(const struct sbx_mount_plan *plan, int rootfd_arg, bool no_pivot, struct sbx_error *err)

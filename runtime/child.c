@@ -248,7 +248,7 @@ static void load_seccomp(struct sbx_sandbox *sb)
 			sbx_child_fail(sb, &err);
 		}
 		int lfd = -1;
-		r = sbx_seccomp_prog_load(sc->report ? sc->notify : sc->main, &lfd);
+		r = sbx_seccomp_prog_load(sc->notify ? sc->notify : sc->main, &lfd);
 		if (r < 0) {
 			sbx_err_errno(&err, r, "seccomp: loading %s", sb->cfg->seccomp_doc ? sb->cfg->seccomp_doc : "the filter");
 			sbx_child_fail(sb, &err);
@@ -264,8 +264,8 @@ static void load_seccomp(struct sbx_sandbox *sb)
 		syscall(SYS_futex, &sb->handoff->state, FUTEX_WAKE, 1, NULL, NULL, 0);
 		while (__atomic_load_n(&sb->handoff->state, __ATOMIC_ACQUIRE) != 2)
 			syscall(SYS_futex, &sb->handoff->state, FUTEX_WAIT, 1, NULL, NULL, 0);
-		if (!sc->report)
-			return; /* the agent's listener (close-on-exec) is all there is */
+		if (!sc->notify)
+			return; /* one program with the listener (the runtime's or the agent's): loaded */
 	}
 	r = sbx_seccomp_prog_load(sc->main, NULL);
 	if (r < 0) {
@@ -577,7 +577,85 @@ static int lend_stage(struct sbx_sandbox *sb, int fd, struct sbx_error *err)
 	return 0;
 }
 
-static int setup(struct sbx_sandbox *sb, const struct sbx_rootfs_local *local, char *exec_path, size_t exec_size,
+/*
+ * The network namespace beside the mounts (sb->net_later). Making one is
+ * the most expensive step of a start (about a millisecond of CPU here: lo,
+ * its sysctl tables, its sysfs and procfs entries), and nothing before
+ * sysfs needs it: a second task of ours, on the second stack and sharing
+ * our descriptors, makes it while we mount, and puts it on net_fd, a
+ * descriptor we reserved; its exit status is 0 or the errno. Raw system
+ * calls: it may share our memory and thread-local storage.
+ */
+static int net_maker_main(void *arg)
+{
+	const struct sbx_sandbox *sb = arg;
+	long r = sbx_rawsys(SYS_unshare, CLONE_NEWNET, 0, 0);
+	if (r == 0) {
+		long fd = sbx_rawsys(SYS_openat, AT_FDCWD, "/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
+		r = fd < 0 ? fd : sbx_rawsys(SYS_dup3, fd, sb->net_fd, O_CLOEXEC);
+		if (fd >= 0)
+			sbx_rawsys(SYS_close, fd, 0, 0);
+	}
+	sbx_rawsys(SYS_exit, r < 0 ? -r : 0, 0, 0);
+	return 0;
+}
+
+static void make_net(struct sbx_sandbox *sb)
+{
+	struct sbx_error err = {0};
+	sb->net_fd = open("/", O_PATH | O_CLOEXEC);
+	if (sb->net_fd < 0) {
+		sbx_err_sys(&err, "network namespace: a descriptor for it");
+		sbx_child_fail(sb, &err);
+	}
+#if defined(SBX_SANITIZED)
+	/* ASan cannot follow a task onto a stack of our own: a fork-style copy sharing our descriptors */
+	pid_t pid = (pid_t)syscall(SYS_clone, CLONE_FILES, 0, NULL, NULL, 0);
+	if (pid == 0)
+		net_maker_main(sb);
+#else
+	pid_t pid = clone(net_maker_main, (char *)sb->aux_stack + sb->aux_stack_size, CLONE_VM | CLONE_FILES, sb);
+#endif
+	if (pid < 0) {
+		sbx_err_sys(&err, "network namespace: starting the task that makes it");
+		sbx_child_fail(sb, &err);
+	}
+	sb->net_maker = pid;
+	/*
+	 * Beside us, not after us: a new task starts on its parent's CPU here
+	 * and waits until we block (measured: the gain lost), so it is moved
+	 * to the other CPUs we may use, if any.
+	 */
+	unsigned cpu = 0;
+	cpu_set_t set;
+	if (syscall(SYS_getcpu, &cpu, NULL, NULL) == 0 && sched_getaffinity(0, sizeof(set), &set) == 0 &&
+	    CPU_COUNT(&set) > 1 && cpu < CPU_SETSIZE) {
+		CPU_CLR(cpu, &set);
+		sched_setaffinity(pid, sizeof(set), &set);
+	}
+}
+
+/* Waits for the namespace (reaping its maker: the second stack is ours again), joins it, brings lo up. */
+static int join_net(void *arg, struct sbx_error *err)
+{
+	struct sbx_sandbox *sb = arg;
+	int st = 0;
+	long r;
+	while ((r = sbx_rawsys6(SYS_wait4, sb->net_maker, (long)&st, __WALL, 0, 0, 0)) == -EINTR)
+		;
+	sb->net_maker = 0;
+	if (r < 0)
+		return sbx_err_errno(err, (int)-r, "network namespace: its maker");
+	if (!WIFEXITED(st) || WEXITSTATUS(st))
+		return sbx_err_errno(err, WIFEXITED(st) ? WEXITSTATUS(st) : ECHILD, "network namespace: making it");
+	if (setns(sb->net_fd, CLONE_NEWNET) < 0)
+		return sbx_err_sys(err, "network namespace: joining it");
+	close(sb->net_fd);
+	sb->net_fd = -1;
+	return sbx_net_setup_sandbox_lo(err);
+}
+
+static int setup(struct sbx_sandbox *sb, struct sbx_rootfs_local *local, char *exec_path, size_t exec_size,
 		 struct sbx_error *err)
 {
 	const struct sbx_config *cfg = sb->cfg;
@@ -606,8 +684,12 @@ static int setup(struct sbx_sandbox *sb, const struct sbx_rootfs_local *local, c
 	    syscall(SYS_keyctl, KEYCTL_JOIN_SESSION_KEYRING, NULL) < 0 && errno != ENOSYS)
 		return sbx_err_sys(err, "a session keyring of its own (--no-new-keyring keeps the caller's)");
 	/* rootless: nobody outside may enter our network namespace to do it for us */
-	if (sb->lo_by_child && (r = sbx_net_setup_sandbox_lo(err)) < 0)
+	if (sb->lo_by_child && !sb->net_later && (r = sbx_net_setup_sandbox_lo(err)) < 0)
 		return r;
+	if (sb->net_later && local) {
+		local->join_net = join_net;
+		local->join_net_ctx = sb;
+	}
 	/*
 	 * exact, without a mount namespace: the container shares ours, so
 	 * nothing may be mounted; it gets its root by chroot alone.
@@ -618,6 +700,11 @@ static int setup(struct sbx_sandbox *sb, const struct sbx_rootfs_local *local, c
 				: open(sb->plan->root, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (rootfd < 0)
 		return own_mounts ? rootfd : sbx_err_sys(err, "rootfs %s", sb->plan->root);
+	/* no mounts of our own (or no local trees): joined here, before anything runs */
+	if (sb->net_later && sb->net_maker && (r = join_net(sb, err)) < 0) {
+		close(rootfd);
+		return r;
+	}
 	/* the mounts exist, pivot_root has not happened: the hooks' moment (runtime-spec config.md) */
 	if (sb->oci.prepivot) {
 		struct sbx_msg m;
@@ -830,6 +917,8 @@ void sbx_child_main(struct sbx_sandbox *sb)
 	struct sbx_msg m;
 	expect_msg(sb, SBX_MSG_GO, &m);
 	sb->host_pid = m.pid;
+	if (sb->net_later)
+		make_net(sb);
 
 	/*
 	 * Rootless: the trees are cloned now, with the caller's own host

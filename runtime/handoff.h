@@ -45,7 +45,8 @@ struct sbx_handoff_prog {
 
 enum {
 	SBX_HANDOFF_REPORT = 1u << 0, /* notify (the profile's kills) then main, listener to the runtime */
-	SBX_HANDOFF_NOTIFY = 1u << 1, /* the profile's own NOTIFY rules: main alone, listener to the agent */
+	/* main alone, with the listener: the profile's NOTIFY rules (to the agent), or its kills as notifications */
+	SBX_HANDOFF_NOTIFY = 1u << 1,
 	SBX_HANDOFF_CLOCK = 1u << 2,  /* the program's process asks for its CPU clock first (SBX_MSG_CLOCK) */
 };
 

@@ -75,18 +75,29 @@ int64_t sbx_idmap_to_inside(const struct sbx_idmap *m, size_t n, uint32_t host_i
 	return -1;
 }
 
-int sbx_idmap_format(const struct sbx_idmap *m, size_t n, char *buf, size_t size)
+static int idmap_format(const struct sbx_idmap *m, size_t n, bool nested, char *buf, size_t size)
 {
 	size_t off = 0;
 	if (size)
 		buf[0] = '\0';
 	for (size_t i = 0; i < n; i++) {
-		int w = snprintf(buf + off, size - off, "%u %u %u\n", m[i].container_id, m[i].host_id, m[i].size);
+		int w = snprintf(buf + off, size - off, "%u %u %u\n", m[i].container_id,
+				 nested ? m[i].container_id : m[i].host_id, m[i].size);
 		if (w < 0 || (size_t)w >= size - off)
 			return -ENOSPC;
 		off += (size_t)w;
 	}
 	return (int)off;
+}
+
+int sbx_idmap_format(const struct sbx_idmap *m, size_t n, char *buf, size_t size)
+{
+	return idmap_format(m, n, false, buf, size);
+}
+
+int sbx_idmap_format_nested(const struct sbx_idmap *m, size_t n, char *buf, size_t size)
+{
+	return idmap_format(m, n, true, buf, size);
 }
 
 static size_t ranges_total(const struct sbx_idrange *r, size_t n)
@@ -192,6 +203,7 @@ static void plan_user_default(const struct sbx_caller *c, unsigned slot, struct 
 		id->helper = true;
 		id->setgroups = true;
 		id->slice = slot;
+		id->keepable = true;
 		return;
 	}
 	if ((!c->newuidmap[0] || !c->newgidmap[0]) && c->n_subuid && c->n_subgid)

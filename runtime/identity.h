@@ -62,6 +62,7 @@ struct sbx_identity {
 	bool helper;	 /* the maps go through newuidmap/newgidmap */
 	bool setgroups;	 /* the sandbox may call setgroups (else "deny" is written first) */
 	uint32_t slice;	 /* with helper and no maps in the config: the slice used (== slot) */
+	bool keepable;	 /* the user default through the helpers: a slot's kept namespace may serve (keeper.h) */
 	struct sbx_idmap uid_map[SBX_IDMAP_LINES_MAX], gid_map[SBX_IDMAP_LINES_MAX];
 	size_t n_uid_map, n_gid_map;
 	uint32_t host_uid, host_gid; /* process.user as the host sees it */
@@ -99,6 +100,11 @@ uint32_t sbx_idmap_to_host(const struct sbx_idmap *m, size_t n, uint32_t id);
 int64_t sbx_idmap_to_inside(const struct sbx_idmap *m, size_t n, uint32_t host_id);
 /* "c h n\n" lines, as /proc/PID/uid_map takes them. Returns the length or -ENOSPC. */
 int sbx_idmap_format(const struct sbx_idmap *m, size_t n, char *buf, size_t size);
+/*
+ * "c c n\n" lines: a namespace nested in one mapped by m, mapping each id
+ * of m's onto itself (runtime/keeper.h). Returns the length or -ENOSPC.
+ */
+int sbx_idmap_format_nested(const struct sbx_idmap *m, size_t n, char *buf, size_t size);
 
 /*
  * Writes the maps of the child pid (parent side, after clone and before

@@ -79,6 +79,15 @@ struct sbx_sandbox {
 	uint64_t clone_flags; /* CLONE_NEW* to create */
 	struct sbx_net_plan net;
 	bool lo_by_child; /* the child brings lo up itself (rootless: nobody outside may enter its netns) */
+	/*
+	 * With lo_by_child and nothing outside that needs it early (no pasta,
+	 * no hooks, not a created container): the network namespace is not
+	 * made by the clone but by a second task of the child's while it
+	 * mounts, and joined before sysfs (child.c, make_net).
+	 */
+	bool net_later;
+	pid_t net_maker; /* the child's own: that task, and the descriptor its namespace lands on */
+	int net_fd;
 	bool net_ready_msg; /* the parent sets the network up during the child's mounts and says when (NET_READY) */
 	struct sbx_net_state *net_state;
 	struct sbx_pasta *pasta; /* --net pasta: the helper that carries the sandbox's traffic */
@@ -125,6 +134,9 @@ struct sbx_sandbox {
 	char **stub_argv;	     /* its argv, built before clone: the child may not allocate */
 
 	int mnt_ns_fd; /* the sandbox's mount namespace, held until free (see sbx_sandbox_start) */
+	int keeper_userns; /* a user's: the slot's kept user namespace, born in through the hop (keeper.h) */
+	int keeper_ask;	   /* the question to the slot's keeper, until its answer is taken */
+	bool hopped;	   /* the child was: its maps are written */
 	int sync_fd;   /* parent's end */
 	int child_fd;  /* child's end (closed in the parent after clone) */
 	int status_rd; /* --init: the program's wait status, written by our init */

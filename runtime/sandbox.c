@@ -5,6 +5,7 @@
 #include "core/log.h"
 #include "cgroups/systemd.h"
 #include "runtime/bundle.h"
+#include "runtime/keeper.h"
 #include "runtime/proctree.h"
 #include "runtime/sandbox-internal.h"
 #include "core/util.h"
@@ -108,6 +109,8 @@ static int reap(struct sbx_sandbox *sb, bool block, siginfo_t *ret)
 	if (si.si_pid == 0)
 		return 0; /* still running */
 	sb->reaped = true;
+	/* its donor thread may go now; joined at free, by when it is usually gone (two wake-ups saved) */
+	sbx_spawn_release(sb->spawn);
 	if (ret)
 		*ret = si;
 	return 1;
@@ -151,12 +154,14 @@ void sbx_sandbox_free(struct sbx_sandbox *sb)
 		syscall(SYS_pidfd_send_signal, sb->pidfd, SIGKILL, NULL, 0);
 		reap(sb, true, NULL);
 	}
-	/* reaped: nothing runs on the child's stacks or borrows the donor's TLS any more */
-	sbx_spawn_free(sb->spawn);
-	sb->spawn = NULL;
 	sbx_caps_prepared_free(&sb->caps);
 	close_fd(&sb->init_stub_fd);
-	close_fd(&sb->mnt_ns_fd); /* the sandbox's mounts go now (see sbx_sandbox_start) */
+	/* the sandbox's mounts go now (see sbx_sandbox_start), in the slot keeper's time if there is one */
+	if (sb->hopped && sb->mnt_ns_fd >= 0)
+		sbx_keeper_dispose(sb->slot.n, &sb->mnt_ns_fd);
+	close_fd(&sb->mnt_ns_fd);
+	close_fd(&sb->keeper_userns);
+	close_fd(&sb->keeper_ask);
 	close_fd(&sb->pidfd);
 	close_fd(&sb->listener);
 	if (sb->cg) {
@@ -208,6 +213,13 @@ void sbx_sandbox_free(struct sbx_sandbox *sb)
 	sbx_pasta_stop(sb->pasta);
 	sb->pasta = NULL;
 	sbx_slot_release(&sb->slot);
+	/*
+	 * Reaped: nothing runs on the child's stacks or borrows the donor's TLS
+	 * any more. Last, so that the donor thread, let go at the reaping, has
+	 * usually ended by now and the join does not wait for it.
+	 */
+	sbx_spawn_free(sb->spawn);
+	sb->spawn = NULL;
 	free(sb->id);
 	free(sb->caller);
 	sbx_mount_plan_free(sb->plan);
@@ -274,7 +286,7 @@ struct sbx_sandbox *sbx_sandbox_alloc(const struct sbx_config *cfg)
 	sbx_caller_probe(sb->caller);
 	sb->sync_fd = sb->child_fd = sb->status_rd = sb->status_wr = sb->pidfd = -1;
 	sb->wall_tfd = sb->cpu_tfd = sb->kill_tfd = sb->listener = sb->init_stub_fd = sb->handoff_fd = -1;
-	sb->mnt_ns_fd = sb->cpu_clock_fd = -1;
+	sb->mnt_ns_fd = sb->cpu_clock_fd = sb->keeper_userns = sb->keeper_ask = -1;
 	sb->console.master = sb->console.in_fd = sb->console.out_fd = -1;
 	sb->oci.start_fd = sb->oci.console_fd = sb->oci.close_fds[0] = sb->oci.close_fds[1] = -1;
 	for (int i = 0; i < 3; i++)
@@ -640,8 +652,11 @@ static int setup_handoff(struct sbx_sandbox *sb, struct sbx_error *err)
 		return 0;
 	size_t off = align8(sizeof(struct sbx_handoff));
 	if (sc) {
-		sb->handoff->flags = (sc->report ? SBX_HANDOFF_REPORT : 0) | (sc->has_notify ? SBX_HANDOFF_NOTIFY : 0);
-		if (sc->report)
+		/* REPORT: the notify half, then main; NOTIFY: main alone, with the listener */
+		sb->handoff->flags = sc->notify ? SBX_HANDOFF_REPORT
+				     : (sc->has_notify || sc->report) ? SBX_HANDOFF_NOTIFY
+								       : 0;
+		if (sc->notify)
 			handoff_put_prog(sb->handoff, &sb->handoff->notify, sc->notify, &off);
 		handoff_put_prog(sb->handoff, &sb->handoff->main, sc->main, &off);
 	}
@@ -666,10 +681,47 @@ static void child_entry(void *arg)
 	sbx_child_main(arg);
 }
 
+/*
+ * The child born in the slot's kept user namespace (keeper.h, the hop in
+ * spawn.h), its own nested in it. False where that failed, which leaves
+ * nothing behind: the caller clones as without a keeper.
+ */
+static bool clone_in_kept(struct sbx_sandbox *sb, struct clone_args *args, long *ret)
+{
+	_cleanup_free_ char *u = sbx_xmalloc(SBX_IDMAP_LINES_MAX * 36), *g = sbx_xmalloc(SBX_IDMAP_LINES_MAX * 36);
+	long pid = -ENOSPC;
+	if (sbx_idmap_format_nested(sb->id->uid_map, sb->id->n_uid_map, u, SBX_IDMAP_LINES_MAX * 36) >= 0 &&
+	    sbx_idmap_format_nested(sb->id->gid_map, sb->id->n_gid_map, g, SBX_IDMAP_LINES_MAX * 36) >= 0) {
+		const struct sbx_spawn_hop hop = {.userns_fd = sb->keeper_userns, .uid_map = u, .gid_map = g};
+		pid = sbx_spawn_run_hop(sb->spawn, args, child_entry, sb->share_memory, &hop);
+	}
+	close_fd(&sb->keeper_userns);
+	if (pid > 0) {
+		sb->hopped = true;
+		*ret = pid;
+		return true;
+	}
+	sbx_debug("slot %u: the kept user namespace failed (%s): this start maps its own", sb->slot.n,
+		  strerror((int)-pid));
+	return false;
+}
+
+/* The spawn (its stacks, and the child's own copy of sb: we go on changing ours while it runs). */
+static int prepare_spawn(struct sbx_sandbox *sb, struct sbx_error *err)
+{
+	int r = sbx_spawn_prepare(sizeof(*sb), &sb->spawn, err);
+	if (r < 0)
+		return r;
+	sb->aux_stack = sbx_spawn_aux_stack(sb->spawn, &sb->aux_stack_size);
+	memcpy(sbx_spawn_arg(sb->spawn), sb, sizeof(*sb));
+	return 0;
+}
+
 static int do_clone(struct sbx_sandbox *sb, struct sbx_error *err)
 {
 	struct clone_args args = {
-		.flags = sb->clone_flags | CLONE_PIDFD,
+		/* net_later: the child makes its network namespace itself, beside its mounts */
+		.flags = (sb->clone_flags & ~(uint64_t)(sb->net_later ? CLONE_NEWNET : 0)) | CLONE_PIDFD,
 		.pidfd = (uint64_t)(uintptr_t)&sb->pidfd,
 		.exit_signal = SIGCHLD,
 	};
@@ -677,23 +729,30 @@ static int do_clone(struct sbx_sandbox *sb, struct sbx_error *err)
 		args.flags |= CLONE_INTO_CGROUP;
 		args.cgroup = (uint64_t)sbx_cgroup_fd(sb->cg);
 	}
-	int r = sbx_spawn_prepare(sizeof(*sb), &sb->spawn, err);
+	int r = prepare_spawn(sb, err);
 	if (r < 0)
 		return r;
-	sb->aux_stack = sbx_spawn_aux_stack(sb->spawn, &sb->aux_stack_size);
-	/* the child's own copy: we go on changing ours (closing fds, the pid) while it runs */
-	memcpy(sbx_spawn_arg(sb->spawn), sb, sizeof(*sb));
-	/*
-	 * The user namespace belongs to the slot's own unprivileged uid, not to
-	 * host root: the kernel charges its per-user counts there (spawn.h).
-	 * The slot's base is unique among running sandboxes whatever the
-	 * config maps (a bundle's own uidMappings included).
-	 */
-	const struct sbx_spawn_owner owner = {.uid = SBX_ID_BASE + sb->slot.n * SBX_ID_RANGE,
-					      .gid = SBX_ID_BASE + sb->slot.n * SBX_ID_RANGE};
-	long pid = sbx_spawn_run(sb->spawn, &args, child_entry, sb->share_memory, &owner);
-	if (pid < 0)
-		return sbx_err_errno(err, (int)-pid, "clone3 into new namespaces");
+	long pid = -1;
+	if (sb->keeper_userns >= 0 && !clone_in_kept(sb, &args, &pid)) {
+		/* a fresh start: the failed one's donor is released, its stacks unmapped */
+		sbx_spawn_free(sb->spawn);
+		sb->spawn = NULL;
+		if ((r = prepare_spawn(sb, err)) < 0)
+			return r;
+	}
+	if (!sb->hopped) {
+		/*
+		 * The user namespace belongs to the slot's own unprivileged uid, not to
+		 * host root: the kernel charges its per-user counts there (spawn.h).
+		 * The slot's base is unique among running sandboxes whatever the
+		 * config maps (a bundle's own uidMappings included).
+		 */
+		const struct sbx_spawn_owner owner = {.uid = SBX_ID_BASE + sb->slot.n * SBX_ID_RANGE,
+						      .gid = SBX_ID_BASE + sb->slot.n * SBX_ID_RANGE};
+		pid = sbx_spawn_run(sb->spawn, &args, child_entry, sb->share_memory, &owner);
+		if (pid < 0)
+			return sbx_err_errno(err, (int)-pid, "clone3 into new namespaces");
+	}
 	sb->pid = (pid_t)pid;
 	sb->started = true;
 	return 0;
@@ -937,6 +996,10 @@ int sbx_sandbox_start(struct sbx_sandbox *sb, struct sbx_error *err)
 		return r;
 	if (sb->id->note[0])
 		sbx_warn("user namespace: %s", sb->id->note);
+	/* a user's slice through the helpers: the slot's kept namespace spares them (keeper.h), asked now */
+	bool keep = sb->id->keepable && (sb->clone_flags & CLONE_NEWUSER) && sbx_keeper_idle() > 0;
+	if (keep)
+		sb->keeper_ask = sbx_keeper_ask(sb->slot.n);
 	sb->host_uid = sb->id->host_uid;
 	sb->host_gid = sb->id->host_gid;
 	if ((r = net_plan(sb, sb->slot.n, err)) < 0 || (r = setup_cgroup(sb, err)) < 0)
@@ -977,6 +1040,11 @@ int sbx_sandbox_start(struct sbx_sandbox *sb, struct sbx_error *err)
 		return r;
 	/* nor enter the sandbox's network namespace from here */
 	sb->lo_by_child = sb->net.lo_in_child && rootless;
+	bool hooks = false;
+	for (size_t k = 0; k < SBX_ARRAY_SIZE(cfg->hooks); k++)
+		hooks = hooks || cfg->hooks[k].n;
+	sb->net_later = sb->lo_by_child && sb->net.mode == SBX_NET_MODE_NONE && (sb->clone_flags & CLONE_NEWNET) &&
+			!cfg->ns[SBX_NS_NET].path && !hooks && !sb->oci.detach;
 	sb->net_ready_msg = (sb->net.lo_in_child && !rootless) || sb->net.mode == SBX_NET_MODE_PASTA;
 	if ((r = sbx_supervise_prepare(sb, err)) < 0)
 		return r;
@@ -1021,6 +1089,15 @@ int sbx_sandbox_start(struct sbx_sandbox *sb, struct sbx_error *err)
 			return sbx_err_sys(err, "passed fd %d", cfg->io.pass_fds[i]);
 		sb->n_pass_fds = i + 1;
 	}
+	if (keep) {
+		struct sbx_error ke = {0};
+		int fd = sbx_keeper_open(sb->slot.n, sb->keeper_ask, sb->id, sb->caller, &ke);
+		sb->keeper_ask = -1;
+		if (fd >= 0)
+			sb->keeper_userns = fd;
+		else
+			sbx_debug("slot %u: no kept user namespace (%s): this start maps its own", sb->slot.n, ke.msg);
+	}
 	choose_spawn(sb);
 	if ((r = setup_handoff(sb, err)) < 0)
 		return r;
@@ -1064,7 +1141,8 @@ int sbx_sandbox_start(struct sbx_sandbox *sb, struct sbx_error *err)
 	if (sb->net.mode == SBX_NET_MODE_PASTA &&
 	    ((r = open_ns(sb->pid, "user", &userns_fd, err)) < 0 || (r = open_ns(sb->pid, "net", &netns_fd, err)) < 0))
 		return child_error_first(sb, r, err);
-	if ((sb->clone_flags & CLONE_NEWUSER) && (r = sbx_identity_apply(sb->id, sb->caller, sb->pid, err)) < 0)
+	if ((sb->clone_flags & CLONE_NEWUSER) && !sb->hopped &&
+	    (r = sbx_identity_apply(sb->id, sb->caller, sb->pid, err)) < 0)
 		return child_error_first(sb, r, err);
 	if ((r = after_clone(sb, err)) < 0)
 		return r;

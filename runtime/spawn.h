@@ -102,6 +102,27 @@ struct sbx_spawn_owner {
 };
 
 /*
+ * A user namespace to be born in (struct sbx_spawn_hop): instead of making
+ * one of its own with an ordinary user's subordinate ids, which takes two
+ * set-uid helpers (newuidmap, newgidmap: a millisecond or more each, on
+ * every start), the child's user namespace is made inside one kept mapped
+ * for its slot (runtime/keeper.h). A user namespace can be joined only by a
+ * single-threaded process that shares no fs_struct, and the one that
+ * writes the id maps of a namespace must be in it or in its parent; so a
+ * short-lived "hop" process is cloned first (no new namespaces), joins
+ * userns_fd, clones the child as planned (a new user namespace, nested,
+ * and the rest) with CLONE_PARENT, so that the child is ours as without
+ * the hop, writes its maps (the nested namespace maps the kept one's ids
+ * onto themselves: uid_map and gid_map texts) and exits. The nested
+ * namespace is the sandbox's alone (its keyrings, its per-user counts),
+ * as a fresh one is.
+ */
+struct sbx_spawn_hop {
+	int userns_fd;
+	const char *uid_map, *gid_map; /* "inside outside count\n"..., in the kept namespace's ids */
+};
+
+/*
  * clone3(args) whose child runs fn(sbx_spawn_arg(s)) and never returns.
  * Returns the pid, or -errno. With share_memory (and SBX_SPAWN_SHARED_VM)
  * the child shares our memory and args->stack and CLONE_VM are filled in
@@ -111,11 +132,23 @@ struct sbx_spawn_owner {
 long sbx_spawn_run(struct sbx_spawn *s, struct clone_args *args, void (*fn)(void *), bool share_memory,
 		   const struct sbx_spawn_owner *owner);
 /*
+ * The same, the child born in hop's namespace (struct sbx_spawn_hop); not
+ * with owner (root writes maps itself). CLONE_PIDFD is honoured with
+ * pidfd_open(): the child's own clone happens in the hop.
+ */
+long sbx_spawn_run_hop(struct sbx_spawn *s, struct clone_args *args, void (*fn)(void *), bool share_memory,
+		       const struct sbx_spawn_hop *hop);
+/*
  * An O_PATH descriptor of a sealed, execute-only memfd holding the --init
  * stub (runtime/init-stub/init_stub.c), or -errno (-ENOSYS where the build
  * has none). --init's pid 1 execs it at the end of its set-up, to leave our
  * address space; it starts the program itself.
  */
 int sbx_spawn_init_stub(struct sbx_error *err);
+/*
+ * Once the child has been reaped: lets the donor thread end (its exit
+ * overlaps with what the caller does next). NULL is fine.
+ */
+void sbx_spawn_release(struct sbx_spawn *s);
 /* Only once the child has been reaped: it may run on this memory and TLS until then. */
 void sbx_spawn_free(struct sbx_spawn *s);

@@ -76,7 +76,8 @@ as() {
 	u=$1
 	shift
 	${AS_WRAP:-} setpriv --reuid="$u" --regid="$(id -g "$u")" --init-groups env -i PATH=/usr/bin:/bin \
-		HOME="$T_TMP/home-$u" XDG_RUNTIME_DIR="${XDG-$T_TMP/home-$u/xdg}" "$@"
+		HOME="$T_TMP/home-$u" XDG_RUNTIME_DIR="${XDG-$T_TMP/home-$u/xdg}" \
+		${KEEP:+SBXCTR_USERNS_KEEP=$KEEP} "$@"
 }
 # rsbx USER ARGS...: sbxctr run as USER; OUT, ERR, RC
 rsbx() {
@@ -87,8 +88,29 @@ rsbx() {
 	OUT=$(cat "$T_TMP/out")
 	ERR=$(cat "$T_TMP/err")
 }
-# processes left of a user: none may outlive its runtime
-user_procs() { pgrep -u "$1" | tr '\n' ' ' | sed 's/ $//'; }
+# processes left of a user: none may outlive its runtime (but its slot keepers, runtime/keeper.h)
+user_procs() { pgrep -u "$1" | while read -r p; do [ "$(cat "/proc/$p/comm" 2>/dev/null)" = sbxctr-keeper ] || echo "$p"; done | tr '\n' ' ' | sed 's/ $//'; }
+# keeper_of USER: the pid of its live slot keeper(s), "" if none (a killed one may wait as a
+# zombie until the host's init reaps it)
+keeper_of() {
+	for p in $(pgrep -u "$1" -x sbxctr-keeper); do
+		[ "$(sed 's/.*) \(.\).*/\1/' "/proc/$p/stat" 2>/dev/null)" = Z ] || echo "$p"
+	done | tr '\n' ' ' | sed 's/ $//'
+}
+# host_uid_of_sleep UID...: the host uid of each "sleep" whose uid is one of these (sorted)
+host_uid_of_sleep() {
+	for p in $(pgrep -x sleep); do
+		u=$(stat -c %u "/proc/$p" 2>/dev/null) || continue
+		for want in "$@"; do [ "$u" = "$want" ] && echo "$u"; done
+	done | sort -n | tr '\n' ' '
+}
+# wait_for_sleeps N UID...: until N such sleeps run (5 s at most)
+wait_for_sleeps() {
+	n=$1
+	shift
+	i=0
+	while [ $i -lt 100 ] && [ "$(host_uid_of_sleep "$@" | wc -w)" -lt "$n" ]; do sleep 0.05; i=$((i + 1)); done
+}
 
 # --- identity without subordinate ids: the caller's own uid and gid, one each ------------
 rsbx "$U1" -- /bin/sh -c 'id -u; id -g; cat /proc/self/uid_map /proc/self/gid_map /proc/self/setgroups'
@@ -244,20 +266,64 @@ if command -v newuidmap >/dev/null && command -v newgidmap >/dev/null; then
 	echo "$U1:$SUB:131072" >>/etc/subgid
 	rsbx "$U1" -- /bin/sh -c 'cat /proc/self/uid_map /proc/self/gid_map; grep ^Groups: /proc/self/status'
 	check_eq "subordinate ids: exit 0" 0 "$RC"
-	check_match "uid map: 0..65535 -> the first slice" "^ +0 +$SUB +65536$" "$OUT"
-	check_match "uid map: the caller's own uid as 65536" "^ +65536 +$UID1 +1$" "$OUT"
-	check_match "gid map: the caller's own gid as 65536" "^ +65536 +$GID1 +1$" "$OUT"
+	# inside, the maps are its own namespace's, nested in the slot's kept one: the kept ids onto themselves
+	check_match "the sandbox's own map: 0..65535 onto the kept namespace's" "^ +0 +0 +65536$" "$OUT"
+	check_match "... and the caller's id, 65536" "^ +65536 +65536 +1$" "$OUT"
 	check_match "setgroups allowed: the caller's groups are dropped" "^Groups:[[:space:]]*$" "$OUT"
-	# three at once: two slices, the third has none left and says so
-	for k in 1 2 3; do
-		as "$U1" "$RL" run --rootfs "$ROOTFS" -- /bin/sh -c 'sleep 1; head -1 /proc/self/uid_map' \
-			</dev/null >"$T_TMP/c$k.out" 2>"$T_TMP/c$k.err" &
-	done
+	# the slot's keeper holds the mapped namespace: the host's view of its maps is the slice
+	K1=$(keeper_of "$U1")
+	check_match "a slot keeper holds the mapped user namespace" "^[0-9]+$" "$K1"
+	check_match "uid map: 0..65535 -> the first slice" "^ +0 +$SUB +65536$" "$(cat "/proc/$K1/uid_map" 2>&1)"
+	check_match "uid map: the caller's own uid as 65536" "^ +65536 +$UID1 +1$" "$(cat "/proc/$K1/uid_map" 2>&1)"
+	check_match "gid map: the caller's own gid as 65536" "^ +65536 +$GID1 +1$" "$(cat "/proc/$K1/gid_map" 2>&1)"
+	check_eq "the keeper is nobody's child and holds none of the caller's descriptors" "1 /dev/null" \
+		"$(awk '{print $4}' "/proc/$K1/stat" | sed 's/^[0-9]*$/1/') $(readlink "/proc/$K1/fd/1")"
+	# the program's host uid: root inside is the slice's first id, through both namespaces
+	as "$U1" "$RL" run --rootfs "$ROOTFS" -- /bin/sleep 2 </dev/null >/dev/null 2>&1 &
+	wait_for_sleeps 1 "$SUB"
+	check_eq "the program runs as the slice's first host id" "$SUB " "$(host_uid_of_sleep "$SUB" "$UID1")"
 	wait
-	maps=$(cat "$T_TMP/c1.out" "$T_TMP/c2.out" "$T_TMP/c3.out" | awk '{print $2}' | sort -n | tr '\n' ' ')
+	check_eq "the next start in the slot uses the same keeper" "$K1" "$(keeper_of "$U1")"
+	# without keepers (SBXCTR_USERNS_KEEP=0): the helpers map each sandbox, and none is made
+	kill -KILL "$K1"
+	KEEP=0 rsbx "$U1" -- /bin/sh -c 'head -1 /proc/self/uid_map'
+	check_match "SBXCTR_USERNS_KEEP=0: the helpers map the sandbox (the slice as the host's ids)" \
+		"^0 +0 +$SUB +65536$" "$RC $OUT"
+	check_eq "SBXCTR_USERNS_KEEP=0: ... and no keeper is left" "" "$(keeper_of "$U1")"
+	# a killed keeper is replaced by the next start; an idle one leaves by itself, with its socket
+	# (a killed one's stays until the next keeper of its slot takes the name: removed here)
+	rm -f "$H1/xdg/sbxctr/keepers/"*
+	KEEP=1 rsbx "$U1" -- /bin/true
+	K2=$(keeper_of "$U1")
+	check_match "a new keeper after the last one was killed" "^0 [0-9]+$" "$RC $K2"
+	i=0
+	while [ $i -lt 100 ] && [ -n "$(keeper_of "$U1")" ]; do sleep 0.1; i=$((i + 1)); done
+	check_eq "SBXCTR_USERNS_KEEP=1: the idle keeper is gone within 10 s, and its socket too" " " \
+		"$(keeper_of "$U1") $(ls "$H1/xdg/sbxctr/keepers" 2>&1)"
+	# three at once: two slices, the third has none left and says so (host uids of their programs)
+	for k in 1 2 3; do
+		as "$U1" "$RL" run --rootfs "$ROOTFS" -- /bin/sleep 2 </dev/null >/dev/null 2>"$T_TMP/c$k.err" &
+	done
+	wait_for_sleeps 3 "$UID1" "$SUB" "$((SUB + 65536))"
+	maps=$(host_uid_of_sleep "$UID1" "$SUB" "$((SUB + 65536))")
+	wait
 	check_eq "concurrent sandboxes: a slice each, the one without gets the caller's id" \
 		"$UID1 $SUB $((SUB + 65536)) " "$maps"
 	check_match "... and is told why" "no slice of 65536 ids left" "$(cat "$T_TMP"/c?.err)"
+	check_match "... one keeper per slot with a slice" "^[0-9]+ [0-9]+$" "$(keeper_of "$U1")"
+	# /etc/subuid changed under a keeper: the next start does not use the old map
+	for k in $(keeper_of "$U1"); do kill -KILL "$k"; done
+	rsbx "$U1" -- /bin/true
+	K3=$(keeper_of "$U1")
+	SUB2=$((SUB + 0x10000000))
+	sed -i "s/^$U1:$SUB:/$U1:$SUB2:/" /etc/subuid /etc/subgid
+	rsbx "$U1" -- /bin/true
+	i=0
+	while [ $i -lt 50 ] && [ -d "/proc/$K3" ]; do sleep 0.05; i=$((i + 1)); done
+	check_eq "a keeper whose map is out of date leaves" "0 no" "$RC $([ -d "/proc/$K3" ] && echo yes || echo no)"
+	K4=$(keeper_of "$U1")
+	check_match "... replaced by one with the new slice" "^ +0 +$SUB2 +65536$" "$(cat "/proc/$K4/uid_map" 2>&1)"
+	sed -i "s/^$U1:$SUB2:/$U1:$SUB:/" /etc/subuid /etc/subgid
 	rsbx "$U1" --copy-in "$H1/in/d:src" --copy-out "out.txt:$H1/out2.txt" -- /bin/sh -c \
 		'stat -c "%u:%g" src src/a.txt; echo two > out.txt'
 	check_eq "subordinate ids: copied-in files are the program's" "0 0:0
@@ -285,6 +351,20 @@ if command -v newuidmap >/dev/null && command -v newgidmap >/dev/null; then
 		kill -TERM "$SRV"
 		wait
 	fi
+	# a runtime SIGKILLed mid-run: its sandbox goes, the keeper (no sandbox's) stays and serves the next
+	as "$U1" "$RL" run --rootfs "$ROOTFS" -- /bin/sleep 60 </dev/null >/dev/null 2>&1 &
+	apid=$!
+	wait_for_sleeps 1 "$SUB"
+	K5=$(keeper_of "$U1")
+	kill -KILL "$(pgrep -u "$U1" -x sbxctr)"
+	wait "$apid"
+	i=0
+	while [ $i -lt 100 ] && [ -n "$(host_uid_of_sleep "$SUB")" ]; do sleep 0.05; i=$((i + 1)); done
+	check_eq "keeper, SIGKILL of the runtime: the sandbox is gone, only the keeper is left" " $K5" \
+		"$(host_uid_of_sleep "$SUB")$(user_procs "$U1") $(keeper_of "$U1")"
+	rsbx "$U1" -- /bin/true
+	check_eq "... and the next start uses it" "0 $K5" "$RC $(keeper_of "$U1")"
+	for k in $(keeper_of "$U1"); do kill -KILL "$k"; done
 	sed -i "/^$U1:/d" /etc/subuid /etc/subgid
 else
 	echo "# newuidmap/newgidmap (Debian package uidmap) are missing: the subordinate-id cases are not run"
@@ -304,8 +384,9 @@ if command -v pasta >/dev/null && command -v ip >/dev/null; then
 	pasta_run() { # pasta_run SERVER-ARGS -- SANDBOX-ARGS...
 		srv=$1
 		shift 2
+		# a simple command: $! is the server itself (nsenter execs it), which the kill below ends
 		# shellcheck disable=SC2086 # the server's words split on purpose
-		netns_do "$SBX_HELPERS/net_xfer" $srv >"$T_TMP/srv.out" 2>&1 &
+		nsenter --net="$NETNS" "$SBX_HELPERS/net_xfer" $srv >"$T_TMP/srv.out" 2>&1 &
 		spid=$!
 		i=0
 		while [ $i -lt 100 ] && ! grep -q ready "$T_TMP/srv.out"; do sleep 0.02; i=$((i + 1)); done

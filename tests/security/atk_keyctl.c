@@ -6,7 +6,9 @@
  * host. The default seccomp profile refuses add_key, keyctl and request_key
  * (EPERM). Modes: "plant TOKEN" stores a key, "find TOKEN" (a later
  * sandbox) must not see it, no argument tries everything.
- * Usage: atk_keyctl [plant|find TOKEN]
+ * "plant-open TOKEN" plants where a profile allows keyctl (no check:
+ * planting is no escape), for "find" to look for it under the same profile.
+ * Usage: atk_keyctl [plant|plant-open|find TOKEN]
  */
 #include "atk.h"
 
@@ -36,6 +38,20 @@ int main(int argc, char **argv)
 				       EPERM);
 		}
 		return atk_finish("atk_keyctl find");
+	}
+	if (argc == 3 && strcmp(argv[1], "plant-open") == 0) {
+		/*
+		 * Under a profile that allows keyctl (unconfined): the key goes
+		 * into this sandbox's own user and session keyrings, and "find"
+		 * in a later sandbox of the same slot must not see it (its user
+		 * namespace, where the user keyrings live, is a fresh one even
+		 * where an ordinary user's slot keeps its mapped parent).
+		 */
+		snprintf(desc, sizeof(desc), "sbx-sec-%s", argv[2]);
+		long u = add_key(desc, "secret", KEY_SPEC_USER_KEYRING);
+		long s = add_key(desc, "secret", KEY_SPEC_SESSION_KEYRING);
+		printf("# planted: @u %s, @s %s\n", u >= 0 ? "yes" : strerror(errno), s >= 0 ? "yes" : strerror(errno));
+		return 0;
 	}
 	if (argc == 3 && strcmp(argv[1], "plant") == 0) {
 		snprintf(desc, sizeof(desc), "sbx-sec-%s", argv[2]);

@@ -322,6 +322,10 @@ case_atk_keyctl() {
 	attack "keyctl" -- $BIN/atk_keyctl
 	attack "keyctl plant (first sandbox)" -- $BIN/atk_keyctl plant "$TOKEN"
 	attack "keyctl find (second sandbox, same slot)" -- $BIN/atk_keyctl find "$TOKEN"
+	# keyctl allowed: the key is planted; a later sandbox of the slot must still not find it
+	attack "keyctl plant, keyctl allowed (first sandbox)" --seccomp unconfined -- $BIN/atk_keyctl plant-open "$TOKEN-o"
+	attack "keyctl find, keyctl allowed (second sandbox, same slot)" --seccomp unconfined -- \
+		$BIN/atk_keyctl find "$TOKEN-o"
 }
 
 # TIOCSTI on a real pty: stdin/stdout/stderr are the pty, the controlling

@@ -12,6 +12,7 @@
 #include <cmocka.h>
 
 #include "runtime/identity.h"
+#include "runtime/keeper.h"
 #include "runtime/slot.h"
 
 static struct sbx_config *cfg_default(void)
@@ -222,12 +223,53 @@ static void test_idmap_lookup(void **state)
 	assert_int_equal(sbx_idmap_format(m, 2, small, sizeof(small)), -ENOSPC);
 }
 
+/* The slot keepers' pure parts (runtime/keeper.h): which plans they serve, the nested maps, the check. */
+static void test_keeper_maps(void **state)
+{
+	(void)state;
+	struct sbx_config *c = cfg_default();
+	struct sbx_caller u;
+	struct sbx_identity a, one;
+	struct sbx_error err = {0};
+	user(&u, 100000, 65536);
+	assert_int_equal(sbx_identity_plan(c, &u, 0, &a, &err), 0);
+	assert_true(a.keepable);
+	/* the single-id map needs no helper, so no keeper; nor does root */
+	user(&u, 0, 0);
+	assert_int_equal(sbx_identity_plan(c, &u, 0, &one, &err), 0);
+	assert_false(one.keepable);
+	u.uid = u.gid = 0;
+	assert_int_equal(sbx_identity_plan(c, &u, 0, &one, &err), 0);
+	assert_false(one.keepable);
+
+	/* nested: each of the kept namespace's ids onto itself */
+	char buf[512];
+	assert_true(sbx_idmap_format_nested(a.uid_map, a.n_uid_map, buf, sizeof(buf)) > 0);
+	assert_string_equal(buf, "0 0 65536\n65536 65536 1\n");
+	assert_int_equal(sbx_idmap_format_nested(a.uid_map, a.n_uid_map, buf, 8), -ENOSPC);
+
+	/* the kernel's /proc/PID/uid_map as the host reads it, in its column layout and any order */
+	assert_true(sbx_keeper_map_matches("         0     100000      65536\n     65536       1000          1\n", a.uid_map,
+					   a.n_uid_map));
+	assert_true(sbx_keeper_map_matches("     65536       1000          1\n         0     100000      65536\n", a.uid_map,
+					   a.n_uid_map));
+	/* another slice, a missing or an extra line, a different size, garbage: no match */
+	assert_false(sbx_keeper_map_matches("0 165536 65536\n65536 1000 1\n", a.uid_map, a.n_uid_map));
+	assert_false(sbx_keeper_map_matches("0 100000 65536\n", a.uid_map, a.n_uid_map));
+	assert_false(sbx_keeper_map_matches("0 100000 65536\n65536 1000 1\n70000 2000 1\n", a.uid_map, a.n_uid_map));
+	assert_false(sbx_keeper_map_matches("0 100000 65535\n65536 1000 1\n", a.uid_map, a.n_uid_map));
+	assert_false(sbx_keeper_map_matches("0 100000 x\n", a.uid_map, a.n_uid_map));
+	assert_false(sbx_keeper_map_matches("", a.uid_map, a.n_uid_map));
+	sbx_config_free(c);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_subid_parse),	 cmocka_unit_test(test_root_slot_range),
 		cmocka_unit_test(test_user_single),	 cmocka_unit_test(test_user_slices),
 		cmocka_unit_test(test_user_config_maps), cmocka_unit_test(test_idmap_lookup),
+		cmocka_unit_test(test_keeper_maps),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -722,6 +722,43 @@ static void check_split(const struct sbx_seccomp_filter *f, size_t iterations)
 	free(m.filter);
 }
 
+/* For every input: the one-program form (notify_kills) == original, except KILL -> USER_NOTIF, as the pair. */
+static void check_notify_kills(const struct sbx_seccomp_filter *f, size_t iterations)
+{
+	struct sock_fprog k, n, m;
+	assert_int_equal(sbx_seccomp_filter_notify_kills(f, &k), 0);
+	assert_int_equal(sbx_seccomp_filter_split_notify(f, &n, &m), 0);
+	assert_int_equal(k.len, f->prog->len);
+	struct sock_fprog stack[2] = {n, m};
+	const uint32_t arches[] = {X86_64, I386, AUDIT_ARCH_AARCH64};
+	size_t kills = 0;
+	for (size_t i = 0; i < iterations; i++) {
+		struct seccomp_data d = {.arch = arches[rnd() % 3]};
+		uint64_t r = rnd();
+		d.nr = (r & 1) ? (int)(rnd() % 480) : (int)(rnd() % 1100);
+		if (d.arch == X86_64 && (r & 6) == 6)
+			d.nr |= 0x40000000;
+		for (int a = 0; a < 6; a++)
+			d.args[a] = interesting_arg();
+		uint32_t orig = sc_bpf_run(f->prog->insns, f->prog->len, &d);
+		uint32_t one = sc_bpf_run(k.filter, k.len, &d);
+		uint32_t a = orig & SECCOMP_RET_ACTION_FULL;
+		if (a == SECCOMP_RET_KILL_THREAD || a == SECCOMP_RET_KILL_PROCESS) {
+			kills++;
+			if (one != SECCOMP_RET_USER_NOTIF)
+				fail_msg("nr %d arch %#x: kill became %#x", d.nr, d.arch, one);
+		} else if (one != orig) {
+			fail_msg("nr %d arch %#x: %#x became %#x", d.nr, d.arch, orig, one);
+		}
+		/* and the pair it replaces decides the same */
+		assert_int_equal(sc_bpf_run_stack(stack, 2, &d), one);
+	}
+	assert_true(kills > 0);
+	free(k.filter);
+	free(n.filter);
+	free(m.filter);
+}
+
 /* Pruning keeps every decision and shrinks a profile whose only kill is a bad ABI to a few instructions. */
 static void test_prune_allow(void **state)
 {
@@ -758,16 +795,19 @@ static void test_split_notify(void **state)
 		"\"value\":2,\"op\":\"SCMP_CMP_EQ\"}]}]}";
 	struct sbx_seccomp_filter *f = compile(kill_mix, 0);
 	check_split(f, 20000);
+	check_notify_kills(f, 20000);
 	sbx_seccomp_filter_free(f);
 
 	f = compile(sbx_seccomp_builtin_profile("compute-only"), 0);
 	check_split(f, 20000);
+	check_notify_kills(f, 20000);
 	sbx_seccomp_filter_free(f);
 
 	/* Docker's profile: only bad-arch kills, the ENOSYS stub must survive in main */
 	if (docker_text) {
 		f = compile(docker_text, sbx_seccomp_docker_default_caps());
 		check_split(f, 20000);
+		check_notify_kills(f, 20000);
 		sbx_seccomp_filter_free(f);
 	}
 }
