@@ -242,7 +242,9 @@ static void load_seccomp(struct sbx_sandbox *sb)
 	if (!sc || sc->none)
 		return;
 	if (sc->report || sc->has_notify) {
-		struct sbx_msg m = {.type = SBX_MSG_SECCOMP};
+		/* one program: its listener is sent, and we go on (SBX_MSG_LISTENER) */
+		bool by_msg = !sc->notify;
+		struct sbx_msg m = {.type = by_msg ? SBX_MSG_SECCOMP_FD : SBX_MSG_SECCOMP};
 		if (send(sb->child_fd, &m, sizeof(m), MSG_NOSIGNAL) != (ssize_t)sizeof(m)) {
 			sbx_err_sys(&err, "seccomp: sync socket");
 			sbx_child_fail(sb, &err);
@@ -255,6 +257,18 @@ static void load_seccomp(struct sbx_sandbox *sb)
 		}
 		sb->handoff->fd = lfd;
 		__atomic_store_n(&sb->handoff->state, 1, __ATOMIC_RELEASE);
+		if (by_msg) {
+			/*
+			 * In flight the listener needs no copy of ours: ours closes at
+			 * execve. Should the profile stop this send (a kill waits as a
+			 * notification, an errno fails it), the parent takes the
+			 * published fd after its 20 ms and lets the send through, or
+			 * we wait for it below.
+			 */
+			struct sbx_msg l = {.type = SBX_MSG_LISTENER};
+			if (sbx_send_fd(sb->child_fd, &l, sizeof(l), lfd) == 0)
+				return;
+		}
 		/*
 		 * Both futex calls run under the new filter. Should the profile
 		 * kill futex, they wait for the listener; the parent finds the

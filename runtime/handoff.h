@@ -28,6 +28,8 @@ enum sbx_msg_type {
 	SBX_MSG_HELD,	     /* child -> parent (hold): set up and parked just before execve */
 	SBX_MSG_RELEASE,     /* parent -> child: struct sbx_release_msg, its strings, stdio fds (SCM_RIGHTS) */
 	SBX_MSG_CLOCK,	     /* stub's program process -> parent: attach the CPU clock to me (clock_state) */
+	SBX_MSG_SECCOMP_FD,  /* child -> parent: as SBX_MSG_SECCOMP, the listener to come as SBX_MSG_LISTENER */
+	SBX_MSG_LISTENER,    /* child -> parent: the listener (SCM_RIGHTS); the child goes on at once */
 };
 
 struct sbx_msg {
@@ -56,7 +58,9 @@ enum {
  * them, the --init stub's mapping included). The child publishes the
  * listener fd number here and waits (a futex on state) until the parent
  * has taken its copy (see scmon.c for why this cannot deadlock even when
- * the filter sends futex to the listener).
+ * the filter sends futex to the listener). The sandbox child itself sends
+ * the listener instead (SBX_MSG_LISTENER) and does not wait; the published
+ * number is then the parent's way to it should the profile stop the send.
  */
 struct sbx_handoff {
 	uint32_t state; /* 0, 1 = fd published (child), 2 = taken (parent); atomics */

@@ -85,6 +85,35 @@ static int hand_to_agent(struct sbx_sandbox *sb, int fd, pid_t owner, struct sbx
 	return 0;
 }
 
+/* The listener is ours: kept for the kill reports, or handed to the profile's agent (listenerPath). */
+static int adopt_listener(struct sbx_sandbox *sb, int fd, struct sbx_error *err)
+{
+	sb->listener_taken = true;
+	if (sb->seccomp->has_notify) {
+		int r = hand_to_agent(sb, fd, sbx_sandbox_program_pid(sb), err);
+		close(fd);
+		return r;
+	}
+	sb->listener = fd;
+	return 0;
+}
+
+/* The published listener, copied out of the filtered process (pidfd_getfd); the child is let go. */
+static int take_published(struct sbx_sandbox *sb, struct sbx_error *err)
+{
+	struct sbx_handoff *h = sb->handoff;
+	pid_t owner = sbx_sandbox_program_pid(sb);
+	_cleanup_close_ int pfd = owner == sb->pid ? dup(sb->pidfd) : (int)syscall(SYS_pidfd_open, owner, 0);
+	if (pfd < 0)
+		return sbx_err_sys(err, "seccomp: pidfd of the filtered process");
+	int fd = (int)syscall(SYS_pidfd_getfd, pfd, h->fd, 0);
+	if (fd < 0)
+		return sbx_err_sys(err, "seccomp: taking the listener (pidfd_getfd)");
+	__atomic_store_n(&h->state, 2, __ATOMIC_RELEASE);
+	syscall(SYS_futex, &h->state, FUTEX_WAKE, 1, NULL, NULL, 0);
+	return adopt_listener(sb, fd, err);
+}
+
 int sbx_scmon_take_listener(struct sbx_sandbox *sb, struct sbx_error *err)
 {
 	struct sbx_handoff *h = sb->handoff;
@@ -104,22 +133,35 @@ int sbx_scmon_take_listener(struct sbx_sandbox *sb, struct sbx_error *err)
 	}
 	if (__atomic_load_n(&h->state, __ATOMIC_ACQUIRE) != 1)
 		return sbx_err_set(err, ETIMEDOUT, "seccomp: the sandbox did not hand over its listener");
-	pid_t owner = sbx_sandbox_program_pid(sb);
-	_cleanup_close_ int pfd = owner == sb->pid ? dup(sb->pidfd) : (int)syscall(SYS_pidfd_open, owner, 0);
-	if (pfd < 0)
-		return sbx_err_sys(err, "seccomp: pidfd of the filtered process");
-	int fd = (int)syscall(SYS_pidfd_getfd, pfd, h->fd, 0);
-	if (fd < 0)
-		return sbx_err_sys(err, "seccomp: taking the listener (pidfd_getfd)");
-	__atomic_store_n(&h->state, 2, __ATOMIC_RELEASE);
-	syscall(SYS_futex, &h->state, FUTEX_WAKE, 1, NULL, NULL, 0);
-	if (sb->seccomp->has_notify) {
-		int r = hand_to_agent(sb, fd, owner, err);
-		close(fd);
-		return r;
+	return take_published(sb, err);
+}
+
+int sbx_scmon_listener_msg(struct sbx_sandbox *sb, int fd, struct sbx_error *err)
+{
+	sb->listener_pending = false;
+	if (sb->listener >= 0 || sb->listener_taken) {
+		close(fd); /* taken from the child already (overdue): this copy came after all */
+		return 0;
 	}
-	sb->listener = fd;
-	return 0;
+	return adopt_listener(sb, fd, err);
+}
+
+int sbx_scmon_listener_overdue(struct sbx_sandbox *sb, struct sbx_error *err)
+{
+	/* not published yet: the child is still loading its filter (bounded: 2 s, as take_listener) */
+	if (__atomic_load_n(&sb->handoff->state, __ATOMIC_ACQUIRE) != 1) {
+		if (++sb->listener_waits > 100)
+			return sbx_err_set(err, ETIMEDOUT, "seccomp: the sandbox did not hand over its listener");
+		return 0;
+	}
+	sb->listener_pending = false;
+	/*
+	 * Published, and no message: the profile stops the send itself (a kill
+	 * becomes a notification, which waits for a listener nobody holds yet,
+	 * or an errno, after which the child waits for us). Taken from the
+	 * child as the stub's is; its send then goes through (our own step).
+	 */
+	return take_published(sb, err);
 }
 
 static int notif_recv(int fd, struct seccomp_notif *req)
