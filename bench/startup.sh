@@ -12,10 +12,13 @@
 # inside a private mount namespace with an empty tmpfs over
 # /sys/fs/cgroup/unified (the host's hierarchy itself is never touched).
 # --user NAME: rootless, everything run by that ordinary user (who must be able
-# to reach BUILD_DIR): sbxctr next to bwrap --unshare-all, both as NAME, in one
-# hyperfine invocation; sbxctr's state goes to a fresh XDG_RUNTIME_DIR of NAME's.
-# "sbxctr-nosc" is the same run with --seccomp unconfined (bwrap's command
-# loads no filter): the difference is what the default profile costs.
+# to reach BUILD_DIR): sbxctr next to bwrap --unshare-all, both as NAME, run by
+# run interleaved (bench/interleave.c, built here with cc); sbxctr's state goes
+# to a fresh XDG_RUNTIME_DIR of NAME's. "sbxctr-nosc" is the same run with
+# --seccomp unconfined (bwrap's command loads no filter): the difference is
+# what the default profile costs; "sbxctr-nokeep" is without the slot keepers
+# (runtime/keeper.h: with a subordinate range, newuidmap and newgidmap run on
+# every start); "sbxctr-first" a slot's first start, which makes its keeper.
 set -eu
 USER_NAME=""
 if [ "${1:-}" = --user ]; then
@@ -24,12 +27,10 @@ if [ "${1:-}" = --user ]; then
 fi
 B=${1:-build}
 RUNS=${2:-300}
-ROUNDS=${ROUNDS:-10}
 SBX=$(realpath "$B/sbxctr")
 ROOTFS=$(realpath "$B/rootfs")
 
-# medians in ms over hyperfine's JSON files ("times" of every run, all rounds
-# together), and ratios against sbxctr
+# medians in ms of hyperfine's JSON files (every run's "times"), and ratios against sbxctr
 report() {
 	awk '
 	/"command":/ { gsub(/[",]/, "", $2); name = $2; if (!(name in seen)) { seen[name] = 1; order[++n] = name } }
@@ -64,25 +65,20 @@ if [ -n "$USER_NAME" ]; then
 		setpriv --reuid="$USER_NAME" --regid="$(id -g "$USER_NAME")" --init-groups \
 			env -i PATH=/usr/bin:/bin HOME="$work" XDG_RUNTIME_DIR="$work" "$@"
 	}
-	# rounds, so that a slow patch of the machine weighs on every command alike
-	i=0
-	while [ $i -lt "$ROUNDS" ]; do
-		as_user hyperfine -N --warmup 5 --runs $((RUNS / ROUNDS)) --export-json "$work/r$i.json" \
-			-n sbxctr "$SBX run ${SBXCTR_ARGS:-} --rootfs $ROOTFS -- /bin/true" \
-			-n sbxctr-nosc "$SBX run ${SBXCTR_ARGS:-} --seccomp unconfined --rootfs $ROOTFS -- /bin/true" \
-			-n bwrap "bwrap --unshare-all --ro-bind $ROOTFS / --proc /proc --dev /dev --tmpfs /tmp /bin/true" >/dev/null
-		# without the slot keepers: every start runs newuidmap and newgidmap (where the user has a range)
-		as_user env SBXCTR_USERNS_KEEP=0 hyperfine -N --warmup 5 --runs $((RUNS / ROUNDS)) \
-			--export-json "$work/k$i.json" \
-			-n sbxctr-nokeep "$SBX run ${SBXCTR_ARGS:-} --rootfs $ROOTFS -- /bin/true" >/dev/null
-		# a slot's first start, which makes the keeper (its predecessor killed before each run)
-		as_user hyperfine -N --warmup 2 --runs $((RUNS / ROUNDS / 3 + 1)) --export-json "$work/f$i.json" \
-			--prepare "pkill -KILL -x sbxctr-keeper" \
-			-n sbxctr-first "$SBX run ${SBXCTR_ARGS:-} --rootfs $ROOTFS -- /bin/true" >/dev/null
-		i=$((i + 1))
-	done
+	# run by run, interleaved (bench/interleave.c): hyperfine's back-to-back runs let a slow patch
+	# of this shared machine land on one command only, which moved medians by 10-20 %
+	cc -O2 -o "$work/interleave" "$(dirname "$0")/interleave.c"
+	as_user "$work/interleave" "$RUNS" 20 \
+		sbxctr "$SBX run ${SBXCTR_ARGS:-} --rootfs $ROOTFS -- /bin/true" \
+		sbxctr-nosc "$SBX run ${SBXCTR_ARGS:-} --seccomp unconfined --rootfs $ROOTFS -- /bin/true" \
+		sbxctr-nokeep "SBXCTR_USERNS_KEEP=0 $SBX run ${SBXCTR_ARGS:-} --rootfs $ROOTFS -- /bin/true" \
+		bwrap "bwrap --unshare-all --ro-bind $ROOTFS / --proc /proc --dev /dev --tmpfs /tmp /bin/true"
+	# a slot's first start, which makes its keeper (the last one killed before each run)
+	as_user hyperfine -N --warmup 2 --runs $((RUNS / 5 + 1)) --export-json "$work/f.json" \
+		--prepare "pkill -KILL -x sbxctr-keeper" \
+		-n sbxctr-first "$SBX run ${SBXCTR_ARGS:-} --rootfs $ROOTFS -- /bin/true" >/dev/null
 	as_user pkill -KILL -x sbxctr-keeper || true
-	report "$work"/r*.json "$work"/k*.json "$work"/f*.json
+	echo "sbxctr-first (hyperfine, alone): $(awk '/"median":/ {gsub(/,/, "", $2); printf "%.3f ms", $2 * 1000}' "$work/f.json")"
 	exit 0
 fi
 for t in hyperfine bwrap crun; do

@@ -70,6 +70,18 @@ sbx --init --seccomp "$T_TMP/kill-getcwd.json" --report "$R" -- $S sys 79 0 0
 check_match "kill under --init: reported" "killed on syscall getcwd" "$ERR"
 sbx --seccomp "$T_TMP/kill-getcwd.json" -- /bin/true
 check_eq "a profile that is never violated: exit 0" "0" "$RC"
+# the listener is sent to the runtime under the filter (runtime/child.c): a profile that kills or
+# refuses that send (and futex) must still start the program and report its kills
+for act in SCMP_ACT_KILL_PROCESS SCMP_ACT_ERRNO; do
+	printf '%s' '{"defaultAction": "SCMP_ACT_ALLOW", "syscalls": [{"names": ["sendmsg", "sendto", "futex"], "action": "'$act'"}, {"names": ["getcwd"], "action": "SCMP_ACT_KILL_PROCESS"}]}' \
+		>"$T_TMP/stop-send.json"
+	for init in "" --init; do
+		sbx $init --seccomp "$T_TMP/stop-send.json" -- /bin/echo started
+		check_eq "$act on sendmsg/sendto/futex ${init:-(pid 1)}: the program starts" "0 started" "$RC $OUT"
+		sbx $init --seccomp "$T_TMP/stop-send.json" --report "$R" -- $S sys 79 0 0
+		check_match "  ... and its kill is reported" "159 .*killed on syscall getcwd" "$RC $ERR"
+	done
+done
 cat >"$T_TMP/kill-thread.json" <<'EOF'
 {"defaultAction": "SCMP_ACT_ALLOW", "syscalls": [{"names": ["ptrace"], "action": "SCMP_ACT_KILL"}]}
 EOF

@@ -673,6 +673,20 @@ static uint64_t interesting_arg(void)
 	return (r & 3) == 0 ? r : v[r % SBX_ARRAY_SIZE(v)];
 }
 
+/* A syscall of one of three arches (one foreign), x32 numbers too, with arguments that hit the rules. */
+static struct seccomp_data random_input(void)
+{
+	static const uint32_t arches[] = {X86_64, I386, AUDIT_ARCH_AARCH64};
+	struct seccomp_data d = {.arch = arches[rnd() % 3]};
+	uint64_t r = rnd();
+	d.nr = (r & 1) ? (int)(rnd() % 480) : (int)(rnd() % 1100);
+	if (d.arch == X86_64 && (r & 6) == 6)
+		d.nr |= 0x40000000;
+	for (int k = 0; k < 6; k++)
+		d.args[k] = interesting_arg();
+	return d;
+}
+
 /* For every input: stack(notify, main) == original, except KILL -> USER_NOTIF. */
 static void check_split(const struct sbx_seccomp_filter *f, size_t iterations)
 {
@@ -684,16 +698,9 @@ static void check_split(const struct sbx_seccomp_filter *f, size_t iterations)
 	memcpy(pruned, n.filter, n.len * sizeof(*pruned));
 	size_t plen = sbx_seccomp_prune_allow(pruned, n.len);
 	assert_true(plen <= n.len);
-	const uint32_t arches[] = {X86_64, I386, AUDIT_ARCH_AARCH64};
 	size_t kills = 0, others = 0;
 	for (size_t i = 0; i < iterations; i++) {
-		struct seccomp_data d = {.arch = arches[rnd() % 3]};
-		uint64_t r = rnd();
-		d.nr = (r & 1) ? (int)(rnd() % 480) : (int)(rnd() % 1100);
-		if (d.arch == X86_64 && (r & 6) == 6)
-			d.nr |= 0x40000000;
-		for (int k = 0; k < 6; k++)
-			d.args[k] = interesting_arg();
+		struct seccomp_data d = random_input();
 		uint32_t orig = sc_bpf_run(f->prog->insns, f->prog->len, &d);
 		uint32_t pair = sc_bpf_run_stack(stack, 2, &d);
 		uint32_t notify_only = sc_bpf_run(n.filter, n.len, &d);
@@ -730,16 +737,9 @@ static void check_notify_kills(const struct sbx_seccomp_filter *f, size_t iterat
 	assert_int_equal(sbx_seccomp_filter_split_notify(f, &n, &m), 0);
 	assert_int_equal(k.len, f->prog->len);
 	struct sock_fprog stack[2] = {n, m};
-	const uint32_t arches[] = {X86_64, I386, AUDIT_ARCH_AARCH64};
 	size_t kills = 0;
 	for (size_t i = 0; i < iterations; i++) {
-		struct seccomp_data d = {.arch = arches[rnd() % 3]};
-		uint64_t r = rnd();
-		d.nr = (r & 1) ? (int)(rnd() % 480) : (int)(rnd() % 1100);
-		if (d.arch == X86_64 && (r & 6) == 6)
-			d.nr |= 0x40000000;
-		for (int a = 0; a < 6; a++)
-			d.args[a] = interesting_arg();
+		struct seccomp_data d = random_input();
 		uint32_t orig = sc_bpf_run(f->prog->insns, f->prog->len, &d);
 		uint32_t one = sc_bpf_run(k.filter, k.len, &d);
 		uint32_t a = orig & SECCOMP_RET_ACTION_FULL;
