@@ -940,6 +940,16 @@ static int apply_op(int rootfd, const struct sbx_mount_plan *plan, const struct 
 	}
 }
 
+/* An op that sees the network namespace: sysfs (/sys/class/net is the mounter's), anything under /sys, net.* sysctls. */
+static bool sees_network(const struct sbx_mount_op *op)
+{
+	if (op->kind == SBX_MOP_SYSCTL)
+		return op->source && strncmp(op->source, "net/", 4) == 0;
+	if (op->kind == SBX_MOP_FS && op->fstype && strcmp(op->fstype, "sysfs") == 0)
+		return true;
+	return op->dest && (strcmp(op->dest, "/sys") == 0 || strncmp(op->dest, "/sys/", 5) == 0);
+}
+
 int sbx_rootfs_mount_all(const struct sbx_mount_plan *plan, const struct sbx_rootfs_local *local, int *stage_fd_out,
 			 struct sbx_error *err)
 {
@@ -961,33 +971,39 @@ int sbx_rootfs_mount_all(const struct sbx_mount_plan *plan, const struct sbx_roo
 	_cleanup_close_ int rootfd = fcntl(tree, F_DUPFD_CLOEXEC, 3);
 	if (rootfd < 0)
 		return sbx_err_sys(err, "rootfs %s", plan->root);
-	size_t bind = 0;
+	/*
+	 * With the network namespace made beside us (local->join_net), the ops
+	 * that see it (sysfs, what is mounted under /sys, net.* sysctls) go
+	 * last, after the join: everything else runs while it is being made.
+	 */
+	bool beside = local && local->join_net;
 	struct sysctl_dir dir = {.fd = -1};
-	bool net_joined = !local || !local->join_net;
-	for (size_t i = 0; i < plan->n_ops; i++) {
-		const struct sbx_mount_op *op = &plan->ops[i];
-		if (!net_joined && op->kind == SBX_MOP_FS && op->fstype && strcmp(op->fstype, "sysfs") == 0) {
-			if ((r = local->join_net(local->join_net_ctx, err)) < 0)
-				break;
-			net_joined = true;
-		}
-		int tree_fd = op->tree_fd;
-		if (op->kind == SBX_MOP_BIND && local)
-			tree_fd = local->bind_fd[bind++];
-		bool lend = stage_fd_out && plan->workdir_lent && (long)i == plan->workdir_op;
-		if (op->kind != SBX_MOP_SYSCTL && dir.fd >= 0) {
-			/* only a run of sysctls shares it: a mount over /proc/sys (read-only) must be seen */
-			close(dir.fd);
-			dir.fd = -1;
-		}
-		r = apply_op(rootfd, plan, op, tree_fd, lend ? stage_fd_out : NULL, &dir, err);
-		if (r < 0)
+	r = 0;
+	for (int pass = 0; pass < (beside ? 2 : 1) && r >= 0; pass++) {
+		if (pass == 1 && (r = local->join_net(local->join_net_ctx, err)) < 0)
 			break;
+		size_t bind = 0;
+		for (size_t i = 0; i < plan->n_ops; i++) {
+			const struct sbx_mount_op *op = &plan->ops[i];
+			int tree_fd = op->tree_fd;
+			if (op->kind == SBX_MOP_BIND && local)
+				tree_fd = local->bind_fd[bind++];
+			if (beside && sees_network(op) != (pass == 1))
+				continue;
+			bool lend = stage_fd_out && plan->workdir_lent && (long)i == plan->workdir_op;
+			if (op->kind != SBX_MOP_SYSCTL && dir.fd >= 0) {
+				/* only a run of sysctls shares it: a mount over /proc/sys (read-only) must be seen */
+				close(dir.fd);
+				dir.fd = -1;
+			}
+			r = apply_op(rootfd, plan, op, tree_fd, lend ? stage_fd_out : NULL, &dir, err);
+			if (r < 0)
+				break;
+		}
+		if (dir.fd >= 0)
+			close(dir.fd);
+		dir.fd = -1;
 	}
-	if (dir.fd >= 0)
-		close(dir.fd);
-	if (r >= 0 && !net_joined)
-		r = local->join_net(local->join_net_ctx, err);
 	return r < 0 ? r : TAKE_FD(rootfd);
 }
 

@@ -46,10 +46,11 @@ struct sbx_rootfs_local {
 	int root_fd;			    /* the rootfs, attributes set */
 	int bind_fd[SBX_ROOTFS_LOCAL_MAX]; /* the n-th SBX_MOP_BIND op's source */
 	/*
-	 * Or NULL: called once, before the first op that sees the network
-	 * namespace (sysfs, whose view of /sys/class/net is the mounter's),
-	 * else after the last op: the child joins the network namespace made
-	 * beside its mounts there (runtime/child.c). Set by the caller.
+	 * Or NULL: the child joins the network namespace made beside its
+	 * mounts here (runtime/child.c). Called once, after every op that does
+	 * not see that namespace and before those that do (sysfs, whose view
+	 * of /sys/class/net is the mounter's, what is under /sys, net.*
+	 * sysctls), which keep their order. Set by the caller.
 	 */
 	int (*join_net)(void *ctx, struct sbx_error *err);
 	void *join_net_ctx;

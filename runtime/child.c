@@ -259,12 +259,14 @@ static void load_seccomp(struct sbx_sandbox *sb)
 		__atomic_store_n(&sb->handoff->state, 1, __ATOMIC_RELEASE);
 		if (by_msg) {
 			/*
-			 * In flight the listener needs no copy of ours: ours closes at
-			 * execve. Should the profile stop this send (a kill waits as a
-			 * notification, an errno fails it), the parent takes the
-			 * published fd after its 20 ms and lets the send through, or
-			 * we wait for it below.
+			 * The parent, woken, takes the published fd from us while we
+			 * send it too and go on: in flight the listener needs no copy
+			 * of ours (ours closes at execve), so whichever is quicker, it
+			 * gets one. Should the profile stop this send, the parent's
+			 * copy lets it through (a kill waits as a notification, which
+			 * our own steps pass) or we wait for it (an errno).
 			 */
+			syscall(SYS_futex, &sb->handoff->state, FUTEX_WAKE, 1, NULL, NULL, 0);
 			struct sbx_msg l = {.type = SBX_MSG_LISTENER};
 			if (sbx_send_fd(sb->child_fd, &l, sizeof(l), lfd) == 0)
 				return;

@@ -145,9 +145,8 @@ struct sbx_sandbox {
 	pid_t pid;
 	bool started;
 	bool reaped;
-	/* the child's listener by message: announced and not come yet; taken already; polls waited */
+	/* the child's listener by message: to come (it exec'd before we could take it); taken already */
 	bool listener_pending, listener_taken;
-	int listener_waits;
 	bool detached; /* create: the init runs on without us */
 
 	/* stdio for the child: fds it dup2()s onto 0, 1, 2 (-1: inherit) */
@@ -209,12 +208,13 @@ int sbx_supervise_prepare(struct sbx_sandbox *sb, struct sbx_error *err);
 /* scmon.c: the seccomp listener (taking it, notifications, the agent hand-off). */
 int sbx_scmon_take_listener(struct sbx_sandbox *sb, struct sbx_error *err);
 /*
- * The child's listener by message (SBX_MSG_SECCOMP_FD, SBX_MSG_LISTENER):
- * the fd that came (a duplicate if it was taken already), and, while it
- * has not come, the fallback when the profile held up the send (overdue).
+ * The sandbox child's listener, which it also sends (SBX_MSG_SECCOMP_FD,
+ * then SBX_MSG_LISTENER) and does not wait for: taken from it as from the
+ * stub when we are quicker, else from its message (listener_msg: the copy
+ * that came, closed when taken already).
  */
+int sbx_scmon_take_listener_sent(struct sbx_sandbox *sb, struct sbx_error *err);
 int sbx_scmon_listener_msg(struct sbx_sandbox *sb, int fd, struct sbx_error *err);
-int sbx_scmon_listener_overdue(struct sbx_sandbox *sb, struct sbx_error *err);
 /* A notification during set-up: 1 = it came after execve (leave it), 0 = handled, <0 = error. */
 int sbx_scmon_setup_event(struct sbx_sandbox *sb, struct sbx_error *err);
 /* A notification after execve: a violation; records it and ends the run. */

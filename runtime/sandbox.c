@@ -845,20 +845,10 @@ int sbx_sandbox_wait_setup(struct sbx_sandbox *sb, struct sbx_error *err)
 	pid_t sender = 0;
 	for (;;) {
 		struct pollfd pfd[2] = {{.fd = sb->sync_fd, .events = POLLIN}, {.fd = sb->listener, .events = POLLIN}};
-		/* an announced listener that does not come within 20 ms: the profile held up its send */
-		int pr = poll(pfd, sb->listener >= 0 ? 2 : 1, sb->listener_pending ? 20 : -1);
-		if (pr < 0) {
+		if (poll(pfd, sb->listener >= 0 ? 2 : 1, -1) < 0) {
 			if (errno == EINTR)
 				continue;
 			return sbx_err_sys(err, "poll");
-		}
-		if (pr == 0) {
-			int r = sbx_scmon_listener_overdue(sb, err);
-			if (r < 0) {
-				reap(sb, true, NULL);
-				return r;
-			}
-			continue;
 		}
 		if (!(pfd[0].revents & (POLLIN | POLLHUP)) && (pfd[1].revents & (POLLHUP | POLLERR)) &&
 		    !(pfd[1].revents & POLLIN)) {
@@ -906,7 +896,7 @@ int sbx_sandbox_wait_setup(struct sbx_sandbox *sb, struct sbx_error *err)
 		if (m.type == SBX_MSG_SECCOMP)
 			r = sbx_scmon_take_listener(sb, err);
 		else if (m.type == SBX_MSG_SECCOMP_FD)
-			sb->listener_pending = !sb->listener_taken;
+			r = sbx_scmon_take_listener_sent(sb, err);
 		else if (m.type == SBX_MSG_CLOCK && sb->handoff && (sb->handoff->flags & SBX_HANDOFF_CLOCK))
 			take_program_clock(sb);
 		else if (m.type == SBX_MSG_HOOKS && sb->oci.prepivot)
@@ -915,6 +905,11 @@ int sbx_sandbox_wait_setup(struct sbx_sandbox *sb, struct sbx_error *err)
 			break;
 		if (r < 0)
 			return r;
+	}
+	if (n == 0 && sb->listener_pending) {
+		/* cannot happen: the child exec'd only after its message with the listener was queued */
+		reap(sb, true, NULL);
+		return sbx_err_set(err, EPROTO, "seccomp: the sandbox's listener did not arrive");
 	}
 	if (n == 0 || (n == (ssize_t)sizeof(m) && m.type == SBX_MSG_CREATED && sb->oci.detach))
 		return 0;

@@ -114,54 +114,86 @@ static int take_published(struct sbx_sandbox *sb, struct sbx_error *err)
 	return adopt_listener(sb, fd, err);
 }
 
-int sbx_scmon_take_listener(struct sbx_sandbox *sb, struct sbx_error *err)
+/*
+ * Waits until the child has published the listener: it is loading its
+ * filter (a fraction of a millisecond), then publishes the fd and wakes us.
+ * Its wake-up may itself wait for the listener (a profile that kills
+ * futex): hence the short timed waits, after which the page is read anyway.
+ * About 2 s in all. 1: published; 0: the child failed or died (its message
+ * is on the sync socket); -errno.
+ */
+static int wait_published(struct sbx_sandbox *sb, struct sbx_error *err)
 {
 	struct sbx_handoff *h = sb->handoff;
-	/*
-	 * The child is loading its filter (a fraction of a millisecond), then
-	 * publishes the fd and wakes us. Its wake-up may itself wait for the
-	 * listener (a profile that kills futex): hence the short timed waits,
-	 * after which the page is read anyway. About 2 s in all.
-	 */
 	for (int i = 0; i < 2000 && __atomic_load_n(&h->state, __ATOMIC_ACQUIRE) != 1; i++) {
 		struct timespec ms = {.tv_nsec = 1000000};
 		syscall(SYS_futex, &h->state, FUTEX_WAIT, 0, &ms, NULL, 0);
 		siginfo_t si = {0};
 		if (__atomic_load_n(&h->state, __ATOMIC_ACQUIRE) != 1 &&
 		    (waitid(P_PIDFD, (id_t)sb->pidfd, &si, WEXITED | WNOHANG | WNOWAIT) < 0 || si.si_pid != 0))
-			return 0; /* the child failed (its message is on the sync socket) or died */
+			return 0;
 	}
 	if (__atomic_load_n(&h->state, __ATOMIC_ACQUIRE) != 1)
 		return sbx_err_set(err, ETIMEDOUT, "seccomp: the sandbox did not hand over its listener");
-	return take_published(sb, err);
+	return 1;
+}
+
+int sbx_scmon_take_listener(struct sbx_sandbox *sb, struct sbx_error *err)
+{
+	int r = wait_published(sb, err);
+	return r <= 0 ? r : take_published(sb, err);
+}
+
+static bool runs_runtime(const struct sbx_sandbox *sb, pid_t pid);
+
+/* Whether fd is a seccomp listener, not a file of the program's that took its number after execve. */
+static bool is_listener(int fd)
+{
+	char path[64], link[64];
+	snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
+	ssize_t n = readlink(path, link, sizeof(link) - 1);
+	if (n < 0)
+		return false;
+	link[n] = '\0';
+	return strcmp(link, "anon_inode:seccomp notify") == 0;
+}
+
+int sbx_scmon_take_listener_sent(struct sbx_sandbox *sb, struct sbx_error *err)
+{
+	int r = wait_published(sb, err);
+	if (r <= 0)
+		return r;
+	/*
+	 * Usually we are quicker than its send and execve; taken this way, the
+	 * child is let go (it waits only where the profile refused the send)
+	 * and the copy in its message is closed when it comes.
+	 */
+	struct sbx_handoff *h = sb->handoff;
+	pid_t owner = sbx_sandbox_program_pid(sb);
+	_cleanup_close_ int pfd = owner == sb->pid ? dup(sb->pidfd) : (int)syscall(SYS_pidfd_open, owner, 0);
+	int fd = pfd < 0 ? -1 : (int)syscall(SYS_pidfd_getfd, pfd, h->fd, 0);
+	if (fd >= 0 && is_listener(fd)) {
+		__atomic_store_n(&h->state, 2, __ATOMIC_RELEASE);
+		syscall(SYS_futex, &h->state, FUTEX_WAKE, 1, NULL, NULL, 0);
+		return adopt_listener(sb, fd, err);
+	}
+	if (fd >= 0)
+		close(fd);
+	else if (runs_runtime(sb, owner))
+		return sbx_err_sys(err, "seccomp: taking the listener (pidfd_getfd)");
+	/* it has exec'd already (its copy closed): only after its send went through, so the message is queued */
+	sb->listener_pending = true;
+	return 0;
 }
 
 int sbx_scmon_listener_msg(struct sbx_sandbox *sb, int fd, struct sbx_error *err)
 {
-	sb->listener_pending = false;
-	if (sb->listener >= 0 || sb->listener_taken) {
-		close(fd); /* taken from the child already (overdue): this copy came after all */
+	if (sb->listener_taken) {
+		close(fd); /* taken from the child already: this copy is not needed */
 		return 0;
 	}
+	sb->listener_pending = false;
 	return adopt_listener(sb, fd, err);
-}
-
-int sbx_scmon_listener_overdue(struct sbx_sandbox *sb, struct sbx_error *err)
-{
-	/* not published yet: the child is still loading its filter (bounded: 2 s, as take_listener) */
-	if (__atomic_load_n(&sb->handoff->state, __ATOMIC_ACQUIRE) != 1) {
-		if (++sb->listener_waits > 100)
-			return sbx_err_set(err, ETIMEDOUT, "seccomp: the sandbox did not hand over its listener");
-		return 0;
-	}
-	sb->listener_pending = false;
-	/*
-	 * Published, and no message: the profile stops the send itself (a kill
-	 * becomes a notification, which waits for a listener nobody holds yet,
-	 * or an errno, after which the child waits for us). Taken from the
-	 * child as the stub's is; its send then goes through (our own step).
-	 */
-	return take_published(sb, err);
 }
 
 static int notif_recv(int fd, struct seccomp_notif *req)
