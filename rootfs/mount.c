@@ -559,9 +559,9 @@ static int attach(int mntfd, int targetfd)
  */
 static int create_target(int rootfd, const char *path, bool is_file)
 {
-	const char *name;
+	const char *name = "";
 	int pfd = resolve_parent(rootfd, path, &name);
-	bool plain = *name && strcmp(name, ".") != 0 && strcmp(name, "..") != 0;
+	bool plain = pfd >= 0 && *name && strcmp(name, ".") != 0 && strcmp(name, "..") != 0;
 	if (pfd >= 0 && plain) {
 		_cleanup_close_ int parent = pfd;
 		int made = is_file ? openat(parent, name, O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC | O_NOFOLLOW, 0644)

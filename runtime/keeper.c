@@ -56,14 +56,25 @@ bool sbx_keeper_map_matches(const char *text, const struct sbx_idmap *m, size_t 
 	_cleanup_free_ struct sbx_idmap *want = sbx_xcalloc(n, sizeof(*want));
 	size_t k = 0;
 	const char *p = text;
+	while (*p == ' ' || *p == '\n')
+		p++;
 	while (*p) {
-		unsigned long c, h, s;
-		int used = 0;
-		if (sscanf(p, " %lu %lu %lu%n", &c, &h, &s, &used) != 3 || k == n || c > UINT32_MAX ||
-		    h > UINT32_MAX || s > UINT32_MAX)
+		/* a line: three decimal numbers, as the kernel prints them (right-aligned) */
+		unsigned long v[3];
+		for (int i = 0; i < 3; i++) {
+			while (*p == ' ')
+				p++;
+			char *end;
+			errno = 0;
+			v[i] = *p >= '0' && *p <= '9' ? strtoul(p, &end, 10) : 0;
+			if (*p < '0' || *p > '9' || errno || v[i] > UINT32_MAX)
+				return false;
+			p = end;
+		}
+		if (k == n || (*p != '\n' && *p != '\0' && *p != ' '))
 			return false;
-		got[k++] = (struct sbx_idmap){.container_id = (uint32_t)c, .host_id = (uint32_t)h, .size = (uint32_t)s};
-		p += used;
+		got[k++] = (struct sbx_idmap){.container_id = (uint32_t)v[0], .host_id = (uint32_t)v[1],
+					      .size = (uint32_t)v[2]};
 		while (*p == ' ' || *p == '\n')
 			p++;
 	}

@@ -688,10 +688,11 @@ static void child_entry(void *arg)
  */
 static bool clone_in_kept(struct sbx_sandbox *sb, struct clone_args *args, long *ret)
 {
-	_cleanup_free_ char *u = sbx_xmalloc(SBX_IDMAP_LINES_MAX * 36), *g = sbx_xmalloc(SBX_IDMAP_LINES_MAX * 36);
+	const size_t size = (size_t)SBX_IDMAP_LINES_MAX * 36; /* "c c n\n": three 10-digit numbers each */
+	_cleanup_free_ char *u = sbx_xmalloc(size), *g = sbx_xmalloc(size);
 	long pid = -ENOSPC;
-	if (sbx_idmap_format_nested(sb->id->uid_map, sb->id->n_uid_map, u, SBX_IDMAP_LINES_MAX * 36) >= 0 &&
-	    sbx_idmap_format_nested(sb->id->gid_map, sb->id->n_gid_map, g, SBX_IDMAP_LINES_MAX * 36) >= 0) {
+	if (sbx_idmap_format_nested(sb->id->uid_map, sb->id->n_uid_map, u, size) >= 0 &&
+	    sbx_idmap_format_nested(sb->id->gid_map, sb->id->n_gid_map, g, size) >= 0) {
 		const struct sbx_spawn_hop hop = {.userns_fd = sb->keeper_userns, .uid_map = u, .gid_map = g};
 		pid = sbx_spawn_run_hop(sb->spawn, args, child_entry, sb->share_memory, &hop);
 	}
