@@ -90,11 +90,13 @@ rsbx() {
 }
 # processes left of a user: none may outlive its runtime (but its slot keepers, runtime/keeper.h)
 user_procs() { pgrep -u "$1" | while read -r p; do [ "$(cat "/proc/$p/comm" 2>/dev/null)" = sbxctr-keeper ] || echo "$p"; done | tr '\n' ' ' | sed 's/ $//'; }
-# keeper_of USER: the pid of its live slot keeper(s), "" if none (a killed one may wait as a
-# zombie until the host's init reaps it)
+# live PID: the process exists and is not a zombie (a keeper that left waits as one until the
+# host's init reaps it, which may take a while on a loaded machine)
+live() { [ -e "/proc/$1/stat" ] && [ "$(sed 's/.*) \(.\).*/\1/' "/proc/$1/stat" 2>/dev/null)" != Z ]; }
+# keeper_of USER: the pid of its live slot keeper(s), "" if none
 keeper_of() {
 	for p in $(pgrep -u "$1" -x sbxctr-keeper); do
-		[ "$(sed 's/.*) \(.\).*/\1/' "/proc/$p/stat" 2>/dev/null)" = Z ] || echo "$p"
+		live "$p" && echo "$p"
 	done | tr '\n' ' ' | sed 's/ $//'
 }
 # host_uid_of_sleep UID...: the host uid of each "sleep" whose uid is one of these (sorted)
@@ -319,8 +321,8 @@ if command -v newuidmap >/dev/null && command -v newgidmap >/dev/null; then
 	sed -i "s/^$U1:$SUB:/$U1:$SUB2:/" /etc/subuid /etc/subgid
 	rsbx "$U1" -- /bin/true
 	i=0
-	while [ $i -lt 50 ] && [ -d "/proc/$K3" ]; do sleep 0.05; i=$((i + 1)); done
-	check_eq "a keeper whose map is out of date leaves" "0 no" "$RC $([ -d "/proc/$K3" ] && echo yes || echo no)"
+	while [ $i -lt 100 ] && live "$K3"; do sleep 0.05; i=$((i + 1)); done
+	check_eq "a keeper whose map is out of date leaves" "0 no" "$RC $(live "$K3" && echo yes || echo no)"
 	K4=$(keeper_of "$U1")
 	check_match "... replaced by one with the new slice" "^ +0 +$SUB2 +65536$" "$(cat "/proc/$K4/uid_map" 2>&1)"
 	sed -i "s/^$U1:$SUB2:/$U1:$SUB:/" /etc/subuid /etc/subgid
