@@ -16,7 +16,6 @@ void sbx_seccomp_plan_free(struct sbx_seccomp_plan *p)
 {
 	if (!p)
 		return;
-	free(p->notify);
 	free(p->main);
 	free(p->listener_path);
 	free(p->listener_metadata);

@@ -15,11 +15,10 @@ struct sbx_seccomp_plan {
 	bool none;   /* no filter at all ("{}", --seccomp unconfined) */
 	/*
 	 * Violation reporting: the profile's kills become user notifications
-	 * (main, loaded with a listener the runtime holds; notify is NULL: one
-	 * program, sbx_seccomp_filter_notify_kills). It decides exactly as the
-	 * profile does, except that a would-be kill waits for the runtime,
-	 * which records the syscall and kills. (A plan with notify set, the
-	 * notify half loaded first and main after it, is still loaded right.)
+	 * (main, loaded with a listener the runtime holds: one program,
+	 * sbx_seccomp_filter_notify_kills). It decides exactly as the profile
+	 * does, except that a would-be kill waits for the runtime, which
+	 * records the syscall and kills.
 	 */
 	bool report;
 	/*
@@ -28,8 +27,7 @@ struct sbx_seccomp_plan {
 	 * kills the thread or the process as the profile says.
 	 */
 	bool kills;
-	struct sbx_seccomp_prog *notify;
-	struct sbx_seccomp_prog *main; /* also the only program when !report */
+	struct sbx_seccomp_prog *main; /* the only program */
 	bool has_notify;		/* the profile's own NOTIFY rules (no reporting then) */
 	char *listener_path;
 	char *listener_metadata;

@@ -229,10 +229,10 @@ int sbx_child_cpu_backstop(uint64_t cpu_time_us, struct sbx_error *err)
 }
 
 /*
- * The very last step before execve: the filter(s). With violation
- * reporting, the notify filter goes first and its listener is handed to
- * the parent through the shared page (see struct sbx_handoff), then the
- * main filter; only close-on-exec and execve itself run under both.
+ * The very last step before execve: the filter, with its listener (kill
+ * reports, or the profile's agent) handed to the parent (struct
+ * sbx_handoff, SBX_MSG_LISTENER): only the hand-off, close-on-exec and
+ * execve itself run under it.
  */
 static void load_seccomp(struct sbx_sandbox *sb)
 {
@@ -241,53 +241,41 @@ static void load_seccomp(struct sbx_sandbox *sb)
 	int r;
 	if (!sc || sc->none)
 		return;
-	if (sc->report || sc->has_notify) {
-		/* one program: its listener is sent, and we go on (SBX_MSG_LISTENER) */
-		bool by_msg = !sc->notify;
-		struct sbx_msg m = {.type = by_msg ? SBX_MSG_SECCOMP_FD : SBX_MSG_SECCOMP};
+	/* with a listener (the kill reports' or the profile's agent's): it is handed over too */
+	bool listener = sc->report || sc->has_notify;
+	if (listener) {
+		struct sbx_msg m = {.type = SBX_MSG_SECCOMP_FD};
 		if (send(sb->child_fd, &m, sizeof(m), MSG_NOSIGNAL) != (ssize_t)sizeof(m)) {
 			sbx_err_sys(&err, "seccomp: sync socket");
 			sbx_child_fail(sb, &err);
 		}
-		int lfd = -1;
-		r = sbx_seccomp_prog_load(sc->notify ? sc->notify : sc->main, &lfd);
-		if (r < 0) {
-			sbx_err_errno(&err, r, "seccomp: loading %s", sb->cfg->seccomp_doc ? sb->cfg->seccomp_doc : "the filter");
-			sbx_child_fail(sb, &err);
-		}
-		sb->handoff->fd = lfd;
-		__atomic_store_n(&sb->handoff->state, 1, __ATOMIC_RELEASE);
-		if (by_msg) {
-			/*
-			 * The parent, woken, takes the published fd from us while we
-			 * send it too and go on: in flight the listener needs no copy
-			 * of ours (ours closes at execve), so whichever is quicker, it
-			 * gets one. Should the profile stop this send, the parent's
-			 * copy lets it through (a kill waits as a notification, which
-			 * our own steps pass) or we wait for it (an errno).
-			 */
-			syscall(SYS_futex, &sb->handoff->state, FUTEX_WAKE, 1, NULL, NULL, 0);
-			struct sbx_msg l = {.type = SBX_MSG_LISTENER};
-			if (sbx_send_fd(sb->child_fd, &l, sizeof(l), lfd) == 0)
-				return;
-		}
-		/*
-		 * Both futex calls run under the new filter. Should the profile
-		 * kill futex, they wait for the listener; the parent finds the
-		 * published fd by itself (its wait times out), takes it, and lets
-		 * our own calls through. So there is no deadlock either way.
-		 */
-		syscall(SYS_futex, &sb->handoff->state, FUTEX_WAKE, 1, NULL, NULL, 0);
-		while (__atomic_load_n(&sb->handoff->state, __ATOMIC_ACQUIRE) != 2)
-			syscall(SYS_futex, &sb->handoff->state, FUTEX_WAIT, 1, NULL, NULL, 0);
-		if (!sc->notify)
-			return; /* one program with the listener (the runtime's or the agent's): loaded */
 	}
-	r = sbx_seccomp_prog_load(sc->main, NULL);
+	int lfd = -1;
+	r = sbx_seccomp_prog_load(sc->main, listener ? &lfd : NULL);
 	if (r < 0) {
 		sbx_err_errno(&err, r, "seccomp: loading %s", sb->cfg->seccomp_doc ? sb->cfg->seccomp_doc : "the filter");
 		sbx_child_fail(sb, &err);
 	}
+	if (!listener)
+		return;
+	sb->handoff->fd = lfd;
+	__atomic_store_n(&sb->handoff->state, 1, __ATOMIC_RELEASE);
+	/*
+	 * The parent, woken, takes the published fd from us while we send it
+	 * too and go on: in flight the listener needs no copy of ours (ours
+	 * closes at execve), so whichever is quicker, it gets one. Should the
+	 * profile stop this send, the parent's copy lets it through (a kill
+	 * waits as a notification, which our own steps pass) or we wait for it
+	 * (an errno). The futex calls run under the filter too: should it kill
+	 * futex, they wait for the listener, which the parent takes by itself
+	 * (its wait times out), letting our own calls through.
+	 */
+	syscall(SYS_futex, &sb->handoff->state, FUTEX_WAKE, 1, NULL, NULL, 0);
+	struct sbx_msg l = {.type = SBX_MSG_LISTENER};
+	if (sbx_send_fd(sb->child_fd, &l, sizeof(l), lfd) == 0)
+		return;
+	while (__atomic_load_n(&sb->handoff->state, __ATOMIC_ACQUIRE) != 2)
+		syscall(SYS_futex, &sb->handoff->state, FUTEX_WAIT, 1, NULL, NULL, 0);
 }
 
 void sbx_child_exec(struct sbx_sandbox *sb, const char *path, char *const *argv, char *const *env)

@@ -46,10 +46,9 @@ struct sbx_handoff_prog {
 };
 
 enum {
-	SBX_HANDOFF_REPORT = 1u << 0, /* notify (the profile's kills) then main, listener to the runtime */
-	/* main alone, with the listener: the profile's NOTIFY rules (to the agent), or its kills as notifications */
-	SBX_HANDOFF_NOTIFY = 1u << 1,
-	SBX_HANDOFF_CLOCK = 1u << 2,  /* the program's process asks for its CPU clock first (SBX_MSG_CLOCK) */
+	/* main is loaded with a listener: the kill reports' (to the runtime) or the profile's NOTIFY rules' (its agent) */
+	SBX_HANDOFF_LISTENER = 1u << 1,
+	SBX_HANDOFF_CLOCK = 1u << 2, /* the program's process asks for its CPU clock first (SBX_MSG_CLOCK) */
 };
 
 /*
@@ -85,9 +84,9 @@ struct sbx_handoff {
 	uint64_t setup_end_ns;
 	/* for the --init stub, which starts the program itself (written by the runtime) */
 	uint32_t flags; /* SBX_HANDOFF_* */
-	struct sbx_handoff_prog notify, main;
+	struct sbx_handoff_prog main;
 	char exec_path[4096]; /* the program, resolved by the child in the sandbox's PATH */
-	/* the programs' instructions follow, at their offsets from the start of this struct */
+	/* the program's instructions follow, at its offset from the start of this struct */
 };
 
 /*

@@ -636,8 +636,6 @@ static int setup_handoff(struct sbx_sandbox *sb, struct sbx_error *err)
 	bool stub_starts = sb->init_stub_fd >= 0 && sb->cfg->init;
 	const struct sbx_seccomp_plan *sc = stub_starts && sb->seccomp && !sb->seccomp->none ? sb->seccomp : NULL;
 	size_t size = align8(sizeof(struct sbx_handoff));
-	if (sc && sc->notify)
-		size += align8((size_t)sc->notify->len * sizeof(struct sock_filter));
 	if (sc && sc->main)
 		size += align8((size_t)sc->main->len * sizeof(struct sock_filter));
 	sb->handoff_fd = memfd_create("sbxctr-handoff", MFD_CLOEXEC);
@@ -652,12 +650,7 @@ static int setup_handoff(struct sbx_sandbox *sb, struct sbx_error *err)
 		return 0;
 	size_t off = align8(sizeof(struct sbx_handoff));
 	if (sc) {
-		/* REPORT: the notify half, then main; NOTIFY: main alone, with the listener */
-		sb->handoff->flags = sc->notify ? SBX_HANDOFF_REPORT
-				     : (sc->has_notify || sc->report) ? SBX_HANDOFF_NOTIFY
-								       : 0;
-		if (sc->notify)
-			handoff_put_prog(sb->handoff, &sb->handoff->notify, sc->notify, &off);
+		sb->handoff->flags = sc->has_notify || sc->report ? SBX_HANDOFF_LISTENER : 0;
 		handoff_put_prog(sb->handoff, &sb->handoff->main, sc->main, &off);
 	}
 	/* sbxctr-init STATUS_FD SYNC_FD HANDOFF_FD HANDOFF_SIZE -- ARGV... (init_stub.c; SBX_STUB_ARGS before ARGV) */

@@ -268,7 +268,7 @@ int sbx_scmon_setup_event(struct sbx_sandbox *sb, struct sbx_error *err)
 		return sbx_err_set(err, EPERM, "seccomp: the profile %s kills execve: the program cannot start",
 				   sb->cfg->seccomp_doc ? sb->cfg->seccomp_doc : "");
 	}
-	/* the runtime's own last steps (close, the second filter): let them through */
+	/* the runtime's own last steps (the listener's hand-off, close): let them through */
 	struct seccomp_notif_resp resp = {.id = req.id, .flags = SECCOMP_USER_NOTIF_FLAG_CONTINUE};
 	if (ioctl(sb->listener, SECCOMP_IOCTL_NOTIF_SEND, &resp) < 0 && errno != ENOENT)
 		return sbx_err_sys(err, "seccomp: answering a notification");

@@ -108,12 +108,11 @@ __attribute__((noreturn)) static void start_program(int sync_fd, struct sbx_hand
 		while (__atomic_load_n(&h->clock_state, __ATOMIC_ACQUIRE) == 0)
 			sbx_rawsys6(SYS_futex, (long)&h->clock_state, FUTEX_WAIT, 0, 0, 0, 0);
 	}
-	if (h->flags & (SBX_HANDOFF_REPORT | SBX_HANDOFF_NOTIFY)) {
+	if (h->flags & SBX_HANDOFF_LISTENER) {
 		struct sbx_msg m = {.type = SBX_MSG_SECCOMP};
 		if (sbx_rawsys6(SYS_sendto, sync_fd, (long)&m, sizeof(m), MSG_NOSIGNAL, 0, 0) != (long)sizeof(m))
 			fail(sync_fd, EPIPE, SBX_ERRK_INTERNAL, "seccomp: sync socket");
-		const struct sbx_handoff_prog *first = (h->flags & SBX_HANDOFF_REPORT) ? &h->notify : &h->main;
-		long lfd = load(h, first);
+		long lfd = load(h, &h->main);
 		if (lfd < 0)
 			fail(sync_fd, -lfd, SBX_ERRK_INTERNAL, "seccomp: loading the filter");
 		h->fd = (int32_t)lfd;
@@ -123,8 +122,7 @@ __attribute__((noreturn)) static void start_program(int sync_fd, struct sbx_hand
 		/* (our copy of the listener is close-on-exec, as the kernel makes it) */
 		while (__atomic_load_n(&h->state, __ATOMIC_ACQUIRE) != 2)
 			sbx_rawsys6(SYS_futex, (long)&h->state, FUTEX_WAIT, 1, 0, 0, 0);
-	}
-	if ((h->flags & SBX_HANDOFF_REPORT) || (!(h->flags & SBX_HANDOFF_NOTIFY) && h->main.len)) {
+	} else if (h->main.len) {
 		long r = load(h, &h->main);
 		if (r < 0)
 			fail(sync_fd, -r, SBX_ERRK_INTERNAL, "seccomp: loading the filter");
