@@ -30,25 +30,16 @@ RUNS=${2:-300}
 SBX=$(realpath "$B/sbxctr")
 ROOTFS=$(realpath "$B/rootfs")
 
-# medians in ms of hyperfine's JSON files (every run's "times"), and ratios against sbxctr
+# medians in ms of hyperfine's JSON ($1), and ratios against sbxctr
 report() {
 	awk '
-	/"command":/ { gsub(/[",]/, "", $2); name = $2; if (!(name in seen)) { seen[name] = 1; order[++n] = name } }
-	/"times":/ { in_t = 1; next }
-	in_t && /\]/ { in_t = 0; next }
-	in_t { gsub(/,/, "", $1); t[name, ++cnt[name]] = $1 * 1000 }
-	function median(nm,   i, j, k, v, a) {
-		k = cnt[nm]
-		for (i = 1; i <= k; i++) a[i] = t[nm, i]
-		for (i = 2; i <= k; i++) { v = a[i]; for (j = i - 1; j >= 1 && a[j] > v; j--) a[j + 1] = a[j]; a[j + 1] = v }
-		return k % 2 ? a[(k + 1) / 2] : (a[k / 2] + a[k / 2 + 1]) / 2
-	}
+	/"command":/ { gsub(/[",]/, "", $2); name = $2 }
+	/"median":/ { gsub(/,/, "", $2); med[name] = $2 * 1000; order[++n] = name }
 	END {
-		for (i = 1; i <= n; i++) med[order[i]] = median(order[i])
-		printf "%-14s %10s %8s %6s\n", "runtime", "median ms", "x sbxctr", "runs"
+		printf "%-12s %10s %8s\n", "runtime", "median ms", "x sbxctr"
 		for (i = 1; i <= n; i++)
-			printf "%-14s %10.2f %8.2f %6d\n", order[i], med[order[i]], med[order[i]] / med["sbxctr"], cnt[order[i]]
-	}' "$@"
+			printf "%-12s %10.2f %8.2f\n", order[i], med[order[i]], med[order[i]] / med["sbxctr"]
+	}' "$1"
 }
 
 if [ -n "$USER_NAME" ]; then

@@ -7,7 +7,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <inttypes.h>
 #include <linux/close_range.h>
 #include <poll.h>
 #include <sched.h>
@@ -306,23 +305,24 @@ static bool maps_match(pid_t pid, const struct sbx_identity *id)
 	       sbx_keeper_map_matches(buf, id->gid_map, id->n_gid_map);
 }
 
-/*
- * The slot's keeper, if one answers at path and its namespace is mapped as
- * id plans: that namespace; -1 otherwise (a keeper whose maps no longer
- * match, after /etc/subuid changed, is told to leave). Only processes of
- * ours can listen in our state directory (0700).
- */
+/* path as a unix socket address; false when it does not fit */
+static bool unix_addr(const char *path, struct sockaddr_un *sa)
+{
+	*sa = (struct sockaddr_un){.sun_family = AF_UNIX};
+	if (strlen(path) >= sizeof(sa->sun_path))
+		return false;
+	memcpy(sa->sun_path, path, strlen(path) + 1);
+	return true;
+}
+
+/* Only processes of ours can listen in our state directory (0700). */
 static int connect_keeper(const char *path)
 {
-	int s = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	struct sockaddr_un sa = {.sun_family = AF_UNIX};
-	if (s < 0 || strlen(path) >= sizeof(sa.sun_path)) {
-		if (s >= 0)
-			close(s);
+	struct sockaddr_un sa;
+	if (!unix_addr(path, &sa))
 		return -1;
-	}
-	memcpy(sa.sun_path, path, strlen(path) + 1);
-	if (connect(s, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+	int s = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (s >= 0 && connect(s, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
 		close(s);
 		return -1;
 	}
@@ -346,7 +346,11 @@ static int ask_keeper(const char *path)
 	return s;
 }
 
-/* Closes s. */
+/*
+ * The answer to asked (closed here): the slot keeper's namespace if it is
+ * mapped as id plans, else -1 (a keeper whose maps no longer match, after
+ * /etc/subuid changed, is told to leave).
+ */
 static int take_answer(int asked, const struct sbx_identity *id)
 {
 	_cleanup_close_ int s = asked;
@@ -383,10 +387,9 @@ static int make_keeper(const char *path, unsigned slot, const struct sbx_identit
 	snprintf(a.slot_lock, sizeof(a.slot_lock), "%s/slots/%u.lock", sbx_state_dir(), slot);
 	/* bound under a temporary name and renamed over a dead keeper's socket: never a moment without */
 	_cleanup_free_ char *tmp = sbx_xasprintf("%s.%d", path, (int)getpid());
-	struct sockaddr_un sa = {.sun_family = AF_UNIX};
-	if (strlen(tmp) >= sizeof(sa.sun_path))
+	struct sockaddr_un sa;
+	if (!unix_addr(tmp, &sa))
 		return sbx_err_set(err, ENAMETOOLONG, "slot keeper socket %s: path too long", path);
-	memcpy(sa.sun_path, tmp, strlen(tmp) + 1);
 	_cleanup_close_ int lfd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (lfd < 0)
 		return sbx_err_sys(err, "slot keeper socket");

@@ -278,8 +278,10 @@ if command -v newuidmap >/dev/null && command -v newgidmap >/dev/null; then
 	check_match "uid map: 0..65535 -> the first slice" "^ +0 +$SUB +65536$" "$(cat "/proc/$K1/uid_map" 2>&1)"
 	check_match "uid map: the caller's own uid as 65536" "^ +65536 +$UID1 +1$" "$(cat "/proc/$K1/uid_map" 2>&1)"
 	check_match "gid map: the caller's own gid as 65536" "^ +65536 +$GID1 +1$" "$(cat "/proc/$K1/gid_map" 2>&1)"
-	check_eq "the keeper is nobody's child and holds none of the caller's descriptors" "1 /dev/null" \
-		"$(awk '{print $4}' "/proc/$K1/stat" | sed 's/^[0-9]*$/1/') $(readlink "/proc/$K1/fd/1")"
+	# its parent is whatever reaps orphans here (init or a subreaper), never a runtime of the user's
+	kp=$(sed 's/.*) . \([0-9]*\) .*/\1/' "/proc/$K1/stat")
+	check_eq "the keeper is no runtime's child and holds none of the caller's descriptors" "root /dev/null" \
+		"$(stat -c %U "/proc/$kp") $(readlink "/proc/$K1/fd/1")"
 	# the program's host uid: root inside is the slice's first id, through both namespaces
 	as "$U1" "$RL" run --rootfs "$ROOTFS" -- /bin/sleep 2 </dev/null >/dev/null 2>&1 &
 	wait_for_sleeps 1 "$SUB"
